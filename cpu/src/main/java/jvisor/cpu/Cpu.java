@@ -1,0 +1,275 @@
+package jvisor.cpu;
+
+import java.util.ArrayList;
+
+import jvisor.cpu.decode.Decoder;
+import jvisor.cpu.decode.Insn;
+import jvisor.cpu.insn.Instructions;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostMemory;
+import jvisor.mmu.PageFault;
+
+/**
+ * The execution engine of one vCPU: an interpreter over decoded basic blocks.
+ *
+ * <p>{@link #run()} looks up the block at RIP in the block cache (decoding it on a miss), runs
+ * its instructions, and repeats until an instruction asks for a VM exit (SYSCALL), raises an
+ * exception, or another thread kicks the vCPU. Nothing on that path allocates.
+ *
+ * <p>The operand helpers here ({@link #ea}, {@link #readE}, {@link #writeG}, ...) are what the
+ * instruction families in jvisor.cpu.insn use, so each handler stays a few lines.
+ */
+public final class Cpu {
+    public static final int EXIT_NONE = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2, EXIT_KICK = 3;
+
+    /** Longest block: bounds decode work for straight-line code and the kick latency. */
+    private static final int MAX_BLOCK_INSNS = 64;
+
+    public final CpuState state;
+    /** state.r, aliased for the handlers' convenience. */
+    public final long[] r;
+    private AddressSpace mem;
+
+    /** Exception details of the last EXCEPTION exit. */
+    public int exitVector, exitErrorCode;
+    public long exitAddress;
+
+    private int pendingExit;
+    private volatile boolean kicked;
+
+    private final Decoder decoder = new Decoder(Instructions.TABLE);
+    private final BlockCache blocks = new BlockCache();
+    private final ArrayList<Insn> scratch = new ArrayList<>();
+
+    public Cpu(AddressSpace space) {
+        this.state = new CpuState();
+        this.r = state.r;
+        setAddressSpace(space);
+    }
+
+    public AddressSpace addressSpace() {
+        return mem;
+    }
+
+    /** Switches to another address space; decoded code of the old one is dropped. */
+    public void setAddressSpace(AddressSpace space) {
+        this.mem = space;
+        blocks.clear();
+        space.setCodeListener(page -> blocks.clear());
+    }
+
+    public AddressSpace mem() {
+        return mem;
+    }
+
+    /** Forces the current or next {@link #run()} to return {@link #EXIT_KICK} at a block boundary. */
+    public void kick() {
+        kicked = true;
+    }
+
+    /** Asks the run loop to leave the guest after the current instruction (which must end its block). */
+    public void requestExit(int kind) {
+        pendingExit = kind;
+    }
+
+    /** Runs guest code until a VM exit; returns one of the EXIT_ constants. */
+    public int run() {
+        final CpuState s = state;
+        Insn cur = null;
+        try {
+            while (true) {
+                if (kicked) {
+                    kicked = false;
+                    return EXIT_KICK;
+                }
+                cur = null;
+                Block b = blocks.get(s.rip);
+                if (b == null) b = decodeBlock(s.rip);
+                b.executions++;
+                Insn[] insns = b.insns;
+                for (Insn i : insns) {
+                    cur = i;
+                    s.rip = i.next;
+                    i.op.exec(this, i);
+                }
+                s.instructionsRetired += insns.length;
+                if (pendingExit != EXIT_NONE) {
+                    int e = pendingExit;
+                    pendingExit = EXIT_NONE;
+                    return e;
+                }
+            }
+        } catch (PageFault f) {
+            if (cur != null) s.rip = cur.addr;
+            exitVector = CpuFault.PF;
+            exitErrorCode = f.errorCode();
+            exitAddress = f.address;
+            return EXIT_EXCEPTION;
+        } catch (CpuFault f) {
+            if (cur != null && !f.trap) s.rip = cur.addr;
+            exitVector = f.vector;
+            exitErrorCode = f.errorCode;
+            exitAddress = cur != null ? cur.addr : s.rip;
+            return EXIT_EXCEPTION;
+        }
+    }
+
+    private Block decodeBlock(long pc) {
+        ArrayList<Insn> list = scratch;
+        list.clear();
+        long page = pc & ~HostMemory.PAGE_MASK;
+        long at = pc;
+        while (true) {
+            Insn i;
+            try {
+                i = decoder.decode(mem, at);
+            } catch (PageFault f) {
+                if (list.isEmpty()) throw f; // the very next instruction cannot be fetched: fault now
+                break; // let the block end; the fault, if reached, is raised when its turn comes
+            }
+            list.add(i);
+            mem.markCode(i.addr);
+            mem.markCode(i.next - 1);
+            at = i.next;
+            if (i.form.endsBlock || list.size() >= MAX_BLOCK_INSNS || (at & ~HostMemory.PAGE_MASK) != page) break;
+        }
+        Block b = new Block(pc, list.toArray(new Insn[0]));
+        blocks.put(b);
+        return b;
+    }
+
+    /** Decodes the instruction at addr without running it (debugger, traces, tests). */
+    public Insn decodeAt(long addr) {
+        return decoder.decode(mem, addr);
+    }
+
+    /** Number of cached blocks (tests and statistics). */
+    public int cachedBlocks() {
+        return blocks.size();
+    }
+
+    // ------------------------------------------------------------------ operands
+
+    /** The effective address of the memory operand (SDM Vol. 1, 3.7.5), with FS/GS base applied. */
+    public long ea(Insn i) {
+        long a = i.disp;
+        int b = i.base;
+        if (b >= 0) a += r[b];
+        int x = i.index;
+        if (x >= 0) a += r[x] << i.scale;
+        if (i.adsize == 4) a &= 0xFFFFFFFFL;
+        int sg = i.seg;
+        if (sg != Insn.SEG_NONE) a += sg == Insn.SEG_FS ? state.fsBase : state.gsBase;
+        return a;
+    }
+
+    /** Adds the segment base of the instruction's FS/GS override to an address (string instructions). */
+    public long segmented(Insn i, long addr) {
+        int sg = i.seg;
+        if (sg == Insn.SEG_NONE) return addr;
+        return addr + (sg == Insn.SEG_FS ? state.fsBase : state.gsBase);
+    }
+
+    /** Zero-extended register value of the given size; reg may be Reg.HIGH_BYTE+n for AH..BH. */
+    public long getReg(int reg, int size) {
+        return switch (size) {
+            case 1 -> reg >= Reg.HIGH_BYTE ? (r[reg - Reg.HIGH_BYTE] >>> 8) & 0xFF : r[reg] & 0xFF;
+            case 2 -> r[reg] & 0xFFFF;
+            case 4 -> r[reg] & 0xFFFFFFFFL;
+            default -> r[reg];
+        };
+    }
+
+    /** Writes a register with x86-64 rules: 8 and 16-bit writes merge, 32-bit writes zero the upper half. */
+    public void setReg(int reg, int size, long v) {
+        switch (size) {
+            case 1 -> {
+                if (reg >= Reg.HIGH_BYTE) {
+                    int k = reg - Reg.HIGH_BYTE;
+                    r[k] = (r[k] & ~0xFF00L) | ((v & 0xFF) << 8);
+                } else {
+                    r[reg] = (r[reg] & ~0xFFL) | (v & 0xFF);
+                }
+            }
+            case 2 -> r[reg] = (r[reg] & ~0xFFFFL) | (v & 0xFFFF);
+            case 4 -> r[reg] = v & 0xFFFFFFFFL;
+            default -> r[reg] = v;
+        }
+    }
+
+    /** Zero-extended load of size bytes. */
+    public long load(long addr, int size) {
+        return switch (size) {
+            case 1 -> mem.read8(addr);
+            case 2 -> mem.read16(addr);
+            case 4 -> mem.read32(addr) & 0xFFFFFFFFL;
+            default -> mem.read64(addr);
+        };
+    }
+
+    public void store(long addr, int size, long v) {
+        switch (size) {
+            case 1 -> mem.write8(addr, (int) v);
+            case 2 -> mem.write16(addr, (int) v);
+            case 4 -> mem.write32(addr, (int) v);
+            default -> mem.write64(addr, v);
+        }
+    }
+
+    /** The E (ModRM r/m) operand at the instruction's operand size. */
+    public long readE(Insn i) {
+        return i.mem ? load(ea(i), i.opsize) : getReg(i.rm, i.opsize);
+    }
+
+    public void writeE(Insn i, long v) {
+        if (i.mem) store(ea(i), i.opsize, v);
+        else setReg(i.rm, i.opsize, v);
+    }
+
+    /** The E operand at an explicit size (MOVZX, MOVSX, shifts by CL, ...). */
+    public long readE(Insn i, int size) {
+        return i.mem ? load(ea(i), size) : getReg(i.rm, size);
+    }
+
+    public void writeE(Insn i, int size, long v) {
+        if (i.mem) store(ea(i), size, v);
+        else setReg(i.rm, size, v);
+    }
+
+    /** The G (ModRM reg) operand at the instruction's operand size. */
+    public long readG(Insn i) {
+        return getReg(i.reg, i.opsize);
+    }
+
+    public void writeG(Insn i, long v) {
+        setReg(i.reg, i.opsize, v);
+    }
+
+    // ------------------------------------------------------------------ stack
+
+    public void push(long v, int size) {
+        long sp = r[Reg.RSP] - size;
+        store(sp, size, v);
+        r[Reg.RSP] = sp;
+    }
+
+    public long pop(int size) {
+        long sp = r[Reg.RSP];
+        long v = load(sp, size);
+        r[Reg.RSP] = sp + size;
+        return v;
+    }
+
+    public void push64(long v) {
+        long sp = r[Reg.RSP] - 8;
+        mem.write64(sp, v);
+        r[Reg.RSP] = sp;
+    }
+
+    public long pop64() {
+        long sp = r[Reg.RSP];
+        long v = mem.read64(sp);
+        r[Reg.RSP] = sp + 8;
+        return v;
+    }
+}

@@ -1,0 +1,63 @@
+package jvisor.cpu.decode;
+
+/**
+ * The static description of one opcode form: one row of the opcode table, parsed from a
+ * declaration such as {@code row("80 /0", "add Eb,Ib", Alu::...)}.
+ *
+ * <p>Operand notation follows the opcode maps of the Intel SDM Vol. 2, Appendix A.2: E = ModRM
+ * r/m (register or memory), G = ModRM reg, M = memory only, R = register only, I = immediate,
+ * J = relative offset, O = moffs, Z = register in the opcode's low 3 bits, V/W/U = XMM forms of
+ * G/E/R. Sizes: b = byte, w = word, d = dword, q = qword, v = 16/32/64 by operand size,
+ * z = 16/32 (immediates: 32 sign-extended to 64), y = 32/64, x = 128-bit.
+ */
+public final class Form {
+    /** Operand-size rules, Intel SDM Vol. 1, 3.6 and Vol. 2, 2.2.1.2. */
+    public enum SizeRule {
+        /** 32 by default, 64 with REX.W, 16 with 0x66. */
+        V,
+        /** Byte operation. */
+        BYTE,
+        /** 64 by default in long mode (PUSH, POP, near indirect branches); 16 with 0x66. */
+        D64,
+        /** Always 64 (near relative branches: 0x66 is ignored, as Intel CPUs do). */
+        F64,
+        /** 32, or 64 with REX.W; 0x66 is a mandatory prefix, not a size override (SSE). */
+        Y
+    }
+
+    public enum Imm { NONE, B, W, Z, V, D, JB, JZ, MOFFS }
+
+    public final String mnemonic;
+    public final Op op;
+    public final boolean modrm;
+    public final SizeRule size;
+    public final Imm imm1, imm2;
+    /** The register operand is encoded in the opcode's low three bits (+r forms). */
+    public final boolean regInOpcode;
+    /** Decoding stops after this instruction: it transfers control, exits or traps. */
+    public final boolean endsBlock;
+    /** The LOCK prefix is allowed (with a memory destination). */
+    public final boolean lockable;
+    /** Register operand of byte size: AH..BH apply without REX, for reg and/or rm. */
+    public final boolean byteReg, byteRm;
+
+    Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
+            boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm) {
+        this.mnemonic = mnemonic;
+        this.op = op;
+        this.modrm = modrm;
+        this.size = size;
+        this.imm1 = imm1;
+        this.imm2 = imm2;
+        this.regInOpcode = regInOpcode;
+        this.endsBlock = endsBlock;
+        this.lockable = lockable;
+        this.byteReg = byteReg;
+        this.byteRm = byteRm;
+    }
+
+    @Override
+    public String toString() {
+        return mnemonic;
+    }
+}

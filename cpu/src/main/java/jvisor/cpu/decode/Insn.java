@@ -1,0 +1,57 @@
+package jvisor.cpu.decode;
+
+/**
+ * One decoded instruction: everything the executor needs, resolved once at decode time so that
+ * executing it never looks at instruction bytes again. It is also the input a translator to JVM
+ * bytecode reads, so it stays a plain, complete description of the instruction.
+ */
+public final class Insn {
+    public static final int SEG_NONE = 0, SEG_FS = 4, SEG_GS = 5;
+
+    // prefix bits
+    public static final int P_LOCK = 1, P_REP = 2, P_REPNE = 4, P_OPSIZE = 8, P_ADSIZE = 16, P_REX = 32, P_REXW = 64;
+
+    public Form form;
+    public Op op;
+    /** Guest address of the first byte, its length, and the address of the next instruction. */
+    public long addr;
+    public int len;
+    public long next;
+
+    /** Operand size in bytes (1, 2, 4, 8) after prefixes and the form's size rule. */
+    public int opsize;
+    /** Address size in bytes: 8, or 4 with the 0x67 prefix. */
+    public int adsize;
+    public int prefixes;
+    public int seg;
+
+    /** ModRM.reg extended by REX.R (or the register in the opcode's low bits); Reg.HIGH_BYTE+n for AH..BH. */
+    public int reg;
+    /** ModRM.rm extended by REX.B when the operand is a register; Reg.HIGH_BYTE+n for AH..BH. */
+    public int rm;
+    /** True when the E operand is in memory (ModRM.mod != 3). */
+    public boolean mem;
+    /** Memory operand: base and index registers (-1 for none), scale as a shift count, displacement. RIP-relative operands have base -1 and the absolute address in disp. */
+    public int base = -1;
+    public int index = -1;
+    public int scale;
+    public long disp;
+
+    /** Immediates, sign-extended from their encoded size. */
+    public long imm;
+    public long imm2;
+
+    /** Condition code for Jcc, SETcc, CMOVcc (the opcode's low nibble). */
+    public int cc;
+    /** The last opcode byte, for handlers shared between encodings. */
+    public int opcode;
+
+    public boolean hasPrefix(int p) {
+        return (prefixes & p) != 0;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%x: %s", addr, form == null ? "(bad)" : form.mnemonic);
+    }
+}

@@ -1,0 +1,161 @@
+package jvisor.cpu.decode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The opcode maps as data: one declarative row per opcode form, in the spirit of Bochs'
+ * ia_opcodes.def. Instruction families register their rows; the decoder walks the result.
+ *
+ * <p>Row syntax: {@code row(opcode, syntax, handler, attributes...)}.
+ * <ul>
+ *   <li>opcode: hex bytes, optionally led by a mandatory prefix ({@code NP}, {@code 66},
+ *       {@code F3}, {@code F2}) and followed by {@code /r} (ModRM), {@code /0}..{@code /7} (ModRM
+ *       with an opcode extension in reg), {@code +r} (register in the low 3 bits), {@code +cc} (sixteen opcodes, one per
+ *       condition code), and the ModRM
+ *       restrictions {@code mem}, {@code reg}, {@code rm0}..{@code rm7}. Examples: {@code "01 /r"},
+ *       {@code "80 /7"}, {@code "B8+r"}, {@code "66 0F 6F /r"}, {@code "0F 01 /2 reg rm0"}.</li>
+ *   <li>syntax: mnemonic and operands in opcode-map notation (see {@link Form}), e.g.
+ *       {@code "add Ev,Gv"}; the operands decide immediates, operand size and byte registers.</li>
+ *   <li>attributes: {@code d64}, {@code f64} (size rules), {@code end} (ends a basic block),
+ *       {@code lock} (LOCK allowed).</li>
+ * </ul>
+ */
+public final class OpcodeTable {
+    static final int MAP_ONE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
+    static final int PFX_NONE = 0, PFX_66 = 1, PFX_F3 = 2, PFX_F2 = 3;
+
+    /** A decision point: a leaf form, refined by mandatory prefix, then ModRM.reg, ModRM.mod, ModRM.rm. */
+    static final class Node {
+        Form form;
+        Node[] byPrefix;
+        Node[] byReg;
+        Node[] byMod; // [0] memory, [1] register
+        Node[] byRm;
+
+        /** True if resolving this node needs the ModRM byte. */
+        boolean needsModrm() {
+            return byReg != null || byMod != null || byRm != null || (form != null && form.modrm);
+        }
+    }
+
+    final Node[][] maps = {new Node[256], new Node[256], new Node[256], new Node[256]};
+    private final List<Form> forms = new ArrayList<>();
+
+    /** Declares one opcode form. */
+    public void row(String opcode, String syntax, Op handler, String... attributes) {
+        String[] tokens = opcode.trim().toUpperCase(Locale.ROOT).split("\\s+");
+        int t = 0;
+        int prefix = -1;
+        switch (tokens[0]) {
+            case "NP" -> { prefix = PFX_NONE; t++; }
+            case "66" -> { prefix = PFX_66; t++; }
+            case "F3" -> { prefix = PFX_F3; t++; }
+            case "F2" -> { prefix = PFX_F2; t++; }
+            default -> { }
+        }
+        int map = MAP_ONE;
+        if (tokens[t].equals("0F")) {
+            map = MAP_0F;
+            t++;
+            if (tokens[t].equals("38") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F38; t++; }
+            else if (tokens[t].equals("3A") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F3A; t++; }
+        }
+        String opTok = tokens[t++];
+        boolean plusR = opTok.endsWith("+R");
+        boolean plusCc = opTok.endsWith("+CC");
+        int opByte = Integer.parseInt(opTok.replaceAll("\\+(R|CC)$", ""), 16);
+        int count = plusR ? 8 : plusCc ? 16 : 1;
+        int regExt = -1, mod = -1, rm = -1;
+        boolean modrm = false;
+        for (; t < tokens.length; t++) {
+            String k = tokens[t];
+            if (k.equals("/R")) modrm = true;
+            else if (k.startsWith("/")) { modrm = true; regExt = Integer.parseInt(k.substring(1)); }
+            else if (k.equals("MEM")) { modrm = true; mod = 0; }
+            else if (k.equals("REG")) { modrm = true; mod = 1; }
+            else if (k.startsWith("RM")) { modrm = true; rm = Integer.parseInt(k.substring(2)); }
+            else throw new IllegalArgumentException("bad opcode token " + k + " in " + opcode);
+        }
+        Form form = parseForm(syntax, handler, modrm, plusR, prefix, attributes);
+        forms.add(form);
+        for (int b = opByte; b < opByte + count; b++) {
+            Node n = maps[map][b];
+            if (n == null) n = maps[map][b] = new Node();
+            if (prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Node[4]) : n.byPrefix, prefix);
+            if (regExt >= 0) n = child(n.byReg == null ? (n.byReg = new Node[8]) : n.byReg, regExt);
+            if (mod >= 0) n = child(n.byMod == null ? (n.byMod = new Node[2]) : n.byMod, mod);
+            if (rm >= 0) n = child(n.byRm == null ? (n.byRm = new Node[8]) : n.byRm, rm);
+            if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + opcode + " (" + syntax
+                    + " and " + n.form.mnemonic + ")");
+            n.form = form;
+        }
+    }
+
+    private static Node child(Node[] arr, int i) {
+        if (arr[i] == null) arr[i] = new Node();
+        return arr[i];
+    }
+
+    private static boolean isHexByte(String s) {
+        return s.matches("[0-9A-F]{2}(\\+R|\\+CC)?");
+    }
+
+    private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, String[] attrs) {
+        String[] parts = syntax.trim().split("\\s+", 2);
+        String[] operands = parts.length > 1 ? parts[1].split(",") : new String[0];
+        Form.SizeRule size = null;
+        Form.Imm imm1 = Form.Imm.NONE, imm2 = Form.Imm.NONE;
+        boolean byteReg = false, byteRm = false;
+        for (String raw : operands) {
+            String o = raw.trim();
+            if (o.isEmpty()) continue;
+            char kind = o.charAt(0);
+            String sz = o.substring(1);
+            Form.Imm imm = switch (kind) {
+                case 'I' -> switch (sz) {
+                    case "b" -> Form.Imm.B;
+                    case "w" -> Form.Imm.W;
+                    case "d" -> Form.Imm.D;
+                    case "z" -> Form.Imm.Z;
+                    case "v" -> Form.Imm.V;
+                    default -> throw new IllegalArgumentException("bad immediate " + o + " in " + syntax);
+                };
+                case 'J' -> sz.equals("b") ? Form.Imm.JB : Form.Imm.JZ;
+                case 'O' -> Form.Imm.MOFFS;
+                default -> Form.Imm.NONE;
+            };
+            if (imm != Form.Imm.NONE) {
+                if (imm1 == Form.Imm.NONE) imm1 = imm; else imm2 = imm;
+            }
+            boolean isByte = sz.equals("b") || o.equals("AL") || o.equals("CL");
+            if ((kind == 'G' || kind == 'Z') && isByte) byteReg = true;
+            if ((kind == 'E' || kind == 'R') && isByte) byteRm = true;
+            // The first sized operand (other than an immediate) decides the operand size.
+            if (size == null && kind != 'I' && kind != 'J') {
+                if (isByte) size = Form.SizeRule.BYTE;
+                else if (sz.equals("y")) size = Form.SizeRule.Y;
+                else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
+            }
+        }
+        boolean end = false, lock = false;
+        for (String a : attrs) {
+            switch (a) {
+                case "d64" -> size = Form.SizeRule.D64;
+                case "f64" -> size = Form.SizeRule.F64;
+                case "end" -> end = true;
+                case "lock" -> lock = true;
+                default -> throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
+            }
+        }
+        if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
+        if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
+        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm);
+    }
+
+    /** Every declared form, for listings and tests. */
+    public List<Form> forms() {
+        return List.copyOf(forms);
+    }
+}

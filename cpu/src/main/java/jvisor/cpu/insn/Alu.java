@@ -1,0 +1,189 @@
+package jvisor.cpu.insn;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuState;
+import jvisor.cpu.Flags;
+import jvisor.cpu.decode.Insn;
+import jvisor.cpu.decode.OpcodeTable;
+
+/**
+ * Integer arithmetic and logic: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in all their forms, INC,
+ * DEC, NEG, NOT, TEST (Intel SDM Vol. 2A/2B, the instructions' pages). Flags are recorded lazily.
+ */
+final class Alu {
+    static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
+    private static final String[] NAMES = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
+
+    private Alu() {}
+
+    static void register(OpcodeTable t) {
+        for (int k = 0; k < 8; k++) {
+            final int op = k;
+            String n = NAMES[k];
+            String[] rmw = k == CMP ? new String[0] : new String[] {"lock"};
+            String base = String.format("%02X", k * 8);
+            String b1 = String.format("%02X", k * 8 + 1), b2 = String.format("%02X", k * 8 + 2);
+            String b3 = String.format("%02X", k * 8 + 3), b4 = String.format("%02X", k * 8 + 4);
+            String b5 = String.format("%02X", k * 8 + 5);
+            t.row(base + " /r", n + " Eb,Gb", (c, i) -> opEG(c, i, op), rmw);
+            t.row(b1 + " /r", n + " Ev,Gv", (c, i) -> opEG(c, i, op), rmw);
+            t.row(b2 + " /r", n + " Gb,Eb", (c, i) -> opGE(c, i, op));
+            t.row(b3 + " /r", n + " Gv,Ev", (c, i) -> opGE(c, i, op));
+            t.row(b4, n + " AL,Ib", (c, i) -> opAccImm(c, i, op));
+            t.row(b5, n + " rAX,Iz", (c, i) -> opAccImm(c, i, op));
+            t.row("80 /" + k, n + " Eb,Ib", (c, i) -> opEI(c, i, op), rmw);
+            t.row("81 /" + k, n + " Ev,Iz", (c, i) -> opEI(c, i, op), rmw);
+            t.row("83 /" + k, n + " Ev,Ib", (c, i) -> opEI(c, i, op), rmw);
+        }
+        t.row("84 /r", "test Eb,Gb", Alu::testEG);
+        t.row("85 /r", "test Ev,Gv", Alu::testEG);
+        t.row("A8", "test AL,Ib", Alu::testAccImm);
+        t.row("A9", "test rAX,Iz", Alu::testAccImm);
+        // F6/F7 /1 are undocumented aliases of /0 that every x86-64 CPU decodes as TEST.
+        t.row("F6 /0", "test Eb,Ib", Alu::testEI);
+        t.row("F6 /1", "test Eb,Ib", Alu::testEI);
+        t.row("F7 /0", "test Ev,Iz", Alu::testEI);
+        t.row("F7 /1", "test Ev,Iz", Alu::testEI);
+        t.row("F6 /2", "not Eb", Alu::not, "lock");
+        t.row("F7 /2", "not Ev", Alu::not, "lock");
+        t.row("F6 /3", "neg Eb", Alu::neg, "lock");
+        t.row("F7 /3", "neg Ev", Alu::neg, "lock");
+        t.row("FE /0", "inc Eb", Alu::inc, "lock");
+        t.row("FF /0", "inc Ev", Alu::inc, "lock");
+        t.row("FE /1", "dec Eb", Alu::dec, "lock");
+        t.row("FF /1", "dec Ev", Alu::dec, "lock");
+    }
+
+    /** Computes dst OP src at the given size, records the flags, returns the truncated result. */
+    static long compute(CpuState s, int op, long dst, long src, int size) {
+        long m = Flags.mask(size);
+        dst &= m;
+        src &= m;
+        switch (op) {
+            case ADD -> {
+                long r = (dst + src) & m;
+                Flags.setAdd(s, dst, src, r, size);
+                return r;
+            }
+            case ADC -> {
+                long cin = Flags.cf(s) ? 1 : 0;
+                long r = (dst + src + cin) & m;
+                s.lfOp = Flags.OP_ADC; s.lfSize = size; s.lfDst = dst; s.lfSrc = src; s.lfRes = r; s.lfAux = cin;
+                return r;
+            }
+            case SUB, CMP -> {
+                long r = (dst - src) & m;
+                Flags.setSub(s, dst, src, r, size);
+                return r;
+            }
+            case SBB -> {
+                long cin = Flags.cf(s) ? 1 : 0;
+                long r = (dst - src - cin) & m;
+                s.lfOp = Flags.OP_SBB; s.lfSize = size; s.lfDst = dst; s.lfSrc = src; s.lfRes = r; s.lfAux = cin;
+                return r;
+            }
+            case OR -> {
+                long r = dst | src;
+                Flags.setLogic(s, r, size);
+                return r;
+            }
+            case AND -> {
+                long r = dst & src;
+                Flags.setLogic(s, r, size);
+                return r;
+            }
+            default -> { // XOR
+                long r = dst ^ src;
+                Flags.setLogic(s, r, size);
+                return r;
+            }
+        }
+    }
+
+    private static void opEG(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        long src = c.getReg(i.reg, size);
+        if (i.mem) {
+            long a = c.ea(i);
+            long r = compute(c.state, op, c.load(a, size), src, size);
+            if (op != CMP) c.store(a, size, r);
+        } else {
+            long r = compute(c.state, op, c.getReg(i.rm, size), src, size);
+            if (op != CMP) c.setReg(i.rm, size, r);
+        }
+    }
+
+    private static void opGE(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        long r = compute(c.state, op, c.getReg(i.reg, size), c.readE(i), size);
+        if (op != CMP) c.setReg(i.reg, size, r);
+    }
+
+    private static void opAccImm(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        long r = compute(c.state, op, c.getReg(0, size), i.imm, size);
+        if (op != CMP) c.setReg(0, size, r);
+    }
+
+    private static void opEI(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        if (i.mem) {
+            long a = c.ea(i);
+            long r = compute(c.state, op, c.load(a, size), i.imm, size);
+            if (op != CMP) c.store(a, size, r);
+        } else {
+            long r = compute(c.state, op, c.getReg(i.rm, size), i.imm, size);
+            if (op != CMP) c.setReg(i.rm, size, r);
+        }
+    }
+
+    private static void testEG(Cpu c, Insn i) {
+        Flags.setLogic(c.state, c.readE(i) & c.readG(i), i.opsize);
+    }
+
+    private static void testAccImm(Cpu c, Insn i) {
+        Flags.setLogic(c.state, c.getReg(0, i.opsize) & i.imm, i.opsize);
+    }
+
+    private static void testEI(Cpu c, Insn i) {
+        Flags.setLogic(c.state, c.readE(i) & i.imm, i.opsize);
+    }
+
+    private static void not(Cpu c, Insn i) {
+        if (i.mem) {
+            long a = c.ea(i);
+            c.store(a, i.opsize, ~c.load(a, i.opsize));
+        } else {
+            c.setReg(i.rm, i.opsize, ~c.getReg(i.rm, i.opsize));
+        }
+    }
+
+    private static void neg(Cpu c, Insn i) {
+        int size = i.opsize;
+        long a = i.mem ? c.ea(i) : 0;
+        long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
+        long r = compute(c.state, SUB, 0, v, size);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
+    }
+
+    private static void inc(Cpu c, Insn i) {
+        incDec(c, i, Flags.OP_INC, 1);
+    }
+
+    private static void dec(Cpu c, Insn i) {
+        incDec(c, i, Flags.OP_DEC, -1);
+    }
+
+    /** INC and DEC set the flags like ADD/SUB of 1 but leave CF alone. */
+    private static void incDec(Cpu c, Insn i, int flagOp, long delta) {
+        int size = i.opsize;
+        long m = Flags.mask(size);
+        long a = i.mem ? c.ea(i) : 0;
+        long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
+        long r = (v + delta) & m;
+        CpuState s = c.state;
+        long carry = Flags.cf(s) ? 1 : 0;
+        s.lfOp = flagOp; s.lfSize = size; s.lfDst = v & m; s.lfSrc = 1; s.lfRes = r; s.lfAux = carry;
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
+    }
+}

@@ -1,0 +1,87 @@
+package jvisor.hypervisor;
+
+import jvisor.cpu.Cpu;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Backing;
+import jvisor.mmu.HostMemory;
+
+/**
+ * The NanoPVM-style interface between the guest kernel and guest execution, in the spirit of
+ * gVisor's platform (NewAddressSpace, MapFile, Unmap, Switch):
+ *
+ * <ul>
+ *   <li>{@link #createAddressSpace()}, {@link #map}, {@link #unmap} and {@link #protect}: guest
+ *       virtual ranges mapped directly to host memory, with no guest page tables;</li>
+ *   <li>{@link #switchTo(Vcpu)}: run the guest until a VM exit (syscall, exception, kick);</li>
+ *   <li>{@link #kick(Vcpu)}: force a running vCPU out from another thread.</li>
+ * </ul>
+ *
+ * The kernel never reaches into the CPU or the address space's tree itself: every change of the
+ * guest's memory layout goes through here, so a later hypervisor (a translator, real hardware
+ * virtualization) can take over without the kernel changing.
+ */
+public final class Hypervisor {
+
+    public AddressSpace createAddressSpace() {
+        return new AddressSpace();
+    }
+
+    /** Host memory for the kernel to map into guests: zeroed, lazily paged, page aligned. */
+    public long allocateHostMemory(long length) {
+        return HostMemory.allocate(length);
+    }
+
+    /**
+     * Maps guest [gva, gva+length) to host memory at hva, replacing any earlier mapping there.
+     *
+     * @param backing who gets the host pages back when the guest range is unmapped
+     * @param name what /proc/self/maps calls the range
+     */
+    public void map(AddressSpace space, long gva, long hva, long length, int prot, Backing backing, String name,
+            long fileOffset) {
+        space.map(gva, length, prot, hva, backing, name, fileOffset);
+    }
+
+    /** Maps fresh anonymous memory; returns its host address. */
+    public long mapAnonymous(AddressSpace space, long gva, long length, int prot, String name) {
+        return space.mapAnonymous(gva, length, prot, name);
+    }
+
+    public void unmap(AddressSpace space, long gva, long length) {
+        space.unmap(gva, length);
+    }
+
+    /** @return false if part of the range is not mapped */
+    public boolean protect(AddressSpace space, long gva, long length, int prot) {
+        return space.protect(gva, length, prot);
+    }
+
+    public Vcpu createVcpu(AddressSpace space) {
+        return new Vcpu(space);
+    }
+
+    /**
+     * Enters the guest on this thread and runs it until a VM exit. The returned report belongs to
+     * the vCPU and is overwritten by the next switch.
+     */
+    public VmExit switchTo(Vcpu vcpu) {
+        Cpu cpu = vcpu.cpu;
+        VmExit exit = vcpu.exit;
+        switch (cpu.run()) {
+            case Cpu.EXIT_SYSCALL -> exit.kind = ExitKind.SYSCALL;
+            case Cpu.EXIT_KICK -> exit.kind = ExitKind.KICK;
+            default -> {
+                exit.kind = ExitKind.EXCEPTION;
+                exit.vector = cpu.exitVector;
+                exit.errorCode = cpu.exitErrorCode;
+                exit.address = cpu.exitAddress;
+            }
+        }
+        return exit;
+    }
+
+    /** Makes a running (or the next) switch of vcpu return a KICK exit at the next instruction boundary. */
+    public void kick(Vcpu vcpu) {
+        vcpu.cpu.kick();
+    }
+}
