@@ -319,9 +319,14 @@ public final class AddressSpace {
         }
         // Check both pages before reading anything, so a fault leaves no partial effect.
         translate(gva, access);
-        translate(gva + size - 1, access);
+        translate(secondPage(gva, size), access);
         for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
         return v;
+    }
+
+    /** The first byte of an access on its second page: what a fault there reports (CR2). */
+    private static long secondPage(long gva, int size) {
+        return Math.max(gva, (gva + size - 1) & ~PAGE_MASK);
     }
 
     // ---------------------------------------------------------------- stores
@@ -353,7 +358,7 @@ public final class AddressSpace {
     private void writeSlow(long gva, int size, long v) {
         // Check both pages before writing anything, so a fault leaves memory untouched.
         translate(gva, Access.WRITE);
-        translate(gva + size - 1, Access.WRITE);
+        translate(secondPage(gva, size), Access.WRITE);
         for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
     }
 

@@ -1,0 +1,134 @@
+package jvisor.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.Reg;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Prot;
+
+/** The NanoPVM contract: map, switch until a VM exit of each kind, unmap. */
+class HypervisorTest {
+    static final long CODE = 0x400000, DATA = 0x600000;
+    final Hypervisor hv = new Hypervisor();
+
+    Vcpu load(String hex) {
+        AddressSpace as = hv.createAddressSpace();
+        hv.mapAnonymous(as, CODE, 0x1000, Prot.RX, "code");
+        hv.mapAnonymous(as, DATA, 0x1000, Prot.RW, "data");
+        byte[] code = HexFormat.of().parseHex(hex.replace(" ", ""));
+        as.pokeBytes(CODE, code, 0, code.length);
+        Vcpu v = hv.createVcpu(as);
+        v.state().rip = CODE;
+        v.state().r[Reg.RSP] = DATA + 0x1000;
+        return v;
+    }
+
+    @Test
+    void syscallExitLeavesRipAfterTheInstructionAndSavesRcxR11() {
+        // mov eax, 39 (getpid); syscall; mov ebx, eax; syscall
+        Vcpu v = load("b8 27 00 00 00  0f 05  89 c3  0f 05");
+        VmExit exit = hv.switchTo(v);
+        assertEquals(ExitKind.SYSCALL, exit.kind);
+        assertEquals(39, v.state().r[Reg.RAX]);
+        assertEquals(CODE + 7, v.state().rip);
+        assertEquals(CODE + 7, v.state().r[Reg.RCX]);
+        assertEquals(v.state().rflags(), v.state().r[Reg.R11]);
+        v.state().r[Reg.RAX] = 1234; // the kernel's answer
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(v).kind);
+        assertEquals(1234, v.state().r[Reg.RBX]);
+    }
+
+    @Test
+    void invalidOpcodeIsAnExceptionExitAtTheInstruction() {
+        Vcpu v = load("90 0f 0b"); // nop; ud2
+        VmExit exit = hv.switchTo(v);
+        assertEquals(ExitKind.EXCEPTION, exit.kind);
+        assertEquals(CpuFault.UD, exit.vector);
+        assertEquals(CODE + 1, v.state().rip);
+    }
+
+    @Test
+    void pageFaultReportsAddressAndErrorCode() {
+        // mov dword [0x601000], 1 : just past the data page
+        Vcpu v = load("c7 04 25 00 10 60 00 01 00 00 00");
+        VmExit exit = hv.switchTo(v);
+        assertTrue(exit.isPageFault());
+        assertEquals(DATA + 0x1000, exit.address);
+        assertEquals(4 | 2, exit.errorCode); // user, write, not present
+        assertEquals(CODE, v.state().rip);
+    }
+
+    @Test
+    void writeToReadOnlyCodeIsAProtectionFault() {
+        Vcpu v = load("c6 04 25 00 00 40 00 cc"); // mov byte [0x400000], 0xcc
+        VmExit exit = hv.switchTo(v);
+        assertTrue(exit.isPageFault());
+        assertEquals(CODE, exit.address);
+        assertEquals(4 | 2 | 1, exit.errorCode);
+    }
+
+    @Test
+    void breakpointTrapLeavesRipAfterInt3() {
+        Vcpu v = load("cc 90");
+        VmExit exit = hv.switchTo(v);
+        assertEquals(CpuFault.BP, exit.vector);
+        assertEquals(CODE + 1, v.state().rip);
+    }
+
+    @Test
+    void divideByZeroIsDivideError() {
+        Vcpu v = load("31 c9 f7 f1"); // xor ecx, ecx; div ecx
+        VmExit exit = hv.switchTo(v);
+        assertEquals(CpuFault.DE, exit.vector);
+        assertEquals(CODE + 2, v.state().rip);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void kickFromAnotherThreadStopsAnEndlessLoop() throws Exception {
+        Vcpu v = load("eb fe"); // jmp .
+        Thread kicker = new Thread(() -> {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            }
+            hv.kick(v);
+        });
+        kicker.start();
+        VmExit exit = hv.switchTo(v);
+        kicker.join();
+        assertEquals(ExitKind.KICK, exit.kind);
+        assertEquals(CODE, v.state().rip);
+    }
+
+    @Test
+    void unmappedCodeFaultsOnFetch() {
+        Vcpu v = load("e9 fb 0f 00 00"); // jmp CODE+0x1000 (unmapped)
+        VmExit exit = hv.switchTo(v);
+        assertTrue(exit.isPageFault());
+        assertEquals(CODE + 0x1000, exit.address);
+        assertEquals(CODE + 0x1000, v.state().rip);
+        assertEquals(4 | 16, exit.errorCode); // user, instruction fetch, not present
+    }
+
+    @Test
+    void codeChangesAreSeenAfterRewrite() {
+        // mov eax, 1; syscall ; executed once, then the immediate is rewritten by the "kernel"
+        Vcpu v = load("b8 01 00 00 00 0f 05");
+        hv.switchTo(v);
+        assertEquals(1, v.state().r[Reg.RAX]);
+        v.addressSpace().pokeBytes(CODE + 1, new byte[] {2}, 0, 1);
+        v.state().rip = CODE;
+        hv.switchTo(v);
+        assertEquals(2, v.state().r[Reg.RAX]);
+    }
+}
