@@ -127,7 +127,9 @@ public final class GuestRunner {
                 "--sun-misc-unsafe-memory-access=allow",
                 "-XX:+UseSerialGC",
                 "-XX:-UsePerfData",
-                "-Xss16m"));
+                "-Xss16m",
+                // A JVM crash report must not land in the guest's working directory.
+                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "jvisor-hs_err_pid%p.log")));
         for (String flag : System.getProperty("jvisor.jvm.flags", "").trim().split("\\s+")) {
             if (!flag.isEmpty() && !flags.contains(flag)) {
                 flags.add(flag);
