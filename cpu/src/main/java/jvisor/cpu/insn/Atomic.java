@@ -1,11 +1,116 @@
 package jvisor.cpu.insn;
 
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.Flags;
+import jvisor.cpu.Reg;
+import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 
-/** (being written) */
+/**
+ * The read-modify-write instructions that lock-free code is built on: CMPXCHG, CMPXCHG8B,
+ * CMPXCHG16B and XADD, all LOCK-able (Intel SDM Vol. 2A "CMPXCHG", "CMPXCHG8B/CMPXCHG16B",
+ * Vol. 2B "XADD").
+ *
+ * <p>One vCPU runs at a time in this version, so a plain load, compare and store is atomic
+ * as far as the guest can tell. Multi-threaded guests (several vCPUs on host threads sharing an
+ * address space) will need these, and the other LOCK-prefixed read-modify-writes, to become real
+ * atomic operations on host memory (VarHandle compareAndExchange on the translated host address).
+ *
+ * <p>Register details, as on Intel hardware: a 32-bit CMPXCHG that fails loads EAX (zero-extending
+ * RAX) and leaves the destination register untouched, upper half included; one that succeeds
+ * writes (zero-extends) the destination and leaves RAX untouched. A failing compare with a memory
+ * destination writes the old value back, as the SDM specifies (so a read-only page faults).
+ */
 final class Atomic {
     private Atomic() {}
 
     static void register(OpcodeTable t) {
+        t.row("0F B0 /r", "cmpxchg Eb,Gb", Atomic::cmpxchg, "lock");
+        t.row("0F B1 /r", "cmpxchg Ev,Gv", Atomic::cmpxchg, "lock");
+        t.row("0F C7 /1 mem", "cmpxchg8b/16b Mq", Atomic::cmpxchg8b16b, "lock");
+        t.row("0F C0 /r", "xadd Eb,Gb", Atomic::xadd, "lock");
+        t.row("0F C1 /r", "xadd Ev,Gv", Atomic::xadd, "lock");
+    }
+
+    /** Compares the accumulator with the destination; equal: dest = src, else accumulator = dest. Flags of CMP. */
+    private static void cmpxchg(Cpu c, Insn i) {
+        int size = i.opsize;
+        long acc = c.getReg(Reg.RAX, size);
+        long src = c.getReg(i.reg, size);
+        if (i.mem) {
+            long a = c.ea(i);
+            long d = c.load(a, size);
+            Flags.setSub(c.state, acc, d, acc - d, size);
+            if (d == acc) {
+                c.store(a, size, src);
+            } else {
+                c.store(a, size, d);
+                c.setReg(Reg.RAX, size, d);
+            }
+        } else {
+            long d = c.getReg(i.rm, size);
+            Flags.setSub(c.state, acc, d, acc - d, size);
+            if (d == acc) c.setReg(i.rm, size, src);
+            else c.setReg(Reg.RAX, size, d);
+        }
+    }
+
+    /**
+     * CMPXCHG8B m64 compares EDX:EAX with m64 (equal: m64 = ECX:EBX, else EDX:EAX = m64);
+     * with REX.W, CMPXCHG16B m128 does the same with RDX:RAX and RCX:RBX and needs a 16-byte
+     * aligned operand (#GP otherwise). Only ZF changes.
+     */
+    private static void cmpxchg8b16b(Cpu c, Insn i) {
+        long a = c.ea(i);
+        long[] r = c.r;
+        boolean equal;
+        if (i.opsize == 8) {
+            if ((a & 15) != 0) throw CpuFault.generalProtection();
+            long lo = c.load(a, 8), hi = c.load(a + 8, 8);
+            equal = lo == r[Reg.RAX] && hi == r[Reg.RDX];
+            if (equal) {
+                c.store(a, 8, r[Reg.RBX]);
+                c.store(a + 8, 8, r[Reg.RCX]);
+            } else {
+                c.store(a, 8, lo);
+                c.store(a + 8, 8, hi);
+                r[Reg.RAX] = lo;
+                r[Reg.RDX] = hi;
+            }
+        } else {
+            long m = c.load(a, 8);
+            long expected = (r[Reg.RDX] << 32) | (r[Reg.RAX] & 0xFFFFFFFFL);
+            equal = m == expected;
+            if (equal) {
+                c.store(a, 8, (r[Reg.RCX] << 32) | (r[Reg.RBX] & 0xFFFFFFFFL));
+            } else {
+                c.store(a, 8, m);
+                r[Reg.RAX] = m & 0xFFFFFFFFL;
+                r[Reg.RDX] = m >>> 32;
+            }
+        }
+        long f = Flags.status(c.state);
+        Flags.setEager(c.state, equal ? f | Flags.ZF : f & ~Flags.ZF);
+    }
+
+    /** XADD: dest = dest + src and src = the old dest; flags of the addition. */
+    private static void xadd(Cpu c, Insn i) {
+        int size = i.opsize;
+        long src = c.getReg(i.reg, size);
+        if (i.mem) {
+            long a = c.ea(i);
+            long d = c.load(a, size);
+            long sum = (d + src) & Flags.mask(size);
+            c.store(a, size, sum);
+            c.setReg(i.reg, size, d);
+            Flags.setAdd(c.state, d, src, sum, size);
+        } else {
+            long d = c.getReg(i.rm, size);
+            long sum = (d + src) & Flags.mask(size);
+            c.setReg(i.reg, size, d); // for xadd %r,%r the sum written last wins
+            c.setReg(i.rm, size, sum);
+            Flags.setAdd(c.state, d, src, sum, size);
+        }
     }
 }

@@ -1,11 +1,135 @@
 package jvisor.cpu.insn;
 
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuState;
+import jvisor.cpu.Flags;
+import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 
-/** (being written) */
+/**
+ * Bit instructions: BT, BTS, BTR, BTC (register and immediate bit offsets), BSF, BSR, POPCNT, and
+ * the F3-prefixed TZCNT/LZCNT encodings (Intel SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF",
+ * "BSR", Vol. 2B "POPCNT", "TZCNT", "LZCNT").
+ *
+ * <p>CPUID advertises neither BMI1 nor LZCNT (ABM), so F3 0F BC and F3 0F BD execute as BSF and
+ * BSR, exactly as on a CPU without those extensions, where the F3 prefix is ignored. POPCNT is
+ * advertised (CPUID.1:ECX.POPCNT) and needs its F3 prefix; 0F B8 without it is #UD.
+ *
+ * <p>Undefined flags follow Intel hardware (measured on Skylake-SP):
+ * <ul>
+ *   <li>BT/BTS/BTR/BTC: only CF changes; OF, SF, AF, PF (undefined) and ZF keep their values.</li>
+ *   <li>BSF/BSR: ZF = (source == 0); CF, OF, SF, AF = 0; PF = parity of the result index (of
+ *       0 when the source is zero). With a zero source the destination is not written at all:
+ *       a 32-bit destination keeps its upper half too.</li>
+ * </ul>
+ *
+ * <p>With a register bit offset and a memory operand, the offset is a signed number that can
+ * address bits outside the operand: the operand-sized unit at ea + (offset >> log2(bits)) *
+ * size is accessed. An immediate offset, and any offset with a register operand, is taken
+ * modulo the operand width.
+ */
 final class BitOps {
+    static final int BT = 0, BTS = 1, BTR = 2, BTC = 3;
+
     private BitOps() {}
 
     static void register(OpcodeTable t) {
+        t.row("0F A3 /r", "bt Ev,Gv", (c, i) -> bitReg(c, i, BT));
+        t.row("0F AB /r", "bts Ev,Gv", (c, i) -> bitReg(c, i, BTS), "lock");
+        t.row("0F B3 /r", "btr Ev,Gv", (c, i) -> bitReg(c, i, BTR), "lock");
+        t.row("0F BB /r", "btc Ev,Gv", (c, i) -> bitReg(c, i, BTC), "lock");
+        t.row("0F BA /4", "bt Ev,Ib", (c, i) -> bitImm(c, i, BT));
+        t.row("0F BA /5", "bts Ev,Ib", (c, i) -> bitImm(c, i, BTS), "lock");
+        t.row("0F BA /6", "btr Ev,Ib", (c, i) -> bitImm(c, i, BTR), "lock");
+        t.row("0F BA /7", "btc Ev,Ib", (c, i) -> bitImm(c, i, BTC), "lock");
+        t.row("0F BC /r", "bsf Gv,Ev", BitOps::bsf);
+        t.row("0F BD /r", "bsr Gv,Ev", BitOps::bsr);
+        // TZCNT and LZCNT are not advertised: their encodings run as BSF and BSR (see above).
+        t.row("F3 0F BC /r", "tzcnt Gv,Ev", BitOps::bsf);
+        t.row("F3 0F BD /r", "lzcnt Gv,Ev", BitOps::bsr);
+        t.row("F3 0F B8 /r", "popcnt Gv,Ev", BitOps::popcnt);
+    }
+
+    /** BTx with the bit offset in a register. */
+    private static void bitReg(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        long offset = c.getReg(i.reg, size);
+        if (!i.mem) {
+            bitOnReg(c, i, op, (int) offset & (size * 8 - 1));
+            return;
+        }
+        int shift = Integer.numberOfTrailingZeros(size * 8); // log2 of the width in bits
+        long soff = Flags.signExtend(offset, size);
+        long addr = c.ea(i) + (soff >> shift) * size;
+        if (i.adsize == 4) { // the displaced address wraps within 4 GiB, before the FS/GS base
+            long seg = c.segmented(i, 0);
+            addr = ((addr - seg) & 0xFFFFFFFFL) + seg;
+        }
+        bitOnMem(c, op, addr, size, (int) soff & (size * 8 - 1));
+    }
+
+    /** BTx with an immediate bit offset (0F BA /4../7). */
+    private static void bitImm(Cpu c, Insn i, int op) {
+        int size = i.opsize;
+        int bit = (int) i.imm & (size * 8 - 1);
+        if (i.mem) bitOnMem(c, op, c.ea(i), size, bit);
+        else bitOnReg(c, i, op, bit);
+    }
+
+    private static void bitOnReg(Cpu c, Insn i, int op, int bit) {
+        int size = i.opsize;
+        long v = c.getReg(i.rm, size);
+        setCarry(c.state, ((v >>> bit) & 1) != 0);
+        if (op != BT) c.setReg(i.rm, size, apply(op, v, bit));
+    }
+
+    private static void bitOnMem(Cpu c, int op, long addr, int size, int bit) {
+        long v = c.load(addr, size);
+        setCarry(c.state, ((v >>> bit) & 1) != 0);
+        if (op != BT) c.store(addr, size, apply(op, v, bit));
+    }
+
+    private static long apply(int op, long v, int bit) {
+        long m = 1L << bit;
+        return switch (op) {
+            case BTS -> v | m;
+            case BTR -> v & ~m;
+            default -> v ^ m; // BTC
+        };
+    }
+
+    /** CF = the tested bit; every other status flag keeps its value. */
+    private static void setCarry(CpuState s, boolean cf) {
+        long f = Flags.status(s);
+        Flags.setEager(s, cf ? f | Flags.CF : f & ~Flags.CF);
+    }
+
+    private static void bsf(Cpu c, Insn i) {
+        long v = c.readE(i);
+        if (v == 0) {
+            Flags.setEager(c.state, Flags.ZF | Flags.PF);
+            return;
+        }
+        int idx = Long.numberOfTrailingZeros(v);
+        c.writeG(i, idx);
+        Flags.setEager(c.state, Flags.parity(idx) ? Flags.PF : 0);
+    }
+
+    private static void bsr(Cpu c, Insn i) {
+        long v = c.readE(i);
+        if (v == 0) {
+            Flags.setEager(c.state, Flags.ZF | Flags.PF);
+            return;
+        }
+        int idx = 63 - Long.numberOfLeadingZeros(v);
+        c.writeG(i, idx);
+        Flags.setEager(c.state, Flags.parity(idx) ? Flags.PF : 0);
+    }
+
+    /** POPCNT: OF, SF, AF, CF, PF cleared; ZF = (source == 0). */
+    private static void popcnt(Cpu c, Insn i) {
+        long v = c.readE(i);
+        c.writeG(i, Long.bitCount(v));
+        Flags.setEager(c.state, v == 0 ? Flags.ZF : 0);
     }
 }
