@@ -1,0 +1,82 @@
+package jvisor.cpu.insn;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.decode.Insn;
+import jvisor.mmu.Access;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostMemory;
+
+/**
+ * Operand access shared by the SSE families: XMM registers live in {@code CpuState.xmm} as two
+ * longs each (xmm[2n] low quadword, xmm[2n+1] high quadword), and 128-bit memory operands are
+ * read and written as two little-endian quadwords.
+ *
+ * <p>Legacy SSE instructions with a 128-bit memory operand require it 16-byte aligned (#GP
+ * otherwise) unless the instruction is one of the explicitly unaligned forms (MOVUPS, MOVUPD,
+ * MOVDQU); scalar and 64-bit memory operands never need alignment (Intel SDM Vol. 1, 11.6.7).
+ *
+ * <p>Nothing here allocates: a 128-bit value is always handled as two longs.
+ */
+final class XmmAccess {
+    private XmmAccess() {}
+
+    /** Index in CpuState.xmm of the low quadword of the ModRM.reg register. */
+    static int v(Insn i) {
+        return i.reg << 1;
+    }
+
+    /** Index in CpuState.xmm of the low quadword of the ModRM.rm register (register forms only). */
+    static int u(Insn i) {
+        return i.rm << 1;
+    }
+
+    /** The effective address of a 16-byte operand that must be aligned: #GP if it is not. */
+    static long aligned(Cpu c, Insn i) {
+        long a = c.ea(i);
+        if ((a & 15) != 0) throw CpuFault.generalProtection();
+        return a;
+    }
+
+    /**
+     * Resolves a 128-bit W operand that must be aligned: its address (after the alignment check)
+     * for memory, or -1 for a register. {@link #lo} and {@link #hi} then read its two halves.
+     */
+    static long wAddr(Cpu c, Insn i) {
+        return i.mem ? aligned(c, i) : -1L;
+    }
+
+    /** Low quadword of the W operand resolved by {@link #wAddr} (addr is ignored for registers). */
+    static long lo(Cpu c, Insn i, long addr) {
+        return i.mem ? c.mem().read64(addr) : c.state.xmm[i.rm << 1];
+    }
+
+    /** High quadword of the W operand resolved by {@link #wAddr}. */
+    static long hi(Cpu c, Insn i, long addr) {
+        return i.mem ? c.mem().read64(addr + 8) : c.state.xmm[(i.rm << 1) + 1];
+    }
+
+    /** A 64-bit W operand (scalar double, MOVQ, the low half of unpacks): no alignment needed. */
+    static long q(Cpu c, Insn i) {
+        return i.mem ? c.mem().read64(c.ea(i)) : c.state.xmm[i.rm << 1];
+    }
+
+    /** A 32-bit W operand (scalar single): the low dword of the register or 4 bytes of memory. */
+    static int d(Cpu c, Insn i) {
+        return i.mem ? c.mem().read32(c.ea(i)) : (int) c.state.xmm[i.rm << 1];
+    }
+
+    /**
+     * Stores 16 bytes. A store that straddles a page boundary checks both pages first, so a
+     * page fault leaves memory untouched, as the hardware's single access does.
+     */
+    static void store128(Cpu c, long a, long lo, long hi) {
+        AddressSpace m = c.mem();
+        if ((a & HostMemory.PAGE_MASK) > HostMemory.PAGE_SIZE - 16) {
+            m.translate(a, Access.WRITE);
+            m.translate(a + 15, Access.WRITE);
+        }
+        m.write64(a, lo);
+        m.write64(a + 8, hi);
+    }
+}
