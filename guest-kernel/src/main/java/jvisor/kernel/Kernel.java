@@ -1,0 +1,99 @@
+package jvisor.kernel;
+
+import jvisor.cpu.Reg;
+import jvisor.hypervisor.Hypervisor;
+import jvisor.hypervisor.VmExit;
+import jvisor.kernel.abi.Errno;
+import jvisor.kernel.proc.Process;
+import jvisor.kernel.proc.Task;
+import jvisor.kernel.signal.FatalSignal;
+import jvisor.kernel.signal.Faults;
+import jvisor.kernel.strace.Strace;
+import jvisor.kernel.syscall.SyscallEntry;
+import jvisor.kernel.syscall.SyscallException;
+import jvisor.kernel.syscall.SyscallHandler;
+import jvisor.kernel.syscall.SyscallTable;
+import jvisor.mmu.PageFault;
+
+/**
+ * The guest kernel's main loop (gVisor's Task.run): switch into the guest, handle the VM exit,
+ * switch again. A SYSCALL exit is dispatched through the {@link SyscallTable}; an EXCEPTION exit
+ * becomes the signal Linux would send, which (without signal delivery yet) ends the process; a
+ * KICK exit only means "look for pending work", of which there is none in this version.
+ */
+public final class Kernel {
+    private final Hypervisor hv;
+    private final SyscallTable table;
+    /** Null unless --strace. */
+    private final Strace strace;
+
+    public Kernel(Hypervisor hv, SyscallTable table, Strace strace) {
+        this.hv = hv;
+        this.table = table;
+        this.strace = strace;
+    }
+
+    public Hypervisor hypervisor() {
+        return hv;
+    }
+
+    /** Runs the process until it exits or is killed; see {@link Process#exitStatus()} and killedBy(). */
+    public Process run(Process p) {
+        Task t = p.mainTask();
+        if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        while (!p.exited()) {
+            VmExit exit = hv.switchTo(t.vcpu);
+            switch (exit.kind) {
+                case SYSCALL -> syscall(t);
+                case EXCEPTION -> p.kill(Faults.signalFor(exit, t.vcpu));
+                case KICK -> { }
+            }
+        }
+        if (strace != null) {
+            FatalSignal s = p.killedBy();
+            if (s != null) {
+                strace.signal(s);
+                strace.killed(s.signo());
+            } else {
+                strace.exited(p.exitStatus());
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Dispatches the syscall the task stopped at: number in RAX, arguments in RDI, RSI, RDX, R10,
+     * R8, R9; the result (or -errno) goes to RAX. Without --strace nothing here allocates.
+     */
+    public void syscall(Task t) {
+        long[] r = t.regs.r;
+        int nr = (int) r[Reg.RAX]; // Linux looks at the low 32 bits only
+        long a0 = r[Reg.RDI], a1 = r[Reg.RSI], a2 = r[Reg.RDX], a3 = r[Reg.R10], a4 = r[Reg.R8], a5 = r[Reg.R9];
+        SyscallEntry e = table.get(nr);
+        SyscallHandler h = e != null ? e.handler() : null;
+        long result;
+        if (h == null) {
+            result = -Errno.ENOSYS;
+        } else {
+            try {
+                result = h.call(t, a0, a1, a2, a3, a4, a5);
+            } catch (SyscallException ex) {
+                result = -ex.errno;
+            } catch (PageFault f) {
+                result = -Errno.EFAULT;
+            }
+        }
+        if (!t.exiting) r[Reg.RAX] = result;
+        if (strace != null) traceSyscall(t, nr, e, new long[] {a0, a1, a2, a3, a4, a5}, result);
+    }
+
+    private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result) {
+        if (e != null) {
+            strace.syscall(t.memory(), nr, e.name(), e.args(), e.ret(), args, result, t.exiting);
+        } else {
+            jvisor.kernel.strace.ArgFormat[] hex = new jvisor.kernel.strace.ArgFormat[6];
+            java.util.Arrays.fill(hex, jvisor.kernel.strace.ArgFormat.HEX);
+            strace.syscall(t.memory(), nr, null, hex, jvisor.kernel.strace.ArgFormat.RET_DEC, args, result, false);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package jvisor.kernel.abi;
+
+/** Terminal and generic ioctl requests of x86-64 Linux (include/uapi/asm-generic/ioctls.h). */
+public final class Ioctls {
+    private Ioctls() {}
+
+    public static final int TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404,
+            TCGETA = 0x5405, TCSETA = 0x5406, TCSETAW = 0x5407, TCSETAF = 0x5408, TCSBRK = 0x5409,
+            TCXONC = 0x540A, TCFLSH = 0x540B, TIOCEXCL = 0x540C, TIOCNXCL = 0x540D, TIOCSCTTY = 0x540E,
+            TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCOUTQ = 0x5411, TIOCSTI = 0x5412, TIOCGWINSZ = 0x5413,
+            TIOCSWINSZ = 0x5414, TIOCMGET = 0x5415, FIONREAD = 0x541B, TIOCLINUX = 0x541C, FIONBIO = 0x5421,
+            TIOCNOTTY = 0x5422, TIOCGSID = 0x5429, TIOCGPTN = 0x80045430, FIONCLEX = 0x5450, FIOCLEX = 0x5451,
+            FIOASYNC = 0x5452, TCGETS2 = 0x802C542A;
+
+    /** sizeof(struct termios) of the kernel ABI (not glibc's larger one). */
+    public static final int TERMIOS_SIZE = 36;
+    public static final int WINSIZE_SIZE = 8;
+
+    public static final Xlat NAMES = Xlat.of("_IOC_???", "TCGETS", TCGETS, "TCSETS", TCSETS, "TCSETSW", TCSETSW,
+            "TCSETSF", TCSETSF, "TCGETA", TCGETA, "TCSETA", TCSETA, "TCSETAW", TCSETAW, "TCSETAF", TCSETAF,
+            "TCSBRK", TCSBRK, "TCXONC", TCXONC, "TCFLSH", TCFLSH, "TIOCEXCL", TIOCEXCL, "TIOCNXCL", TIOCNXCL,
+            "TIOCSCTTY", TIOCSCTTY, "TIOCGPGRP", TIOCGPGRP, "TIOCSPGRP", TIOCSPGRP, "TIOCOUTQ", TIOCOUTQ,
+            "TIOCSTI", TIOCSTI, "TIOCGWINSZ", TIOCGWINSZ, "TIOCSWINSZ", TIOCSWINSZ, "TIOCMGET", TIOCMGET,
+            "FIONREAD", FIONREAD, "TIOCLINUX", TIOCLINUX, "FIONBIO", FIONBIO, "TIOCNOTTY", TIOCNOTTY,
+            "TIOCGSID", TIOCGSID, "TIOCGPTN", TIOCGPTN & 0xFFFFFFFFL, "FIONCLEX", FIONCLEX, "FIOCLEX", FIOCLEX,
+            "FIOASYNC", FIOASYNC, "TCGETS2", TCGETS2 & 0xFFFFFFFFL);
+}

@@ -1,0 +1,197 @@
+package jvisor.kernel.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.Kernel;
+import jvisor.kernel.elf.ElfException;
+import jvisor.kernel.host.HostConsole;
+import jvisor.kernel.host.Libc;
+import jvisor.kernel.proc.Exec;
+import jvisor.kernel.proc.Process;
+import jvisor.kernel.signal.FatalSignal;
+import jvisor.kernel.strace.Strace;
+import jvisor.kernel.syscall.SyscallTable;
+
+/**
+ * The jvisor command:
+ *
+ * <pre>
+ *   jvisor run [-q|--quiet] [--strace] [--root DIR] BINARY [ARGS...]
+ *   jvisor --help | --version
+ * </pre>
+ *
+ * The guest gets fds 0, 1, 2 of the JVM, argv[0] = BINARY as given and the JVM's environment;
+ * jvisor's exit status is the guest's. A guest killed by a signal kills the JVM with the same
+ * signal, so the caller sees the same status (128+N in a shell) as for the native program. Nothing
+ * in the JVM writes to System.out or System.err: jvisor's own messages and --strace go to fd 2
+ * through write(2).
+ *
+ * <p>Exit statuses of jvisor itself: 1 for a program it cannot run (with one line naming the
+ * reason), 2 for a usage error, 70 (EX_SOFTWARE) for a bug in jvisor.
+ */
+public final class Main {
+    static final int EXIT_BAD_BINARY = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_INTERNAL = 70;
+
+    private static final String USAGE = """
+            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] BINARY [ARGS...]
+                   jvisor --help | --version
+
+            Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
+
+              -q, --quiet   print no message of jvisor's own (the guest's output is unchanged)
+              --strace      trace system calls to stderr, in strace's format
+              --root DIR    the directory the guest sees as / (default /); read-only
+            """;
+
+    /** Stack of the thread that runs the guest: the interpreter and the kernel recurse little, but never run short. */
+    private static final long GUEST_THREAD_STACK = 256L << 20;
+
+    private Main() {}
+
+    /** Parsed command line. */
+    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex) {
+    }
+
+    /** A usage error: the message goes to stderr with the usage, exit status 2. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(args);
+        } catch (Throwable t) {
+            status = internalError(t);
+        }
+        System.exit(status);
+    }
+
+    static int run(String[] args) throws Exception {
+        if (args.length == 0) return usageError("missing command");
+        switch (args[0]) {
+            case "--help", "-h", "help" -> {
+                HostConsole.outText(USAGE);
+                return 0;
+            }
+            case "--version", "-V", "version" -> {
+                HostConsole.outText("jvisor " + version() + "\n");
+                return 0;
+            }
+            case "run" -> { }
+            default -> {
+                return usageError(args[0].startsWith("-") ? "unknown option '" + args[0] + "'"
+                        : "unknown command '" + args[0] + "'");
+            }
+        }
+        Options o;
+        try {
+            o = parse(args);
+        } catch (UsageException e) {
+            return usageError(e.getMessage());
+        }
+        return execute(o, HostArgs.arguments(args, o.binaryIndex()), HostArgs.environment());
+    }
+
+    static Options parse(String[] args) throws UsageException {
+        boolean quiet = false, strace = false;
+        Path root = Path.of("/");
+        int i = 1;
+        for (; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                i++;
+                break;
+            }
+            if (!a.startsWith("-") || a.equals("-")) break;
+            switch (a) {
+                case "-q", "--quiet" -> quiet = true;
+                case "--strace" -> strace = true;
+                case "--root" -> {
+                    if (++i >= args.length) throw new UsageException("option '--root' needs a directory");
+                    root = Path.of(args[i]);
+                }
+                default -> {
+                    if (a.startsWith("--root=")) {
+                        root = Path.of(a.substring("--root=".length()));
+                    } else {
+                        throw new UsageException("unknown option '" + a + "'");
+                    }
+                }
+            }
+        }
+        if (i >= args.length) throw new UsageException("missing BINARY");
+        return new Options(quiet, strace, root, args[i], i);
+    }
+
+    /** Loads and runs the program; returns the exit status (or does not return: death by signal). */
+    static int execute(Options o, List<byte[]> argv, List<byte[]> envp) throws Exception {
+        if (!java.nio.file.Files.isDirectory(o.root())) {
+            return say(o, o.root() + ": root is not a directory", EXIT_USAGE);
+        }
+        Hypervisor hv = new Hypervisor();
+        Process p;
+        try {
+            p = Exec.start(hv, new Exec.Request(Path.of(o.binary()), o.binary().getBytes(StandardCharsets.UTF_8),
+                    argv, envp, o.root()));
+        } catch (ElfException e) {
+            return say(o, o.binary() + ": " + e.getMessage(), EXIT_BAD_BINARY);
+        }
+        Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
+        Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
+
+        Throwable[] failure = new Throwable[1];
+        Thread guest = new Thread(null, () -> {
+            try {
+                kernel.run(p);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        }, "vcpu0", GUEST_THREAD_STACK);
+        guest.start();
+        guest.join();
+        if (failure[0] != null) return internalError(failure[0]);
+
+        FatalSignal s = p.killedBy();
+        if (s == null) return p.exitStatus();
+        if (s.report() != null && !o.quiet()) HostConsole.errLine("jvisor: " + s.report());
+        Libc.dieBySignal(s.signo());
+        Thread.sleep(100); // the signal is on its way
+        return 128 + s.signo();
+    }
+
+    private static int say(Options o, String message, int status) {
+        if (!o.quiet()) HostConsole.errLine("jvisor: " + message);
+        return status;
+    }
+
+    private static int usageError(String message) {
+        HostConsole.errLine("jvisor: " + message);
+        HostConsole.write(2, USAGE);
+        return EXIT_USAGE;
+    }
+
+    /** A bug in jvisor: one line, a stack trace only with JVISOR_DEBUG=1. */
+    static int internalError(Throwable t) {
+        String m = t.getMessage();
+        HostConsole.errLine("jvisor: internal error: " + t.getClass().getName() + (m != null ? ": " + m : ""));
+        if ("1".equals(System.getenv("JVISOR_DEBUG"))) {
+            java.io.StringWriter w = new java.io.StringWriter();
+            t.printStackTrace(new java.io.PrintWriter(w));
+            HostConsole.write(2, w.toString());
+        }
+        return EXIT_INTERNAL;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+}

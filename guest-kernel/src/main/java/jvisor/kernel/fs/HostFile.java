@@ -1,0 +1,180 @@
+package jvisor.kernel.fs;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import jvisor.kernel.abi.Errno;
+import jvisor.kernel.abi.Fs;
+import jvisor.kernel.abi.Ioctls;
+import jvisor.kernel.host.Libc;
+import jvisor.kernel.host.Scratch;
+
+/**
+ * A file description backed by a host file descriptor: files of the sandbox root opened read-only,
+ * /dev/null and /dev/tty, and the inherited fds 0, 1 and 2. The host kernel does the I/O, so reads
+ * from pipes and terminals are as partial, blocking and interruptible as natively.
+ */
+public final class HostFile extends FileDescription {
+    private final int fd;
+    /** False for the inherited stdio fds: the JVM keeps them open after the guest closes its copies. */
+    private final boolean owned;
+    private final boolean directory;
+
+    public HostFile(int hostFd, boolean owned, byte[] guestPath, int flags, boolean directory) {
+        super(guestPath, flags);
+        this.fd = hostFd;
+        this.owned = owned;
+        this.directory = directory;
+    }
+
+    /**
+     * Wraps an inherited host fd (0, 1 or 2): the status flags and the /proc/self/fd name are the
+     * host's. Returns null if the host fd is not open.
+     */
+    public static HostFile inherited(int hostFd) {
+        int fl = Libc.fcntl(hostFd, Fs.F_GETFL, 0);
+        if (fl < 0) return null;
+        return new HostFile(hostFd, false, hostLinkName(hostFd), fl, false);
+    }
+
+    /**
+     * Opens a resolved host path for the guest. The host fd is always close-on-exec and never
+     * follows a final link (the resolver has already followed the ones the guest asked for; a link
+     * swapped in since then is refused rather than followed out of the root).
+     *
+     * @return the description, or null with the host's errno in errnoOut[0]
+     */
+    public static HostFile open(byte[] hostPath, byte[] guestPath, int guestFlags, int[] errnoOut) {
+        int access = (guestFlags & Fs.O_PATH) != 0 ? 0 : guestFlags & Fs.O_ACCMODE;
+        int hostFlags = access | Fs.O_CLOEXEC | Fs.O_NOCTTY | Fs.O_NOFOLLOW
+                | (guestFlags & (Fs.O_DIRECTORY | Fs.O_NONBLOCK | Fs.O_PATH | Fs.O_APPEND));
+        int fd;
+        boolean dir;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = Libc.open(Scratch.cString(arena, hostPath), hostFlags, 0);
+            if (fd < 0) {
+                errnoOut[0] = -fd;
+                return null;
+            }
+            MemorySegment st = arena.allocate(StatBuf.SIZE);
+            dir = Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) == 0
+                    && (st.get(java.lang.foreign.ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT) == Fs.S_IFDIR;
+        }
+        // F_GETFL shows what the guest asked for (Linux keeps the open flags minus the creation ones).
+        int flags = (guestFlags & ~(Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOCTTY | Fs.O_TRUNC | Fs.O_CLOEXEC))
+                | Fs.O_LARGEFILE;
+        return new HostFile(fd, true, guestPath, flags, dir);
+    }
+
+    /** What the host's /proc/self/fd/N says ("/dev/pts/0", "pipe:[1234]"), or "" if unknown. */
+    private static byte[] hostLinkName(int hostFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment path = Scratch.cString(arena, "/proc/self/fd/" + hostFd);
+            MemorySegment buf = arena.allocate(Fs.PATH_MAX);
+            long n = Libc.readlink(path, buf, Fs.PATH_MAX);
+            if (n <= 0) return new byte[0];
+            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    @Override
+    protected void release() {
+        if (owned) Libc.close(fd);
+    }
+
+    @Override
+    public int hostFd() {
+        return fd;
+    }
+
+    @Override
+    public boolean isDirectory() {
+        return directory;
+    }
+
+    @Override
+    public int setFlags(int newFlags) {
+        // The host fd is the one doing the I/O: O_NONBLOCK and O_APPEND must reach it.
+        int host = Libc.fcntl(fd, Fs.F_GETFL, 0);
+        if (host >= 0) {
+            int r = Libc.fcntl(fd, Fs.F_SETFL, (host & ~Fs.SETFL_MASK) | (newFlags & Fs.SETFL_MASK));
+            if (r < 0) return r;
+        }
+        return super.setFlags(newFlags);
+    }
+
+    @Override
+    public long read(long hostBuf, long count) {
+        if (directory) return -Errno.EISDIR;
+        if (!readable()) return -Errno.EBADF;
+        return Libc.read(fd, hostBuf, count);
+    }
+
+    @Override
+    public long write(long hostBuf, long count) {
+        if (!writable()) return -Errno.EBADF;
+        return Libc.write(fd, hostBuf, count);
+    }
+
+    @Override
+    public long pread(long hostBuf, long count, long offset) {
+        if (directory) return -Errno.EISDIR;
+        if (!readable()) return -Errno.EBADF;
+        return Libc.pread(fd, hostBuf, count, offset);
+    }
+
+    @Override
+    public long pwrite(long hostBuf, long count, long offset) {
+        if (!writable()) return -Errno.EBADF;
+        return Libc.pwrite(fd, hostBuf, count, offset);
+    }
+
+    @Override
+    public long seek(long offset, int whence) {
+        if (isPathOnly()) return -Errno.EBADF;
+        return Libc.lseek(fd, offset, whence);
+    }
+
+    @Override
+    public int stat(MemorySegment statBuf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Libc.fstatat(fd, arena.allocate(1), statBuf, Fs.AT_EMPTY_PATH);
+        }
+    }
+
+    @Override
+    public int statx(int mask, MemorySegment statxBuf) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Libc.statx(fd, arena.allocate(1), Fs.AT_EMPTY_PATH, mask, statxBuf);
+        }
+    }
+
+    /**
+     * Terminal and FIONREAD requests go to the host fd, which answers exactly as the host would
+     * (ENOTTY for a pipe or a file); anything else is refused with ENOTTY without reaching the host.
+     */
+    @Override
+    public long ioctl(long request, MemorySegment arg) {
+        if (isPathOnly()) return -Errno.EBADF;
+        int req = (int) request;
+        return switch (req) {
+            case Ioctls.TCGETS, Ioctls.TCSETS, Ioctls.TCSETSW, Ioctls.TCSETSF, Ioctls.TIOCGWINSZ,
+                    Ioctls.TIOCSWINSZ, Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID,
+                    Ioctls.TCFLSH, Ioctls.TCXONC, Ioctls.TCSBRK -> Libc.ioctl(fd, request & 0xFFFFFFFFL, arg);
+            default -> -Errno.ENOTTY;
+        };
+    }
+
+    @Override
+    public long mmapCopy(long hostAddr, long length, long offset) {
+        if (directory) return -Errno.ENODEV;
+        long done = 0;
+        while (done < length) {
+            long n = Libc.pread(fd, hostAddr + done, length - done, offset + done);
+            if (n < 0) return n == -Errno.ESPIPE ? -Errno.ENODEV : n;
+            if (n == 0) break; // end of file: the rest stays zero
+            done += n;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,363 @@
+package jvisor.kernel.host;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The host C library, reached through FFM downcalls. This is the guest kernel's only door to the
+ * host kernel for files, terminals, clocks and identity: host fds give exact Linux semantics
+ * (partial reads from pipes and terminals, errno values, st_mode of fds 0-2) that java.io cannot.
+ *
+ * <p>Convention: every method returns the C result, or {@code -errno} when the call failed,
+ * exactly like a Linux syscall; the host is x86-64 Linux, so its errno values are the guest's.
+ *
+ * <p>errno is captured per call with {@link Linker.Option#captureCallState}, into a per-thread
+ * segment, so nothing allocates per call.
+ */
+public final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
+    private static final ValueLayout P = ValueLayout.ADDRESS;
+
+    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(J, I, P, J));
+    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
+    private static final MethodHandle PREAD = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
+    private static final MethodHandle PWRITE = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
+    private static final MethodHandle LSEEK = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
+    private static final MethodHandle OPEN = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(I, I));
+    private static final MethodHandle FSTATAT = errnoCall("fstatat64", FunctionDescriptor.of(I, I, P, P, I));
+    private static final MethodHandle STATX = errnoCall("statx", FunctionDescriptor.of(I, I, P, I, I, P));
+    private static final MethodHandle READLINK = errnoCall("readlink", FunctionDescriptor.of(J, P, P, J));
+    private static final MethodHandle IOCTL = errnoCall("ioctl", FunctionDescriptor.of(I, I, J, P),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FACCESSAT = errnoCall("faccessat", FunctionDescriptor.of(I, I, P, I, I));
+    private static final MethodHandle GETRLIMIT = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
+    private static final MethodHandle CLOCK_GETTIME = errnoCall("clock_gettime", FunctionDescriptor.of(I, I, P));
+    private static final MethodHandle CLOCK_GETRES = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
+    // clock_nanosleep returns the error number itself instead of setting errno.
+    private static final MethodHandle CLOCK_NANOSLEEP = plainCall("clock_nanosleep",
+            FunctionDescriptor.of(I, I, I, P, P));
+    private static final MethodHandle UNAME = errnoCall("uname", FunctionDescriptor.of(I, P));
+    private static final MethodHandle SYSINFO = errnoCall("sysinfo", FunctionDescriptor.of(I, P));
+    private static final MethodHandle GETGROUPS = errnoCall("getgroups", FunctionDescriptor.of(I, I, P));
+    private static final MethodHandle GETUID = plainCall("getuid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETGID = plainCall("getgid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETEGID = plainCall("getegid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETPID = plainCall("getpid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETPPID = plainCall("getppid", FunctionDescriptor.of(I));
+    private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
+    private static final MethodHandle SIGNAL = plainCall("signal", FunctionDescriptor.of(P, I, P));
+    private static final MethodHandle PTHREAD_SIGMASK = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
+    private static final MethodHandle RAISE = plainCall("raise", FunctionDescriptor.of(I, I));
+    private static final MethodHandle KILL = plainCall("kill", FunctionDescriptor.of(I, I, I));
+
+    private Libc() {}
+
+    private static MethodHandle errnoCall(String name, FunctionDescriptor fd, Linker.Option... more) {
+        Linker.Option[] options = new Linker.Option[more.length + 1];
+        options[0] = CAPTURE;
+        System.arraycopy(more, 0, options, 1, more.length);
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd, options);
+    }
+
+    private static MethodHandle plainCall(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
+    }
+
+    private static MemorySegment capture() {
+        return CAPTURE_SEGMENT.get();
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static long result(long r, MemorySegment capture) {
+        return r == -1 ? -errno(capture) : r;
+    }
+
+    private static RuntimeException fail(Throwable t) {
+        if (t instanceof RuntimeException re) return re;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    // ---------------------------------------------------------------- I/O
+
+    /** read(2) into host memory at buf. */
+    public static long read(int fd, long buf, long count) {
+        try {
+            MemorySegment c = capture();
+            return result((long) READ.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long write(int fd, long buf, long count) {
+        try {
+            MemorySegment c = capture();
+            return result((long) WRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long pread(int fd, long buf, long count, long offset) {
+        try {
+            MemorySegment c = capture();
+            return result((long) PREAD.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long pwrite(int fd, long buf, long count, long offset) {
+        try {
+            MemorySegment c = capture();
+            return result((long) PWRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long lseek(int fd, long offset, int whence) {
+        try {
+            MemorySegment c = capture();
+            return result((long) LSEEK.invokeExact(c, fd, offset, whence), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** open(2) of a NUL-terminated host path held in a native segment. */
+    public static int open(MemorySegment path, int flags, int mode) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) OPEN.invokeExact(c, path, flags, mode), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int close(int fd) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) CLOSE.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** fstatat(2) into a 144-byte struct stat (x86-64 layout, identical for glibc and the kernel). */
+    public static int fstatat(int dirfd, MemorySegment path, MemorySegment statBuf, int flags) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) FSTATAT.invokeExact(c, dirfd, path, statBuf, flags), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** statx(2) into a 256-byte struct statx. */
+    public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) STATX.invokeExact(c, dirfd, path, flags, mask, buf), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static long readlink(MemorySegment path, MemorySegment buf, long size) {
+        try {
+            MemorySegment c = capture();
+            return result((long) READLINK.invokeExact(c, path, buf, size), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) IOCTL.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int fcntl(int fd, int cmd, long arg) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) FCNTL.invokeExact(c, fd, cmd, arg), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int faccessat(int dirfd, MemorySegment path, int mode, int flags) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) FACCESSAT.invokeExact(c, dirfd, path, mode, flags), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- time
+
+    public static int clockGettime(int clock, MemorySegment timespec) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) CLOCK_GETTIME.invokeExact(c, clock, timespec), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int clockGetres(int clock, MemorySegment timespec) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) CLOCK_GETRES.invokeExact(c, clock, timespec), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** clock_nanosleep(2); returns 0 or -errno (EINTR with remain filled in). */
+    public static int clockNanosleep(int clock, int flags, MemorySegment request, MemorySegment remain) {
+        try {
+            return -(int) CLOCK_NANOSLEEP.invokeExact(clock, flags, request, remain);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- identity and limits
+
+    /** uname(2) into a 390-byte struct utsname (six 65-byte fields). */
+    public static int uname(MemorySegment buf) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) UNAME.invokeExact(c, buf), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** sysinfo(2) into a 112-byte struct sysinfo. */
+    public static int sysinfo(MemorySegment buf) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) SYSINFO.invokeExact(c, buf), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int getgroups(int size, MemorySegment list) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) GETGROUPS.invokeExact(c, size, list), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int getuid() {
+        return intCall(GETUID);
+    }
+
+    public static int geteuid() {
+        return intCall(GETEUID);
+    }
+
+    public static int getgid() {
+        return intCall(GETGID);
+    }
+
+    public static int getegid() {
+        return intCall(GETEGID);
+    }
+
+    public static int getpid() {
+        return intCall(GETPID);
+    }
+
+    public static int getppid() {
+        return intCall(GETPPID);
+    }
+
+    private static int intCall(MethodHandle h) {
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** getrlimit(2) into a 16-byte struct rlimit. */
+    public static int getrlimit(int resource, MemorySegment rlim) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) GETRLIMIT.invokeExact(c, resource, rlim), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int setrlimit(int resource, MemorySegment rlim) {
+        try {
+            MemorySegment c = capture();
+            return (int) result((int) SETRLIMIT.invokeExact(c, resource, rlim), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- dying by a signal
+
+    /**
+     * Kills this JVM with signal sig so that its parent sees the same wait status as for a native
+     * process killed by it (exit status 128+sig in a shell). HotSpot installs handlers for SIGSEGV,
+     * SIGBUS, SIGFPE, SIGILL, SIGPIPE..., so the disposition is reset to SIG_DFL first; core dumps
+     * are disabled so that no core file of the JVM is left behind. Returns only if that failed.
+     */
+    public static void dieBySignal(int sig) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rlim = arena.allocate(16);
+            setrlimit(4 /* RLIMIT_CORE */, rlim); // {0, 0}
+            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
+            MemorySegment set = arena.allocate(128); // glibc sigset_t
+            set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
+            int unused = (int) PTHREAD_SIGMASK.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
+            unused = (int) RAISE.invokeExact(sig);
+            // The signal may be pending for another thread; kill the process as a whole too.
+            unused = (int) KILL.invokeExact(getpid(), sig);
+            if (old == null && unused == 0) return;
+        } catch (Throwable t) {
+            // Fall through: the caller exits with 128+sig instead.
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package jvisor.kernel.host;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Native scratch memory for host calls: a per-thread buffer that grows on demand and is reused,
+ * so that bouncing guest data through host memory allocates nothing in the steady state.
+ */
+public final class Scratch {
+    private static final long INITIAL = 64 * 1024;
+    private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+    private MemorySegment buffer = Arena.ofAuto().allocate(INITIAL, 4096);
+
+    private Scratch() {}
+
+    /** A native buffer of at least size bytes, valid until the next call on this thread. */
+    public static MemorySegment get(long size) {
+        Scratch s = PER_THREAD.get();
+        if (s.buffer.byteSize() < size) {
+            long n = Math.max(size, s.buffer.byteSize() * 2);
+            s.buffer = Arena.ofAuto().allocate(n, 4096);
+        }
+        return s.buffer;
+    }
+
+    /** A NUL-terminated copy of a host path in a fresh native segment of the given arena. */
+    public static MemorySegment cString(Arena arena, byte[] bytes) {
+        MemorySegment s = arena.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        return s;
+    }
+
+    public static MemorySegment cString(Arena arena, String s) {
+        return cString(arena, s.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,72 @@
+package jvisor.kernel.proc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import jvisor.kernel.abi.Errno;
+import jvisor.kernel.abi.Rlimits;
+import jvisor.kernel.host.Libc;
+
+/**
+ * A process's resource limits (getrlimit(2)), starting as the host's limits of the JVM. Values
+ * are unsigned 64-bit; RLIM_INFINITY is all ones.
+ */
+public final class Limits {
+    private final long[] cur = new long[Rlimits.RLIM_NLIMITS];
+    private final long[] max = new long[Rlimits.RLIM_NLIMITS];
+
+    /** The host's current limits. */
+    public static Limits fromHost() {
+        Limits l = new Limits();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(16);
+            for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {
+                if (Libc.getrlimit(r, buf) == 0) {
+                    l.cur[r] = buf.get(ValueLayout.JAVA_LONG, 0);
+                    l.max[r] = buf.get(ValueLayout.JAVA_LONG, 8);
+                } else {
+                    l.cur[r] = l.max[r] = Rlimits.RLIM_INFINITY;
+                }
+            }
+        }
+        return l;
+    }
+
+    /** Every limit infinite (tests). */
+    public static Limits unlimited() {
+        Limits l = new Limits();
+        java.util.Arrays.fill(l.cur, Rlimits.RLIM_INFINITY);
+        java.util.Arrays.fill(l.max, Rlimits.RLIM_INFINITY);
+        return l;
+    }
+
+    public long cur(int resource) {
+        return cur[resource];
+    }
+
+    public long max(int resource) {
+        return max[resource];
+    }
+
+    /** The soft limit as a count that fits an int loop bound (RLIMIT_NOFILE). */
+    public long curClamped(int resource) {
+        long c = cur[resource];
+        return c < 0 || c > Integer.MAX_VALUE ? Integer.MAX_VALUE : c;
+    }
+
+    /**
+     * setrlimit(2) rules (kernel/sys.c do_prlimit): soft above hard is EINVAL; raising the hard
+     * limit needs CAP_SYS_RESOURCE (EPERM); RLIMIT_NOFILE cannot exceed fs.nr_open (EPERM).
+     */
+    public int set(int resource, long newCur, long newMax, boolean privileged) {
+        if (Long.compareUnsigned(newCur, newMax) > 0) return -Errno.EINVAL;
+        if (Long.compareUnsigned(newMax, max[resource]) > 0 && !privileged) return -Errno.EPERM;
+        if (resource == Rlimits.RLIMIT_NOFILE && Long.compareUnsigned(newMax, Rlimits.NR_OPEN) > 0) {
+            return -Errno.EPERM;
+        }
+        cur[resource] = newCur;
+        max[resource] = newMax;
+        return 0;
+    }
+}

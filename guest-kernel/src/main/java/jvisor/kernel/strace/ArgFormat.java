@@ -1,0 +1,70 @@
+package jvisor.kernel.strace;
+
+/**
+ * How --strace prints one syscall argument or result, after the call returned (so that buffers
+ * and structures the kernel filled in can be shown, as strace shows them on exit).
+ */
+public enum ArgFormat {
+    // Plain numbers.
+    /** int, decimal (fds, pids, counts of int type). */
+    INT,
+    /** long, signed decimal (offsets). */
+    LONG,
+    /** size_t, unsigned decimal. */
+    ULONG,
+    /** strace's printargs: "0" or 0x-prefixed hex. */
+    HEX,
+    /** A pointer: NULL or 0x-prefixed hex. */
+    PTR,
+    /** A file mode for creation, octal; printed only when the preceding open flags create a file. */
+    CREATE_MODE,
+    /** A dirfd of *at(2): AT_FDCWD or the number. */
+    DIRFD,
+
+    // Strings and buffers.
+    /** A NUL-terminated path, quoted in full. */
+    PATH,
+    /** Input bytes whose count is the next argument (write's buffer): 32 characters at most. */
+    BUF_IN,
+    /** Output bytes whose count is the result (read's buffer); a pointer if the call failed. */
+    BUF_OUT,
+    /** Like BUF_OUT, every byte as \xNN (getrandom). */
+    BUF_OUT_HEX,
+    /** An output path of the result's length including the NUL (getcwd). */
+    PATH_OUT,
+
+    // Symbolic constants and flag sets.
+    OPEN_FLAGS, DUP3_FLAGS, AT_FLAGS, FACCESSAT_FLAGS, ACCESS_MODE, WHENCE, PROT, MMAP_FLAGS, MREMAP_FLAGS,
+    /** mremap's new_address: printed only with MREMAP_FIXED. */
+    MREMAP_NEWADDR,
+    MADVICE, CLOCK, TIMER_FLAGS, GRND_FLAGS, RSEQ_FLAGS, SIGNUM, SIGHOW, RLIMIT_RESOURCE, ARCH_CODE, FCNTL_CMD,
+    IOCTL_CMD,
+
+    // Arguments whose meaning depends on another argument.
+    /** fcntl's third argument, by command. */
+    FCNTL_ARG,
+    /** ioctl's third argument, by request. */
+    IOCTL_ARG,
+    /** arch_prctl's address: a value for SET, [value] for GET. */
+    ARCH_ADDR,
+
+    // Structures.
+    TIMESPEC_IN, TIMESPEC_OUT,
+    /** nanosleep's remaining time: shown only if the sleep was interrupted. */
+    TIMESPEC_REMAIN,
+    TIMEVAL_OUT, TIMEZONE_OUT, SIGSET_IN, SIGSET_OUT, SIGACTION_IN, SIGACTION_OUT, STACK_IN, STACK_OUT,
+    RLIMIT_IN, RLIMIT_OUT, STAT_OUT, STATX_OUT, UTSNAME_OUT, SYSINFO_OUT, IOVEC_IN, IOVEC_OUT, CPUSET_OUT, UINT_OUT,
+    GROUPS_OUT,
+
+    // Results only.
+    /** The result in hex (brk, mmap). */
+    RET_HEX,
+    /** The result decimal (the default). */
+    RET_DEC,
+    /** fcntl's result: flags for F_GETFL and F_GETFD. */
+    RET_FCNTL,
+    /** time(2)'s result with the date. */
+    RET_TIME,
+    /** The call does not return (exit): "?". */
+    RET_NONE
+}

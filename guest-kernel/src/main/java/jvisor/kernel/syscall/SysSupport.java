@@ -1,0 +1,77 @@
+package jvisor.kernel.syscall;
+
+import java.lang.foreign.MemorySegment;
+
+import jvisor.kernel.abi.Errno;
+import jvisor.kernel.abi.Fs;
+import jvisor.kernel.fs.FileDescription;
+import jvisor.kernel.fs.Resolution;
+import jvisor.kernel.mm.GuestMemory;
+import jvisor.kernel.proc.Task;
+import jvisor.mmu.AddressSpace;
+
+/** Helpers the syscall families share: fds, paths, and copies to and from guest memory. */
+final class SysSupport {
+    private SysSupport() {}
+
+    static SyscallException err(int errno) {
+        return SyscallException.of(errno);
+    }
+
+    /** The description behind fd, or EBADF. */
+    static FileDescription file(Task t, long fd) {
+        if (fd != (int) fd) throw err(Errno.EBADF);
+        FileDescription f = t.process.fds.get(fd);
+        if (f == null) throw err(Errno.EBADF);
+        return f;
+    }
+
+    /** RLIMIT_NOFILE's soft limit: descriptors must be below it. */
+    static long fdLimit(Task t) {
+        return t.process.limits.curClamped(jvisor.kernel.abi.Rlimits.RLIMIT_NOFILE);
+    }
+
+    /** A path argument (getname): EFAULT if unreadable, ENAMETOOLONG if longer than PATH_MAX. */
+    static byte[] path(Task t, long addr) {
+        byte[] p = t.memory().readCString(addr, Fs.PATH_MAX);
+        if (p == null) throw err(Errno.ENAMETOOLONG);
+        return p;
+    }
+
+    /** The directory relative paths start from: the cwd for AT_FDCWD, else dirfd's directory. */
+    static byte[] baseDir(Task t, int dirfd, byte[] path) {
+        if (path.length > 0 && path[0] == '/') return null;
+        if (dirfd == Fs.AT_FDCWD) return t.process.cwd();
+        FileDescription f = file(t, dirfd);
+        if (!f.isDirectory()) throw err(Errno.ENOTDIR);
+        return f.guestPath();
+    }
+
+    /** Resolves a path argument relative to dirfd; throws the lookup's errno. */
+    static Resolution resolve(Task t, int dirfd, byte[] path, boolean followFinal) {
+        if (path.length == 0) throw err(Errno.ENOENT);
+        Resolution r = t.process.fs.resolve(baseDir(t, dirfd, path), path, followFinal);
+        if (!r.ok()) throw err(r.error());
+        return r;
+    }
+
+    /** Copies n bytes of native memory to guest memory. */
+    static void copyOut(Task t, long gva, MemorySegment src, long n) {
+        GuestMemory.copyOut(t.memory(), gva, src, 0, n);
+    }
+
+    static void copyIn(Task t, long gva, MemorySegment dst, long n) {
+        GuestMemory.copyIn(t.memory(), gva, dst, 0, n);
+    }
+
+    static AddressSpace mem(Task t) {
+        return t.memory();
+    }
+
+    /** Linux's MAX_RW_COUNT: one read or write moves at most this much. */
+    static final long MAX_RW_COUNT = 0x7ffff000L;
+
+    static long clampCount(long count) {
+        return Long.compareUnsigned(count, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : count;
+    }
+}

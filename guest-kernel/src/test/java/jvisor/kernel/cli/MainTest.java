@@ -1,0 +1,56 @@
+package jvisor.kernel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void parsesOptionsUpToTheBinary() throws Exception {
+        Main.Options o = Main.parse(new String[] {"run", "-q", "--strace", "--root", "/tmp", "./prog", "--strace", "-x"});
+        assertTrue(o.quiet());
+        assertTrue(o.strace());
+        assertEquals(Path.of("/tmp"), o.root());
+        assertEquals("./prog", o.binary());
+        assertEquals(5, o.binaryIndex());
+        Main.Options p = Main.parse(new String[] {"run", "--root=/r", "--", "-prog"});
+        assertEquals("-prog", p.binary());
+        assertEquals(Path.of("/r"), p.root());
+        assertFalse(p.quiet());
+    }
+
+    @Test
+    void usageErrors() {
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"run"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"run", "--bogus", "x"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"run", "--root"}));
+    }
+
+    @Test
+    void exitStatusesOfJvisorItself() throws Exception {
+        assertEquals(2, Main.run(new String[0]));
+        assertEquals(2, Main.run(new String[] {"frobnicate"}));
+        assertEquals(2, Main.run(new String[] {"run", "--nope", "x"}));
+        assertEquals(2, Main.run(new String[] {"run"}));
+        assertEquals(1, Main.run(new String[] {"run", "-q", tmp.resolve("missing").toString()}));
+        assertEquals(1, Main.run(new String[] {"run", "-q", tmp.toString()}));
+        Path text = tmp.resolve("text");
+        Files.writeString(text, "not a program\n");
+        assertEquals(1, Main.run(new String[] {"run", "-q", text.toString()}));
+    }
+
+    @Test
+    void internalErrorsAreOneLineAndStatus70() {
+        assertEquals(70, Main.internalError(new IllegalStateException("boom")));
+    }
+}
