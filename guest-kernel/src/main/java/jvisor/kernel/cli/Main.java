@@ -64,6 +64,9 @@ public final class Main {
         }
     }
 
+    /** Set once the command line says --quiet: internal errors are then silent too. */
+    private static volatile boolean quiet;
+
     public static void main(String[] args) {
         int status;
         try {
@@ -97,6 +100,7 @@ public final class Main {
         } catch (UsageException e) {
             return usageError(e.getMessage());
         }
+        quiet = o.quiet();
         return execute(o, HostArgs.arguments(args, o.binaryIndex()), HostArgs.environment());
     }
 
@@ -178,11 +182,13 @@ public final class Main {
         return EXIT_USAGE;
     }
 
-    /** A bug in jvisor: one line, a stack trace only with JVISOR_DEBUG=1. */
+    /** A bug in jvisor: one line (none with --quiet), a stack trace only with JVISOR_DEBUG=1. */
     static int internalError(Throwable t) {
+        boolean debug = "1".equals(System.getenv("JVISOR_DEBUG"));
+        if (quiet && !debug) return EXIT_INTERNAL;
         String m = t.getMessage();
         HostConsole.errLine("jvisor: internal error: " + t.getClass().getName() + (m != null ? ": " + m : ""));
-        if ("1".equals(System.getenv("JVISOR_DEBUG"))) {
+        if (debug) {
             java.io.StringWriter w = new java.io.StringWriter();
             t.printStackTrace(new java.io.PrintWriter(w));
             HostConsole.write(2, w.toString());

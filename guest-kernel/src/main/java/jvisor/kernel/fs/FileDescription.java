@@ -93,6 +93,11 @@ public abstract class FileDescription {
         return -Errno.ESPIPE;
     }
 
+    /** getdents64(2): directory entries as struct linux_dirent64 records into host memory. */
+    public long getdents64(long hostBuf, long count) {
+        return -Errno.ENOTDIR;
+    }
+
     /** Fills a 144-byte x86-64 struct stat. */
     public abstract int stat(MemorySegment statBuf);
 

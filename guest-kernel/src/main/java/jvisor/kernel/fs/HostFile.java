@@ -130,6 +130,12 @@ public final class HostFile extends FileDescription {
     }
 
     @Override
+    public long getdents64(long hostBuf, long count) {
+        if (isPathOnly()) return -Errno.EBADF;
+        return Libc.getdents64(fd, hostBuf, count);
+    }
+
+    @Override
     public long seek(long offset, int whence) {
         if (isPathOnly()) return -Errno.EBADF;
         return Libc.lseek(fd, offset, whence);

@@ -51,6 +51,12 @@ public final class SyntheticFile extends FileDescription {
         return n;
     }
 
+    /** Generated directories list nothing (their entries can still be opened by name). */
+    @Override
+    public long getdents64(long hostBuf, long count) {
+        return directory ? 0 : -Errno.ENOTDIR;
+    }
+
     @Override
     public long write(long hostBuf, long count) {
         return -Errno.EBADF;

@@ -38,6 +38,7 @@ public final class Libc {
     private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
     private static final MethodHandle PREAD = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
     private static final MethodHandle PWRITE = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
+    private static final MethodHandle GETDENTS64 = errnoCall("getdents64", FunctionDescriptor.of(J, I, P, J));
     private static final MethodHandle LSEEK = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
     private static final MethodHandle OPEN = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
             Linker.Option.firstVariadicArg(2));
@@ -136,6 +137,16 @@ public final class Libc {
         try {
             MemorySegment c = capture();
             return result((long) PWRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** getdents64(2) into host memory: struct linux_dirent64 records, the same for host and guest. */
+    public static long getdents64(int fd, long buf, long count) {
+        try {
+            MemorySegment c = capture();
+            return result((long) GETDENTS64.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -348,14 +359,13 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rlim = arena.allocate(16);
             setrlimit(4 /* RLIMIT_CORE */, rlim); // {0, 0}
-            MemorySegment old = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
+            MemorySegment unusedPrevious = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
             MemorySegment set = arena.allocate(128); // glibc sigset_t
             set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
-            int unused = (int) PTHREAD_SIGMASK.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
-            unused = (int) RAISE.invokeExact(sig);
-            // The signal may be pending for another thread; kill the process as a whole too.
-            unused = (int) KILL.invokeExact(getpid(), sig);
-            if (old == null && unused == 0) return;
+            int rc = (int) PTHREAD_SIGMASK.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
+            rc = (int) RAISE.invokeExact(sig);
+            // Should the signal be left pending for another thread, send it to the process as a whole.
+            rc = (int) KILL.invokeExact(getpid(), sig);
         } catch (Throwable t) {
             // Fall through: the caller exits with 128+sig instead.
         }

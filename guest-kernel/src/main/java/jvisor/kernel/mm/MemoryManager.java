@@ -133,6 +133,18 @@ public final class MemoryManager {
         return brk;
     }
 
+    /**
+     * The heap's host pages are kept when the guest loses them (they are part of one reservation):
+     * whatever unmaps or replaces part of the heap other than brk must clear them, so that the heap
+     * grows back over zeros.
+     */
+    private void forgetHeap(long from, long length) {
+        if (heapHost == 0) return;
+        long start = Math.max(from, startBrk);
+        long end = Math.min(from + length, pageUp(brk));
+        if (Long.compareUnsigned(start, end) < 0) HostMemory.zero(heapHost + (start - startBrk), end - start);
+    }
+
     // ---------------------------------------------------------------- mmap(2)
 
     /**
@@ -188,6 +200,7 @@ public final class MemoryManager {
             }
             name = new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8);
         }
+        if (fixed) forgetHeap(at, len);
         hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
         return at;
     }
@@ -224,6 +237,7 @@ public final class MemoryManager {
         }
         long len = pageUp(length);
         if (len == 0) return -Errno.EINVAL;
+        forgetHeap(addr, len);
         hv.unmap(space, addr, len);
         return 0;
     }
@@ -266,11 +280,15 @@ public final class MemoryManager {
             if (!aligned(newAddr)) return -Errno.EINVAL;
             if (Long.compareUnsigned(newAddr, TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
+            forgetHeap(newAddr, newLen);
             hv.unmap(space, newAddr, newLen);
             return move(oldAddr, oldLen, newAddr, newLen, first, dontUnmap);
         }
         if (newLen <= oldLen && !dontUnmap) {
-            if (newLen < oldLen) hv.unmap(space, oldAddr + newLen, oldLen - newLen);
+            if (newLen < oldLen) {
+                forgetHeap(oldAddr + newLen, oldLen - newLen);
+                hv.unmap(space, oldAddr + newLen, oldLen - newLen);
+            }
             return oldAddr;
         }
         long tail = oldAddr + oldLen;
@@ -318,6 +336,7 @@ public final class MemoryManager {
         }
         hv.map(space, to, hva, newLen, first.prot(), Backing.ANONYMOUS, first.name(),
                 first.name().startsWith("/") ? first.fileOffset() : 0);
+        forgetHeap(from, oldLen);
         if (keepOld) {
             // MREMAP_DONTUNMAP: the old range stays mapped but empty.
             hv.mapAnonymous(space, from, oldLen, first.prot(), first.name());

@@ -7,7 +7,7 @@ import jvisor.kernel.abi.Signals;
  *
  * @param signo the signal
  * @param code si_code (SEGV_ACCERR, ILL_ILLOPN, SI_KERNEL, SI_USER...)
- * @param addr si_addr for SIGSEGV, SIGBUS, SIGILL and SIGFPE
+ * @param addr si_addr for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGTRAP
  * @param senderPid si_pid for signals sent by a process (SI_USER, SI_TKILL)
  * @param senderUid si_uid for signals sent by a process
  * @param report the one-line explanation for the user (without "jvisor: "), or null to stay silent
@@ -28,7 +28,7 @@ public record FatalSignal(int signo, int code, long addr, int senderPid, int sen
         if (fromProcess()) {
             sb.append(", si_pid=").append(senderPid).append(", si_uid=").append(senderUid);
         } else if (signo == Signals.SIGSEGV || signo == Signals.SIGBUS || signo == Signals.SIGILL
-                || signo == Signals.SIGFPE) {
+                || signo == Signals.SIGFPE || signo == Signals.SIGTRAP) {
             sb.append(", si_addr=").append(addr == 0 ? "NULL" : "0x" + Long.toHexString(addr));
         }
         return sb.append('}').toString();

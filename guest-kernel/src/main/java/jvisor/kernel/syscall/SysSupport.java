@@ -26,9 +26,10 @@ final class SysSupport {
         return f;
     }
 
-    /** RLIMIT_NOFILE's soft limit: descriptors must be below it. */
+    /** RLIMIT_NOFILE's soft limit, at most fs.nr_open: descriptors must be below it. */
     static long fdLimit(Task t) {
-        return t.process.limits.curClamped(jvisor.kernel.abi.Rlimits.RLIMIT_NOFILE);
+        return Math.min(t.process.limits.curClamped(jvisor.kernel.abi.Rlimits.RLIMIT_NOFILE),
+                jvisor.kernel.abi.Rlimits.NR_OPEN);
     }
 
     /** A path argument (getname): EFAULT if unreadable, ENAMETOOLONG if longer than PATH_MAX. */

@@ -35,6 +35,7 @@ public final class SyscallTable {
         SysWrite.register(t);
         SysFile.register(t);
         SysStat.register(t);
+        SysDirent.register(t);
         SysMemory.register(t);
         SysThread.register(t);
         SysIdentity.register(t);

@@ -174,6 +174,17 @@ class MemoryManagerTest {
     }
 
     @Test
+    void heapPagesUnmappedByTheGuestComeBackZeroed() {
+        mm.brk(0x4b0000);
+        space.write64(0x4af000, 99);
+        assertEquals(0, mm.munmap(0x4af000, 0x1000));
+        assertNull(space.find(0x4af000));
+        mm.brk(0x4ae000);
+        mm.brk(0x4b0000);
+        assertEquals(0, space.read64(0x4af000));
+    }
+
+    @Test
     void heapIsOneHostRangeSoSyscallsCanUseItInPlace() {
         mm.brk(0x4ad000);
         mm.brk(0x4b0000);

@@ -118,6 +118,25 @@ class SysFileTest {
     }
 
     @Test
+    void getdents64ListsTheHostDirectory() {
+        long dir = open("/etc", Fs.O_RDONLY | Fs.O_DIRECTORY);
+        long buf = p.alloc(4096);
+        long n = p.call("getdents64", dir, buf, 4096);
+        assertTrue(n > 0);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (long off = 0; off < n; ) {
+            int reclen = p.space.read16(buf + off + 16);
+            byte[] name = p.space.readCString(buf + off + 19, 256);
+            names.add(new String(name, java.nio.charset.StandardCharsets.UTF_8));
+            off += reclen;
+        }
+        assertEquals(java.util.Set.of(".", "..", "passwd", "link"), names);
+        assertEquals(0, p.call("getdents64", dir, buf, 4096), "end of directory");
+        assertEquals(-Errno.ENOTDIR, p.call("getdents64", open("/etc/passwd", 0), buf, 4096));
+        assertEquals(-Errno.EISDIR, p.call("read", dir, buf, 10));
+    }
+
+    @Test
     void dupFamily() {
         long fd = open("/etc/passwd", Fs.O_RDONLY);
         assertEquals(fd + 1, p.call("dup", fd));

@@ -1,0 +1,2 @@
+/** The jvisor command line: options, exit statuses, dying by the guest's signal. */
+package jvisor.kernel.cli;
