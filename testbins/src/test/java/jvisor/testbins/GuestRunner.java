@@ -128,6 +128,7 @@ public final class GuestRunner {
                 "-XX:+UseSerialGC",
                 "-XX:-UsePerfData",
                 "-Xss16m",
+                "-Xlog:disable",
                 // A JVM crash report must not land in the guest's working directory.
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "jvisor-hs_err_pid%p.log")));
         for (String flag : System.getProperty("jvisor.jvm.flags", "").trim().split("\\s+")) {
