@@ -26,9 +26,26 @@ public final class CpuState {
     /** MXCSR: all exceptions masked, round to nearest (the power-on value). */
     public int mxcsr = 0x1F80;
 
-    /** x87 control word (power-on 0x037F) and status word, for FNSTCW/FLDCW and FXSAVE. */
+    // ---------------------------------------------------------------- x87 FPU (SDM Vol. 1, chapter 8)
+    // The eight data registers are kept by physical number R0..R7 (ST(i) is R((TOP + i) & 7)),
+    // each as a sign+exponent int and a 64-bit significand with explicit integer bit; see
+    // jvisor.cpu.fpu.F80 for the encoding and jvisor.cpu.insn.X87 for the stack discipline.
+
+    /** x87 control word (power-on and FNINIT value 0x037F). */
     public int fpuControl = 0x037F;
+    /** x87 status word, TOP included (bits 11-13); ES (bit 7) and B (bit 15) set while an unmasked exception is pending. */
     public int fpuStatus;
+    /** Significands (bit 63 the explicit integer bit) of physical registers R0..R7. */
+    public final long[] fpuMant = new long[8];
+    /** Sign (bit 15) and biased exponent (bits 0-14) of physical registers R0..R7. */
+    public final int[] fpuSexp = new int[8];
+    /** Abridged tag word: bit i set when physical register Ri is not empty (FNINIT: 0, all empty). The full two-bit tags are derived from the contents when stored. */
+    public int fpuTags;
+    /** Last x87 instruction pointer (FIP), data pointer (FDP) and opcode (FOP, 11 bits), as FNSTENV/FXSAVE store them. */
+    public long fpuIp, fpuDp;
+    public int fpuOpcode;
+    /** Scratch arithmetic unit of the x87 instructions (not architectural state; never copied). */
+    public final jvisor.cpu.fpu.F80 fpuScratch = new jvisor.cpu.fpu.F80();
 
     /** Guest instructions retired (approximate at block granularity); drives virtual time. */
     public long instructionsRetired;
@@ -68,6 +85,12 @@ public final class CpuState {
         mxcsr = o.mxcsr;
         fpuControl = o.fpuControl;
         fpuStatus = o.fpuStatus;
+        System.arraycopy(o.fpuMant, 0, fpuMant, 0, 8);
+        System.arraycopy(o.fpuSexp, 0, fpuSexp, 0, 8);
+        fpuTags = o.fpuTags;
+        fpuIp = o.fpuIp;
+        fpuDp = o.fpuDp;
+        fpuOpcode = o.fpuOpcode;
     }
 
     @Override

@@ -41,11 +41,12 @@ final class Atomic {
         if (i.mem) {
             long a = c.ea(i);
             long d = c.load(a, size);
+            long before = Flags.status(c.state);
             Flags.setSub(c.state, acc, d, acc - d, size);
             if (d == acc) {
-                c.store(a, size, src);
+                Alu.storeRmw(c, a, size, src, before);
             } else {
-                c.store(a, size, d);
+                Alu.storeRmw(c, a, size, d, before);
                 c.setReg(Reg.RAX, size, d);
             }
         } else {

@@ -85,8 +85,9 @@ final class BitOps {
 
     private static void bitOnMem(Cpu c, int op, long addr, int size, int bit) {
         long v = c.load(addr, size);
+        long before = Flags.status(c.state);
         setCarry(c.state, ((v >>> bit) & 1) != 0);
-        if (op != BT) c.store(addr, size, apply(op, v, bit));
+        if (op != BT) Alu.storeRmw(c, addr, size, apply(op, v, bit), before);
     }
 
     private static long apply(int op, long v, int bit) {

@@ -6,21 +6,33 @@ import jvisor.cpu.CpuState;
 import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
+import jvisor.cpu.fpu.F80;
 import jvisor.mmu.Access;
 import jvisor.mmu.AddressSpace;
 
 /**
- * Floating-point state management (Intel SDM Vol. 1, 10.5 "FXSAVE and FXRSTOR", 8.1.5 and 8.3.x
- * for the x87 control and status words; Vol. 2, the instructions' pages): LDMXCSR, STMXCSR,
- * FXSAVE/FXSAVE64, FXRSTOR/FXRSTOR64, and the x87 state instructions that code touches even
- * when it computes with SSE only (glibc's fenv functions, startup code): FNSTCW, FLDCW, FNSTSW
- * (memory and AX), FWAIT, FNINIT, FNCLEX, and FNSTENV/FLDENV (the fenv functions of glibc and
- * musl save and restore the x87 environment alongside MXCSR).
+ * Floating-point state management (Intel SDM Vol. 1, 10.5 "FXSAVE and FXRSTOR", 8.1.5-8.1.10 for
+ * the x87 control, status and tag words and the instruction/data pointers, 8.1.10 "Saving the
+ * x87 FPU's state"; Vol. 2, the instructions' pages):
+ * <pre>
+ *   NP 0F AE /2 mem  LDMXCSR          NP 0F AE /3 mem  STMXCSR
+ *   NP 0F AE /0 mem  FXSAVE(64)       NP 0F AE /1 mem  FXRSTOR(64)
+ *   D9 /7 mem        FNSTCW m16       D9 /5 mem        FLDCW m16
+ *   DD /7 mem        FNSTSW m16       DF E0            FNSTSW AX
+ *   9B               FWAIT            DB E2            FNCLEX           DB E3  FNINIT
+ *   D9 /6 mem        FNSTENV          D9 /4 mem        FLDENV
+ *   DD /6 mem        FNSAVE           DD /4 mem        FRSTOR
+ * </pre>
+ * FNSTENV/FLDENV use the 28-byte 32-bit protected-mode environment (SDM Figure 8-9), which
+ * 64-bit mode also uses, or with a 0x66 prefix the 14-byte 16-bit one (Figure 8-10); FNSAVE and
+ * FRSTOR add the eight registers in ST order, 10 bytes each. The stored tag word is computed from
+ * the register contents (valid, zero, special, empty); a loaded one only tells empty (11) from
+ * not empty (SDM 8.1.7). FXSAVE stores the abridged tag byte and, with REX.W, 64-bit FIP and
+ * FDP (FCS and FDS are stored as zero, as CPUs with CPUID.(EAX=7,ECX=0):EBX[13] do).
  *
- * <p>The x87 data registers are not modelled yet: FXSAVE stores the register area as zeros and
- * an abridged tag word of 0 (all empty), FNSTENV a tag word of 0xFFFF (all empty), and FXRSTOR
- * and FLDENV ignore the tags. The last-instruction and last-operand pointers are stored as zero.
- * FNSTENV/FLDENV use the 28-byte environment (the 14-byte form of a 0x66 prefix is not supported).
+ * <p>FWAIT, FLDCW, FLDENV and FRSTOR are waiting instructions: they raise #MF if an unmasked
+ * exception is pending; FNSTCW, FNSTSW, FNCLEX, FNINIT, FNSTENV, FNSAVE, FXSAVE and FXRSTOR
+ * never do. None of them changes FIP, FDP or FOP, except the loads and FNINIT.
  */
 final class FpuState {
     private FpuState() {}
@@ -38,18 +50,25 @@ final class FpuState {
         t.row("NP 0F AE /1 mem", "fxrstor M", FpuState::fxrstor);
 
         t.row("D9 /7 mem", "fnstcw Mw", (c, i) -> c.mem().write16(c.ea(i), c.state.fpuControl));
-        t.row("D9 /5 mem", "fldcw Mw", (c, i) -> c.state.fpuControl = loadControl(c.mem().read16(c.ea(i))));
+        t.row("D9 /5 mem", "fldcw Mw", FpuState::fldcw);
         t.row("DD /7 mem", "fnstsw Mw", (c, i) -> c.mem().write16(c.ea(i), c.state.fpuStatus));
         t.row("DF /4 reg rm0", "fnstsw AX", (c, i) -> c.setReg(Reg.RAX, 2, c.state.fpuStatus));
-        t.row("9B", "fwait", (c, i) -> { });
+        t.row("9B", "fwait", (c, i) -> X87.check(c.state));
         t.row("DB /4 reg rm2", "fnclex", (c, i) -> c.state.fpuStatus &= ~0x80FF);
-        t.row("DB /4 reg rm3", "fninit", FpuState::fninit);
-        t.row("D9 /6 mem", "fnstenv M", FpuState::fnstenv);
-        t.row("D9 /4 mem", "fldenv M", FpuState::fldenv);
+        t.row("DB /4 reg rm3", "fninit", (c, i) -> init(c.state));
+        t.row("D9 /6 mem", "fnstenv M", (c, i) -> fnstenv(c, i, false));
+        t.row("D9 /4 mem", "fldenv M", (c, i) -> fldenv(c, i, false));
+        t.row("DD /6 mem", "fnsave M", (c, i) -> fnstenv(c, i, true));
+        t.row("DD /4 mem", "frstor M", (c, i) -> fldenv(c, i, true));
     }
 
     private static int loadControl(int v) {
         return (v & FCW_WRITABLE) | FCW_FIXED;
+    }
+
+    /** ES and B follow the exception flags not masked by the control word. */
+    private static int summary(int sw, int cw) {
+        return (sw & ~cw & 0x3F) != 0 ? sw | F80.ES | F80.B : sw & ~(F80.ES | F80.B);
     }
 
     private static void ldmxcsr(Cpu c, Insn i) {
@@ -58,39 +77,129 @@ final class FpuState {
         c.state.mxcsr = v;
     }
 
-    private static void fninit(Cpu c, Insn i) {
-        c.state.fpuControl = FCW_INIT;
-        c.state.fpuStatus = 0;
+    private static void fldcw(Cpu c, Insn i) {
+        int v = c.mem().read16(c.ea(i));
+        CpuState s = c.state;
+        X87.check(s);
+        s.fpuControl = loadControl(v);
+        s.fpuStatus = summary(s.fpuStatus, s.fpuControl);
+    }
+
+    /** FNINIT (SDM FINIT): default control word, status 0, all registers empty, pointers cleared. */
+    static void init(CpuState s) {
+        s.fpuControl = FCW_INIT;
+        s.fpuStatus = 0;
+        s.fpuTags = 0;
+        s.fpuIp = 0;
+        s.fpuDp = 0;
+        s.fpuOpcode = 0;
+    }
+
+    /** The full tag word (two bits per physical register) computed from the contents. */
+    static int fullTags(CpuState s) {
+        int w = 0;
+        for (int r = 0; r < 8; r++) {
+            int tg = (s.fpuTags >>> r & 1) == 0 ? 3 : F80.tag(s.fpuSexp[r], s.fpuMant[r]);
+            w |= tg << (2 * r);
+        }
+        return w;
+    }
+
+    /** Abridged tags from a full tag word: a register is empty only when its tag is 11. */
+    private static int abridge(int ftw) {
+        int a = 0;
+        for (int r = 0; r < 8; r++) {
+            if ((ftw >>> (2 * r) & 3) != 3) a |= 1 << r;
+        }
+        return a;
     }
 
     /**
-     * The 28-byte x87 environment (SDM Vol. 1, Figure 8-10, 32-bit protected mode format, which
-     * 64-bit mode also uses); reserved halves read as 0xFFFF, as the hardware stores them. FNSTENV
-     * then masks all x87 exceptions.
+     * FNSTENV (and FNSAVE with registers): the environment in the 28-byte format, reserved halves
+     * read as 0xFFFF as the hardware stores them; then all exceptions are masked (FNSTENV) or the
+     * FPU is initialized (FNSAVE).
      */
-    private static void fnstenv(Cpu c, Insn i) {
+    private static void fnstenv(Cpu c, Insn i, boolean save) {
         long a = c.ea(i);
         AddressSpace m = c.mem();
+        boolean small = i.opsize == 2;
+        int envSize = small ? 14 : 28;
         m.translate(a, Access.WRITE);
-        m.translate(a + 27, Access.WRITE);
+        m.translate(a + envSize + (save ? 80 : 0) - 1, Access.WRITE);
         CpuState s = c.state;
-        m.write32(a, s.fpuControl | 0xFFFF0000);
-        m.write32(a + 4, s.fpuStatus | 0xFFFF0000);
-        m.write32(a + 8, 0xFFFFFFFF); // tag word: all empty
-        m.write32(a + 12, 0); // FIP
-        m.write32(a + 16, 0); // FCS, FOP
-        m.write32(a + 20, 0); // FDP
-        m.write32(a + 24, 0xFFFF0000); // FDS
-        s.fpuControl |= 0x3F;
+        int ftw = fullTags(s);
+        if (small) {
+            m.write16(a, s.fpuControl);
+            m.write16(a + 2, s.fpuStatus);
+            m.write16(a + 4, ftw);
+            m.write16(a + 6, (int) s.fpuIp);
+            m.write16(a + 8, 0); // FCS
+            m.write16(a + 10, (int) s.fpuDp);
+            m.write16(a + 12, 0); // FDS
+        } else {
+            m.write32(a, s.fpuControl | 0xFFFF0000);
+            m.write32(a + 4, s.fpuStatus | 0xFFFF0000);
+            m.write32(a + 8, ftw | 0xFFFF0000);
+            m.write32(a + 12, (int) s.fpuIp);
+            m.write32(a + 16, s.fpuOpcode << 16); // FOP, FCS = 0
+            m.write32(a + 20, (int) s.fpuDp);
+            m.write32(a + 24, 0xFFFF0000); // FDS = 0
+        }
+        if (save) {
+            long p = a + envSize;
+            for (int k = 0; k < 8; k++) {
+                int r = X87.phys(s, k);
+                m.write64(p + 10L * k, s.fpuMant[r]);
+                m.write16(p + 10L * k + 8, s.fpuSexp[r]);
+            }
+            init(s);
+        } else {
+            s.fpuControl |= 0x3F;
+            s.fpuStatus = summary(s.fpuStatus, s.fpuControl); // everything masked: nothing pending any more
+        }
     }
 
-    private static void fldenv(Cpu c, Insn i) {
+    private static void fldenv(Cpu c, Insn i, boolean restore) {
         long a = c.ea(i);
         AddressSpace m = c.mem();
-        m.translate(a + 27, Access.READ);
-        int cw = m.read16(a), sw = m.read16(a + 4);
-        c.state.fpuControl = loadControl(cw);
-        c.state.fpuStatus = sw;
+        CpuState s = c.state;
+        boolean small = i.opsize == 2;
+        int envSize = small ? 14 : 28;
+        m.translate(a, Access.READ);
+        m.translate(a + envSize + (restore ? 80 : 0) - 1, Access.READ);
+        X87.check(s);
+        int cw, sw, ftw;
+        long ip, dp;
+        int op;
+        if (small) {
+            cw = m.read16(a);
+            sw = m.read16(a + 2);
+            ftw = m.read16(a + 4);
+            ip = m.read16(a + 6);
+            dp = m.read16(a + 10);
+            op = 0;
+        } else {
+            cw = m.read16(a);
+            sw = m.read16(a + 4);
+            ftw = m.read16(a + 8);
+            ip = m.read32(a + 12) & 0xFFFFFFFFL;
+            op = m.read16(a + 18) & 0x7FF;
+            dp = m.read32(a + 20) & 0xFFFFFFFFL;
+        }
+        s.fpuControl = loadControl(cw);
+        s.fpuStatus = summary(sw, s.fpuControl); // ES and B are recomputed from the loaded flags and masks
+        s.fpuTags = abridge(ftw);
+        s.fpuIp = ip;
+        s.fpuDp = dp;
+        s.fpuOpcode = op;
+        if (restore) {
+            long p = a + envSize;
+            for (int k = 0; k < 8; k++) {
+                int r = X87.phys(s, k);
+                s.fpuMant[r] = m.read64(p + 10L * k);
+                s.fpuSexp[r] = m.read16(p + 10L * k + 8);
+            }
+        }
     }
 
     private static long area(Cpu c, Insn i, Access access) {
@@ -102,19 +211,33 @@ final class FpuState {
         return a;
     }
 
-    /** The 512-byte FXSAVE image, SDM Vol. 1 Table 10-2; bytes 416-511 are left untouched. */
+    /**
+     * The 512-byte FXSAVE image, SDM Vol. 1 Table 10-2; bytes 416-511 are left untouched. With
+     * REX.W (FXSAVE64) FIP and FDP are 64 bits wide; without it they are 32-bit offsets followed
+     * by the (zero) selectors.
+     */
     private static void fxsave(Cpu c, Insn i) {
         long a = area(c, i, Access.WRITE);
         CpuState s = c.state;
         AddressSpace m = c.mem();
         m.write16(a, s.fpuControl);
         m.write16(a + 2, s.fpuStatus);
-        m.write32(a + 4, 0); // abridged FTW (all empty), reserved, FOP
-        m.write64(a + 8, 0); // FPU IP (and CS)
-        m.write64(a + 16, 0); // FPU DP (and DS)
+        m.write16(a + 4, s.fpuTags & 0xFF);
+        m.write16(a + 6, s.fpuOpcode);
+        if (i.hasPrefix(Insn.P_REXW)) {
+            m.write64(a + 8, s.fpuIp);
+            m.write64(a + 16, s.fpuDp);
+        } else {
+            m.write64(a + 8, s.fpuIp & 0xFFFFFFFFL);
+            m.write64(a + 16, s.fpuDp & 0xFFFFFFFFL);
+        }
         m.write32(a + 24, s.mxcsr);
         m.write32(a + 28, MXCSR_MASK);
-        for (int k = 32; k < 160; k += 8) m.write64(a + k, 0); // ST0-ST7 / MM0-MM7
+        for (int k = 0; k < 8; k++) {
+            int r = X87.phys(s, k);
+            m.write64(a + 32 + 16L * k, s.fpuMant[r]);
+            m.write64(a + 40 + 16L * k, s.fpuSexp[r] & 0xFFFF);
+        }
         for (int k = 0; k < 32; k++) m.write64(a + 160 + 8L * k, s.xmm[k]);
     }
 
@@ -125,7 +248,21 @@ final class FpuState {
         if ((mxcsr & ~MXCSR_MASK) != 0) throw CpuFault.generalProtection();
         CpuState s = c.state;
         s.fpuControl = loadControl(m.read16(a));
-        s.fpuStatus = m.read16(a + 2);
+        s.fpuStatus = summary(m.read16(a + 2), s.fpuControl);
+        s.fpuTags = m.read16(a + 4) & 0xFF;
+        s.fpuOpcode = m.read16(a + 6) & 0x7FF;
+        if (i.hasPrefix(Insn.P_REXW)) {
+            s.fpuIp = m.read64(a + 8);
+            s.fpuDp = m.read64(a + 16);
+        } else {
+            s.fpuIp = m.read32(a + 8) & 0xFFFFFFFFL;
+            s.fpuDp = m.read32(a + 16) & 0xFFFFFFFFL;
+        }
+        for (int k = 0; k < 8; k++) {
+            int r = X87.phys(s, k);
+            s.fpuMant[r] = m.read64(a + 32 + 16L * k);
+            s.fpuSexp[r] = m.read16(a + 40 + 16L * k);
+        }
         s.mxcsr = mxcsr;
         for (int k = 0; k < 32; k++) s.xmm[k] = m.read64(a + 160 + 8L * k);
     }

@@ -27,7 +27,16 @@ public final class Instructions {
         SseInteger.register(t);
         SseFloat.register(t);
         SseConvert.register(t);
+        Sse3.register(t);
+        Ssse3.register(t);
+        Sse41.register(t);
+        Sse42.register(t);
         FpuState.register(t);
+        X87Load.register(t);
+        X87Arith.register(t);
+        X87Compare.register(t);
+        X87Control.register(t);
+        X87Transcendental.register(t);
         return t;
     }
 }

@@ -78,8 +78,9 @@ final class Shift {
         int count = rawCount & (size == 8 ? 0x3F : 0x1F);
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
+        long before = i.mem ? Flags.status(c.state) : 0;
         long r = count == 0 ? v : compute(c.state, op, v, count, bits, size, immediate && !i.mem);
-        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
+        if (i.mem) Alu.storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
     }
 
     /**
@@ -162,6 +163,7 @@ final class Shift {
         long src = c.getReg(i.reg, size);
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
+        long before = i.mem ? Flags.status(c.state) : 0;
         long r = v;
         if (count != 0) {
             long m = Flags.mask(size);
@@ -189,6 +191,6 @@ final class Shift {
             if (of != 0) f |= Flags.OF;
             Flags.setEager(c.state, f);
         }
-        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
+        if (i.mem) Alu.storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
     }
 }

@@ -5,6 +5,8 @@ import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
+import jvisor.mmu.Access;
+import jvisor.mmu.PageFault;
 
 /** Stack instructions: PUSH, POP, PUSHF, POPF, ENTER, LEAVE. Default operand size 64 in long mode. */
 final class Stack {
@@ -23,10 +25,19 @@ final class Stack {
         t.row("C8", "enter Iw,Ib", Stack::enter, "d64");
     }
 
-    /** POP to memory addressed through RSP uses RSP's value after the pop (SDM Vol. 2B "POP"). */
+    /**
+     * POP to memory addressed through RSP uses RSP's value after the pop (SDM Vol. 2B "POP"). If
+     * the store faults, RSP is left as it was (found by the differential tester).
+     */
     private static void popE(Cpu c, Insn i) {
+        long sp = c.r[Reg.RSP];
         long v = c.pop(i.opsize);
-        c.writeE(i, v);
+        try {
+            c.writeE(i, v);
+        } catch (PageFault f) {
+            c.r[Reg.RSP] = sp;
+            throw f;
+        }
     }
 
     /** POPF in user mode may change only the status flags, TF, DF, AC and ID. */
@@ -36,27 +47,43 @@ final class Stack {
         c.state.setRflagsMasked(v, writable);
     }
 
+    /** RSP = RBP, then pop RBP; the load comes first, so a fault leaves RSP unchanged. */
     private static void leave(Cpu c, Insn i) {
-        c.r[Reg.RSP] = c.r[Reg.RBP];
-        c.setReg(Reg.RBP, i.opsize, c.pop(i.opsize));
+        long frame = c.r[Reg.RBP];
+        long v = c.load(frame, i.opsize);
+        c.r[Reg.RSP] = frame + i.opsize;
+        c.setReg(Reg.RBP, i.opsize, v);
     }
 
-    /** ENTER size, level (SDM Vol. 2A "ENTER"): nesting levels copy outer frame pointers. */
+    /**
+     * ENTER size, level (SDM Vol. 2A "ENTER"): nesting levels copy outer frame pointers. As the
+     * SDM's #PF condition says and Intel hardware does, a write at the final stack pointer must be
+     * possible: if not, the pushes stay in memory but RSP and RBP are left unchanged and #PF is
+     * raised (found by the differential tester, RandomDifferentialTest).
+     */
     private static void enter(Cpu c, Insn i) {
         int size = i.opsize;
         long frameSize = i.imm & 0xFFFF;
         int level = (int) (i.imm2 & 0x1F);
-        c.push(c.getReg(Reg.RBP, size), size);
-        long frameTemp = c.r[Reg.RSP];
-        if (level > 0) {
-            long rbp = c.r[Reg.RBP];
-            for (int n = 1; n < level; n++) {
-                rbp -= size;
-                c.push(c.load(rbp, size), size);
+        long rsp = c.r[Reg.RSP];
+        try {
+            c.push(c.getReg(Reg.RBP, size), size);
+            long frameTemp = c.r[Reg.RSP];
+            if (level > 0) {
+                long rbp = c.r[Reg.RBP];
+                for (int n = 1; n < level; n++) {
+                    rbp -= size;
+                    c.push(c.load(rbp, size), size);
+                }
+                c.push(frameTemp, size);
             }
-            c.push(frameTemp, size);
+            long top = c.r[Reg.RSP] - frameSize;
+            c.mem().translate(top, Access.WRITE);
+            c.setReg(Reg.RBP, size, frameTemp);
+            c.r[Reg.RSP] = top;
+        } catch (PageFault f) {
+            c.r[Reg.RSP] = rsp;
+            throw f;
         }
-        c.setReg(Reg.RBP, size, frameTemp);
-        c.r[Reg.RSP] -= frameSize;
     }
 }

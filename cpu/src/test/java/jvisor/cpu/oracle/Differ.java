@@ -1,0 +1,178 @@
+package jvisor.cpu.oracle;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.Flags;
+import jvisor.cpu.Reg;
+import jvisor.cpu.disasm.Disassembler;
+
+/**
+ * Compares a host outcome with an emulator outcome and writes reproducible reports.
+ *
+ * <p>Compared: the fault (vector, and RIP when there is one), all sixteen GPRs including RSP, the
+ * six status flags and DF, XMM0-15, the whole MXCSR (flags raised included), the data window byte
+ * by byte and the rest of the data page by hash. Flags the SDM leaves undefined are compared too:
+ * the host is deterministic and the emulator follows Intel hardware; {@link #UNDEFINED_FLAG_EXCEPTIONS}
+ * lists the forms where this host's undefined flags are not followed, and why.
+ */
+public final class Differ {
+    public static final long FLAGS = Flags.STATUS | Flags.DF;
+
+    /**
+     * Undefined flags not compared, by mnemonic (empty: every undefined flag of every form agrees
+     * with this host). Each entry must say why the emulator does not follow the host there.
+     */
+    public static final Map<String, Long> UNDEFINED_FLAG_EXCEPTIONS = Map.of();
+
+    /**
+     * Approximations whose exact bits are implementation-specific (SDM: relative error at most
+     * 1.5 * 2^-12): the destination register is compared lane by lane within twice that bound
+     * (both results are within the bound of the true value); special values (zero, infinity, NaN)
+     * and every other part of the state are compared exactly. SseFloat documents that jvisor
+     * returns the correctly rounded value rather than any CPU's table value.
+     */
+    public static final java.util.Set<String> APPROXIMATE = java.util.Set.of("rcpps", "rcpss", "rsqrtps", "rsqrtss");
+
+    private Differ() {}
+
+    /** True if two float results of RCP/RSQRT agree: equal, or both normal and within 3 * 2^-12 relative. */
+    static boolean closeEnough(int h, int e) {
+        if (h == e) return true;
+        float fh = Float.intBitsToFloat(h), fe = Float.intBitsToFloat(e);
+        if (!Float.isFinite(fh) || !Float.isFinite(fe) || fh == 0 || fe == 0) return false;
+        if ((h ^ e) < 0) return false;
+        return Math.abs((double) fe - fh) <= 3 * Math.scalb(1.0, -12) * Math.abs((double) fh);
+    }
+
+    static long ignoredFlags(DiffCase c) {
+        long m = 0;
+        for (Catalogue.Entry e : c.entries) m |= UNDEFINED_FLAG_EXCEPTIONS.getOrDefault(e.shape().mnemonic(), 0L);
+        return m;
+    }
+
+    /** The differences, one per line, or null if the outcomes agree. */
+    public static String compare(DiffCase c, Outcome host, Outcome emu) {
+        StringBuilder d = new StringBuilder();
+        if (emu.note() != null) d.append("  emulator threw: ").append(emu.note()).append('\n');
+        if (host.vector() != emu.vector()) {
+            d.append("  exception: host ").append(vector(host.vector())).append(" emu ").append(vector(emu.vector())).append('\n');
+        } else if (host.vector() >= 0 && host.rip() != emu.rip() && c.hostCode == c.code) {
+            d.append(String.format(Locale.ROOT, "  fault rip: host %x emu %x%n", host.rip(), emu.rip()));
+        }
+        for (int k = 0; k < 16; k++) {
+            if (host.gpr()[k] != emu.gpr()[k]) {
+                d.append(String.format(Locale.ROOT, "  %-5s host %016x emu %016x%n", Reg.name(k), host.gpr()[k], emu.gpr()[k]));
+            }
+        }
+        long mask = FLAGS & ~ignoredFlags(c);
+        if ((host.rflags() & mask) != (emu.rflags() & mask)) {
+            d.append("  flags host ").append(flags(host.rflags() & mask)).append(" emu ").append(flags(emu.rflags() & mask))
+                    .append(" (differ: ").append(flags((host.rflags() ^ emu.rflags()) & mask)).append(")\n");
+        }
+        for (int k = 0; k < 16; k++) {
+            long hl = host.xmm()[2 * k], hh = host.xmm()[2 * k + 1], el = emu.xmm()[2 * k], eh = emu.xmm()[2 * k + 1];
+            if (k == c.approximateReg && c.entries.size() == 1) {
+                boolean packed = c.entries.get(0).shape().mnemonic().endsWith("ps");
+                boolean ok = closeEnough((int) hl, (int) el)
+                        && (packed ? closeEnough((int) (hl >>> 32), (int) (el >>> 32)) && closeEnough((int) hh, (int) eh)
+                                && closeEnough((int) (hh >>> 32), (int) (eh >>> 32)) : (hl >>> 32) == (el >>> 32) && hh == eh);
+                if (ok) continue;
+            }
+            if (hl != el || hh != eh) {
+                d.append(String.format(Locale.ROOT, "  xmm%-2d host %016x:%016x emu %016x:%016x%n", k, hh, hl, eh, el));
+            }
+        }
+        if (host.mxcsr() != emu.mxcsr()) {
+            d.append(String.format(Locale.ROOT, "  mxcsr host %04x emu %04x%n", host.mxcsr(), emu.mxcsr()));
+        }
+        byte[] hw = host.window(), ew = emu.window();
+        for (int k = 0; k < hw.length; k++) {
+            if (hw[k] != ew[k]) {
+                int from = k & ~7, to = Math.min(hw.length, from + 16);
+                int last = k;
+                for (int j = k; j < hw.length; j++) if (hw[j] != ew[j]) last = j;
+                d.append(String.format(Locale.ROOT, "  memory DATA+%#x..%#x differs: host %s emu %s%n", k, last,
+                        HexFormat.of().formatHex(hw, from, to), HexFormat.of().formatHex(ew, from, to)));
+                break;
+            }
+        }
+        if (host.restHash() != emu.restHash()) d.append("  memory beyond the window (DATA+0x200..0xfff) differs\n");
+        return d.isEmpty() ? null : d.toString();
+    }
+
+    static String vector(long v) {
+        return v < 0 ? "none" : v >= 1000 ? "exit " + (v - 1000) : CpuFault.vectorName((int) v);
+    }
+
+    /** "CP-Z--" for C P A Z S O, then D for DF. */
+    static String flags(long f) {
+        return "" + ((f & Flags.CF) != 0 ? 'C' : '-') + ((f & Flags.PF) != 0 ? 'P' : '-') + ((f & Flags.AF) != 0 ? 'A' : '-')
+                + ((f & Flags.ZF) != 0 ? 'Z' : '-') + ((f & Flags.SF) != 0 ? 'S' : '-') + ((f & Flags.OF) != 0 ? 'O' : '-')
+                + ((f & Flags.DF) != 0 ? "D" : "-");
+    }
+
+    /** The instructions of a case: address, bytes, disassembly, catalogue entry. */
+    static String listing(DiffCase c) {
+        StringBuilder b = new StringBuilder();
+        Disassembler dis = Disassembler.get();
+        int entry = 0;
+        for (int k = 0; k < c.starts.size(); k++) {
+            int from = c.starts.get(k), to = k + 1 < c.starts.size() ? c.starts.get(k + 1) : c.code.length;
+            byte[] insn = java.util.Arrays.copyOfRange(c.code, from, to);
+            String text = dis.available() ? dis.disassembleOne(insn, c.codeAddr + from) : null;
+            boolean helper = c.helpers.contains(from);
+            b.append(String.format(Locale.ROOT, "    %x: %-44s %-40s %s%n", c.codeAddr + from,
+                    Disassembler.hex(insn, 0, insn.length), text == null ? "(capstone: ?)" : text,
+                    helper ? "(set-up)" : entry >= c.entries.size() ? "" : "[" + c.entries.get(entry).name() + ", "
+                            + c.entries.get(entry).shape().family + ", "
+                            + c.entries.get(entry).shape().opcodeText(c.entries.get(entry).opcode()) + "]"));
+            if (!helper) entry++;
+        }
+        if (c.hostCode != c.code) {
+            b.append("    host runs instead: ").append(Disassembler.hex(c.hostCode, 0, c.hostCode.length))
+                    .append("  (TZCNT/LZCNT are BSF/BSR on jvisor, see Generator.HOST_RUNS_F3_STRIPPED)\n");
+        }
+        return b.toString();
+    }
+
+    /** The initial state of a case. */
+    static String inputs(DiffCase c) {
+        StringBuilder b = new StringBuilder("  in:\n");
+        for (int k = 0; k < 16; k++) {
+            b.append(String.format(Locale.ROOT, "    %-3s %016x%s", Reg.name(k), c.gpr[k], k % 4 == 3 ? "\n" : ""));
+        }
+        b.append(String.format(Locale.ROOT, "    rflags %s (%#x)  mxcsr %04x%n", flags(c.rflags), c.rflags, c.mxcsr));
+        for (int k = 0; k < 16; k++) {
+            b.append(String.format(Locale.ROOT, "    xmm%-2d %016x:%016x%s", k, c.xmm[2 * k + 1], c.xmm[2 * k], k % 2 == 1 ? "\n" : ""));
+        }
+        for (int off = 0; off < DiffCase.WINDOW; off += 64) {
+            b.append(String.format(Locale.ROOT, "    DATA+%03x %s%n", off, HexFormat.of().formatHex(c.window, off, off + 64)));
+        }
+        return b.toString();
+    }
+
+    /** A full reproducer for a mismatch: how to rerun it, the code, the inputs, the differences. */
+    static String report(DiffCase c, boolean sequence, Outcome host, Outcome emu, String diff) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "MISMATCH %s case %d, seed %#x  (rerun: -Djvisor.diff.seed=%#x -Djvisor.diff.case=%d%s)%n",
+                sequence ? "sequence" : "single-instruction", c.index, c.seed, c.seed, c.index,
+                sequence ? " -Djvisor.diff.mode=sequence" : ""));
+        b.append(String.format(Locale.ROOT, "  code at %x: %s%n", c.codeAddr, Disassembler.hex(c.code, 0, c.code.length)));
+        b.append(listing(c));
+        b.append(inputs(c));
+        b.append(String.format(Locale.ROOT, "  host: %s at %x   emu: %s at %x%n", vector(host.vector()), host.rip(),
+                vector(emu.vector()), emu.rip()));
+        b.append(diff);
+        return b.toString();
+    }
+
+    static String names(List<Catalogue.Entry> entries) {
+        StringBuilder b = new StringBuilder();
+        for (Catalogue.Entry e : entries) b.append(b.isEmpty() ? "" : "; ").append(e.name());
+        return b.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package jvisor.cpu.oracle;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The emulator bugs the random differential tester found, pinned down as fixed cases that must
+ * agree with the host CPU (reproducer syntax: {@link KnownMismatches}). READ_ONLY is the read-only
+ * page after the data page (20001000), UNMAPPED the page after it (20002000).
+ */
+class DifferentialRegressionTest {
+    static final String RO = "20001000", UNMAPPED = "20002000";
+
+    /** Faulting instructions leave registers and flags unchanged (Alu, Shift, BitOps, Atomic, Stack). */
+    static final List<String> CASES = List.of(
+            // ENTER checks a write at the final RSP: #PF with the pushes done but RSP and RBP unchanged.
+            "code c8 00 10 00 | rbp 20000100",
+            "code 66 c8 88 ff 02 | rsp 20000168 | rbp 20000148",
+            "code c8 70 01 01 | rsp 20000168 | rbp 20000148",
+            "code c8 60 01 00 | rsp 20000168 | rbp 20000148 | expect none", // final RSP = DATA: no fault
+            // Read-modify-writes of a read-only page: #PF, flags unchanged (CF feeds ADC/RCL on the retry).
+            "code 11 1f | rdi " + RO + " | rbx 1 | flags 8d5",
+            "code 48 19 1f | rdi " + RO + " | flags 1",
+            "code d3 17 | rdi " + RO + " | rcx 5 | flags 8d5",
+            "code 66 c1 1f 03 | rdi " + RO + " | flags 0",
+            "code 0f ab 1f | rdi " + RO + " | rbx 3 | flags 8d4",
+            "code 0f b1 1f | rdi " + RO + " | rax 0 | flags 8d5",
+            "code 48 f7 1f | rdi " + RO + " | flags 0",
+            "code fe 07 | rdi " + RO + " | flags 8d5",
+            "code 0f a4 1f 03 | rdi " + RO + " | flags 8d5",
+            "code f0 83 37 7f | rdi " + RO + " | flags 8d5",
+            // POP to a read-only page and LEAVE from an unmapped frame: RSP unchanged.
+            "code 8f 07 | rdi " + RO,
+            "code 66 8f 07 | rdi " + RO,
+            "code c9 | rbp " + UNMAPPED,
+            "code 66 c9 | rbp " + UNMAPPED);
+
+    @Test
+    void fixedBugsAgreeWithTheHost() {
+        String why = NativeOracle.unavailableReason();
+        Assumptions.assumeTrue(why == null, why);
+        List<String> failures = new ArrayList<>();
+        try (NativeOracle oracle = new NativeOracle()) {
+            EmulatorRunner emu = new EmulatorRunner();
+            for (String text : CASES) {
+                DiffCase c = KnownMismatches.parse(text);
+                Outcome host = oracle.submit(List.of(c)).join()[0];
+                long expected = text.contains("expect none") ? -1 : 14;
+                if (host.vector() != expected) failures.add(text + "\n  the host raised " + Differ.vector(host.vector()));
+                String diff = Differ.compare(c, host, emu.run(c));
+                if (diff != null) failures.add(text + "\n" + diff);
+            }
+        }
+        if (!failures.isEmpty()) fail(failures.size() + " regression cases differ from the host:\n" + String.join("\n", failures));
+    }
+}

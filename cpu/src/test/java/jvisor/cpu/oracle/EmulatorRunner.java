@@ -1,0 +1,80 @@
+package jvisor.cpu.oracle;
+
+import java.util.Arrays;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.CpuState;
+import jvisor.cpu.Flags;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Prot;
+
+/**
+ * Runs a {@link DiffCase} on the emulator with the same memory layout as the native runner: the
+ * code at its address in a code area (followed by INT3, which ends the run without changing any
+ * register), the data page at {@link DiffCase#DATA}, FS and GS bases. The rest of the data page
+ * (beyond the window) is zero at the start of every case, as on the host.
+ */
+public final class EmulatorRunner {
+    private static final byte[] INT3 = {(byte) 0xCC};
+    private static final byte[] ZERO_PAGE = new byte[(int) DiffCase.DATA_SIZE];
+
+    /** FNINIT; INT3 at a fixed address outside the code area: resets the x87 state like the host runner does. */
+    private static final long RESET = 0x0F00_0000L;
+
+    private final AddressSpace space = new AddressSpace();
+    private final Cpu cpu;
+
+    public EmulatorRunner() {
+        space.mapAnonymous(DiffCase.CODE, DiffCase.CODE_SIZE, Prot.RX, "code");
+        space.mapAnonymous(DiffCase.DATA, DiffCase.DATA_SIZE, Prot.RW, "data");
+        space.mapAnonymous(RESET, 0x1000, Prot.RX, "reset");
+        space.mapAnonymous(DiffCase.READ_ONLY, 0x1000, Prot.READ, "read-only");
+        byte[] ro = new byte[0x1000];
+        for (int k = 0; k < ro.length; k++) ro[k] = DiffCase.readOnlyByte(k);
+        space.pokeBytes(DiffCase.READ_ONLY, ro, 0, ro.length);
+        space.pokeBytes(RESET, new byte[] {(byte) 0xDB, (byte) 0xE3, (byte) 0xCC}, 0, 3);
+        cpu = new Cpu(space);
+    }
+
+    public Outcome run(DiffCase c) {
+        cpu.state.rip = RESET;
+        cpu.run();
+        space.pokeBytes(c.codeAddr, c.code, 0, c.code.length);
+        space.pokeBytes(c.codeAddr + c.code.length, INT3, 0, 1);
+        space.pokeBytes(DiffCase.DATA, ZERO_PAGE, 0, ZERO_PAGE.length);
+        space.pokeBytes(DiffCase.DATA, c.window, 0, c.window.length);
+        CpuState s = cpu.state;
+        System.arraycopy(c.gpr, 0, s.r, 0, 16);
+        s.setRflags(c.rflags & (Flags.STATUS | Flags.DF));
+        System.arraycopy(c.xmm, 0, s.xmm, 0, 32);
+        s.mxcsr = c.mxcsr;
+        s.fsBase = DiffCase.FS_BASE;
+        s.gsBase = DiffCase.GS_BASE;
+        s.rip = c.codeAddr;
+        long end = c.codeAddr + c.code.length;
+        int exit;
+        long vector, rip;
+        try {
+            exit = cpu.run();
+        } catch (RuntimeException e) {
+            // A Java exception out of a handler is an emulator bug: report it as vector 1000.
+            StackTraceElement[] st = e.getStackTrace();
+            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr, 0, new byte[DiffCase.WINDOW],
+                    e + " at " + Arrays.toString(Arrays.copyOf(st, Math.min(4, st.length))));
+        }
+        if (exit == Cpu.EXIT_EXCEPTION && cpu.exitVector == CpuFault.BP && s.rip == end + 1) {
+            vector = -1;
+            rip = end;
+        } else if (exit == Cpu.EXIT_EXCEPTION) {
+            vector = cpu.exitVector;
+            rip = s.rip;
+        } else {
+            vector = 1000 + exit; // a syscall or kick exit: nothing in the catalogue should produce one
+            rip = s.rip;
+        }
+        byte[] page = space.readBytes(DiffCase.DATA, (int) DiffCase.DATA_SIZE);
+        return new Outcome(vector, rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr,
+                Outcome.restHash(page, DiffCase.WINDOW), Arrays.copyOf(page, DiffCase.WINDOW));
+    }
+}
