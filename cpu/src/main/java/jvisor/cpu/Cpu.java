@@ -101,6 +101,14 @@ public final class Cpu {
             }
         } catch (PageFault f) {
             if (cur != null) s.rip = cur.addr;
+            if (!isCanonical(f.address)) {
+                // A non-canonical address never reaches paging: #GP(0), or #SS(0) for an access
+                // through the stack (RSP/RBP-based or an implicit push/pop), SDM Vol. 3A 6.15.
+                exitVector = cur != null && isStackAccess(cur) ? CpuFault.SS : CpuFault.GP;
+                exitErrorCode = 0;
+                exitAddress = cur != null ? cur.addr : s.rip;
+                return EXIT_EXCEPTION;
+            }
             exitVector = CpuFault.PF;
             exitErrorCode = f.errorCode();
             exitAddress = f.address;
@@ -112,6 +120,20 @@ public final class Cpu {
             exitAddress = cur != null ? cur.addr : s.rip;
             return EXIT_EXCEPTION;
         }
+    }
+
+    /** Bits 63..47 all equal: the 48-bit virtual address space of 4-level paging. */
+    public static boolean isCanonical(long address) {
+        return (address >> 47) == 0 || (address >> 47) == -1;
+    }
+
+    /**
+     * Whether a fault at a non-canonical address came through the stack segment: an explicit
+     * operand based on RSP or RBP, or the implicit stack access of an instruction without one.
+     */
+    private static boolean isStackAccess(Insn i) {
+        if (i.mem) return i.base == Reg.RSP || i.base == Reg.RBP;
+        return i.form.implicitStack;
     }
 
     private Block decodeBlock(long pc) {

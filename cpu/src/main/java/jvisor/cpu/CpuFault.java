@@ -8,8 +8,8 @@ package jvisor.cpu;
  * <p>Never fills a stack trace: it is control flow for the guest, not a Java error.
  */
 public final class CpuFault extends RuntimeException {
-    public static final int DE = 0, DB = 1, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, GP = 13, PF = 14, MF = 16, AC = 17,
-            XM = 19;
+    public static final int DE = 0, DB = 1, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, SS = 12, GP = 13, PF = 14, MF = 16,
+            AC = 17, XM = 19;
 
     public final int vector;
     public final int errorCode;
@@ -56,6 +56,7 @@ public final class CpuFault extends RuntimeException {
             case BR -> "#BR bound range";
             case UD -> "#UD invalid opcode";
             case NM -> "#NM device not available";
+            case SS -> "#SS stack-segment fault";
             case GP -> "#GP general protection";
             case PF -> "#PF page fault";
             case MF -> "#MF x87 floating-point error";

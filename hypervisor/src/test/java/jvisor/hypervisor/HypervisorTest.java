@@ -131,4 +131,17 @@ class HypervisorTest {
         hv.switchTo(v);
         assertEquals(2, v.state().r[Reg.RAX]);
     }
+
+    @Test
+    void nonCanonicalAddressIsGeneralProtectionOrStackFault() {
+        Vcpu v = load("48 8b 18"); // mov rbx, [rax]
+        v.state().r[Reg.RAX] = 0x8000_0000_0000_0000L;
+        VmExit exit = hv.switchTo(v);
+        assertEquals(CpuFault.GP, exit.vector);
+        assertEquals(0, exit.errorCode);
+        Vcpu w = load("c9"); // leave, with RBP non-canonical
+        w.state().r[Reg.RBP] = 0x1234_5678_9abc_def0L;
+        assertEquals(CpuFault.SS, hv.switchTo(w).vector);
+        assertEquals(DATA + 0x1000, w.state().r[Reg.RSP], "a faulting LEAVE changes nothing");
+    }
 }

@@ -18,11 +18,11 @@ public final class Decoder {
 
     private static final Form INVALID = new Form("(bad)", (cpu, insn) -> {
         throw CpuFault.undefinedOpcode();
-    }, false, Form.SizeRule.V, Form.Imm.NONE, Form.Imm.NONE, false, true, false, false, false);
+    }, false, Form.SizeRule.V, Form.Imm.NONE, Form.Imm.NONE, false, true, false, false, false, false);
 
     private static final Form TOO_LONG = new Form("(too long)", (cpu, insn) -> {
         throw CpuFault.generalProtection();
-    }, false, Form.SizeRule.V, Form.Imm.NONE, Form.Imm.NONE, false, true, false, false, false);
+    }, false, Form.SizeRule.V, Form.Imm.NONE, Form.Imm.NONE, false, true, false, false, false, false);
 
     private final OpcodeTable table;
 

@@ -40,9 +40,11 @@ public final class Form {
     public final boolean lockable;
     /** Register operand of byte size: AH..BH apply without REX, for reg and/or rm. */
     public final boolean byteReg, byteRm;
+    /** Accesses the stack implicitly (PUSH, POP, CALL, RET, ENTER, LEAVE): faults there are #SS, not #GP. */
+    public final boolean implicitStack;
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
-            boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm) {
+            boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack) {
         this.mnemonic = mnemonic;
         this.op = op;
         this.modrm = modrm;
@@ -54,6 +56,7 @@ public final class Form {
         this.lockable = lockable;
         this.byteReg = byteReg;
         this.byteRm = byteRm;
+        this.implicitStack = implicitStack;
     }
 
     @Override

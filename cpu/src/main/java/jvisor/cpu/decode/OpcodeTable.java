@@ -19,7 +19,7 @@ import java.util.Locale;
  *   <li>syntax: mnemonic and operands in opcode-map notation (see {@link Form}), e.g.
  *       {@code "add Ev,Gv"}; the operands decide immediates, operand size and byte registers.</li>
  *   <li>attributes: {@code d64}, {@code f64} (size rules), {@code end} (ends a basic block),
- *       {@code lock} (LOCK allowed).</li>
+ *       {@code lock} (LOCK allowed), {@code stack} (implicit stack access).</li>
  * </ul>
  */
 public final class OpcodeTable {
@@ -139,19 +139,20 @@ public final class OpcodeTable {
                 else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
             }
         }
-        boolean end = false, lock = false;
+        boolean end = false, lock = false, stack = false;
         for (String a : attrs) {
             switch (a) {
                 case "d64" -> size = Form.SizeRule.D64;
                 case "f64" -> size = Form.SizeRule.F64;
                 case "end" -> end = true;
                 case "lock" -> lock = true;
+                case "stack" -> stack = true;
                 default -> throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
             }
         }
         if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
-        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm);
+        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack);
     }
 
     /** Every declared form, for listings and tests. */

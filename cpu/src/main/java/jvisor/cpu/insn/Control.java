@@ -18,11 +18,11 @@ final class Control {
         t.row("E9", "jmp Jz", (c, i) -> c.state.rip = i.imm, "f64", "end");
         t.row("70+cc", "jcc Jb", Control::jcc, "f64", "end");
         t.row("0F 80+cc", "jcc Jz", Control::jcc, "f64", "end");
-        t.row("E8", "call Jz", Control::callRel, "f64", "end");
-        t.row("FF /2", "call Ev", Control::callIndirect, "f64", "end");
+        t.row("E8", "call Jz", Control::callRel, "f64", "end", "stack");
+        t.row("FF /2", "call Ev", Control::callIndirect, "f64", "end", "stack");
         t.row("FF /4", "jmp Ev", (c, i) -> c.state.rip = c.readE(i), "f64", "end");
-        t.row("C3", "ret", (c, i) -> c.state.rip = c.pop64(), "f64", "end");
-        t.row("C2", "ret Iw", Control::retImm, "f64", "end");
+        t.row("C3", "ret", (c, i) -> c.state.rip = c.pop64(), "f64", "end", "stack");
+        t.row("C2", "ret Iw", Control::retImm, "f64", "end", "stack");
         t.row("E3", "jrcxz Jb", Control::jrcxz, "f64", "end");
         t.row("E2", "loop Jb", (c, i) -> loop(c, i, true, false), "f64", "end");
         t.row("E1", "loope Jb", (c, i) -> loop(c, i, true, true), "f64", "end");

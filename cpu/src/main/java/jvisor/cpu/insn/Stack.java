@@ -13,16 +13,16 @@ final class Stack {
     private Stack() {}
 
     static void register(OpcodeTable t) {
-        t.row("50+r", "push Zv", (c, i) -> c.push(c.getReg(i.reg, i.opsize), i.opsize), "d64");
-        t.row("58+r", "pop Zv", (c, i) -> c.setReg(i.reg, i.opsize, c.pop(i.opsize)), "d64");
-        t.row("6A", "push Ib", (c, i) -> c.push(i.imm, i.opsize), "d64");
-        t.row("68", "push Iz", (c, i) -> c.push(i.imm, i.opsize), "d64");
-        t.row("FF /6", "push Ev", (c, i) -> c.push(c.readE(i), i.opsize), "d64");
-        t.row("8F /0", "pop Ev", Stack::popE, "d64");
-        t.row("9C", "pushf", (c, i) -> c.push(c.state.rflags(), i.opsize), "d64");
-        t.row("9D", "popf", Stack::popf, "d64");
-        t.row("C9", "leave", Stack::leave, "d64");
-        t.row("C8", "enter Iw,Ib", Stack::enter, "d64");
+        t.row("50+r", "push Zv", (c, i) -> c.push(c.getReg(i.reg, i.opsize), i.opsize), "d64", "stack");
+        t.row("58+r", "pop Zv", (c, i) -> c.setReg(i.reg, i.opsize, c.pop(i.opsize)), "d64", "stack");
+        t.row("6A", "push Ib", (c, i) -> c.push(i.imm, i.opsize), "d64", "stack");
+        t.row("68", "push Iz", (c, i) -> c.push(i.imm, i.opsize), "d64", "stack");
+        t.row("FF /6", "push Ev", (c, i) -> c.push(c.readE(i), i.opsize), "d64", "stack");
+        t.row("8F /0", "pop Ev", Stack::popE, "d64", "stack");
+        t.row("9C", "pushf", (c, i) -> c.push(c.state.rflags(), i.opsize), "d64", "stack");
+        t.row("9D", "popf", Stack::popf, "d64", "stack");
+        t.row("C9", "leave", Stack::leave, "d64", "stack");
+        t.row("C8", "enter Iw,Ib", Stack::enter, "d64", "stack");
     }
 
     /**
