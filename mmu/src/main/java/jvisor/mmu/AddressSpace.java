@@ -355,6 +355,18 @@ public final class AddressSpace {
         else writeSlow(gva, 8, v);
     }
 
+    /**
+     * Checks that size bytes at gva may be written, faulting exactly as the store would, without
+     * writing. Read-modify-write instructions probe before they record flags, so a store that
+     * faults leaves the flags as they were (an instruction that faults has no effect).
+     */
+    public void probeWrite(long gva, int size) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - size) return;
+        translate(gva, Access.WRITE);
+        translate(secondPage(gva, size), Access.WRITE);
+    }
+
     private void writeSlow(long gva, int size, long v) {
         // Check both pages before writing anything, so a fault leaves memory untouched.
         translate(gva, Access.WRITE);

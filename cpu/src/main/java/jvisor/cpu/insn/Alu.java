@@ -5,7 +5,6 @@ import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
-import jvisor.mmu.PageFault;
 
 /**
  * Integer arithmetic and logic: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in all their forms, INC,
@@ -53,22 +52,6 @@ final class Alu {
         t.row("FF /0", "inc Ev", Alu::inc, "lock");
         t.row("FE /1", "dec Eb", Alu::dec, "lock");
         t.row("FF /1", "dec Ev", Alu::dec, "lock");
-    }
-
-    /**
-     * Completes a read-modify-write of memory whose flags are already recorded. A faulting
-     * instruction changes no flag, and stores do fault (read-only and copy-on-write pages), after
-     * which the instruction runs again and ADC, SBB, RCL, RCR read CF again: so if the store
-     * faults, the status flags from before the instruction (flagsBefore, {@link Flags#status}) are
-     * put back. Found by the differential tester (jvisor.cpu.oracle.RandomDifferentialTest).
-     */
-    static void storeRmw(Cpu c, long a, int size, long v, long flagsBefore) {
-        try {
-            c.store(a, size, v);
-        } catch (PageFault f) {
-            Flags.setEager(c.state, flagsBefore);
-            throw f;
-        }
     }
 
     /** Computes dst OP src at the given size, records the flags, returns the truncated result. */
@@ -122,9 +105,10 @@ final class Alu {
         long src = c.getReg(i.reg, size);
         if (i.mem) {
             long a = c.ea(i);
-            long before = Flags.status(c.state);
-            long r = compute(c.state, op, c.load(a, size), src, size);
-            if (op != CMP) storeRmw(c, a, size, r, before);
+            long d = c.load(a, size);
+            if (op != CMP) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
+            long r = compute(c.state, op, d, src, size);
+            if (op != CMP) c.store(a, size, r);
         } else {
             long r = compute(c.state, op, c.getReg(i.rm, size), src, size);
             if (op != CMP) c.setReg(i.rm, size, r);
@@ -147,9 +131,10 @@ final class Alu {
         int size = i.opsize;
         if (i.mem) {
             long a = c.ea(i);
-            long before = Flags.status(c.state);
-            long r = compute(c.state, op, c.load(a, size), i.imm, size);
-            if (op != CMP) storeRmw(c, a, size, r, before);
+            long d = c.load(a, size);
+            if (op != CMP) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
+            long r = compute(c.state, op, d, i.imm, size);
+            if (op != CMP) c.store(a, size, r);
         } else {
             long r = compute(c.state, op, c.getReg(i.rm, size), i.imm, size);
             if (op != CMP) c.setReg(i.rm, size, r);
@@ -181,9 +166,9 @@ final class Alu {
         int size = i.opsize;
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
-        long before = i.mem ? Flags.status(c.state) : 0;
+        if (i.mem) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
         long r = compute(c.state, SUB, 0, v, size);
-        if (i.mem) storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
     }
 
     private static void inc(Cpu c, Insn i) {
@@ -203,8 +188,8 @@ final class Alu {
         long r = (v + delta) & m;
         CpuState s = c.state;
         long carry = Flags.cf(s) ? 1 : 0;
-        long before = i.mem ? Flags.status(s) : 0;
+        if (i.mem) c.mem().probeWrite(a, size);
         s.lfOp = flagOp; s.lfSize = size; s.lfDst = v & m; s.lfSrc = 1; s.lfRes = r; s.lfAux = carry;
-        if (i.mem) storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
     }
 }

@@ -41,12 +41,12 @@ final class Atomic {
         if (i.mem) {
             long a = c.ea(i);
             long d = c.load(a, size);
-            long before = Flags.status(c.state);
+            c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
             Flags.setSub(c.state, acc, d, acc - d, size);
             if (d == acc) {
-                Alu.storeRmw(c, a, size, src, before);
+                c.store(a, size, src);
             } else {
-                Alu.storeRmw(c, a, size, d, before);
+                c.store(a, size, d);
                 c.setReg(Reg.RAX, size, d);
             }
         } else {

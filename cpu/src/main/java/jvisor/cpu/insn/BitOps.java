@@ -85,9 +85,9 @@ final class BitOps {
 
     private static void bitOnMem(Cpu c, int op, long addr, int size, int bit) {
         long v = c.load(addr, size);
-        long before = Flags.status(c.state);
+        if (op != BT) c.mem().probeWrite(addr, size); // a faulting store must leave the flags alone
         setCarry(c.state, ((v >>> bit) & 1) != 0);
-        if (op != BT) Alu.storeRmw(c, addr, size, apply(op, v, bit), before);
+        if (op != BT) c.store(addr, size, apply(op, v, bit));
     }
 
     private static long apply(int op, long v, int bit) {

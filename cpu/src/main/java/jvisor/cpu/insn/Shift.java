@@ -78,9 +78,9 @@ final class Shift {
         int count = rawCount & (size == 8 ? 0x3F : 0x1F);
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
-        long before = i.mem ? Flags.status(c.state) : 0;
+        if (i.mem) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
         long r = count == 0 ? v : compute(c.state, op, v, count, bits, size, immediate && !i.mem);
-        if (i.mem) Alu.storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
     }
 
     /**
@@ -163,7 +163,7 @@ final class Shift {
         long src = c.getReg(i.reg, size);
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
-        long before = i.mem ? Flags.status(c.state) : 0;
+        if (i.mem) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
         long r = v;
         if (count != 0) {
             long m = Flags.mask(size);
@@ -191,6 +191,6 @@ final class Shift {
             if (of != 0) f |= Flags.OF;
             Flags.setEager(c.state, f);
         }
-        if (i.mem) Alu.storeRmw(c, a, size, r, before); else c.setReg(i.rm, size, r);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
     }
 }
