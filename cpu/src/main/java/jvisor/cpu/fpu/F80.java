@@ -191,6 +191,27 @@ public final class F80 {
         return (se & 0x7FFF) == 0 && m != 0;
     }
 
+    /** Raises DE when either operand is denormal or was converted from a float/double denormal. */
+    private void flagDenormals(int aSe, long aM, int bSe, long bM) {
+        if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+    }
+
+    /**
+     * The first step of a two-operand instruction: an unsupported operand gives the indefinite with
+     * IE, a NaN operand the propagated NaN. Returns whether the result is already set.
+     */
+    boolean unsupportedOrNaN(int aSe, long aM, int bSe, long bM) {
+        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
+            invalid();
+            return true;
+        }
+        if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
+            propagateNaN(aSe, aM, bSe, bM);
+            return true;
+        }
+        return false;
+    }
+
     // ================================================================== rounding
 
     /**
@@ -314,22 +335,15 @@ public final class F80 {
 
     /** a + b, or a - b. */
     public void add(int aSe, long aM, int bSe, long bM, boolean sub) {
-        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
-            invalid();
-            return;
-        }
+        if (unsupportedOrNaN(aSe, aM, bSe, bM)) return;
         boolean an = neg(aSe), bn = neg(bSe) ^ sub;
         int ae = aSe & 0x7FFF, be = bSe & 0x7FFF;
         if (ae == 0x7FFF || be == 0x7FFF) {
-            if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
-                propagateNaN(aSe, aM, bSe, bM);
-                return;
-            }
             if (ae == 0x7FFF && be == 0x7FFF) {
                 if (an != bn) invalid(); else inf(an);
                 return;
             }
-            if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+            flagDenormals(aSe, aM, bSe, bM);
             inf(ae == 0x7FFF ? an : bn);
             return;
         }
@@ -410,27 +424,20 @@ public final class F80 {
     }
 
     public void mul(int aSe, long aM, int bSe, long bM) {
-        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
-            invalid();
-            return;
-        }
+        if (unsupportedOrNaN(aSe, aM, bSe, bM)) return;
         boolean n = neg(aSe) != neg(bSe);
         int ae = aSe & 0x7FFF, be = bSe & 0x7FFF;
         boolean az = ae == 0 && aM == 0, bz = be == 0 && bM == 0;
         if (ae == 0x7FFF || be == 0x7FFF) {
-            if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
-                propagateNaN(aSe, aM, bSe, bM);
-                return;
-            }
             if (az || bz) {
                 invalid();
                 return;
             }
-            if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+            flagDenormals(aSe, aM, bSe, bM);
             inf(n);
             return;
         }
-        if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+        flagDenormals(aSe, aM, bSe, bM);
         if (az || bz) {
             zero(n);
             return;
@@ -450,23 +457,16 @@ public final class F80 {
     }
 
     public void div(int aSe, long aM, int bSe, long bM) {
-        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
-            invalid();
-            return;
-        }
+        if (unsupportedOrNaN(aSe, aM, bSe, bM)) return;
         boolean n = neg(aSe) != neg(bSe);
         int ae = aSe & 0x7FFF, be = bSe & 0x7FFF;
         boolean az = ae == 0 && aM == 0, bz = be == 0 && bM == 0;
         if (ae == 0x7FFF || be == 0x7FFF) {
-            if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
-                propagateNaN(aSe, aM, bSe, bM);
-                return;
-            }
             if (ae == 0x7FFF && be == 0x7FFF) {
                 invalid();
                 return;
             }
-            if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+            flagDenormals(aSe, aM, bSe, bM);
             if (ae == 0x7FFF) inf(n); else zero(n);
             return;
         }
@@ -479,7 +479,7 @@ public final class F80 {
             inf(n);
             return;
         }
-        if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+        flagDenormals(aSe, aM, bSe, bM);
         if (az) {
             zero(n);
             return;
@@ -611,7 +611,7 @@ public final class F80 {
             if (signaling || aNaN && (aM & QUIET_BIT) == 0 || bNaN && (bM & QUIET_BIT) == 0) flags |= IE;
             return UNORDERED;
         }
-        if (denormalOperand(aSe, aM) || denormalOperand(bSe, bM) || srcDenormal) flags |= DE;
+        flagDenormals(aSe, aM, bSe, bM);
         return compareValues(aSe, aM, bSe, bM);
     }
 
@@ -695,14 +695,7 @@ public final class F80 {
 
     /** FSCALE: a * 2^trunc(b) (SDM FSCALE, Table 3-x), rounded at 64 bits. */
     public void scale(int aSe, long aM, int bSe, long bM) {
-        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
-            invalid();
-            return;
-        }
-        if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
-            propagateNaN(aSe, aM, bSe, bM);
-            return;
-        }
+        if (unsupportedOrNaN(aSe, aM, bSe, bM)) return;
         int ae = aSe & 0x7FFF, be = bSe & 0x7FFF;
         boolean an = neg(aSe), bn = neg(bSe);
         boolean az = ae == 0 && aM == 0;
@@ -752,14 +745,7 @@ public final class F80 {
      */
     public void remainder(int aSe, long aM, int bSe, long bM, boolean ieee) {
         quotient = -1; // no quotient: C0 and C3 stay as they were
-        if (isUnsupported(aSe, aM) || isUnsupported(bSe, bM)) {
-            invalid();
-            return;
-        }
-        if (isNaN(aSe, aM) || isNaN(bSe, bM)) {
-            propagateNaN(aSe, aM, bSe, bM);
-            return;
-        }
+        if (unsupportedOrNaN(aSe, aM, bSe, bM)) return;
         int ae = aSe & 0x7FFF, be = bSe & 0x7FFF;
         boolean az = ae == 0 && aM == 0, bz = be == 0 && bM == 0;
         if (ae == 0x7FFF || bz) {

@@ -219,14 +219,7 @@ public final class Transcendental {
 
     /** FPATAN: atan2(y, x) = arctan(ST(1) / ST(0)) with the quadrant of (x, y), SDM FPATAN table. */
     public static void atan2(F80 f, int ySe, long yM, int xSe, long xM) {
-        if (F80.isUnsupported(ySe, yM) || F80.isUnsupported(xSe, xM)) {
-            f.invalid();
-            return;
-        }
-        if (F80.isNaN(ySe, yM) || F80.isNaN(xSe, xM)) {
-            f.propagateNaN(ySe, yM, xSe, xM);
-            return;
-        }
+        if (f.unsupportedOrNaN(ySe, yM, xSe, xM)) return;
         if (F80.isDenormal(ySe, yM) || F80.isDenormal(xSe, xM)) f.flags |= F80.DE;
         boolean yn = F80.neg(ySe), xn = F80.neg(xSe);
         boolean yInf = F80.isInf(ySe, yM), xInf = F80.isInf(xSe, xM);
@@ -340,14 +333,7 @@ public final class Transcendental {
 
     /** FYL2X: y * log2(x), SDM FYL2X table. */
     public static void fyl2x(F80 f, int ySe, long yM, int xSe, long xM) {
-        if (F80.isUnsupported(ySe, yM) || F80.isUnsupported(xSe, xM)) {
-            f.invalid();
-            return;
-        }
-        if (F80.isNaN(ySe, yM) || F80.isNaN(xSe, xM)) {
-            f.propagateNaN(ySe, yM, xSe, xM);
-            return;
-        }
+        if (f.unsupportedOrNaN(ySe, yM, xSe, xM)) return;
         boolean yn = F80.neg(ySe), xn = F80.neg(xSe);
         boolean yInf = F80.isInf(ySe, yM), xInf = F80.isInf(xSe, xM);
         boolean yZero = F80.isZero(ySe, yM), xZero = F80.isZero(xSe, xM);
@@ -393,14 +379,7 @@ public final class Transcendental {
 
     /** FYL2XP1: y * log2(x + 1), defined for |x| < 1 - sqrt(2)/2. */
     public static void fyl2xp1(F80 f, int ySe, long yM, int xSe, long xM) {
-        if (F80.isUnsupported(ySe, yM) || F80.isUnsupported(xSe, xM)) {
-            f.invalid();
-            return;
-        }
-        if (F80.isNaN(ySe, yM) || F80.isNaN(xSe, xM)) {
-            f.propagateNaN(ySe, yM, xSe, xM);
-            return;
-        }
+        if (f.unsupportedOrNaN(ySe, yM, xSe, xM)) return;
         boolean yn = F80.neg(ySe), xn = F80.neg(xSe);
         boolean yInf = F80.isInf(ySe, yM), xInf = F80.isInf(xSe, xM);
         boolean yZero = F80.isZero(ySe, yM), xZero = F80.isZero(xSe, xM);

@@ -59,9 +59,7 @@ final class Sse3 {
         long d0 = x[d], d1 = x[d + 1];
         long r0 = SseMath.addS(s, d0, s0, true), r1 = SseMath.addS(s, d0 >>> 32, s0 >>> 32, false);
         long r2 = SseMath.addS(s, d1, s1, true), r3 = SseMath.addS(s, d1 >>> 32, s1 >>> 32, false);
-        SseMath.commit(s);
-        x[d] = pack(r0, r1);
-        x[d + 1] = pack(r2, r3);
+        SseMath.commitThenWrite(s, d, pack(r0, r1), pack(r2, r3));
     }
 
     private static void addsubpd(Cpu c, Insn i) {
@@ -71,9 +69,7 @@ final class Sse3 {
         long[] x = s.xmm;
         int d = XmmAccess.v(i);
         long r0 = SseMath.addD(s, x[d], s0, true), r1 = SseMath.addD(s, x[d + 1], s1, false);
-        SseMath.commit(s);
-        x[d] = r0;
-        x[d + 1] = r1;
+        SseMath.commitThenWrite(s, d, r0, r1);
     }
 
     private static void horizontalPs(Cpu c, Insn i, boolean sub) {
@@ -85,9 +81,7 @@ final class Sse3 {
         long d0 = x[d], d1 = x[d + 1];
         long r0 = SseMath.addS(s, d0, d0 >>> 32, sub), r1 = SseMath.addS(s, d1, d1 >>> 32, sub);
         long r2 = SseMath.addS(s, s0, s0 >>> 32, sub), r3 = SseMath.addS(s, s1, s1 >>> 32, sub);
-        SseMath.commit(s);
-        x[d] = pack(r0, r1);
-        x[d + 1] = pack(r2, r3);
+        SseMath.commitThenWrite(s, d, pack(r0, r1), pack(r2, r3));
     }
 
     private static void horizontalPd(Cpu c, Insn i, boolean sub) {
@@ -97,9 +91,7 @@ final class Sse3 {
         long[] x = s.xmm;
         int d = XmmAccess.v(i);
         long r0 = SseMath.addD(s, x[d], x[d + 1], sub), r1 = SseMath.addD(s, s0, s1, sub);
-        SseMath.commit(s);
-        x[d] = r0;
-        x[d + 1] = r1;
+        SseMath.commitThenWrite(s, d, r0, r1);
     }
 
     /** MOVSHDUP (odd elements duplicated) and MOVSLDUP (even elements duplicated). */
@@ -126,11 +118,6 @@ final class Sse3 {
     }
 
     private static void lddqu(Cpu c, Insn i) {
-        long a = c.ea(i);
-        long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
-        long[] x = c.state.xmm;
-        int d = XmmAccess.v(i);
-        x[d] = lo;
-        x[d + 1] = hi;
+        XmmAccess.load128(c, XmmAccess.v(i), c.ea(i));
     }
 }

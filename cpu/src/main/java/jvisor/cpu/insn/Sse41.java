@@ -283,12 +283,7 @@ final class Sse41 {
     }
 
     private static void movntdqa(Cpu c, Insn i) {
-        long a = XmmAccess.aligned(c, i);
-        long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
-        long[] x = c.state.xmm;
-        int d = XmmAccess.v(i);
-        x[d] = lo;
-        x[d + 1] = hi;
+        XmmAccess.load128(c, XmmAccess.v(i), XmmAccess.aligned(c, i));
     }
 
     // ------------------------------------------------------------------ insert / extract
@@ -437,9 +432,8 @@ final class Sse41 {
         // Stage 3: lane k holds a[k] + a[k^2].
         long r0 = SseMath.addS(s, a0, a2, false) & 0xFFFFFFFFL, r1 = SseMath.addS(s, a1, a3, false) & 0xFFFFFFFFL;
         long r2 = SseMath.addS(s, a2, a0, false) & 0xFFFFFFFFL, r3 = SseMath.addS(s, a3, a1, false) & 0xFFFFFFFFL;
-        SseMath.commit(s);
-        x[d] = ((imm & 1) != 0 ? r0 : 0) | ((imm & 2) != 0 ? r1 << 32 : 0);
-        x[d + 1] = ((imm & 4) != 0 ? r2 : 0) | ((imm & 8) != 0 ? r3 << 32 : 0);
+        SseMath.commitThenWrite(s, d, ((imm & 1) != 0 ? r0 : 0) | ((imm & 2) != 0 ? r1 << 32 : 0),
+                ((imm & 4) != 0 ? r2 : 0) | ((imm & 8) != 0 ? r3 << 32 : 0));
     }
 
     private static void dppd(Cpu c, Insn i) {
@@ -454,9 +448,7 @@ final class Sse41 {
         SseMath.commit(s);
         // Lane k holds p[k] + p[k^1] (the opposite order from DPPS's first sum, as the hardware does it).
         long r0 = SseMath.addD(s, p0, p1, false), r1 = SseMath.addD(s, p1, p0, false);
-        SseMath.commit(s);
-        x[d] = (imm & 1) != 0 ? r0 : 0;
-        x[d + 1] = (imm & 2) != 0 ? r1 : 0;
+        SseMath.commitThenWrite(s, d, (imm & 1) != 0 ? r0 : 0, (imm & 2) != 0 ? r1 : 0);
     }
 
     // ------------------------------------------------------------------ MPSADBW

@@ -95,10 +95,7 @@ final class SseConvert {
         long a = XmmAccess.q(c, i);
         CpuState s = c.state;
         long r0 = SseMath.convert(s, a & 0xFFFFFFFFL, S, D), r1 = SseMath.convert(s, a >>> 32, S, D);
-        SseMath.commit(s);
-        int d = XmmAccess.v(i);
-        s.xmm[d] = r0;
-        s.xmm[d + 1] = r1;
+        SseMath.commitThenWrite(s, XmmAccess.v(i), r0, r1);
     }
 
     private static void cvtpd2ps(Cpu c, Insn i) {
@@ -106,10 +103,7 @@ final class SseConvert {
         long a0 = XmmAccess.lo(c, i, ad), a1 = XmmAccess.hi(c, i, ad);
         CpuState s = c.state;
         long r0 = SseMath.convert(s, a0, D, S), r1 = SseMath.convert(s, a1, D, S);
-        SseMath.commit(s);
-        int d = XmmAccess.v(i);
-        s.xmm[d] = r0 | r1 << 32;
-        s.xmm[d + 1] = 0;
+        SseMath.commitThenWrite(s, XmmAccess.v(i), r0 | r1 << 32, 0);
     }
 
     private static void cvtdq2ps(Cpu c, Insn i) {
@@ -118,10 +112,7 @@ final class SseConvert {
         CpuState s = c.state;
         long r0 = SseMath.fromInt(s, (int) a0, S), r1 = SseMath.fromInt(s, (int) (a0 >>> 32), S);
         long r2 = SseMath.fromInt(s, (int) a1, S), r3 = SseMath.fromInt(s, (int) (a1 >>> 32), S);
-        SseMath.commit(s);
-        int d = XmmAccess.v(i);
-        s.xmm[d] = r0 | r1 << 32;
-        s.xmm[d + 1] = r2 | r3 << 32;
+        SseMath.commitThenWrite(s, XmmAccess.v(i), r0 | r1 << 32, r2 | r3 << 32);
     }
 
     private static void cvtps2dq(Cpu c, Insn i, boolean truncate) {
@@ -132,10 +123,7 @@ final class SseConvert {
         long r1 = SseMath.toInt(s, a0 >>> 32, S, false, truncate);
         long r2 = SseMath.toInt(s, a1 & 0xFFFFFFFFL, S, false, truncate);
         long r3 = SseMath.toInt(s, a1 >>> 32, S, false, truncate);
-        SseMath.commit(s);
-        int d = XmmAccess.v(i);
-        s.xmm[d] = r0 | r1 << 32;
-        s.xmm[d + 1] = r2 | r3 << 32;
+        SseMath.commitThenWrite(s, XmmAccess.v(i), r0 | r1 << 32, r2 | r3 << 32);
     }
 
     private static void cvtdq2pd(Cpu c, Insn i) {
@@ -151,9 +139,6 @@ final class SseConvert {
         long a0 = XmmAccess.lo(c, i, ad), a1 = XmmAccess.hi(c, i, ad);
         CpuState s = c.state;
         long r0 = SseMath.toInt(s, a0, D, false, truncate), r1 = SseMath.toInt(s, a1, D, false, truncate);
-        SseMath.commit(s);
-        int d = XmmAccess.v(i);
-        s.xmm[d] = r0 | r1 << 32;
-        s.xmm[d + 1] = 0;
+        SseMath.commitThenWrite(s, XmmAccess.v(i), r0 | r1 << 32, 0);
     }
 }

@@ -109,9 +109,7 @@ final class SseFloat {
         CpuState s = c.state;
         long r0 = opS(s, op, d0, s0), r1 = opS(s, op, d0 >>> 32, s0 >>> 32);
         long r2 = opS(s, op, d1, s1), r3 = opS(s, op, d1 >>> 32, s1 >>> 32);
-        SseMath.commit(s);
-        x[d] = (r0 & 0xFFFFFFFFL) | r1 << 32;
-        x[d + 1] = (r2 & 0xFFFFFFFFL) | r3 << 32;
+        SseMath.commitThenWrite(s, d, (r0 & 0xFFFFFFFFL) | r1 << 32, (r2 & 0xFFFFFFFFL) | r3 << 32);
     }
 
     private static void packedD(Cpu c, Insn i, int op) {
@@ -121,9 +119,7 @@ final class SseFloat {
         int d = XmmAccess.v(i);
         CpuState s = c.state;
         long r0 = opD(s, op, x[d], s0), r1 = opD(s, op, x[d + 1], s1);
-        SseMath.commit(s);
-        x[d] = r0;
-        x[d + 1] = r1;
+        SseMath.commitThenWrite(s, d, r0, r1);
     }
 
     private static void scalarS(Cpu c, Insn i, int op) {
@@ -179,9 +175,7 @@ final class SseFloat {
         int p = (int) i.imm & 7;
         long r0 = maskS(s, d0, s0, p) | maskS(s, d0 >>> 32, s0 >>> 32, p) << 32;
         long r1 = maskS(s, d1, s1, p) | maskS(s, d1 >>> 32, s1 >>> 32, p) << 32;
-        SseMath.commit(s);
-        x[d] = r0;
-        x[d + 1] = r1;
+        SseMath.commitThenWrite(s, d, r0, r1);
     }
 
     private static void cmppd(Cpu c, Insn i) {
@@ -192,9 +186,7 @@ final class SseFloat {
         CpuState s = c.state;
         int p = (int) i.imm & 7;
         long r0 = maskD(s, x[d], s0, p), r1 = maskD(s, x[d + 1], s1, p);
-        SseMath.commit(s);
-        x[d] = r0;
-        x[d + 1] = r1;
+        SseMath.commitThenWrite(s, d, r0, r1);
     }
 
     private static void cmpss(Cpu c, Insn i) {
@@ -240,11 +232,6 @@ final class SseFloat {
 
     // ------------------------------------------------------------------ shuffles
 
-    private static long dword(long lo, long hi, int k) {
-        long q = (k & 2) == 0 ? lo : hi;
-        return (k & 1) == 0 ? q & 0xFFFFFFFFL : q >>> 32;
-    }
-
     private static void shufps(Cpu c, Insn i) {
         long ad = XmmAccess.wAddr(c, i);
         long s0 = XmmAccess.lo(c, i, ad), s1 = XmmAccess.hi(c, i, ad);
@@ -252,8 +239,8 @@ final class SseFloat {
         int d = XmmAccess.v(i);
         long d0 = x[d], d1 = x[d + 1];
         int imm = (int) i.imm;
-        x[d] = dword(d0, d1, imm & 3) | dword(d0, d1, imm >>> 2 & 3) << 32;
-        x[d + 1] = dword(s0, s1, imm >>> 4 & 3) | dword(s0, s1, imm >>> 6 & 3) << 32;
+        x[d] = XmmAccess.dword(d0, d1, imm & 3) | XmmAccess.dword(d0, d1, imm >>> 2 & 3) << 32;
+        x[d + 1] = XmmAccess.dword(s0, s1, imm >>> 4 & 3) | XmmAccess.dword(s0, s1, imm >>> 6 & 3) << 32;
     }
 
     private static void shufpd(Cpu c, Insn i) {

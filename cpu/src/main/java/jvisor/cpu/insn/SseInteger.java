@@ -364,17 +364,12 @@ final class SseInteger {
         long a = XmmAccess.wAddr(c, i);
         long s0 = XmmAccess.lo(c, i, a), s1 = XmmAccess.hi(c, i, a);
         int imm = (int) i.imm;
-        long r0 = dword(s0, s1, imm & 3) | dword(s0, s1, imm >>> 2 & 3) << 32;
-        long r1 = dword(s0, s1, imm >>> 4 & 3) | dword(s0, s1, imm >>> 6 & 3) << 32;
+        long r0 = XmmAccess.dword(s0, s1, imm & 3) | XmmAccess.dword(s0, s1, imm >>> 2 & 3) << 32;
+        long r1 = XmmAccess.dword(s0, s1, imm >>> 4 & 3) | XmmAccess.dword(s0, s1, imm >>> 6 & 3) << 32;
         long[] x = c.state.xmm;
         int d = XmmAccess.v(i);
         x[d] = r0;
         x[d + 1] = r1;
-    }
-
-    private static long dword(long lo, long hi, int k) {
-        long q = k < 2 ? lo : hi;
-        return (k & 1) == 0 ? q & 0xFFFFFFFFL : q >>> 32;
     }
 
     private static long shuffleWords(long q, int imm) {

@@ -163,6 +163,16 @@ final class SseMath {
     }
 
     /**
+     * Commits the instruction's exceptions ({@link #commit}) and only then, when none faults,
+     * writes the 128-bit result lo, hi to the register whose low quadword is xmm[d].
+     */
+    static void commitThenWrite(CpuState s, int d, long lo, long hi) {
+        commit(s);
+        s.xmm[d] = lo;
+        s.xmm[d + 1] = hi;
+    }
+
+    /**
      * A source operand as the operation sees it: a denormal becomes a zero of its sign under DAZ,
      * and otherwise raises DE. NaNs must have been handled before.
      */

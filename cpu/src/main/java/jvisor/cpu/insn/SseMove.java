@@ -68,57 +68,25 @@ final class SseMove {
     }
 
     private static void loadUnaligned(Cpu c, Insn i) {
-        long[] x = c.state.xmm;
-        int d = XmmAccess.v(i);
-        if (i.mem) {
-            long a = c.ea(i);
-            long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
-            x[d] = lo;
-            x[d + 1] = hi;
-        } else {
-            int s = XmmAccess.u(i);
-            x[d] = x[s];
-            x[d + 1] = x[s + 1];
-        }
+        if (i.mem) XmmAccess.load128(c, XmmAccess.v(i), c.ea(i));
+        else XmmAccess.copy128(c, XmmAccess.v(i), XmmAccess.u(i));
     }
 
     private static void loadAligned(Cpu c, Insn i) {
-        long[] x = c.state.xmm;
-        int d = XmmAccess.v(i);
-        if (i.mem) {
-            long a = XmmAccess.aligned(c, i);
-            long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
-            x[d] = lo;
-            x[d + 1] = hi;
-        } else {
-            int s = XmmAccess.u(i);
-            x[d] = x[s];
-            x[d + 1] = x[s + 1];
-        }
+        if (i.mem) XmmAccess.load128(c, XmmAccess.v(i), XmmAccess.aligned(c, i));
+        else XmmAccess.copy128(c, XmmAccess.v(i), XmmAccess.u(i));
     }
 
     private static void storeUnaligned(Cpu c, Insn i) {
-        long[] x = c.state.xmm;
         int s = XmmAccess.v(i);
-        if (i.mem) {
-            XmmAccess.store128(c, c.ea(i), x[s], x[s + 1]);
-        } else {
-            int d = XmmAccess.u(i);
-            x[d] = x[s];
-            x[d + 1] = x[s + 1];
-        }
+        if (i.mem) XmmAccess.store128(c, c.ea(i), c.state.xmm[s], c.state.xmm[s + 1]);
+        else XmmAccess.copy128(c, XmmAccess.u(i), s);
     }
 
     private static void storeAligned(Cpu c, Insn i) {
-        long[] x = c.state.xmm;
         int s = XmmAccess.v(i);
-        if (i.mem) {
-            XmmAccess.store128(c, XmmAccess.aligned(c, i), x[s], x[s + 1]);
-        } else {
-            int d = XmmAccess.u(i);
-            x[d] = x[s];
-            x[d + 1] = x[s + 1];
-        }
+        if (i.mem) XmmAccess.store128(c, XmmAccess.aligned(c, i), c.state.xmm[s], c.state.xmm[s + 1]);
+        else XmmAccess.copy128(c, XmmAccess.u(i), s);
     }
 
     private static void movssLoad(Cpu c, Insn i) {

@@ -69,11 +69,26 @@ final class StringOps {
         return i.adsize == 4 ? 0xFFFFFFFFL : -1L;
     }
 
+    /** The step of the string pointers: minus or plus the element size, by DF. */
+    private static long delta(Cpu c, int size) {
+        return c.state.df() ? -size : size;
+    }
+
+    /**
+     * The count of a repeated LODS, CMPS or SCAS: RCX at the address size. With a zero count only
+     * the counter is written (zero-extended with 0x67), and nothing else happens.
+     */
+    private static long repeatCount(Cpu c, int as) {
+        long n = c.getReg(Reg.RCX, as);
+        if (n == 0) c.setReg(Reg.RCX, as, 0);
+        return n;
+    }
+
     // ------------------------------------------------------------------ MOVS
 
     private static void movs(Cpu c, Insn i) {
         int size = i.opsize, as = i.adsize;
-        long delta = c.state.df() ? -size : size;
+        long delta = delta(c, size);
         long am = addrMask(i);
         long si = c.getReg(Reg.RSI, as), di = c.getReg(Reg.RDI, as);
         if (!repeated(i)) {
@@ -135,7 +150,7 @@ final class StringOps {
 
     private static void stos(Cpu c, Insn i) {
         int size = i.opsize, as = i.adsize;
-        long delta = c.state.df() ? -size : size;
+        long delta = delta(c, size);
         long am = addrMask(i);
         long v = c.getReg(Reg.RAX, size);
         long di = c.getReg(Reg.RDI, as);
@@ -191,7 +206,7 @@ final class StringOps {
 
     private static void lods(Cpu c, Insn i) {
         int size = i.opsize, as = i.adsize;
-        long delta = c.state.df() ? -size : size;
+        long delta = delta(c, size);
         long am = addrMask(i);
         long si = c.getReg(Reg.RSI, as);
         if (!repeated(i)) {
@@ -199,11 +214,8 @@ final class StringOps {
             c.setReg(Reg.RSI, as, si + delta);
             return;
         }
-        long n = c.getReg(Reg.RCX, as);
-        if (n == 0) {
-            c.setReg(Reg.RCX, as, 0);
-            return;
-        }
+        long n = repeatCount(c, as);
+        if (n == 0) return;
         try {
             while (n != 0) {
                 c.setReg(Reg.RAX, size, c.load(c.segmented(i, si & am), size));
@@ -221,7 +233,7 @@ final class StringOps {
     /** CMPS compares [RSI] with [RDI]: the flags of [RSI] - [RDI]. */
     private static void cmps(Cpu c, Insn i) {
         int size = i.opsize, as = i.adsize;
-        long delta = c.state.df() ? -size : size;
+        long delta = delta(c, size);
         long am = addrMask(i);
         CpuState s = c.state;
         long si = c.getReg(Reg.RSI, as), di = c.getReg(Reg.RDI, as);
@@ -233,11 +245,8 @@ final class StringOps {
             return;
         }
         boolean untilEqual = (i.prefixes & Insn.P_REP) == 0; // REPNE: stop when ZF = 1
-        long n = c.getReg(Reg.RCX, as);
-        if (n == 0) { // with a zero count only the counter is written (zero-extended with 0x67)
-            c.setReg(Reg.RCX, as, 0);
-            return;
-        }
+        long n = repeatCount(c, as);
+        if (n == 0) return;
         try {
             while (n != 0) {
                 long a = c.load(c.segmented(i, si & am), size), b = c.load(di & am, size);
@@ -257,7 +266,7 @@ final class StringOps {
     /** SCAS compares the accumulator with [RDI]: the flags of rAX - [RDI]. */
     private static void scas(Cpu c, Insn i) {
         int size = i.opsize, as = i.adsize;
-        long delta = c.state.df() ? -size : size;
+        long delta = delta(c, size);
         long am = addrMask(i);
         CpuState s = c.state;
         long a = c.getReg(Reg.RAX, size);
@@ -269,11 +278,8 @@ final class StringOps {
             return;
         }
         boolean untilEqual = (i.prefixes & Insn.P_REP) == 0;
-        long n = c.getReg(Reg.RCX, as);
-        if (n == 0) {
-            c.setReg(Reg.RCX, as, 0);
-            return;
-        }
+        long n = repeatCount(c, as);
+        if (n == 0) return;
         try {
             while (n != 0) {
                 long b = c.load(di & am, size);

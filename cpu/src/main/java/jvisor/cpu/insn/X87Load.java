@@ -199,16 +199,21 @@ final class X87Load {
         m.write16(a + 8, hi);
     }
 
-    private static void fstp80(Cpu c, Insn i) {
-        long a = c.ea(i);
-        CpuState s = c.state;
-        F80 f = X87.enter(c, i);
+    /** The value FST/FSTP store: ST(0) in f, or the stack-underflow indefinite when ST(0) is empty. */
+    private static void topOrUnderflow(CpuState s, F80 f) {
         if (X87.empty(s, 0)) {
             X87.underflow(f);
         } else {
             f.se = X87.se(s, 0);
             f.m = X87.m(s, 0);
         }
+    }
+
+    private static void fstp80(Cpu c, Insn i) {
+        long a = c.ea(i);
+        CpuState s = c.state;
+        F80 f = X87.enter(c, i);
+        topOrUnderflow(s, f);
         if (!X87.commit(c, i, f)) return;
         store80(c, a, f.m, f.se);
         X87.pop(s);
@@ -217,12 +222,7 @@ final class X87Load {
     private static void fstReg(Cpu c, Insn i, boolean pop) {
         CpuState s = c.state;
         F80 f = X87.enter(c, i);
-        if (X87.empty(s, 0)) {
-            X87.underflow(f);
-        } else {
-            f.se = X87.se(s, 0);
-            f.m = X87.m(s, 0);
-        }
+        topOrUnderflow(s, f);
         if (!X87.commit(c, i, f)) return;
         X87.write(s, i.rm & 7, f.se, f.m);
         if (pop) X87.pop(s);

@@ -66,6 +66,27 @@ final class XmmAccess {
         return i.mem ? c.mem().read32(c.ea(i)) : (int) c.state.xmm[i.rm << 1];
     }
 
+    /** Dword k (0 to 3) of the 128-bit value hi:lo, zero-extended. */
+    static long dword(long lo, long hi, int k) {
+        long q = (k & 2) == 0 ? lo : hi;
+        return (k & 1) == 0 ? q & 0xFFFFFFFFL : q >>> 32;
+    }
+
+    /** Loads the 16 bytes at a into the register whose low quadword is xmm[d] (no alignment check here). */
+    static void load128(Cpu c, int d, long a) {
+        long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
+        long[] x = c.state.xmm;
+        x[d] = lo;
+        x[d + 1] = hi;
+    }
+
+    /** Copies the register whose low quadword is xmm[s] to the one at xmm[d]. */
+    static void copy128(Cpu c, int d, int s) {
+        long[] x = c.state.xmm;
+        x[d] = x[s];
+        x[d + 1] = x[s + 1];
+    }
+
     /**
      * Stores 16 bytes. A store that straddles a page boundary checks both pages first, so a
      * page fault leaves memory untouched, as the hardware's single access does.

@@ -38,15 +38,8 @@ class Sse41Test {
 
     @Test
     void integerLanes() {
-        List<String> l = new ArrayList<>();
-        for (String op : new String[] {"pmulld", "pmuldq", "pminsb", "pminsd", "pminuw", "pminud", "pmaxsb", "pmaxsd",
-                "pmaxuw", "pmaxud", "pcmpeqq", "packusdw", "phminposuw", "ptest"}) {
-            l.add(op + " %xmm1,%xmm0");
-            l.add(op + " %xmm2,%xmm0");
-            l.add(op + " %xmm0,%xmm0");
-            l.add(op + " 16(%rsi),%xmm3");
-        }
-        checkInt(N, l);
+        checkInt(N, SseTestSupport.registerAndMemoryForms("pmulld", "pmuldq", "pminsb", "pminsd", "pminuw", "pminud",
+                "pmaxsb", "pmaxsd", "pmaxuw", "pmaxud", "pcmpeqq", "packusdw", "phminposuw", "ptest"));
     }
 
     /** PTEST on operands that make ZF and CF both possible; PHMINPOSUW with ties. */

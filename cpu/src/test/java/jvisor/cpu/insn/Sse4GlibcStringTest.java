@@ -1,27 +1,18 @@
 package jvisor.cpu.insn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import jvisor.cpu.Cpu;
-import jvisor.cpu.CpuFault;
-import jvisor.cpu.Reg;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
 
@@ -54,39 +45,28 @@ class Sse4GlibcStringTest {
             }
             """;
 
-    private static final long STACK_TOP = 0x7000_0000L, SENTINEL = 0x6000_0000L, TLS = 0x6100_0000L;
-    /** Buffers: A and B end right before an unmapped page. */
-    private static final long A = 0x5000_0000L, B = 0x5001_0000L, PAGES = 0x4000;
+    private static final long TLS = 0x6100_0000L;
+    private static final long A = GlibcHarness.A, B = GlibcHarness.B, PAGES = GlibcHarness.PAGES;
 
+    private static GlibcHarness glibc;
     private static Map<String, Long> symbols;
-    private static Cpu cpu;
     private static AddressSpace space;
-    private static String unavailable;
     private static final Map<Long, Long> irelative = new HashMap<>();
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jvisor-sse4-glibc");
-        Files.createDirectories(dir);
-        Path bin = dir.resolve("strings-" + Integer.toHexString(SOURCE.hashCode()));
+        glibc = GlibcHarness.build("jvisor-sse4-glibc", SOURCE);
+        symbols = glibc.symbols;
+        if (glibc.unavailable != null) return;
         try {
-            if (!Files.isExecutable(bin)) {
-                Path src = dir.resolve("strings.c");
-                Files.writeString(src, SOURCE);
-                Path tmp = dir.resolve("tmp" + ProcessHandle.current().pid());
-                run("gcc", "-static", "-O2", "-o", tmp.toString(), src.toString());
-                Files.move(tmp, bin, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
-            symbols = new HashMap<>();
             Map<Long, String> ifuncs = new HashMap<>();
-            for (String line : run("nm", bin.toString()).split("\n")) {
+            for (String line : glibc.nm.split("\n")) {
                 String[] t = line.trim().split("\\s+");
-                if (t.length == 3) symbols.put(t[2], Long.parseUnsignedLong(t[0], 16));
                 if (t.length == 3 && t[1].equals("i") && !t[2].startsWith("_")) ifuncs.put(Long.parseUnsignedLong(t[0], 16), t[2]);
             }
             // IRELATIVE slots (the functions' own calls to strlen and such go through them): what
             // startup would have resolved, fixed here to the SSE2 variants.
-            for (String line : run("readelf", "-rW", bin.toString()).split("\n")) {
+            for (String line : GlibcHarness.run("readelf", "-rW", glibc.bin.toString()).split("\n")) {
                 String[] t = line.trim().split("\\s+");
                 if (t.length == 4 && t[2].equals("R_X86_64_IRELATIVE")) {
                     String name = ifuncs.get(Long.parseUnsignedLong(t[3], 16));
@@ -98,74 +78,20 @@ class Sse4GlibcStringTest {
                 }
             }
         } catch (IOException | IllegalStateException e) {
-            unavailable = "cannot build a static glibc binary on this host: " + e.getMessage();
+            glibc.unavailable(e);
             return;
         }
-        space = new AddressSpace();
-        loadElf(space, Files.readAllBytes(bin));
-        space.mapAnonymous(STACK_TOP - 0x10000, 0x10000, Prot.RW, "stack");
-        space.mapAnonymous(SENTINEL, 0x1000, Prot.RX, "sentinel");
-        space.pokeBytes(SENTINEL, new byte[] {(byte) 0xCC}, 0, 1);
-        space.mapAnonymous(A, PAGES, Prot.RW, "a"); // followed by an unmapped page
-        space.mapAnonymous(B, PAGES, Prot.RW, "b");
+        glibc.mapImage();
+        space = glibc.space;
         irelative.forEach(space::write64);
         space.mapAnonymous(TLS, 0x2000, Prot.RW, "tls"); // FS: the generic fallbacks read the stack canary at %fs:0x28
-        cpu = new Cpu(space);
-        cpu.state.fsBase = TLS + 0x1000;
-        // What glibc's startup (init_cacheinfo) would have set from CPUID.
-        Long nt = symbols.get("__x86_shared_non_temporal_threshold");
-        if (nt != null) space.write64(nt, 0xC0000);
-        Long movsb = symbols.get("__x86_rep_movsb_stop_threshold");
-        if (movsb != null) space.write64(movsb, 0xC0000);
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(command[0] + ": " + out);
-        return out;
-    }
-
-    /** Maps the PT_LOAD segments of a static ELF executable. */
-    private static void loadElf(AddressSpace space, byte[] elf) {
-        ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
-        long phoff = b.getLong(0x20);
-        int phentsize = b.getShort(0x36) & 0xFFFF, phnum = b.getShort(0x38) & 0xFFFF;
-        long lo = Long.MAX_VALUE, hi = 0;
-        for (int k = 0; k < phnum; k++) {
-            int p = (int) phoff + k * phentsize;
-            if (b.getInt(p) != 1) continue;
-            lo = Math.min(lo, b.getLong(p + 0x10) & ~0xFFFL);
-            hi = Math.max(hi, (b.getLong(p + 0x10) + b.getLong(p + 0x28) + 0xFFF) & ~0xFFFL);
-        }
-        space.mapAnonymous(lo, hi - lo, Prot.RWX, "image");
-        for (int k = 0; k < phnum; k++) {
-            int p = (int) phoff + k * phentsize;
-            if (b.getInt(p) != 1) continue;
-            space.pokeBytes(b.getLong(p + 0x10), elf, (int) b.getLong(p + 8), (int) b.getLong(p + 0x20));
-        }
+        glibc.startCpu();
+        glibc.cpu.state.fsBase = TLS + 0x1000;
     }
 
     /** Calls a function with up to four integer arguments and returns RAX; any fault fails the test. */
     private static long call(String function, long a0, long a1, long a2, long a3) {
-        assumeTrue(unavailable == null, unavailable);
-        Long entry = symbols.get(function);
-        assumeTrue(entry != null, function + " not in this glibc");
-        var s = cpu.state;
-        for (int k = 0; k < 16; k++) s.r[k] = 0xDEAD_0000_0000_0000L + k;
-        for (int k = 0; k < 32; k++) s.xmm[k] = 0x5A5A5A5A5A5A5A5AL * k;
-        s.r[Reg.RDI] = a0;
-        s.r[Reg.RSI] = a1;
-        s.r[Reg.RDX] = a2;
-        s.r[Reg.RCX] = a3;
-        s.r[Reg.RSP] = STACK_TOP - 0x1000 - 8;
-        space.write64(s.r[Reg.RSP], SENTINEL);
-        s.rip = entry;
-        int exit = cpu.run();
-        if (exit == Cpu.EXIT_EXCEPTION && cpu.exitVector == CpuFault.BP && s.rip == SENTINEL + 1) return s.r[Reg.RAX];
-        fail(String.format("%s(%x, %x, %x, %x): exit %d vector %d address %x at %x (%s)", function, a0, a1, a2, a3, exit,
-                cpu.exitVector, cpu.exitAddress, s.rip, exit == Cpu.EXIT_EXCEPTION ? cpu.decodeAt(s.rip).form.mnemonic : ""));
-        return 0;
+        return glibc.call(function, a0, a1, a2, a3);
     }
 
     private static long call(String function, long a0, long a1, long a2) {
@@ -173,7 +99,7 @@ class Sse4GlibcStringTest {
     }
 
     private static void put(long addr, byte[] bytes) {
-        space.writeBytes(addr, bytes, 0, bytes.length);
+        glibc.put(addr, bytes);
     }
 
     private static byte[] randomString(Random r, int len, int alphabet) {
@@ -185,9 +111,8 @@ class Sse4GlibcStringTest {
         return s;
     }
 
-    /** A place for n bytes: near the start of the buffer at some alignment, or ending at its last byte. */
     private static long place(Random r, long buffer, int n) {
-        return r.nextBoolean() ? buffer + 64 + r.nextInt(64) : buffer + PAGES - n;
+        return GlibcHarness.place(r, buffer, n);
     }
 
     private static int lower(int c) {

@@ -7,9 +7,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -173,17 +171,7 @@ final class SseTestSupport {
 
     /** True if the host can build and run the oracle (x86-64 Linux with gcc). */
     static synchronized boolean hostAvailable() {
-        if (available == null) {
-            boolean ok = System.getProperty("os.arch").equals("amd64") && System.getProperty("os.name").equals("Linux");
-            if (ok) {
-                try {
-                    oracle(List.of("addsd %xmm1, %xmm0"));
-                } catch (RuntimeException e) {
-                    ok = false;
-                }
-            }
-            available = ok;
-        }
+        if (available == null) available = NativeOracleBuild.hostCanRun(() -> oracle(List.of("addsd %xmm1, %xmm0")));
         return available;
     }
 
@@ -226,20 +214,11 @@ final class SseTestSupport {
 
     private static Oracle oracle(List<String> insns) {
         String source = source(insns);
-        String key = sha(source);
+        String key = NativeOracleBuild.sha(source);
         Oracle o = ORACLES.get(key);
         if (o != null) return o;
         try {
-            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jvisor-sse-oracle", key);
-            Path bin = dir.resolve("oracle");
-            if (!Files.isExecutable(bin)) {
-                Files.createDirectories(dir);
-                Path src = dir.resolve("oracle.c");
-                Files.writeString(src, source);
-                Path tmp = dir.resolve("oracle.tmp" + ProcessHandle.current().pid());
-                run(List.of("gcc", "-O1", "-o", tmp.toString(), src.toString()), "");
-                Files.move(tmp, bin, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
+            Path bin = NativeOracleBuild.binary("jvisor-sse-oracle", key, source, command -> run(command, ""), "-O1");
             Map<String, Integer> index = new HashMap<>();
             Map<String, byte[]> bytes = new HashMap<>();
             List<String> lines = run(List.of(bin.toString(), "bytes"), "");
@@ -253,14 +232,6 @@ final class SseTestSupport {
             return o;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -396,6 +367,18 @@ final class SseTestSupport {
     }
 
     // ================================================================== differential checks
+
+    /** Each op with two other register sources, itself as source, and a memory source (into XMM3). */
+    static List<String> registerAndMemoryForms(String... ops) {
+        List<String> l = new ArrayList<>();
+        for (String op : ops) {
+            l.add(op + " %xmm1,%xmm0");
+            l.add(op + " %xmm2,%xmm0");
+            l.add(op + " %xmm0,%xmm0");
+            l.add(op + " 16(%rsi),%xmm3");
+        }
+        return l;
+    }
 
     /**
      * Runs every case on the host and on the emulator and fails listing the first differences.

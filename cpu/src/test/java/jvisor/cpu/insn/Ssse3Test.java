@@ -30,14 +30,7 @@ class Ssse3Test {
 
     @Test
     void registerAndMemoryForms() {
-        List<String> l = new ArrayList<>();
-        for (String op : OPS) {
-            l.add(op + " %xmm1,%xmm0");
-            l.add(op + " %xmm2,%xmm0");
-            l.add(op + " %xmm0,%xmm0");
-            l.add(op + " 16(%rsi),%xmm3");
-        }
-        check(N, l);
+        check(N, SseTestSupport.registerAndMemoryForms(OPS));
     }
 
     /** Word lanes near the saturation limits, where PHADDSW, PMADDUBSW and PMULHRSW clamp or round. */

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -288,36 +287,18 @@ final class X87TestSupport {
     private static Boolean available;
 
     static synchronized boolean hostAvailable() {
-        if (available == null) {
-            boolean ok = System.getProperty("os.arch").equals("amd64") && System.getProperty("os.name").equals("Linux");
-            if (ok) {
-                try {
-                    oracle(List.of("fld1"));
-                } catch (RuntimeException e) {
-                    ok = false;
-                }
-            }
-            available = ok;
-        }
+        if (available == null) available = NativeOracleBuild.hostCanRun(() -> oracle(List.of("fld1")));
         return available;
     }
 
     private static Oracle oracle(List<String> insns) {
         String source = source(insns);
-        String key = sha(source);
+        String key = NativeOracleBuild.sha(source);
         Oracle o = ORACLES.get(key);
         if (o != null) return o;
         try {
-            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jvisor-x87-oracle", key);
-            Path bin = dir.resolve("oracle");
-            if (!Files.isExecutable(bin)) {
-                Files.createDirectories(dir);
-                Path src = dir.resolve("oracle.c");
-                Files.writeString(src, source);
-                Path tmp = dir.resolve("oracle.tmp" + ProcessHandle.current().pid());
-                run(List.of("gcc", "-O1", "-static", "-o", tmp.toString(), src.toString()), new byte[0]);
-                Files.move(tmp, bin, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
+            Path bin = NativeOracleBuild.binary("jvisor-x87-oracle", key, source, command -> run(command, new byte[0]), "-O1",
+                    "-static");
             String[] lines = new String(run(List.of(bin.toString(), "bytes"), new byte[0]), StandardCharsets.US_ASCII).split("\n");
             Map<String, Integer> index = new HashMap<>();
             List<Stub> stubs = new ArrayList<>();
@@ -628,14 +609,6 @@ final class X87TestSupport {
     }
 
     // ================================================================== processes
-
-    private static String sha(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static byte[] run(List<String> command, byte[] input) {
         try {
