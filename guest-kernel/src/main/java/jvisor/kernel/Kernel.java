@@ -7,7 +7,7 @@ import jvisor.kernel.abi.Errno;
 import jvisor.kernel.proc.Process;
 import jvisor.kernel.proc.Task;
 import jvisor.kernel.signal.FatalSignal;
-import jvisor.kernel.signal.Faults;
+import jvisor.kernel.signal.Delivery;
 import jvisor.kernel.strace.Strace;
 import jvisor.kernel.syscall.SyscallEntry;
 import jvisor.kernel.syscall.SyscallException;
@@ -18,10 +18,12 @@ import jvisor.mmu.PageFault;
 /**
  * The guest kernel's main loop (gVisor's Task.run): switch into the guest, handle the VM exit,
  * switch again. A SYSCALL exit is dispatched through the {@link SyscallTable}; an EXCEPTION exit
- * becomes the signal Linux would send, which (without signal delivery yet) ends the process; a
- * KICK exit only means "look for pending work", of which there is none in this version.
+ * becomes the signal Linux would send (forced: a handler runs, or the process ends); a KICK exit
+ * (a timer fired on another thread) only means "look for pending signals". Before every switch
+ * into the guest, pending signals are delivered ({@link Delivery}).
  */
 public final class Kernel {
+    private static final int NR_RT_SIGRETURN = 15;
     private final Hypervisor hv;
     private final SyscallTable table;
     /** Null unless --strace. */
@@ -41,11 +43,14 @@ public final class Kernel {
     public Process run(Process p) {
         Task t = p.mainTask();
         if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        p.signals.attach(hv);
         while (!p.exited()) {
+            Delivery.deliver(t, strace);
+            if (p.exited()) break;
             VmExit exit = hv.switchTo(t.vcpu);
             switch (exit.kind) {
                 case SYSCALL -> syscall(t);
-                case EXCEPTION -> p.kill(Faults.signalFor(exit, t.vcpu));
+                case EXCEPTION -> Delivery.fault(t, exit);
                 case KICK -> { }
             }
         }
@@ -68,6 +73,7 @@ public final class Kernel {
     public void syscall(Task t) {
         long[] r = t.regs.r;
         int nr = (int) r[Reg.RAX]; // Linux looks at the low 32 bits only
+        long sp = r[Reg.RSP];
         long a0 = r[Reg.RDI], a1 = r[Reg.RSI], a2 = r[Reg.RDX], a3 = r[Reg.R10], a4 = r[Reg.R8], a5 = r[Reg.R9];
         SyscallEntry e = table.get(nr);
         SyscallHandler h = e != null ? e.handler() : null;
@@ -84,7 +90,9 @@ public final class Kernel {
             }
         }
         if (!t.exiting) r[Reg.RAX] = result;
-        if (strace != null) traceSyscall(t, nr, e, new long[] {a0, a1, a2, a3, a4, a5}, result);
+        // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.
+        if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
+        if (nr != NR_RT_SIGRETURN) Delivery.syscallReturned(t, nr);
     }
 
     private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result) {

@@ -97,8 +97,18 @@ class DifferentialTest {
                         WorkDir.TEMP, 0),
                 new Case("args-env-glibc empty environment", "args-env-glibc", List.of("only-arg"), null,
                         Map.of(), WorkDir.TEMP, 0),
+                simple("fs-basic-glibc", 0),
+                simple("fs-escape-glibc", 0),
+                simple("pipe-basic-glibc", 0),
+                simple("poll-basic-glibc", 0),
                 simple("ud2-glibc", 128 + 4),     // SIGILL
-                simple("rowrite-glibc", 128 + 11) // SIGSEGV
+                simple("rowrite-glibc", 128 + 11), // SIGSEGV
+                simple("signals-handler-glibc", 128 + 15), // ends with raise(SIGTERM)
+                simple("signals-handler-musl", 128 + 15),
+                simple("signals-faults-glibc", 128 + 11), // ends with a fault while SIGSEGV is blocked
+                simple("signals-wait-glibc", 0),
+                simple("signals-altstack-glibc", 128 + 6), // ends with abort()
+                simple("time-clocks-glibc", 0)
         );
     }
 

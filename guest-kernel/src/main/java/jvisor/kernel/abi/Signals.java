@@ -32,6 +32,24 @@ public final class Signals {
     /** MINSIGSTKSZ of the x86 UAPI: sigaltstack(2) refuses smaller stacks with ENOMEM. */
     public static final int MINSIGSTKSZ = 2048;
 
+    /**
+     * Kernel-internal results of interrupted syscalls (include/linux/errno.h), never seen by the
+     * guest: the delivery path turns them into EINTR or a restart.
+     */
+    public static final int ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514,
+            ERESTART_RESTARTBLOCK = 516;
+
+    /** strace's name and text for a kernel-internal restart result, or null. */
+    public static String[] restartName(long result) {
+        return switch ((int) -result) {
+            case ERESTARTSYS -> new String[] {"ERESTARTSYS", "To be restarted if SA_RESTART is set"};
+            case ERESTARTNOINTR -> new String[] {"ERESTARTNOINTR", "To be restarted"};
+            case ERESTARTNOHAND -> new String[] {"ERESTARTNOHAND", "To be restarted if no handler"};
+            case ERESTART_RESTARTBLOCK -> new String[] {"ERESTART_RESTARTBLOCK", "Interrupted by signal"};
+            default -> null;
+        };
+    }
+
     // si_code values.
     public static final int SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6;
     public static final int ILL_ILLOPC = 1, ILL_ILLOPN = 2, ILL_ILLADR = 3, ILL_ILLTRP = 4, ILL_PRVOPC = 5,

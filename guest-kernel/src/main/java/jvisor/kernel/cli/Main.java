@@ -19,7 +19,7 @@ import jvisor.kernel.syscall.SyscallTable;
  * The jvisor command:
  *
  * <pre>
- *   jvisor run [-q|--quiet] [--strace] [--root DIR] BINARY [ARGS...]
+ *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
  *   jvisor --help | --version
  * </pre>
  *
@@ -38,7 +38,7 @@ public final class Main {
     static final int EXIT_INTERNAL = 70;
 
     private static final String USAGE = """
-            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] BINARY [ARGS...]
+            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
                    jvisor --help | --version
 
             Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
@@ -46,6 +46,7 @@ public final class Main {
               -q, --quiet   print no message of jvisor's own (the guest's output is unchanged)
               --strace      trace system calls to stderr, in strace's format
               --root DIR    the directory the guest sees as / (default /); read-only
+              --rw          let the guest write to the root directory (/tmp is always a private tmpfs)
             """;
 
     /** Stack of the thread that runs the guest: the interpreter and the kernel recurse little, but never run short. */
@@ -118,6 +119,7 @@ public final class Main {
             switch (a) {
                 case "-q", "--quiet" -> quiet = true;
                 case "--strace" -> strace = true;
+                case "--rw" -> jvisor.kernel.fs.PathResolver.rootWritableDefault = true;
                 case "--root" -> {
                     if (++i >= args.length) throw new UsageException("option '--root' needs a directory");
                     root = Path.of(args[i]);

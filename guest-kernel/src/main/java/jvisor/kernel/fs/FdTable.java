@@ -11,6 +11,19 @@ import jvisor.kernel.abi.Errno;
 public final class FdTable {
     private FileDescription[] files = new FileDescription[64];
     private boolean[] cloexec = new boolean[64];
+    /** The process's POSIX record locks (released when any descriptor of the file is closed). */
+    public final RecordLocks locks = new RecordLocks();
+
+    private void released(FileDescription f) {
+        if (f.vnode() != null) {
+            try {
+                locks.releaseAll(f.lockKey());
+            } catch (RuntimeException e) {
+                // the file vanished: its locks went with it
+            }
+        }
+        f.decRef();
+    }
 
     /** The description behind fd, or null if fd is not open. */
     public FileDescription get(long fd) {
@@ -49,7 +62,7 @@ public final class FdTable {
         FileDescription old = files[fd];
         files[fd] = file;
         cloexec[fd] = closeOnExec;
-        if (old != null) old.decRef();
+        if (old != null) released(old);
     }
 
     /** close(2): 0 or -EBADF. */
@@ -58,7 +71,7 @@ public final class FdTable {
         if (f == null) return -Errno.EBADF;
         files[(int) fd] = null;
         cloexec[(int) fd] = false;
-        f.decRef();
+        released(f);
         return 0;
     }
 
@@ -67,6 +80,11 @@ public final class FdTable {
         for (int fd = 0; fd < files.length; fd++) {
             if (files[fd] != null) close(fd);
         }
+    }
+
+    /** The size of the table (Linux's max_fds: select ignores descriptors at or above it). */
+    public int capacity() {
+        return files.length;
     }
 
     /** Open descriptors in increasing order (for /proc/self/fd). */

@@ -19,6 +19,8 @@ public abstract class FileDescription {
     protected int flags;
     /** The path inside the sandbox, for /proc/self/fd, /proc/self/maps and *at(2) lookups; may be synthetic. */
     protected final byte[] guestPath;
+    /** The file this description is open on, or null for pipes, event and timer fds, inherited fds. */
+    protected Vnode vnode;
 
     protected FileDescription(byte[] guestPath, int flags) {
         this.guestPath = guestPath;
@@ -33,11 +35,79 @@ public abstract class FileDescription {
         if (--refs == 0) release();
     }
 
+    /** True once the last reference is gone. */
+    public final boolean released() {
+        return refs <= 0;
+    }
+
     /** Called when the last descriptor referring to this description is closed. */
     protected void release() {}
 
     public byte[] guestPath() {
         return guestPath;
+    }
+
+    public Vnode vnode() {
+        return vnode;
+    }
+
+    public void setVnode(Vnode v) {
+        this.vnode = v;
+    }
+
+    /** The identity record locks are kept under: the file, or the description itself. */
+    public Object lockKey() {
+        return vnode != null ? vnode.key() : this;
+    }
+
+    // poll(2) event bits.
+    public static final int POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10,
+            POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200,
+            POLLRDHUP = 0x2000;
+
+    /**
+     * The poll(2) events ready now, among events (POLLERR and POLLHUP are always reported).
+     * Regular files are always ready.
+     */
+    public int poll(int events) {
+        return (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM) & events;
+    }
+
+    /** Whether epoll may watch the file (regular files and directories: EPERM). */
+    public boolean pollable() {
+        return false;
+    }
+
+    /** True if readiness must be asked of the host (a host fd that is a pipe, socket or terminal). */
+    public boolean pollsHost() {
+        return false;
+    }
+
+    /** fsync(2)/fdatasync(2). */
+    public int fsync(boolean dataOnly) {
+        return 0;
+    }
+
+    /** ftruncate(2): EINVAL unless a regular file open for writing. */
+    public int truncate(long length) {
+        if (!writable()) return -Errno.EINVAL;
+        if (vnode == null || vnode.type() != Fs.S_IFREG) return -Errno.EINVAL;
+        try {
+            vnode.truncate(length);
+            return 0;
+        } catch (jvisor.kernel.syscall.SyscallException e) {
+            return -e.errno;
+        }
+    }
+
+    /** fallocate(2) mode 0 (the default for files that do not support it: EOPNOTSUPP). */
+    public int fallocate(int mode, long offset, long length) {
+        return -Errno.EOPNOTSUPP;
+    }
+
+    /** Bytes readable without blocking, for FIONREAD; -ENOTTY if the file has no such notion. */
+    public long available() {
+        return -Errno.ENOTTY;
     }
 
     public int accessMode() {

@@ -77,6 +77,103 @@ public final class HostFile extends FileDescription {
         }
     }
 
+    /**
+     * A new description of the file behind an inherited host fd (opening /proc/self/fd/N or
+     * /dev/stdout): the host reopens it through its own /proc/self/fd.
+     */
+    public static HostFile reopen(HostFile of, int guestFlags, int[] errnoOut) {
+        int access = (guestFlags & Fs.O_PATH) != 0 ? 0 : guestFlags & Fs.O_ACCMODE;
+        int hostFlags = access | Fs.O_CLOEXEC | Fs.O_NOCTTY
+                | (guestFlags & (Fs.O_DIRECTORY | Fs.O_NONBLOCK | Fs.O_PATH | Fs.O_APPEND | Fs.O_TRUNC));
+        int fd = HostOps.openat(("/proc/self/fd/" + of.fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                hostFlags, 0);
+        if (fd < 0) {
+            errnoOut[0] = -fd;
+            return null;
+        }
+        int flags = (guestFlags & ~(Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOCTTY | Fs.O_TRUNC | Fs.O_CLOEXEC)) | Fs.O_LARGEFILE;
+        return new HostFile(fd, true, of.guestPath, flags, of.directory);
+    }
+
+    /** True for a host fd that is not a regular file or directory (a pipe, terminal, socket). */
+    private int kind = -1;
+
+    private int hostKind() {
+        if (kind == -1) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment st = arena.allocate(StatBuf.SIZE);
+                kind = Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) == 0
+                        ? st.get(java.lang.foreign.ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT : 0;
+            }
+        }
+        return kind;
+    }
+
+    @Override
+    public boolean pollable() {
+        return pollsHost();
+    }
+
+    @Override
+    public boolean pollsHost() {
+        int k = hostKind();
+        return k != Fs.S_IFREG && k != Fs.S_IFDIR;
+    }
+
+    @Override
+    public int poll(int events) {
+        if (!pollsHost()) return super.poll(events);
+        int r = HostOps.poll(fd, events, 0);
+        return r < 0 ? POLLERR : r;
+    }
+
+    @Override
+    public int fsync(boolean dataOnly) {
+        int r = HostOps.fsync(fd, dataOnly);
+        return r == -Errno.EINVAL || r == -Errno.EROFS ? (hostKind() == Fs.S_IFREG ? r : -Errno.EINVAL) : r;
+    }
+
+    @Override
+    public int truncate(long length) {
+        if (!writable()) return -Errno.EINVAL;
+        if (hostKind() != Fs.S_IFREG) return -Errno.EINVAL;
+        return HostOps.ftruncate(fd, length);
+    }
+
+    @Override
+    public int fallocate(int mode, long offset, long length) {
+        if (!writable()) return -Errno.EBADF;
+        return HostOps.fallocate(fd, mode, offset, length);
+    }
+
+    @Override
+    public long available() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment n = arena.allocate(4);
+            int r = Libc.ioctl(fd, Ioctls.FIONREAD, n);
+            if (r < 0) {
+                if (hostKind() == Fs.S_IFREG) {
+                    long pos = Libc.lseek(fd, 0, Fs.SEEK_CUR);
+                    MemorySegment st = arena.allocate(StatBuf.SIZE);
+                    Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH);
+                    return Math.max(0, st.get(java.lang.foreign.ValueLayout.JAVA_LONG, StatBuf.ST_SIZE) - pos);
+                }
+                return r;
+            }
+            return n.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    @Override
+    public int stat(MemorySegment statBuf) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = Libc.fstatat(fd, arena.allocate(1), statBuf, Fs.AT_EMPTY_PATH);
+            if (r == 0 && vnode instanceof HostNode h) h.applyOwner(statBuf);
+            if (r == 0 && vnode instanceof TmpFs.Device d) d.stat(statBuf);
+            return r;
+        }
+    }
+
     @Override
     protected void release() {
         if (owned) Libc.close(fd);
@@ -142,13 +239,6 @@ public final class HostFile extends FileDescription {
     }
 
     @Override
-    public int stat(MemorySegment statBuf) {
-        try (Arena arena = Arena.ofConfined()) {
-            return Libc.fstatat(fd, arena.allocate(1), statBuf, Fs.AT_EMPTY_PATH);
-        }
-    }
-
-    @Override
     public int statx(int mask, MemorySegment statxBuf) {
         try (Arena arena = Arena.ofConfined()) {
             return Libc.statx(fd, arena.allocate(1), Fs.AT_EMPTY_PATH, mask, statxBuf);
@@ -165,7 +255,7 @@ public final class HostFile extends FileDescription {
         int req = (int) request;
         return switch (req) {
             case Ioctls.TCGETS, Ioctls.TCSETS, Ioctls.TCSETSW, Ioctls.TCSETSF, Ioctls.TIOCGWINSZ,
-                    Ioctls.TIOCSWINSZ, Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID,
+                    Ioctls.TIOCSWINSZ, Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCSPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID,
                     Ioctls.TCFLSH, Ioctls.TCXONC, Ioctls.TCSBRK -> Libc.ioctl(fd, request & 0xFFFFFFFFL, arg);
             default -> -Errno.ENOTTY;
         };

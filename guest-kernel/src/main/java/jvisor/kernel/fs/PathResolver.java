@@ -1,53 +1,97 @@
 package jvisor.kernel.fs;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
-import jvisor.kernel.host.Libc;
-import jvisor.kernel.host.Scratch;
 
 /**
- * Resolves guest paths inside the sandbox root (path_resolution(7) with chroot semantics).
+ * The guest's file system tree: the mount table and path resolution over it (path_resolution(7)
+ * with chroot semantics; Linux's namei).
  *
- * <p>The walk is done here, component by component, instead of by the host kernel, so that the
- * guest can never leave the root: ".." at the root stays at the root, and a symbolic link's
- * target is looked up inside the root (an absolute target restarts at the root, not at the host's
- * "/"). Each component is examined with lstat on the host (never following a link), and links
- * are expanded here, at most 40 of them as in Linux (ELOOP). Paths are bytes, as in Linux: no
- * character set is involved.
+ * <p>Mounts: "/" is the host directory given with --root (read-only unless --rw), "/tmp" an
+ * in-memory tmpfs, "/dev" a tmpfs of device nodes, "/proc" the kernel-generated procfs.
  *
- * <p>Callers open the result with O_NOFOLLOW, so a link swapped in after the walk is not followed
- * out of the root either.
+ * <p>The walk is done here, component by component, over {@link Vnode}s, so the guest can never
+ * leave the root: ".." at the root stays at the root (".." pops the walked stack, so it also
+ * leaves a mount correctly), a symbolic link's target is looked up inside the tree (an absolute
+ * target restarts at the root, never at the host's "/"), at most 40 links are followed (ELOOP).
+ * Host files are examined with lstat (never following a link) and opened with O_NOFOLLOW, so a
+ * link swapped in after the walk is not followed out of the root either.
  */
 public final class PathResolver {
     private static final int MAX_SYMLINKS = 40;
     private static final byte[] DOT = {'.'};
     private static final byte[] DOTDOT = {'.', '.'};
-    private static final byte[] PROC = {'p', 'r', 'o', 'c'};
+
+    /** Whether new resolvers mount the root read-write (set once by the command line's --rw). */
+    public static volatile boolean rootWritableDefault = false;
 
     /** The root's canonical host path, without a trailing slash ("" for the host's "/"). */
     private final byte[] root;
     private final SyntheticTree proc;
+    private final Map<String, Mount> mounts = new LinkedHashMap<>();
+    private final Mount rootMount;
+    private final TmpFs tmp;
+    private final TmpFs dev;
+
+    public PathResolver(Path root, SyntheticTree proc) throws IOException {
+        this(root, proc, rootWritableDefault);
+    }
 
     /**
      * @param root the host directory that is "/" for the guest
-     * @param proc the generated part of /proc, or null
+     * @param proc the generated /proc, or null for none
+     * @param writable whether writes reach the host directory
      */
-    public PathResolver(Path root, SyntheticTree proc) throws IOException {
+    public PathResolver(Path root, SyntheticTree proc, boolean writable) throws IOException {
         String real = root.toRealPath().toString();
         this.root = real.equals("/") ? new byte[0] : real.getBytes(StandardCharsets.UTF_8);
         this.proc = proc;
+        rootMount = new Mount(new byte[] {'/'}, HostNode.root(this.root), !writable, "hostdir", real, 0);
+        mounts.put("/", rootMount);
+        int uid = jvisor.kernel.host.Libc.geteuid();
+        int gid = jvisor.kernel.host.Libc.getegid();
+        tmp = new TmpFs(01777, 0, 0);
+        tmp.mount = new Mount(bytes("/tmp"), tmp.root, false, "tmpfs", "tmpfs", Mount.anonDev(40));
+        mounts.put("/tmp", tmp.mount);
+        dev = new TmpFs(0755, 0, 0);
+        dev.mount = new Mount(bytes("/dev"), dev.root, false, "devtmpfs", "udev", Mount.anonDev(5));
+        Devices.populate(dev.root);
+        mounts.put("/dev", dev.mount);
+        if (proc != null) {
+            Mount pm = new Mount(bytes("/proc"), ProcNode.root(proc), false, "proc", "proc", Mount.anonDev(22));
+            mounts.put("/proc", pm);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public List<Mount> mounts() {
+        return new ArrayList<>(mounts.values());
+    }
+
+    public Mount rootMount() {
+        return rootMount;
+    }
+
+    public TmpFs tmpfs() {
+        return tmp;
+    }
+
+    public SyntheticTree proc() {
+        return proc;
     }
 
     /** The host path of the root, "/" for the host's root. */
@@ -55,14 +99,25 @@ public final class PathResolver {
         return root.length == 0 ? "/" : new String(root, StandardCharsets.UTF_8);
     }
 
-    /** The guest path of a host path if it lies inside the root, else null. */
+    /**
+     * The guest path of a host path if it lies inside the root and is not hidden by another
+     * mount (such as /tmp), else null.
+     */
     public String guestPathOf(Path hostPath) {
         String p = hostPath.toAbsolutePath().normalize().toString();
-        if (root.length == 0) return p;
-        String r = rootHostPath();
-        if (p.equals(r)) return "/";
-        if (p.startsWith(r + "/")) return p.substring(r.length());
-        return null;
+        String g;
+        if (root.length == 0) {
+            g = p;
+        } else {
+            String r = rootHostPath();
+            if (p.equals(r)) g = "/";
+            else if (p.startsWith(r + "/")) g = p.substring(r.length());
+            else return null;
+        }
+        for (String m : mounts.keySet()) {
+            if (!m.equals("/") && (g.equals(m) || g.startsWith(m + "/"))) return null;
+        }
+        return g;
     }
 
     /** Prefixes the root: the host path of an absolute, resolved guest path. */
@@ -70,6 +125,49 @@ public final class PathResolver {
         byte[] out = Arrays.copyOf(root, root.length + guestPath.length);
         System.arraycopy(guestPath, 0, out, root.length, guestPath.length);
         return out;
+    }
+
+    /** The walked path: component names and the vnode of each prefix (index 0 is the root). */
+    private final class Walk {
+        final List<byte[]> comps = new ArrayList<>();
+        final List<Vnode> nodes = new ArrayList<>();
+
+        Walk() {
+            nodes.add(rootMount.root);
+        }
+
+        Vnode top() {
+            return nodes.get(nodes.size() - 1);
+        }
+
+        void reset() {
+            comps.clear();
+            nodes.clear();
+            nodes.add(rootMount.root);
+        }
+
+        void push(byte[] c, Vnode v) {
+            comps.add(c);
+            nodes.add(v);
+        }
+
+        void pop() {
+            if (!comps.isEmpty()) {
+                comps.remove(comps.size() - 1);
+                nodes.remove(nodes.size() - 1);
+            }
+        }
+
+        /** The child c of the top: a mount's root if one is attached at that path, else a lookup. */
+        Vnode child(byte[] c) {
+            if (mounts.size() > 1) {
+                comps.add(c);
+                Mount m = mounts.get(new String(join(comps), StandardCharsets.ISO_8859_1));
+                comps.remove(comps.size() - 1);
+                if (m != null) return m.root;
+            }
+            return top().lookup(c);
+        }
     }
 
     /**
@@ -81,107 +179,132 @@ public final class PathResolver {
     public Resolution resolve(byte[] base, byte[] path, boolean followFinal) {
         if (path.length == 0) return Resolution.failed(Errno.ENOENT);
         if (path.length >= Fs.PATH_MAX) return Resolution.failed(Errno.ENAMETOOLONG);
+        try {
+            return walk(base, path, followFinal);
+        } catch (jvisor.kernel.syscall.SyscallException e) {
+            return Resolution.failed(e.errno);
+        }
+    }
 
-        List<byte[]> dir = new ArrayList<>(); // the resolved directory so far: no links, no dots
-        if (path[0] != '/') dir.addAll(split(base));
+    private Resolution walk(byte[] base, byte[] path, boolean followFinal) {
+        Walk w = new Walk();
+        if (path[0] != '/' && base != null) {
+            for (byte[] c : split(base)) {
+                Vnode v = w.child(c);
+                if (v == null) return Resolution.failed(Errno.ENOENT);
+                if (v.type() != Fs.S_IFDIR) {
+                    // the base is a canonical directory path; a link there means it changed since
+                    Resolution r = walk(null, base, true);
+                    if (!r.ok()) return r;
+                    return walk(r.guestPath(), path, followFinal);
+                }
+                w.push(c, v);
+            }
+        }
         Deque<byte[]> pending = new ArrayDeque<>(split(path));
         boolean trailingSlash = path[path.length - 1] == '/';
         int links = 0;
-
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment stat = arena.allocate(StatBuf.SIZE);
-            MemorySegment linkBuf = arena.allocate(Fs.PATH_MAX);
-            while (!pending.isEmpty()) {
-                byte[] c = pending.pollFirst();
-                if (Arrays.equals(c, DOT)) continue;
-                if (Arrays.equals(c, DOTDOT)) {
-                    if (!dir.isEmpty()) dir.remove(dir.size() - 1); // ".." of the root is the root
-                    continue;
-                }
-                if (c.length > Fs.NAME_MAX) return Resolution.failed(Errno.ENAMETOOLONG);
-                boolean last = pending.isEmpty();
-                dir.add(c);
-
-                // A file the kernel generates (/proc/self/...)?
-                SyntheticNode node = synthetic(dir);
-                int type;
-                if (node != null) {
-                    type = switch (node.kind()) {
-                        case DIR -> Fs.S_IFDIR;
-                        case FILE -> Fs.S_IFREG;
-                        case SYMLINK, MAGIC_FD -> Fs.S_IFLNK;
-                        case MISSING -> -Errno.ENOENT;
-                    };
-                } else {
-                    byte[] host = hostPath(join(dir));
-                    int r = Libc.fstatat(Fs.AT_FDCWD, Scratch.cString(arena, host), stat, Fs.AT_SYMLINK_NOFOLLOW);
-                    type = r < 0 ? r : stat.get(ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT;
-                    if (type == -Errno.ENOENT && proc != null && dir.size() == 1 && Arrays.equals(dir.get(0), PROC)) {
-                        // A root without /proc still has the process's own /proc/self.
-                        node = SyntheticNode.DIR;
-                        type = Fs.S_IFDIR;
+        byte[] lastName = null;
+        while (!pending.isEmpty()) {
+            byte[] c = pending.pollFirst();
+            boolean last = pending.isEmpty();
+            if (Arrays.equals(c, DOT) || Arrays.equals(c, DOTDOT)) {
+                if (Arrays.equals(c, DOTDOT)) w.pop();
+                lastName = c;
+                continue;
+            }
+            if (c.length > Fs.NAME_MAX) return Resolution.failed(Errno.ENAMETOOLONG);
+            lastName = c;
+            Vnode cur = w.top();
+            Vnode child = w.child(c);
+            if (child == null) {
+                if (!last) return Resolution.failed(Errno.ENOENT);
+                w.comps.add(c);
+                byte[] g = join(w.comps);
+                return new Resolution(0, g, hostOf(cur, c), false, null, null, cur, c, trailingSlash, null);
+            }
+            int type = child.type();
+            if (type < 0) return Resolution.failed(-type);
+            if (type == Fs.S_IFLNK && (!last || followFinal || trailingSlash)) {
+                if (++links > MAX_SYMLINKS) return Resolution.failed(Errno.ELOOP);
+                if (child instanceof ProcNode pn && pn.synthetic().kind() == SyntheticNode.Kind.MAGIC_FD) {
+                    FileDescription f = pn.magicFile();
+                    if (f == null) return Resolution.failed(Errno.ENOENT);
+                    if (f.vnode() == null) {
+                        // A pipe or an inherited host fd: the open file itself is the result.
+                        if (!last) return Resolution.failed(Errno.ENOTDIR);
+                        w.push(c, child);
+                        return new Resolution(0, join(w.comps), null, true, pn.synthetic(), child, cur, c,
+                                trailingSlash, f);
                     }
-                }
-                if (type == -Errno.ENOENT) {
-                    if (!last) return Resolution.failed(Errno.ENOENT);
-                    byte[] g = join(dir);
-                    return new Resolution(0, g, hostPath(g), false, null);
-                }
-                if (type < 0) return Resolution.failed(-type);
-
-                if (type == Fs.S_IFLNK && (!last || followFinal || trailingSlash)) {
-                    if (++links > MAX_SYMLINKS) return Resolution.failed(Errno.ELOOP);
-                    if (node != null && node.kind() == SyntheticNode.Kind.MAGIC_FD) {
-                        // A magic link leads to the open file itself, not to its name.
-                        if (last) {
-                            byte[] g = join(dir);
-                            return new Resolution(0, g, hostPath(g), true, node);
-                        }
-                        if (node.linkTarget().length == 0 || node.linkTarget()[0] != '/') {
-                            return Resolution.failed(Errno.ENOTDIR);
-                        }
-                    }
-                    byte[] target;
-                    if (node != null) {
-                        target = node.linkTarget();
+                    // The file behind the descriptor, wherever it is now.
+                    Resolution r = walk(null, f.guestPath(), false);
+                    w.reset();
+                    if (r.ok() && r.exists() && r.node() != null && r.node().key().equals(f.vnode().key())) {
+                        for (byte[] p : split(r.guestPath())) w.push(p, null);
+                        w.nodes.set(w.nodes.size() - 1, f.vnode());
                     } else {
-                        long n = Libc.readlink(Scratch.cString(arena, hostPath(join(dir))), linkBuf, Fs.PATH_MAX);
-                        if (n < 0) return Resolution.failed((int) -n);
-                        target = linkBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+                        w.push(f.guestPath(), f.vnode());
                     }
-                    dir.remove(dir.size() - 1);
-                    if (target.length == 0) return Resolution.failed(Errno.ENOENT);
-                    if (target[0] == '/') dir.clear(); // absolute targets are re-rooted
-                    List<byte[]> parts = split(target);
-                    for (int i = parts.size() - 1; i >= 0; i--) pending.addFirst(parts.get(i));
+                    fillNodes(w);
+                    if (!last && f.vnode().type() != Fs.S_IFDIR) return Resolution.failed(Errno.ENOTDIR);
+                    if (last) return found(w, w.comps.isEmpty() ? DOT : w.comps.get(w.comps.size() - 1), trailingSlash);
                     continue;
                 }
-                if (!last && type != Fs.S_IFDIR) return Resolution.failed(Errno.ENOTDIR);
-                if (last) {
-                    if (trailingSlash && type != Fs.S_IFDIR && type != Fs.S_IFLNK) {
-                        return Resolution.failed(Errno.ENOTDIR);
-                    }
-                    byte[] g = join(dir);
-                    return new Resolution(0, g, hostPath(g), true, node);
+                byte[] target = child.readlink();
+                if (target.length == 0) return Resolution.failed(Errno.ENOENT);
+                if (target[0] == '/') w.reset(); // absolute targets are re-rooted
+                List<byte[]> parts = split(target);
+                for (int i = parts.size() - 1; i >= 0; i--) pending.addFirst(parts.get(i));
+                if (parts.isEmpty() && last) lastName = DOT;
+                continue;
+            }
+            if (!last && type != Fs.S_IFDIR) return Resolution.failed(Errno.ENOTDIR);
+            w.push(c, child);
+            if (last) {
+                if (trailingSlash && type != Fs.S_IFDIR && type != Fs.S_IFLNK) {
+                    return Resolution.failed(Errno.ENOTDIR);
                 }
+                return found(w, c, trailingSlash);
             }
         }
-        // Only "." and ".." components (or a link to a directory): the result is a directory.
-        byte[] g = join(dir);
-        return new Resolution(0, g, hostPath(g), true, synthetic(dir));
+        // Ended with "." or ".." (or a link to a directory): the result is a directory.
+        fillNodes(w);
+        if (w.top().type() != Fs.S_IFDIR) return Resolution.failed(Errno.ENOTDIR);
+        return found(w, lastName != null ? lastName : DOT, trailingSlash);
     }
 
-    /** Looks dir up in the generated /proc tree; null if it is not generated. */
-    private SyntheticNode synthetic(List<byte[]> dir) {
-        if (proc == null || dir.size() < 2 || !Arrays.equals(dir.get(0), PROC)) {
-            return null;
+    /** Resolves nodes left null in the stack (after a jump through a magic link). */
+    private void fillNodes(Walk w) {
+        for (int i = 1; i < w.nodes.size(); i++) {
+            if (w.nodes.get(i) != null) continue;
+            List<byte[]> prefix = new ArrayList<>(w.comps.subList(0, i));
+            Mount m = mounts.get(new String(join(prefix), StandardCharsets.ISO_8859_1));
+            Vnode v = m != null ? m.root : w.nodes.get(i - 1).lookup(w.comps.get(i - 1));
+            if (v == null) throw Vnode.fail(Errno.ENOENT);
+            w.nodes.set(i, v);
         }
-        List<String> below = new ArrayList<>(dir.size() - 1);
-        for (int i = 1; i < dir.size(); i++) below.add(new String(dir.get(i), StandardCharsets.ISO_8859_1));
-        return proc.lookup(below);
     }
 
-    private static List<byte[]> split(byte[] path) {
+    private Resolution found(Walk w, byte[] name, boolean trailingSlash) {
+        Vnode node = w.top();
+        Vnode parent = w.nodes.size() >= 2 ? w.nodes.get(w.nodes.size() - 2) : node;
+        byte[] host = node instanceof HostNode h ? h.hostPath() : null;
+        SyntheticNode syn = node instanceof ProcNode p ? p.synthetic() : null;
+        return new Resolution(0, join(w.comps), host, true, syn, node, parent, name, trailingSlash, null);
+    }
+
+    private static byte[] hostOf(Vnode dir, byte[] name) {
+        if (!(dir instanceof HostNode h)) return null;
+        byte[] p = h.hostPath();
+        if (p.length == 1) p = new byte[0];
+        byte[] out = Arrays.copyOf(p, p.length + 1 + name.length);
+        out[p.length] = '/';
+        System.arraycopy(name, 0, out, p.length + 1, name.length);
+        return out;
+    }
+
+    static List<byte[]> split(byte[] path) {
         List<byte[]> out = new ArrayList<>();
         int i = 0;
         while (i < path.length) {
@@ -193,7 +316,7 @@ public final class PathResolver {
         return out;
     }
 
-    private static byte[] join(List<byte[]> comps) {
+    static byte[] join(List<byte[]> comps) {
         if (comps.isEmpty()) return new byte[] {'/'};
         int n = 0;
         for (byte[] c : comps) n += 1 + c.length;

@@ -79,6 +79,10 @@ public final class SyntheticFile extends FileDescription {
 
     @Override
     public int stat(MemorySegment statBuf) {
+        if (vnode != null) {
+            vnode.stat(statBuf);
+            return 0;
+        }
         StatBuf.synthetic(statBuf, directory ? Fs.S_IFDIR | 0555 : Fs.S_IFREG | 0444, 0);
         return 0;
     }

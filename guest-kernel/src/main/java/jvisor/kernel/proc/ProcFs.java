@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import jvisor.kernel.abi.Fs;
@@ -36,16 +37,111 @@ public final class ProcFs implements SyntheticTree {
         this.process = p;
     }
 
+    private static final long BOOT_NANOS = System.nanoTime();
+
+    @Override
+    public FileDescription fdFile(int fd) {
+        return process == null ? null : process.fds.get(fd);
+    }
+
+    private static final List<String> TOP = List.of("self", "thread-self", "cpuinfo", "meminfo", "uptime", "loadavg",
+            "version", "stat", "mounts", "filesystems", "sys");
+
     @Override
     public SyntheticNode lookup(List<String> below) {
-        String first = below.get(0);
-        if (first.equals("self") || first.equals("thread-self")) {
-            if (below.size() == 1) return SyntheticNode.symlink(pidName.getBytes(StandardCharsets.US_ASCII));
-            return null == process ? SyntheticNode.MISSING : entry(below.subList(1, below.size()));
+        if (below.isEmpty()) {
+            return SyntheticNode.dir(() -> {
+                List<String> c = new ArrayList<>();
+                c.add(pidName);
+                c.addAll(TOP);
+                return c;
+            });
         }
-        if (!first.equals(pidName)) return null;
-        if (below.size() == 1) return SyntheticNode.DIR;
-        return process == null ? SyntheticNode.MISSING : entry(below.subList(1, below.size()));
+        String first = below.get(0);
+        List<String> rest = below.subList(1, below.size());
+        if (first.equals("self") || first.equals("thread-self")) {
+            if (below.size() == 1) {
+                return SyntheticNode.symlink((first.equals("self") ? pidName : pidName + "/task/" + pidName)
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+            return null == process ? SyntheticNode.MISSING : entry(rest);
+        }
+        if (first.equals(pidName)) {
+            if (below.size() == 1) return SyntheticNode.dir(() -> PID_ENTRIES);
+            return process == null ? SyntheticNode.MISSING : entry(rest);
+        }
+        if (first.equals("sys")) return sys(rest);
+        if (below.size() != 1) return SyntheticNode.MISSING;
+        return switch (first) {
+            case "cpuinfo" -> SyntheticNode.file(ProcFs::cpuinfo);
+            case "meminfo" -> SyntheticNode.file(ProcFs::meminfo);
+            case "uptime" -> SyntheticNode.file(() -> {
+                double up = (System.nanoTime() - BOOT_NANOS) / 1e9;
+                return String.format("%.2f %.2f%n", up, up).getBytes(StandardCharsets.US_ASCII);
+            });
+            case "loadavg" -> SyntheticNode.file(() -> ("0.00 0.00 0.00 1/1 " + pidName + "\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            case "version" -> SyntheticNode.file(() -> ("Linux version " + release()
+                    + " (jvisor@jvisor) (jvisor) #1 SMP PREEMPT_DYNAMIC jvisor\n").getBytes(StandardCharsets.US_ASCII));
+            case "stat" -> SyntheticNode.file(() -> ("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime "
+                    + (System.currentTimeMillis() / 1000 - (System.nanoTime() - BOOT_NANOS) / 1_000_000_000L)
+                    + "\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n").getBytes(StandardCharsets.US_ASCII));
+            case "mounts" -> SyntheticNode.file(this::mounts);
+            case "filesystems" -> SyntheticNode.file(() -> "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            default -> SyntheticNode.MISSING;
+        };
+    }
+
+    private static final List<String> PID_ENTRIES = List.of("exe", "cwd", "root", "fd", "maps", "cmdline", "environ",
+            "comm", "auxv", "status", "stat", "mounts");
+
+    private static String release() {
+        return "6.1.0-jvisor";
+    }
+
+    /** /proc/sys: a few read-only kernel settings programs look at. */
+    private SyntheticNode sys(List<String> rest) {
+        String path = String.join("/", rest);
+        return switch (path) {
+            case "" -> SyntheticNode.dir(() -> List.of("kernel", "fs", "vm"));
+            case "kernel" -> SyntheticNode.dir(() -> List.of("hostname", "domainname", "osrelease", "ostype",
+                    "version", "pid_max", "ngroups_max", "random"));
+            case "kernel/random" -> SyntheticNode.dir(() -> List.of("boot_id", "uuid"));
+            case "fs" -> SyntheticNode.dir(() -> List.of("pipe-max-size", "nr_open", "file-max"));
+            case "vm" -> SyntheticNode.dir(() -> List.of("overcommit_memory", "max_map_count"));
+            case "kernel/hostname" -> text(hostname());
+            case "kernel/domainname" -> text("(none)");
+            case "kernel/osrelease" -> text(release());
+            case "kernel/ostype" -> text("Linux");
+            case "kernel/version" -> text("#1 SMP PREEMPT_DYNAMIC jvisor");
+            case "kernel/pid_max" -> text("4194304");
+            case "kernel/ngroups_max" -> text("65536");
+            case "kernel/random/boot_id" -> text(BOOT_ID);
+            case "kernel/random/uuid" -> SyntheticNode.file(() -> (java.util.UUID.randomUUID() + "\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            case "fs/pipe-max-size" -> text("1048576");
+            case "fs/nr_open" -> text("1048576");
+            case "fs/file-max" -> text("9223372036854775807");
+            case "vm/overcommit_memory" -> text("0");
+            case "vm/max_map_count" -> text("65530");
+            default -> SyntheticNode.MISSING;
+        };
+    }
+
+    private static final String BOOT_ID = java.util.UUID.randomUUID().toString();
+
+    private static SyntheticNode text(String s) {
+        byte[] b = (s + "\n").getBytes(StandardCharsets.UTF_8);
+        return SyntheticNode.file(() -> b);
+    }
+
+    private static String hostname() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment u = arena.allocate(390);
+            if (Libc.uname(u) != 0) return "localhost";
+            return u.getString(65);
+        }
     }
 
     private SyntheticNode entry(List<String> rest) {
@@ -55,25 +151,166 @@ public final class ProcFs implements SyntheticTree {
                 case "exe" -> SyntheticNode.symlink(process.exePath);
                 case "cwd" -> SyntheticNode.symlink(process.cwd());
                 case "root" -> SyntheticNode.symlink(new byte[] {'/'});
-                case "fd" -> SyntheticNode.DIR;
+                case "fd" -> SyntheticNode.dir(() -> {
+                    List<String> c = new ArrayList<>();
+                    for (int fd : process.fds.openFds()) c.add(Integer.toString(fd));
+                    return c;
+                });
                 case "maps" -> SyntheticNode.file(this::maps);
                 case "cmdline" -> SyntheticNode.file(() -> nulJoined(process.argv));
                 case "environ" -> SyntheticNode.file(() -> nulJoined(process.envp));
                 case "comm" -> SyntheticNode.file(this::comm);
                 case "auxv" -> SyntheticNode.file(this::auxv);
+                case "status" -> SyntheticNode.file(this::status);
+                case "stat" -> SyntheticNode.file(this::stat);
+                case "mounts" -> SyntheticNode.file(this::mounts);
                 default -> SyntheticNode.MISSING;
             };
         }
         if (rest.size() == 2 && name.equals("fd")) {
             try {
-                FileDescription f = process.fds.get(Integer.parseInt(rest.get(1)));
                 int fd = Integer.parseInt(rest.get(1));
-                if (f != null) return SyntheticNode.magicFd(fd, f.guestPath());
+                FileDescription f = process.fds.get(fd);
+                if (f != null && rest.get(1).equals(Integer.toString(fd))) return SyntheticNode.magicFd(fd, f.guestPath());
             } catch (NumberFormatException e) {
                 // not a number: no such entry
             }
         }
         return SyntheticNode.MISSING;
+    }
+
+    private String commName() {
+        byte[] c = comm();
+        return new String(c, 0, c.length - 1, StandardCharsets.UTF_8);
+    }
+
+    private long vmSizeKb() {
+        long total = 0;
+        for (Region r : process.mm.regions()) total += r.end() - r.start();
+        return total / 1024;
+    }
+
+    private byte[] status() {
+        Credentials c = process.creds;
+        long vm = vmSizeKb();
+        String s = "Name:\t" + commName() + "\n"
+                + String.format("Umask:\t%04o%n", process.umask)
+                + "State:\tR (running)\n"
+                + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid
+                + "\nTracerPid:\t0\n"
+                + "Uid:\t" + c.uid() + "\t" + c.euid() + "\t" + c.euid() + "\t" + c.euid() + "\n"
+                + "Gid:\t" + c.gid() + "\t" + c.egid() + "\t" + c.egid() + "\t" + c.egid() + "\n"
+                + "FDSize:\t64\nGroups:\t\n"
+                + "VmPeak:\t" + vm + " kB\nVmSize:\t" + vm + " kB\nVmRSS:\t" + vm + " kB\n"
+                + "Threads:\t1\n"
+                + "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+                + String.format("SigBlk:\t%016x%n", process.mainTask() != null ? process.mainTask().sigmask : 0)
+                + "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
+                + "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+                + "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+                + "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
+                + "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n";
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private byte[] stat() {
+        long vsize = vmSizeKb() * 1024;
+        StringBuilder sb = new StringBuilder();
+        sb.append(process.pid).append(" (").append(commName()).append(") R ").append(process.ppid).append(' ')
+                .append(process.pid).append(' ').append(process.pid).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 ")
+                .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
+        for (int i = 26; i <= 52; i++) sb.append(" 0");
+        sb.append('\n');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private byte[] mounts() {
+        StringBuilder sb = new StringBuilder();
+        for (jvisor.kernel.fs.Mount m : process.fs.mounts()) {
+            sb.append(m.source).append(' ').append(new String(m.path, StandardCharsets.UTF_8)).append(' ')
+                    .append(m.fsType).append(' ').append(m.readOnly ? "ro" : "rw").append(",relatime 0 0\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** /proc/cpuinfo: one CPU with the emulated CPUID's signature, brand and feature flags. */
+    static byte[] cpuinfo() {
+        jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
+        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001);
+        int[] v = cpuid(s, 0);
+        String vendor = regString(v[1]) + regString(v[3]) + regString(v[2]);
+        StringBuilder brand = new StringBuilder();
+        for (int leaf = 0x8000_0002; leaf <= 0x8000_0004; leaf++) {
+            int[] b = cpuid(s, leaf);
+            for (int x : b) brand.append(regString(x));
+        }
+        String[] edx = {"fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", null, "sep", "mtrr", "pge",
+            "mca", "cmov", "pat", "pse36", null, "clflush", null, null, null, "mmx", "fxsr", "sse", "sse2", null, "ht"};
+        String[] ecx = {"pni", "pclmulqdq", null, null, null, null, null, null, null, "ssse3", null, null, "fma", "cx16",
+            null, null, null, null, null, "sse4_1", "sse4_2", null, "movbe", "popcnt", null, "aes", "xsave", null, "avx",
+            "f16c", "rdrand"};
+        String[] extEdx = new String[32];
+        extEdx[11] = "syscall";
+        extEdx[20] = "nx";
+        extEdx[27] = "rdtscp";
+        extEdx[29] = "lm";
+        String[] extEcx = new String[32];
+        extEcx[0] = "lahf_lm";
+        extEcx[5] = "abm";
+        StringBuilder flags = new StringBuilder();
+        appendFlags(flags, l1[3], edx);
+        appendFlags(flags, e1[3], extEdx);
+        appendFlags(flags, l1[2], ecx);
+        appendFlags(flags, e1[2], extEcx);
+        int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
+        String out = "processor\t: 0\nvendor_id\t: " + vendor + "\ncpu family\t: " + family + "\nmodel\t\t: " + model
+                + "\nmodel name\t: " + brand.toString().trim() + "\nstepping\t: " + stepping
+                + "\ncpu MHz\t\t: 1000.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0"
+                + "\ncpu cores\t: 1\napicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes"
+                + "\ncpuid level\t: " + v[0] + "\nwp\t\t: yes\nflags\t\t:" + flags
+                + "\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64"
+                + "\naddress sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n";
+        return out.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void appendFlags(StringBuilder sb, int bits, String[] names) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] != null && (bits & (1 << i)) != 0) sb.append(' ').append(names[i]);
+        }
+    }
+
+    private static int[] cpuid(jvisor.cpu.CpuState s, int leaf) {
+        s.r[jvisor.cpu.Reg.RAX] = leaf & 0xffffffffL;
+        s.r[jvisor.cpu.Reg.RCX] = 0;
+        jvisor.cpu.Cpuid.execute(s);
+        return new int[] {(int) s.r[jvisor.cpu.Reg.RAX], (int) s.r[jvisor.cpu.Reg.RBX], (int) s.r[jvisor.cpu.Reg.RCX],
+            (int) s.r[jvisor.cpu.Reg.RDX]};
+    }
+
+    private static String regString(int r) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            char ch = (char) ((r >>> (8 * i)) & 0xff);
+            if (ch != 0) sb.append(ch);
+        }
+        return sb.toString();
+    }
+
+    private static byte[] meminfo() {
+        long total = 0, free = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment si = arena.allocate(112);
+            if (Libc.sysinfo(si) == 0) {
+                long unit = si.get(ValueLayout.JAVA_INT, 104) & 0xffffffffL;
+                if (unit == 0) unit = 1;
+                total = si.get(ValueLayout.JAVA_LONG, 32) * unit / 1024;
+                free = si.get(ValueLayout.JAVA_LONG, 40) * unit / 1024;
+            }
+        }
+        String s = String.format("MemTotal:       %8d kB%nMemFree:        %8d kB%nMemAvailable:   %8d kB%n"
+                + "Buffers:               0 kB%nCached:                0 kB%nSwapCached:            0 kB%n"
+                + "SwapTotal:             0 kB%nSwapFree:              0 kB%nShmem:                 0 kB%n", total, free, free);
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] nulJoined(List<byte[]> strings) {
@@ -127,8 +364,9 @@ public final class ProcFs implements SyntheticTree {
                 }
                 long dev = 0, ino = 0;
                 if (file) {
-                    byte[] host = process.fs.hostPath(r.name().getBytes(StandardCharsets.UTF_8));
-                    if (Libc.fstatat(Fs.AT_FDCWD, Scratch.cString(arena, host), stat, 0) == 0) {
+                    jvisor.kernel.fs.Resolution res = process.fs.resolve(new byte[] {'/'},
+                            r.name().getBytes(StandardCharsets.UTF_8), true);
+                    if (res.ok() && res.node() != null && statOk(res.node(), stat)) {
                         dev = stat.get(ValueLayout.JAVA_LONG, StatBuf.ST_DEV);
                         ino = stat.get(ValueLayout.JAVA_LONG, StatBuf.ST_INO);
                     }
@@ -147,6 +385,15 @@ public final class ProcFs implements SyntheticTree {
             }
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean statOk(jvisor.kernel.fs.Vnode v, MemorySegment st) {
+        try {
+            v.stat(st);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Linux's new_encode_dev halves of a glibc dev_t. */

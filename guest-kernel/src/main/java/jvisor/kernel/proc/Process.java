@@ -21,6 +21,8 @@ public final class Process {
     public final FdTable fds = new FdTable();
     public final PathResolver fs;
     public final SignalActions sigactions = new SignalActions();
+    /** Process-wide pending signals, timers and the lock of all signal state. */
+    public final jvisor.kernel.signal.ProcessSignals signals = new jvisor.kernel.signal.ProcessSignals(this);
 
     /** The executable's path inside the root (/proc/self/exe). */
     public final byte[] exePath;
@@ -32,11 +34,14 @@ public final class Process {
     byte[] execfn = new byte[0];
     long initialEnvp;
 
+    /** The file mode creation mask (umask(2)), inherited from the host process. */
+    public int umask = jvisor.kernel.fs.HostOps.currentUmask();
+
     /** The current directory: an absolute, resolved path inside the root. */
     private byte[] cwd;
     private Task mainTask;
 
-    private boolean exited;
+    private volatile boolean exited;
     private int exitStatus;
     private FatalSignal killedBy;
 
@@ -117,6 +122,7 @@ public final class Process {
 
     /** Frees the process's memory and closes its files. */
     public void release() {
+        signals.shutdown();
         fds.closeAll();
         mm.release();
     }

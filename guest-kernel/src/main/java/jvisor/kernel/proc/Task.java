@@ -14,15 +14,25 @@ public final class Task {
     public final Vcpu vcpu;
     public final CpuState regs;
 
-    /** Blocked signals (rt_sigprocmask(2)). */
+    /** Blocked signals (rt_sigprocmask(2)): per thread. */
     public long sigmask;
-    /** Signals raised but not acted on yet (blocked, or with a handler this kernel cannot run yet). */
-    public long pendingSignals;
-    /** si_code of each pending signal. */
-    public final int[] pendingCodes = new int[jvisor.kernel.abi.Signals.NSIG + 1];
-    /** sigaltstack(2): ss_sp, ss_size, ss_flags (SS_DISABLE when there is none). */
+    /** Signals sent to this thread (tgkill, faults); the process-wide set is in Process.signals. */
+    public final jvisor.kernel.signal.SigQueue pending = new jvisor.kernel.signal.SigQueue();
+    /** The mask to restore after rt_sigsuspend (Linux's saved_sigmask with TIF_RESTORE_SIGMASK). */
+    public long savedSigmask;
+    public boolean restoreSigmask;
+    /**
+     * sigaltstack(2): ss_sp, ss_size and the flags as the guest set them (sas_ss_flags: SS_DISABLE
+     * when there is none, else 0 or SS_ONSTACK, possibly with SS_AUTODISARM).
+     */
     public long altStackSp, altStackSize;
-    public int altStackFlags = jvisor.kernel.abi.Signals.SS_DISABLE;
+    public int altStackFlags;
+    /** The last hardware exception (thread.trap_nr, error_code, cr2), saved in signal frames. */
+    public long trapNo, trapError, cr2;
+    /** The syscall being returned from (orig_ax); -1 outside syscalls, for restarting it after a signal. */
+    public int syscallNr = -1;
+    /** restart_syscall(2)'s continuation after ERESTART_RESTARTBLOCK (restart_block.fn), or null. */
+    public java.util.function.ToLongFunction<Task> restartBlock;
 
     /** set_tid_address(2): cleared and futex-woken when the thread exits. */
     public long clearChildTid;

@@ -12,8 +12,13 @@ import jvisor.kernel.abi.Signals;
  * @param senderUid si_uid for signals sent by a process
  * @param report the one-line explanation for the user (without "jvisor: "), or null to stay silent
  *        (a SIGPIPE or a kill(2) is the program's business, as a shell says nothing about them)
+ * @param info the siginfo as strace prints it, or null to build it from the fields above
  */
-public record FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, String report) {
+public record FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, String report, String info) {
+
+    public FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, String report) {
+        this(signo, code, addr, senderPid, senderUid, report, null);
+    }
 
     /** True if the signal came from a process (kill, tgkill) rather than from a fault. */
     public boolean fromProcess() {
@@ -22,6 +27,7 @@ public record FatalSignal(int signo, int code, long addr, int senderPid, int sen
 
     /** The siginfo as strace prints it: {@code {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x1000}}. */
     public String siginfo() {
+        if (info != null) return info;
         StringBuilder sb = new StringBuilder("{si_signo=").append(Signals.name(signo)).append(", si_code=");
         String codeName = Signals.codeName(signo, code);
         sb.append(codeName != null ? codeName : Integer.toString(code));

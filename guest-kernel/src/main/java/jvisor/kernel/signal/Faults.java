@@ -58,6 +58,12 @@ public final class Faults {
                 code = Signals.TRAP_TRACE;
                 addr = rip;
             }
+            case CpuFault.SS -> { // Linux's do_stack_segment: SIGBUS from the kernel, no address
+                signo = Signals.SIGBUS;
+                code = Signals.SI_KERNEL;
+                addr = 0;
+                access = "stack-segment fault (non-canonical stack address)";
+            }
             case CpuFault.AC -> {
                 signo = Signals.SIGBUS;
                 code = Signals.BUS_ADRALN;
@@ -77,7 +83,7 @@ public final class Faults {
                 signo = Signals.SIGSEGV;
                 code = Signals.SI_KERNEL;
                 addr = 0;
-                if (exit.vector == CpuFault.GP) access = "general protection fault";
+                if (exit.vector == CpuFault.GP) access = "general protection fault (e.g. a non-canonical address)";
             }
         }
         // For traps (int3) RIP is already past the instruction: name the one that trapped.

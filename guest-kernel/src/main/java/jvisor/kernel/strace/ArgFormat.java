@@ -55,6 +55,14 @@ public enum ArgFormat {
     TIMEVAL_OUT, TIMEZONE_OUT, SIGSET_IN, SIGSET_OUT, SIGACTION_IN, SIGACTION_OUT, STACK_IN, STACK_OUT,
     RLIMIT_IN, RLIMIT_OUT, STAT_OUT, STATX_OUT, UTSNAME_OUT, SYSINFO_OUT, IOVEC_IN, IOVEC_OUT, CPUSET_OUT, UINT_OUT,
     GROUPS_OUT,
+    /** A siginfo_t the call reads (rt_sigqueueinfo) or fills in (rt_sigtimedwait). */
+    SIGINFO_IN, SIGINFO_OUT,
+    /** rt_sigreturn: the value is the rsp of the call; prints {mask=[...]} from the frame's uc_sigmask. */
+    SIGRETURN_FRAME,
+    /** setitimer/getitimer's which, and their struct itimerval; timer_settime's struct itimerspec. */
+    ITIMER_WHICH, ITIMERVAL_IN, ITIMERVAL_OUT, ITIMERSPEC_IN, ITIMERSPEC_OUT,
+    /** getrusage's who. */
+    RUSAGE_WHO,
 
     // Results only.
     /** The result in hex (brk, mmap). */

@@ -66,6 +66,9 @@ public final class Strace {
         sb.append("= ");
         if (noReturn || ret == ArgFormat.RET_NONE) {
             sb.append('?');
+        } else if (Signals.restartName(result) != null) {
+            String[] rn = Signals.restartName(result);
+            sb.append("? ").append(rn[0]).append(" (").append(rn[1]).append(')');
         } else if (Errno.isError(result)) {
             int e = (int) -result;
             String en = Errno.name(e);
@@ -102,6 +105,11 @@ public final class Strace {
     /** "--- SIGSEGV {si_signo=SIGSEGV, ...} ---" */
     public void signal(FatalSignal s) {
         sink.line("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
+    }
+
+    /** "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=1000} ---" for a delivered signal. */
+    public void signal(jvisor.kernel.signal.SigInfo info) {
+        sink.line("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
     public void exited(int status) {
@@ -193,7 +201,7 @@ public final class Strace {
                 else ptr(sb, v);
             }
             case TIMESPEC_REMAIN -> {
-                if (result == -Errno.EINTR) timespec(sb, mem, v, "tv_nsec");
+                if (result == -Errno.EINTR || Signals.restartName(result) != null) timespec(sb, mem, v, "tv_nsec");
                 else ptr(sb, v);
             }
             case TIMEVAL_OUT -> {
@@ -205,6 +213,40 @@ public final class Strace {
                 if (tz != null) sb.append("{tz_minuteswest=").append(tz[0]).append(", tz_dsttime=").append(tz[1]).append('}');
                 else ptr(sb, v);
             }
+            case SIGINFO_IN -> siginfo(sb, mem, v);
+            case SIGINFO_OUT -> {
+                if (ok) siginfo(sb, mem, v);
+                else ptr(sb, v);
+            }
+            case SIGRETURN_FRAME -> {
+                Long m = read64(mem, v + jvisor.kernel.signal.SignalFrame.UC_SIGMASK - jvisor.kernel.signal.SignalFrame.UC);
+                sb.append("{mask=");
+                if (m == null) ptr(sb, v);
+                else Signals.appendSigset(sb, m);
+                sb.append('}');
+            }
+            case ITIMER_WHICH -> sb.append(switch ((int) v) {
+                case 0 -> "ITIMER_REAL";
+                case 1 -> "ITIMER_VIRTUAL";
+                case 2 -> "ITIMER_PROF";
+                default -> Integer.toString((int) v) + " /* ITIMER_??? */";
+            });
+            case ITIMERVAL_IN -> itimer(sb, mem, v, "tv_usec");
+            case ITIMERVAL_OUT -> {
+                if (ok) itimer(sb, mem, v, "tv_usec");
+                else ptr(sb, v);
+            }
+            case ITIMERSPEC_IN -> itimer(sb, mem, v, "tv_nsec");
+            case ITIMERSPEC_OUT -> {
+                if (ok) itimer(sb, mem, v, "tv_nsec");
+                else ptr(sb, v);
+            }
+            case RUSAGE_WHO -> sb.append(switch ((int) v) {
+                case 0 -> "RUSAGE_SELF";
+                case 1 -> "RUSAGE_THREAD";
+                case -1 -> "RUSAGE_CHILDREN";
+                default -> Integer.toString((int) v) + " /* RUSAGE_??? */";
+            });
             case SIGSET_IN -> sigset(sb, mem, v);
             case SIGSET_OUT -> {
                 if (ok) sigset(sb, mem, v);
@@ -402,6 +444,34 @@ public final class Strace {
             return;
         }
         sb.append("{tv_sec=").append(t[0]).append(", ").append(fraction).append('=').append(t[1]).append('}');
+    }
+
+    private static void siginfo(StringBuilder sb, AddressSpace mem, long addr) {
+        if (addr == 0) {
+            sb.append("NULL");
+            return;
+        }
+        try {
+            sb.append(jvisor.kernel.signal.SigInfo.read(mem, addr, mem.read32(addr)).format());
+        } catch (PageFault f) {
+            ptr(sb, addr);
+        }
+    }
+
+    /** struct itimerval / itimerspec: {it_interval=..., it_value=...}. */
+    private static void itimer(StringBuilder sb, AddressSpace mem, long addr, String fraction) {
+        if (addr == 0) {
+            sb.append("NULL");
+            return;
+        }
+        long[] t = longs(mem, addr, 4);
+        if (t == null) {
+            ptr(sb, addr);
+            return;
+        }
+        sb.append("{it_interval={tv_sec=").append(t[0]).append(", ").append(fraction).append('=').append(t[1])
+                .append("}, it_value={tv_sec=").append(t[2]).append(", ").append(fraction).append('=').append(t[3])
+                .append("}}");
     }
 
     private static void sigset(StringBuilder sb, AddressSpace mem, long addr) {

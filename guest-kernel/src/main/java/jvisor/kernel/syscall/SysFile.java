@@ -37,6 +37,10 @@ import jvisor.kernel.fs.SyntheticFile;
 import jvisor.kernel.fs.SyntheticNode;
 import jvisor.kernel.host.Libc;
 import jvisor.kernel.host.Scratch;
+import jvisor.kernel.fs.TmpFile;
+import jvisor.kernel.fs.TmpFs;
+import jvisor.kernel.fs.Vnode;
+import jvisor.kernel.proc.Credentials;
 import jvisor.kernel.proc.Task;
 
 /**
@@ -62,7 +66,6 @@ final class SysFile {
         t.define("dup", (k, a, b, c, d, e, f) -> dup(k, a), RET_DEC, INT);
         t.define("dup2", (k, a, b, c, d, e, f) -> dup2(k, a, b), RET_DEC, INT, INT);
         t.define("dup3", (k, a, b, c, d, e, f) -> dup3(k, a, b, c), RET_DEC, INT, INT, DUP3_FLAGS);
-        t.define("fcntl", (k, a, b, c, d, e, f) -> fcntl(k, a, (int) b, c), RET_FCNTL, INT, FCNTL_CMD, FCNTL_ARG);
         t.define("ioctl", (k, a, b, c, d, e, f) -> ioctl(k, a, b, c), RET_DEC, INT, IOCTL_CMD, IOCTL_ARG);
         t.define("lseek", (k, a, b, c, d, e, f) -> SysSupport.file(k, a).seek(b, (int) c), RET_DEC, INT, LONG, WHENCE);
         t.define("access", (k, a, b, c, d, e, f) -> faccessat(k, Fs.AT_FDCWD, a, b, 0), RET_DEC, PATH, ACCESS_MODE);
@@ -77,45 +80,108 @@ final class SysFile {
         t.define("getcwd", (k, a, b, c, d, e, f) -> getcwd(k, a, b), RET_DEC, PATH_OUT, ULONG);
         t.define("chdir", (k, a, b, c, d, e, f) -> chdir(k, a), RET_DEC, PATH);
         t.define("fchdir", (k, a, b, c, d, e, f) -> fchdir(k, a), RET_DEC, INT);
+        t.define("umask", (k, a, b, c, d, e, f) -> umask(k, a), RET_DEC, CREATE_MODE);
     }
 
     // ---------------------------------------------------------------- open(2)
 
-    /** openat(2), see open(2) and fs/namei.c do_open for the order of the checks. */
+    /** openat(2), see open(2) and fs/namei.c do_filp_open for the order of the checks. */
     static long openat(Task t, int dirfd, long pathAddr, int flags, int mode) {
         byte[] path = SysSupport.path(t, pathAddr);
+        if ((flags & Fs.O_TMPFILE_BIT) != 0) {
+            if ((flags & (Fs.O_TMPFILE | Fs.O_CREAT)) != Fs.O_TMPFILE) return -Errno.EINVAL;
+            if ((flags & Fs.O_ACCMODE) == Fs.O_RDONLY) return -Errno.EINVAL;
+        }
+        if ((flags & Fs.O_PATH) != 0) flags &= Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC;
         if (path.length == 0) return -Errno.ENOENT;
         int access = flags & Fs.O_ACCMODE;
-        boolean wantsWrite = (flags & Fs.O_PATH) == 0 && access != Fs.O_RDONLY;
+        boolean pathOnly = (flags & Fs.O_PATH) != 0;
+        boolean wantsWrite = !pathOnly && (access != Fs.O_RDONLY || (flags & Fs.O_TRUNC) != 0);
+        boolean wantsRead = !pathOnly && access != Fs.O_WRONLY;
         boolean create = (flags & Fs.O_CREAT) != 0;
-        if ((flags & Fs.O_TMPFILE) == Fs.O_TMPFILE) {
-            return access == Fs.O_RDONLY ? -Errno.EINVAL : -Errno.EROFS;
+        boolean excl = create && (flags & Fs.O_EXCL) != 0;
+        boolean follow = (flags & Fs.O_NOFOLLOW) == 0 && !excl;
+        Credentials creds = t.process.creds;
+
+        if ((flags & Fs.O_TMPFILE_BIT) != 0) return openTmpfile(t, dirfd, path, flags, mode);
+
+        Resolution r = SysSupport.resolve(t, dirfd, path, follow);
+        if (r.magic() != null) return reopen(t, r.magic(), flags, wantsRead, wantsWrite);
+        Vnode node = r.node();
+        boolean created = false;
+        if (!r.exists()) {
+            if (!create) return -Errno.ENOENT;
+            if (r.trailingSlash()) return -Errno.EISDIR;
+            Vnode dir = r.parent();
+            FsArgs.mayModify(t, dir);
+            node = dir.create(r.name(), mode & ~t.process.umask & 07777, creds);
+            created = true;
+        } else {
+            if (excl) return -Errno.EEXIST;
+            int type = node.type();
+            if (create && type == Fs.S_IFDIR) return -Errno.EISDIR;
+            if (type == Fs.S_IFLNK && !pathOnly) return -Errno.ELOOP;
+            if ((flags & Fs.O_DIRECTORY) != 0 && type != Fs.S_IFDIR && type != Fs.S_IFLNK) return -Errno.ENOTDIR;
+            if (type == Fs.S_IFDIR && wantsWrite) return -Errno.EISDIR;
+            if (!pathOnly) {
+                int mask = (wantsRead ? Fs.R_OK : 0) | (wantsWrite ? Fs.W_OK : 0);
+                int pr = node.permission(mask, creds);
+                if (pr == -Errno.EROFS && type != Fs.S_IFREG && type != Fs.S_IFDIR && type != Fs.S_IFLNK) pr = 0;
+                if (pr < 0) return pr;
+            }
         }
-        boolean follow = (flags & Fs.O_NOFOLLOW) == 0 && !(create && (flags & Fs.O_EXCL) != 0);
-
-        byte[] base = SysSupport.baseDir(t, dirfd, path);
-        Resolution r = t.process.fs.resolve(base, path, follow);
-        if (!r.ok()) {
-            if (r.error() == Errno.ENOENT && isWritableDevice(path)) return openDevice(t, path, flags);
-            return -r.error();
+        if ((flags & Fs.O_DIRECTORY) != 0 && node.type() != Fs.S_IFDIR) return -Errno.ENOTDIR;
+        FileDescription f = node.open(r.guestPath(), flags);
+        if (!created && (flags & Fs.O_TRUNC) != 0 && !pathOnly && node.type() == Fs.S_IFREG) {
+            try {
+                node.truncate(0);
+            } catch (SyscallException e) {
+                f.decRef();
+                throw e;
+            }
         }
-        if (isWritableDevice(r.guestPath())) return openDevice(t, r.guestPath(), flags);
-        if (!r.exists()) return create ? -Errno.EROFS : -Errno.ENOENT;
-        if (create && (flags & Fs.O_EXCL) != 0) return -Errno.EEXIST;
+        return install(t, f, flags);
+    }
 
-        SyntheticNode node = r.synthetic();
-        if (node != null) return openSynthetic(t, r, node, flags, wantsWrite);
+    /** O_TMPFILE: an unnamed file in the directory's file system (tmpfs only). */
+    private static long openTmpfile(Task t, int dirfd, byte[] path, int flags, int mode) {
+        Resolution r = SysSupport.resolve(t, dirfd, path, true);
+        if (!r.exists()) return -Errno.ENOENT;
+        if (r.node().type() != Fs.S_IFDIR) return -Errno.ENOTDIR;
+        FsArgs.writableMount(r.node());
+        if (!(r.node() instanceof TmpFs.Node)) return -Errno.EOPNOTSUPP;
+        int pr = r.node().permission(Fs.W_OK | Fs.X_OK, t.process.creds);
+        if (pr < 0) return pr;
+        TmpFs fs = t.process.fs.tmpfs();
+        TmpFs.File file = fs.newUnlinkedFile(mode & ~t.process.umask, t.process.creds.euid(), t.process.creds.egid());
+        file.setLinkable((flags & Fs.O_EXCL) == 0);
+        byte[] name = (new String(r.guestPath(), StandardCharsets.UTF_8) + "/#" + file.ino() + " (deleted)")
+                .getBytes(StandardCharsets.UTF_8);
+        FileDescription f = new TmpFile(name, syntheticFlags(flags) & ~Fs.O_DIRECTORY & ~Fs.O_TMPFILE_BIT, file);
+        return install(t, f, flags);
+    }
 
-        int type = hostType(r.hostPath());
-        if (type < 0) return type;
-        if (create && type == Fs.S_IFDIR) return -Errno.EISDIR;
-        if ((flags & Fs.O_DIRECTORY) != 0 && type != Fs.S_IFDIR) return -Errno.ENOTDIR;
-        if ((flags & Fs.O_TRUNC) != 0 && type == Fs.S_IFREG && (flags & Fs.O_PATH) == 0) return -Errno.EROFS;
-        if (wantsWrite) return type == Fs.S_IFDIR ? -Errno.EISDIR : -Errno.EROFS;
-
-        int[] errno = new int[1];
-        HostFile f = HostFile.open(r.hostPath(), r.guestPath(), flags, errno);
-        if (f == null) return -errno[0];
+    /** Opening /proc/self/fd/N of a pipe or an inherited fd: a new description of the same file. */
+    private static long reopen(Task t, FileDescription f, int flags, boolean wantsRead, boolean wantsWrite) {
+        if ((flags & Fs.O_PATH) != 0 || f.isPathOnly()) {
+            f.incRef();
+            return install(t, f, flags);
+        }
+        if (f instanceof HostFile h) {
+            int[] errno = new int[1];
+            HostFile n = HostFile.reopen(h, flags, errno);
+            if (n == null) return -errno[0];
+            return install(t, n, flags);
+        }
+        if (f instanceof jvisor.kernel.fs.Pipe.End e) {
+            jvisor.kernel.fs.Pipe p = e.pipe();
+            int acc = flags & Fs.O_ACCMODE;
+            FileDescription n = acc == Fs.O_RDONLY ? p.readEnd(flags, f.guestPath())
+                    : acc == Fs.O_WRONLY ? p.writeEnd(flags, f.guestPath()) : p.bothEnds(flags, f.guestPath());
+            return install(t, n, flags);
+        }
+        if ((wantsWrite && !f.writable()) || (wantsRead && !f.readable())) return -Errno.EACCES;
+        f.incRef();
         return install(t, f, flags);
     }
 
@@ -123,58 +189,8 @@ final class SysFile {
         return t.process.fds.install(f, (flags & Fs.O_CLOEXEC) != 0, 0, SysSupport.fdLimit(t));
     }
 
-    private static boolean isWritableDevice(byte[] guestPath) {
-        return Arrays.equals(guestPath, DEV_NULL) || Arrays.equals(guestPath, DEV_TTY);
-    }
-
-    /** /dev/null and /dev/tty are the host's, whatever the root holds. */
-    private static long openDevice(Task t, byte[] guestPath, int flags) {
-        int[] errno = new int[1];
-        HostFile f = HostFile.open(guestPath, guestPath, flags & ~(Fs.O_CREAT | Fs.O_TRUNC | Fs.O_EXCL), errno);
-        if (f == null) return -errno[0];
-        return install(t, f, flags);
-    }
-
-    private static long openSynthetic(Task t, Resolution r, SyntheticNode node, int flags, boolean wantsWrite) {
-        switch (node.kind()) {
-            case MAGIC_FD -> {
-                // Reopening an open file: the same file, shared (Linux would make a new description).
-                FileDescription f = t.process.fds.get(node.fd());
-                if (f == null) return -Errno.ENOENT;
-                if ((wantsWrite && !f.writable()) || ((flags & Fs.O_PATH) == 0
-                        && (flags & Fs.O_ACCMODE) != Fs.O_WRONLY && !f.readable() && !f.isPathOnly())) {
-                    return -Errno.EACCES;
-                }
-                f.incRef();
-                return install(t, f, flags);
-            }
-            case DIR -> {
-                if (wantsWrite) return -Errno.EISDIR;
-                return install(t, new SyntheticFile(r.guestPath(), new byte[0], syntheticFlags(flags), true), flags);
-            }
-            case FILE -> {
-                if (wantsWrite) return -Errno.EACCES;
-                if ((flags & Fs.O_DIRECTORY) != 0) return -Errno.ENOTDIR;
-                return install(t, new SyntheticFile(r.guestPath(), node.content().get(), syntheticFlags(flags)), flags);
-            }
-            default -> {
-                return -Errno.ELOOP; // a symbolic link opened with O_NOFOLLOW
-            }
-        }
-    }
-
     private static int syntheticFlags(int flags) {
         return (flags & ~(Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOCTTY | Fs.O_TRUNC | Fs.O_CLOEXEC)) | Fs.O_LARGEFILE;
-    }
-
-    /** The file type (S_IFMT bits) of a host path, or -errno. */
-    static int hostType(byte[] hostPath) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(StatBuf.SIZE);
-            int rc = Libc.fstatat(Fs.AT_FDCWD, Scratch.cString(arena, hostPath), st, Fs.AT_SYMLINK_NOFOLLOW);
-            if (rc < 0) return rc;
-            return st.get(ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT;
-        }
     }
 
     // ---------------------------------------------------------------- dup(2), fcntl(2)
@@ -204,52 +220,6 @@ final class SysFile {
         return newFd;
     }
 
-    /** fcntl(2). Locks always succeed: one process cannot conflict with itself. */
-    static long fcntl(Task t, long fd, int cmd, long arg) {
-        FileDescription f = SysSupport.file(t, fd);
-        int ifd = (int) fd;
-        switch (cmd) {
-            case Fs.F_DUPFD, Fs.F_DUPFD_CLOEXEC -> {
-                long limit = SysSupport.fdLimit(t);
-                if (arg < 0 || arg >= limit) return -Errno.EINVAL;
-                f.incRef();
-                return t.process.fds.install(f, cmd == Fs.F_DUPFD_CLOEXEC, (int) arg, limit);
-            }
-            case Fs.F_GETFD -> {
-                return t.process.fds.isCloexec(ifd) ? Fs.FD_CLOEXEC : 0;
-            }
-            case Fs.F_SETFD -> {
-                t.process.fds.setCloexec(ifd, (arg & Fs.FD_CLOEXEC) != 0);
-                return 0;
-            }
-            case Fs.F_GETFL -> {
-                return f.getFlags();
-            }
-            case Fs.F_SETFL -> {
-                return f.setFlags((int) arg);
-            }
-            case Fs.F_GETLK, Fs.F_OFD_GETLK -> {
-                if (f.isPathOnly()) return -Errno.EBADF;
-                t.memory().write16(arg, 2); // l_type = F_UNLCK: nothing would block
-                return 0;
-            }
-            case Fs.F_SETLK, Fs.F_SETLKW, Fs.F_OFD_SETLK, Fs.F_OFD_SETLKW -> {
-                if (f.isPathOnly()) return -Errno.EBADF;
-                t.memory().read16(arg);
-                return 0;
-            }
-            case Fs.F_GETOWN -> {
-                return 0;
-            }
-            case Fs.F_SETOWN -> {
-                return 0;
-            }
-            default -> {
-                return -Errno.EINVAL;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- ioctl(2)
 
     /**
@@ -268,6 +238,14 @@ final class SysFile {
                 t.process.fds.setCloexec((int) fd, false);
                 return 0;
             }
+            case Ioctls.FIONREAD -> {
+                if (!(f instanceof HostFile)) {
+                    long n = f.available();
+                    if (n < 0) return n;
+                    t.memory().write32(arg, (int) Math.min(n, Integer.MAX_VALUE));
+                    return 0;
+                }
+            }
             case Ioctls.FIONBIO -> {
                 int on = t.memory().read32(arg);
                 return f.setFlags(on != 0 ? f.getFlags() | Fs.O_NONBLOCK : f.getFlags() & ~Fs.O_NONBLOCK);
@@ -277,6 +255,7 @@ final class SysFile {
         int in = 0, out = 0;
         boolean byValue = false;
         switch (req) {
+            case Ioctls.TIOCSPGRP -> in = 4;
             case Ioctls.TCGETS -> out = Ioctls.TERMIOS_SIZE;
             case Ioctls.TCSETS, Ioctls.TCSETSW, Ioctls.TCSETSF -> in = Ioctls.TERMIOS_SIZE;
             case Ioctls.TIOCGWINSZ -> out = Ioctls.WINSIZE_SIZE;
@@ -301,52 +280,29 @@ final class SysFile {
     static long faccessat(Task t, int dirfd, long pathAddr, long mode, long flags) {
         if ((mode & ~(Fs.R_OK | Fs.W_OK | Fs.X_OK)) != 0) return -Errno.EINVAL;
         if ((flags & ~(Fs.AT_EACCESS | Fs.AT_SYMLINK_NOFOLLOW | Fs.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
-        byte[] path = SysSupport.path(t, pathAddr);
-        if (path.length == 0 && (flags & Fs.AT_EMPTY_PATH) != 0) {
-            FileDescription f = dirfd == Fs.AT_FDCWD ? null : SysSupport.file(t, dirfd);
-            if (f == null) path = t.process.cwd();
-            else return (mode & Fs.W_OK) != 0 && !f.writable() ? -Errno.EROFS : 0;
-        }
-        Resolution r = SysSupport.resolve(t, dirfd, path, (flags & Fs.AT_SYMLINK_NOFOLLOW) == 0);
-        if (!r.exists()) return -Errno.ENOENT;
-        if (r.synthetic() != null) {
-            SyntheticNode n = r.synthetic();
-            if ((mode & Fs.W_OK) != 0) return -Errno.EACCES;
-            if ((mode & Fs.X_OK) != 0 && n.kind() == SyntheticNode.Kind.FILE) return -Errno.EACCES;
-            return 0;
-        }
-        boolean device = isWritableDevice(r.guestPath());
-        if ((mode & Fs.W_OK) != 0 && !device) {
-            int type = hostType(r.hostPath());
-            if (type < 0) return type;
-            if (type != Fs.S_IFCHR && type != Fs.S_IFBLK && type != Fs.S_IFIFO && type != Fs.S_IFSOCK) {
-                return -Errno.EROFS;
-            }
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            return Libc.faccessat(Fs.AT_FDCWD, Scratch.cString(arena, r.hostPath()), (int) mode,
-                    (int) (flags & Fs.AT_EACCESS) | Fs.AT_SYMLINK_NOFOLLOW);
-        }
+        FsArgs.Target tg = FsArgs.existing(t, dirfd, pathAddr, (int) flags);
+        Vnode v = tg.node();
+        if (v == null) return 0; // a pipe or inherited fd: its owner may do anything the mode allows
+        Credentials c = t.process.creds;
+        if ((flags & Fs.AT_EACCESS) == 0) c = new Credentials(c.uid(), c.uid(), c.gid(), c.gid());
+        return v.permission((int) mode, c);
     }
 
     static long readlinkat(Task t, int dirfd, long pathAddr, long buf, long size) {
         byte[] path = SysSupport.path(t, pathAddr);
-        if ((int) size <= 0) return -Errno.EINVAL;
-        Resolution r = SysSupport.resolve(t, dirfd, path, false);
-        if (!r.exists()) return -Errno.ENOENT;
         byte[] target;
-        if (r.synthetic() != null) {
-            SyntheticNode n = r.synthetic();
-            if (n.kind() != SyntheticNode.Kind.SYMLINK && n.kind() != SyntheticNode.Kind.MAGIC_FD) return -Errno.EINVAL;
-            target = n.linkTarget();
+        if (path.length == 0) {
+            if (dirfd == Fs.AT_FDCWD) return -Errno.ENOENT;
+            FileDescription f = SysSupport.file(t, dirfd);
+            if (f.vnode() == null || f.vnode().type() != Fs.S_IFLNK) return -Errno.ENOENT;
+            target = f.vnode().readlink();
         } else {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment out = arena.allocate(Fs.PATH_MAX);
-                long n = Libc.readlink(Scratch.cString(arena, r.hostPath()), out, Fs.PATH_MAX);
-                if (n < 0) return n;
-                target = out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            }
+            Resolution r = SysSupport.resolve(t, dirfd, path, false);
+            if (!r.exists()) return -Errno.ENOENT;
+            if ((int) size <= 0) return -Errno.EINVAL;
+            target = r.node().readlink();
         }
+        if ((int) size <= 0) return -Errno.EINVAL;
         int n = (int) Math.min(target.length, size);
         t.memory().writeBytes(buf, target, 0, n);
         return n;
@@ -356,6 +312,11 @@ final class SysFile {
 
     static long getcwd(Task t, long buf, long size) {
         byte[] cwd = t.process.cwd();
+        Resolution r = t.process.fs.resolve(new byte[] {'/'}, cwd, true);
+        if (!r.ok() || !r.exists()) {
+            byte[] un = ("(unreachable)" + new String(cwd, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+            cwd = un;
+        }
         if (Long.compareUnsigned(size, cwd.length + 1L) < 0) return -Errno.ERANGE;
         byte[] out = Arrays.copyOf(cwd, cwd.length + 1);
         t.memory().writeBytes(buf, out, 0, out.length);
@@ -366,30 +327,26 @@ final class SysFile {
         byte[] path = SysSupport.path(t, pathAddr);
         Resolution r = SysSupport.resolve(t, Fs.AT_FDCWD, path, true);
         if (!r.exists()) return -Errno.ENOENT;
-        return enter(t, r);
+        return enter(t, r.node(), r.guestPath());
     }
 
     static long fchdir(Task t, long fd) {
         FileDescription f = SysSupport.file(t, fd);
-        if (!f.isDirectory()) return -Errno.ENOTDIR;
-        Resolution r = t.process.fs.resolve(new byte[] {'/'}, f.guestPath(), true);
-        if (!r.ok()) return -r.error();
-        return enter(t, r);
+        if (f.vnode() == null) return f.isDirectory() ? 0 : -Errno.ENOTDIR;
+        return enter(t, f.vnode(), f.guestPath());
     }
 
-    private static long enter(Task t, Resolution r) {
-        if (r.synthetic() != null) {
-            if (r.synthetic().kind() != SyntheticNode.Kind.DIR) return -Errno.ENOTDIR;
-        } else {
-            int type = hostType(r.hostPath());
-            if (type < 0) return type;
-            if (type != Fs.S_IFDIR) return -Errno.ENOTDIR;
-            try (Arena arena = Arena.ofConfined()) {
-                int rc = Libc.faccessat(Fs.AT_FDCWD, Scratch.cString(arena, r.hostPath()), Fs.X_OK, 0);
-                if (rc < 0) return rc;
-            }
-        }
-        t.process.setCwd(r.guestPath());
+    private static long enter(Task t, Vnode v, byte[] guestPath) {
+        if (v.type() != Fs.S_IFDIR) return -Errno.ENOTDIR;
+        int pr = v.permission(Fs.X_OK, t.process.creds);
+        if (pr < 0) return pr;
+        t.process.setCwd(guestPath);
         return 0;
+    }
+
+    static long umask(Task t, long mask) {
+        int old = t.process.umask;
+        t.process.umask = (int) mask & 0777;
+        return old;
     }
 }

@@ -5,28 +5,42 @@ import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 import static jvisor.kernel.strace.ArgFormat.SIGACTION_IN;
 import static jvisor.kernel.strace.ArgFormat.SIGACTION_OUT;
 import static jvisor.kernel.strace.ArgFormat.SIGHOW;
+import static jvisor.kernel.strace.ArgFormat.SIGINFO_IN;
+import static jvisor.kernel.strace.ArgFormat.SIGINFO_OUT;
 import static jvisor.kernel.strace.ArgFormat.SIGNUM;
+import static jvisor.kernel.strace.ArgFormat.SIGRETURN_FRAME;
 import static jvisor.kernel.strace.ArgFormat.SIGSET_IN;
 import static jvisor.kernel.strace.ArgFormat.SIGSET_OUT;
 import static jvisor.kernel.strace.ArgFormat.STACK_IN;
 import static jvisor.kernel.strace.ArgFormat.STACK_OUT;
+import static jvisor.kernel.strace.ArgFormat.TIMESPEC_IN;
 import static jvisor.kernel.strace.ArgFormat.ULONG;
 
 import jvisor.cpu.Reg;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Signals;
 import jvisor.kernel.proc.Task;
-import jvisor.kernel.signal.FatalSignal;
+import jvisor.kernel.signal.AltStack;
+import jvisor.kernel.signal.Delivery;
+import jvisor.kernel.signal.ProcessSignals;
 import jvisor.kernel.signal.SigAction;
+import jvisor.kernel.signal.SigInfo;
+import jvisor.kernel.signal.SignalFrame;
+import jvisor.kernel.time.GuestTime;
 import jvisor.mmu.AddressSpace;
 
 /**
- * Signal dispositions, masks and alternate stacks (gVisor sys_signal.go), and signals a process
- * sends itself. Handlers are recorded but not yet delivered: a signal whose default action kills
- * ends the process; one with a handler stays pending.
+ * Signals (gVisor sys_signal.go, Linux kernel/signal.c): dispositions, masks, pending sets,
+ * alternate stacks, sending to the process itself, waiting for signals and returning from
+ * handlers. Delivery itself happens on the way back to the guest ({@link Delivery}).
  */
 final class SysSignal {
     private SysSignal() {}
+
+    /** The sa_flags Linux keeps (UAPI_SA_FLAGS: unknown bits are cleared since 5.11). */
+    private static final long KNOWN_SA_FLAGS = Signals.SA_NOCLDSTOP | Signals.SA_NOCLDWAIT | Signals.SA_SIGINFO
+            | Signals.SA_ONSTACK | Signals.SA_RESTART | Signals.SA_NODEFER | Signals.SA_RESETHAND
+            | Signals.SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */;
 
     static void register(SyscallTable t) {
         t.define("rt_sigaction", (k, a, b, c, d, e, f) -> rtSigaction(k, a, b, c, d), RET_DEC,
@@ -37,7 +51,17 @@ final class SysSignal {
         t.define("sigaltstack", (k, a, b, c, d, e, f) -> sigaltstack(k, a, b), RET_DEC, STACK_IN, STACK_OUT);
         t.define("kill", (k, a, b, c, d, e, f) -> kill(k, (int) a, b), RET_DEC, INT, SIGNUM);
         t.define("tgkill", (k, a, b, c, d, e, f) -> tgkill(k, (int) a, (int) b, c), RET_DEC, INT, INT, SIGNUM);
-        t.define("tkill", (k, a, b, c, d, e, f) -> tgkill(k, k.process.pid, (int) a, b), RET_DEC, INT, SIGNUM);
+        t.define("tkill", (k, a, b, c, d, e, f) -> tkill(k, (int) a, b), RET_DEC, INT, SIGNUM);
+        t.define("rt_sigqueueinfo", (k, a, b, c, d, e, f) -> rtSigqueueinfo(k, (int) a, b, c), RET_DEC,
+                INT, SIGNUM, SIGINFO_IN);
+        t.define("rt_tgsigqueueinfo", (k, a, b, c, d, e, f) -> rtTgsigqueueinfo(k, (int) a, (int) b, c, d), RET_DEC,
+                INT, INT, SIGNUM, SIGINFO_IN);
+        t.define("rt_sigsuspend", (k, a, b, c, d, e, f) -> rtSigsuspend(k, a, b), RET_DEC, SIGSET_IN, ULONG);
+        t.define("rt_sigtimedwait", (k, a, b, c, d, e, f) -> rtSigtimedwait(k, a, b, c, d), RET_DEC,
+                SIGSET_IN, SIGINFO_OUT, TIMESPEC_IN, ULONG);
+        t.define("pause", (k, a, b, c, d, e, f) -> pause(k), RET_DEC);
+        t.define("rt_sigreturn", (k, a, b, c, d, e, f) -> rtSigreturn(k), RET_DEC, SIGRETURN_FRAME);
+        t.define("restart_syscall", (k, a, b, c, d, e, f) -> restartSyscall(k), RET_DEC);
     }
 
     /** rt_sigaction(2) with Linux's struct kernel_sigaction: handler, flags, restorer, mask. */
@@ -49,10 +73,10 @@ final class SysSignal {
         AddressSpace mem = t.memory();
         SigAction old = t.process.sigactions.get(s);
         if (act != 0) {
-            SigAction a = new SigAction(mem.read64(act), mem.read64(act + 8), mem.read64(act + 16),
+            SigAction a = new SigAction(mem.read64(act), mem.read64(act + 8) & KNOWN_SA_FLAGS, mem.read64(act + 16),
                     mem.read64(act + 24) & ~Signals.UNBLOCKABLE);
             t.process.sigactions.set(s, a);
-            if (t.process.sigactions.ignored(s)) t.pendingSignals &= ~Signals.bit(s); // discarded (signal(7))
+            if (t.process.sigactions.ignored(s)) t.process.signals.discardIgnored(t, s); // signal(7)
         }
         if (oldact != 0) {
             mem.write64(oldact, old.handler());
@@ -68,23 +92,26 @@ final class SysSignal {
         long old = t.sigmask;
         if (set != 0) {
             long s = t.memory().read64(set);
-            long mask = switch (how) {
-                case Signals.SIG_BLOCK -> old | s;
-                case Signals.SIG_UNBLOCK -> old & ~s;
-                case Signals.SIG_SETMASK -> s;
-                default -> -1;
-            };
-            if (how < Signals.SIG_BLOCK || how > Signals.SIG_SETMASK) return -Errno.EINVAL;
+            long mask;
+            switch (how) {
+                case Signals.SIG_BLOCK -> mask = old | s;
+                case Signals.SIG_UNBLOCK -> mask = old & ~s;
+                case Signals.SIG_SETMASK -> mask = s;
+                default -> {
+                    return -Errno.EINVAL;
+                }
+            }
             t.sigmask = mask & ~Signals.UNBLOCKABLE;
+            t.process.signals.markRecheck();
         }
         if (oldset != 0) t.memory().write64(oldset, old);
-        deliverPending(t);
         return 0;
     }
 
     static long rtSigpending(Task t, long set, long sigsetsize) {
-        if (sigsetsize > Signals.SIGSET_SIZE) return -Errno.EINVAL;
-        t.memory().write64(set, t.pendingSignals & t.sigmask);
+        if (Long.compareUnsigned(sigsetsize, Signals.SIGSET_SIZE) > 0) return -Errno.EINVAL;
+        long pending = t.process.signals.pending(t) & t.sigmask;
+        for (int i = 0; i < sigsetsize; i++) t.memory().write8(set + i, (int) (pending >>> (8 * i)));
         return 0;
     }
 
@@ -92,27 +119,14 @@ final class SysSignal {
     static long sigaltstack(Task t, long ss, long oldss) {
         AddressSpace mem = t.memory();
         long rsp = t.regs.r[Reg.RSP];
-        boolean onStack = t.altStackSize != 0 && Long.compareUnsigned(rsp - t.altStackSp, t.altStackSize) < 0;
         long oldSp = t.altStackSp, oldSize = t.altStackSize;
-        int oldFlags = t.altStackSize == 0 ? Signals.SS_DISABLE
-                : (onStack ? Signals.SS_ONSTACK : 0) | (t.altStackFlags & Signals.SS_AUTODISARM);
+        int oldFlags = AltStack.reportedFlags(t, rsp);
         if (ss != 0) {
             long sp = mem.read64(ss);
             int flags = mem.read32(ss + 8);
             long size = mem.read64(ss + 16);
-            if (onStack) return -Errno.EPERM;
-            int mode = flags & ~Signals.SS_AUTODISARM;
-            if (mode != Signals.SS_DISABLE && mode != Signals.SS_ONSTACK && mode != 0) return -Errno.EINVAL;
-            if (mode == Signals.SS_DISABLE) {
-                t.altStackSp = 0;
-                t.altStackSize = 0;
-                t.altStackFlags = Signals.SS_DISABLE;
-            } else {
-                if (Long.compareUnsigned(size, Signals.MINSIGSTKSZ) < 0) return -Errno.ENOMEM;
-                t.altStackSp = sp;
-                t.altStackSize = size;
-                t.altStackFlags = flags & Signals.SS_AUTODISARM;
-            }
+            int r = AltStack.set(t, sp, flags, size, rsp);
+            if (r < 0) return r;
         }
         if (oldss != 0) {
             mem.write64(oldss, oldSp);
@@ -122,11 +136,19 @@ final class SysSignal {
         return 0;
     }
 
-    /** kill(2): only the process itself can be reached from inside the sandbox. */
+    private static SigInfo fromSelf(Task t, int sig, int code) {
+        return SigInfo.fromProcess(sig, code, t.process.pid, t.process.creds.uid());
+    }
+
+    /**
+     * kill(2): only the process itself can be reached from inside the sandbox. kill(-1, sig)
+     * reaches every process but the caller, none of which exists here: ESRCH.
+     */
     static long kill(Task t, int pid, long sig) {
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
-        if (pid != t.process.pid && pid != 0 && pid != -1 && pid != -t.process.pid) return -Errno.ESRCH;
-        if (sig != 0) raise(t, (int) sig, Signals.SI_USER);
+        int self = t.process.pid;
+        if (pid == -1 || (pid > 0 && pid != self) || (pid < -1 && -pid != self)) return -Errno.ESRCH;
+        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_USER), false);
         return 0;
     }
 
@@ -134,40 +156,116 @@ final class SysSignal {
         if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
         if (tgid != t.process.pid || tid != t.tid) return -Errno.ESRCH;
-        if (sig != 0) raise(t, (int) sig, Signals.SI_TKILL);
+        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
         return 0;
     }
 
-    /**
-     * Sends sig to the task from itself (kill, tgkill, SIGPIPE of a broken pipe). A blocked signal
-     * waits; an ignored one is dropped; a default action that kills ends the process; a handler
-     * cannot run yet, so that signal stays pending.
-     */
-    static void raise(Task t, int sig, int code) {
-        t.pendingSignals |= Signals.bit(sig);
-        t.pendingCodes[sig] = code;
-        deliverPending(t);
+    static long tkill(Task t, int tid, long sig) {
+        if (tid <= 0) return -Errno.EINVAL;
+        if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
+        if (tid != t.tid) return -Errno.ESRCH;
+        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
+        return 0;
     }
 
-    /** Acts on pending, unblocked signals whose disposition this kernel can carry out. */
-    static void deliverPending(Task t) {
-        long deliverable = t.pendingSignals & ~t.sigmask;
-        for (int sig = 1; deliverable != 0 && sig <= Signals.NSIG; sig++) {
-            long bit = Signals.bit(sig);
-            if ((deliverable & bit) == 0) continue;
-            deliverable &= ~bit;
-            SigAction a = t.process.sigactions.get(sig);
-            if (a.handler() != Signals.SIG_DFL && a.handler() != Signals.SIG_IGN) continue; // handler: not yet
-            t.pendingSignals &= ~bit;
-            if (a.handler() == Signals.SIG_IGN) continue;
-            switch (Signals.defaultAction(sig)) {
-                case TERMINATE, CORE -> {
-                    t.process.kill(new FatalSignal(sig, t.pendingCodes[sig], 0, t.process.pid,
-                            t.process.creds.uid(), null));
-                    return;
-                }
-                default -> { } // ignore, stop, continue: no job control here
-            }
+    /** rt_sigqueueinfo(2): the caller's siginfo, si_signo replaced; a fake kernel or kill siginfo only to itself. */
+    static long rtSigqueueinfo(Task t, int pid, long sig, long uinfo) {
+        SigInfo info = SigInfo.read(t.memory(), uinfo, (int) sig);
+        if ((info.code >= 0 || info.code == Signals.SI_TKILL) && pid != t.process.pid) return -Errno.EPERM;
+        if (pid <= 0 || pid != t.process.pid) return -Errno.ESRCH;
+        if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
+        if (sig == 0) return 0;
+        return t.process.signals.send(t, info, false) ? 0 : -Errno.EAGAIN;
+    }
+
+    static long rtTgsigqueueinfo(Task t, int tgid, int tid, long sig, long uinfo) {
+        if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
+        SigInfo info = SigInfo.read(t.memory(), uinfo, (int) sig);
+        if ((info.code >= 0 || info.code == Signals.SI_TKILL) && tid != t.tid) return -Errno.EPERM;
+        if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
+        if (tgid != t.process.pid || tid != t.tid) return -Errno.ESRCH;
+        if (sig == 0) return 0;
+        return t.process.signals.send(t, info, true) ? 0 : -Errno.EAGAIN;
+    }
+
+    /** Blocks until a signal the task does not block is pending; true if one came before deadline. */
+    static boolean waitForSignal(Task t, long deadline) {
+        return t.process.signals.await(t, deadline, () -> ~t.sigmask);
+    }
+
+    /** rt_sigsuspend(2): waits with a temporary mask, restored after the handler (or at once without one). */
+    static long rtSigsuspend(Task t, long mask, long sigsetsize) {
+        if (sigsetsize != Signals.SIGSET_SIZE) return -Errno.EINVAL;
+        long m = t.memory().read64(mask);
+        t.savedSigmask = t.sigmask;
+        t.restoreSigmask = true;
+        t.sigmask = m & ~Signals.UNBLOCKABLE;
+        waitForSignal(t, Long.MAX_VALUE);
+        return -Signals.ERESTARTNOHAND;
+    }
+
+    static long pause(Task t) {
+        waitForSignal(t, Long.MAX_VALUE);
+        return -Signals.ERESTARTNOHAND;
+    }
+
+    /**
+     * rt_sigtimedwait(2): takes a pending signal of the set; otherwise unblocks the set while
+     * waiting. EAGAIN on timeout, EINTR if another signal came (never restarted, signal(7)).
+     */
+    static long rtSigtimedwait(Task t, long uthese, long uinfo, long uts, long sigsetsize) {
+        if (sigsetsize != Signals.SIGSET_SIZE) return -Errno.EINVAL;
+        long these = t.memory().read64(uthese) & ~Signals.UNBLOCKABLE;
+        long timeout = Long.MAX_VALUE;
+        if (uts != 0) {
+            timeout = GuestTime.readTimespec(t.memory(), uts);
+            if (timeout < 0) return -Errno.EINVAL;
         }
+        ProcessSignals ps = t.process.signals;
+        SigInfo info = ps.dequeue(t, these);
+        if (info == null && timeout != 0) {
+            long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
+            long blocked = t.sigmask;
+            t.sigmask &= ~these;
+            boolean woken;
+            try {
+                woken = waitForSignal(t, deadline);
+            } finally {
+                t.sigmask = blocked;
+            }
+            info = ps.dequeue(t, these);
+            if (info == null) return woken ? -Errno.EINTR : -Errno.EAGAIN;
+        } else if (info == null) {
+            return -Errno.EAGAIN;
+        }
+        ps.markRecheck();
+        if (uinfo != 0) info.write(t.memory(), uinfo);
+        return info.signo;
+    }
+
+    /** rt_sigreturn(2): back from a handler; returns the restored rax. A bad frame is a SIGSEGV. */
+    static long rtSigreturn(Task t) {
+        t.restartBlock = null; // restore_sigcontext: pending restarts now fail with EINTR
+        t.process.signals.markRecheck();
+        if (!SignalFrame.restore(t)) {
+            Delivery.force(t, SigInfo.fault(Signals.SIGSEGV, Signals.SI_KERNEL, 0, null));
+            return 0;
+        }
+        return t.regs.r[Reg.RAX];
+    }
+
+    /** restart_syscall(2): continues a sleep interrupted by a signal that ran no handler. */
+    static long restartSyscall(Task t) {
+        var r = t.restartBlock;
+        t.restartBlock = null;
+        return r != null ? r.applyAsLong(t) : -Errno.EINTR;
+    }
+
+    /**
+     * Sends sig to the task from itself (SIGPIPE of a broken pipe: send_sig, thread-directed,
+     * SI_USER). It is acted on when the syscall returns.
+     */
+    static void raise(Task t, int sig, int code) {
+        t.process.signals.send(t, fromSelf(t, sig, code), true);
     }
 }

@@ -36,6 +36,11 @@ public final class SyscallTable {
         SysFile.register(t);
         SysStat.register(t);
         SysDirent.register(t);
+        SysPath.register(t);
+        SysFcntl.register(t);
+        SysPipe.register(t);
+        SysPoll.register(t);
+        SysSendfile.register(t);
         SysMemory.register(t);
         SysThread.register(t);
         SysIdentity.register(t);

@@ -1,0 +1,207 @@
+package jvisor.kernel.fs;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import jvisor.kernel.host.Scratch;
+
+/**
+ * The host calls the VFS needs beyond {@link jvisor.kernel.host.Libc}: the ones that change the
+ * host directory (only reached for a root mounted with --rw), poll, umask. Same convention as
+ * Libc: the C result or -errno. Paths are host paths as bytes.
+ */
+public final class HostOps {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
+    private static final ValueLayout P = ValueLayout.ADDRESS;
+
+    private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(I, I, P, I, I), 3);
+    private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(I, I, P, I), -1);
+    private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(I, I, P, I), -1);
+    private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(I, I, P, I, P, I), -1);
+    private static final MethodHandle LINKAT = call("linkat", FunctionDescriptor.of(I, I, P, I, P, I), -1);
+    private static final MethodHandle SYMLINKAT = call("symlinkat", FunctionDescriptor.of(I, P, I, P), -1);
+    private static final MethodHandle CHMOD = call("chmod", FunctionDescriptor.of(I, P, I), -1);
+    private static final MethodHandle TRUNCATE = call("truncate64", FunctionDescriptor.of(I, P, J), -1);
+    private static final MethodHandle FTRUNCATE = call("ftruncate64", FunctionDescriptor.of(I, I, J), -1);
+    private static final MethodHandle UTIMENSAT = call("utimensat", FunctionDescriptor.of(I, I, P, P, I), -1);
+    private static final MethodHandle FSYNC = call("fsync", FunctionDescriptor.of(I, I), -1);
+    private static final MethodHandle FDATASYNC = call("fdatasync", FunctionDescriptor.of(I, I), -1);
+    private static final MethodHandle POLL = call("poll", FunctionDescriptor.of(I, P, J, I), -1);
+    private static final MethodHandle UMASK = plain("umask", FunctionDescriptor.of(I, I));
+    private static final MethodHandle FALLOCATE = call("fallocate64", FunctionDescriptor.of(I, I, I, J, J), -1);
+
+    private HostOps() {}
+
+    private static MethodHandle call(String name, FunctionDescriptor fd, int firstVariadic) {
+        Linker.Option cap = Linker.Option.captureCallState("errno");
+        Linker.Option[] opts = firstVariadic < 0 ? new Linker.Option[] {cap}
+                : new Linker.Option[] {cap, Linker.Option.firstVariadicArg(firstVariadic)};
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd, opts);
+    }
+
+    private static MethodHandle plain(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
+    }
+
+    private static int res(int r, MemorySegment c) {
+        return r == -1 ? -(int) ERRNO.get(c, 0L) : r;
+    }
+
+    private static RuntimeException fail(Throwable t) {
+        if (t instanceof RuntimeException re) return re;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+    public static int openat(byte[] path, int flags, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) OPENAT.invokeExact(c, -100, Scratch.cString(a, path), flags, mode), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int mkdir(byte[] path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) MKDIRAT.invokeExact(c, -100, Scratch.cString(a, path), mode), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int unlink(byte[] path, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) UNLINKAT.invokeExact(c, -100, Scratch.cString(a, path), flags), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int rename(byte[] from, byte[] to, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) RENAMEAT2.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to),
+                    flags), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int link(byte[] from, byte[] to) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) LINKAT.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to), 0), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int symlink(byte[] target, byte[] path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) SYMLINKAT.invokeExact(c, Scratch.cString(a, target), -100, Scratch.cString(a, path)), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int chmod(byte[] path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) CHMOD.invokeExact(c, Scratch.cString(a, path), mode), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int truncate(byte[] path, long len) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) TRUNCATE.invokeExact(c, Scratch.cString(a, path), len), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int ftruncate(int fd, long len) {
+        try {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) FTRUNCATE.invokeExact(c, fd, len), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int fallocate(int fd, int mode, long off, long len) {
+        try {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) FALLOCATE.invokeExact(c, fd, mode, off, len), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** utimensat on a host path without following a final link; times: {atime sec, nsec, mtime sec, nsec}. */
+    public static int utimens(byte[] path, long[] times) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ts = a.allocate(32);
+            for (int i = 0; i < 4; i++) ts.set(J, 8L * i, times[i]);
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) UTIMENSAT.invokeExact(c, -100, Scratch.cString(a, path), ts, 0x100), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static int fsync(int fd, boolean dataOnly) {
+        try {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res(dataOnly ? (int) FDATASYNC.invokeExact(c, fd) : (int) FSYNC.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** poll(2) of one host fd: the revents, or -errno. */
+    public static int poll(int fd, int events, int timeoutMs) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(8);
+            p.set(I, 0, fd);
+            p.set(ValueLayout.JAVA_SHORT, 4, (short) events);
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            int r = res((int) POLL.invokeExact(c, p, 1L, timeoutMs), c);
+            if (r < 0) return r;
+            return r == 0 ? 0 : p.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The host process's umask (read by setting and restoring it). */
+    public static synchronized int currentUmask() {
+        try {
+            int old = (int) UMASK.invokeExact(022);
+            int ignored = (int) UMASK.invokeExact(old);
+            return old;
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+}

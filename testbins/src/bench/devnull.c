@@ -1,0 +1,31 @@
+/*
+ * devnull.c - system call cost with a buffer: CALLS write(2)s of 64 bytes to
+ * /dev/null.  The runner reports ns per call from the bench-ns line.
+ *
+ *     devnull [CALLS]          prints the count and the bytes written
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "bench.h"
+
+int main(int argc, char **argv)
+{
+    long calls = bench_count(argc, argv, 1, 200000);
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd < 0) {
+        perror("devnull: open /dev/null");
+        return 1;
+    }
+    char buf[64];
+    memset(buf, 'x', sizeof buf);
+    long long total = 0;
+    uint64_t t0 = bench_now_ns();
+    for (long i = 0; i < calls; i++)
+        total += write(fd, buf, sizeof buf);
+    uint64_t t1 = bench_now_ns();
+    bench_report(t0, t1, (uint64_t)calls);
+    close(fd);
+    printf("devnull: calls=%ld bytes=%lld\n", calls, total);
+    return total == calls * (long long)sizeof buf ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+/*
+ * getpid.c - system call cost: CALLS raw getpid system calls (through
+ * syscall(2), so no libc caching can skip the kernel).  The runner reports
+ * ns per call from the bench-ns line.
+ *
+ *     getpid [CALLS]           prints the count and whether every pid agreed
+ */
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "bench.h"
+
+int main(int argc, char **argv)
+{
+    long calls = bench_count(argc, argv, 1, 200000);
+    long first = syscall(SYS_getpid), same = 0;
+    uint64_t t0 = bench_now_ns();
+    for (long i = 0; i < calls; i++)
+        same += syscall(SYS_getpid) == first;
+    uint64_t t1 = bench_now_ns();
+    bench_report(t0, t1, (uint64_t)calls);
+    printf("getpid: calls=%ld consistent=%s\n", calls, same == calls ? "yes" : "NO");
+    return same == calls ? 0 : 1;
+}
