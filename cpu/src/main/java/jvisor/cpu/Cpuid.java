@@ -17,13 +17,14 @@ public final class Cpuid {
             EDX_SSE = 1 << 25, EDX_SSE2 = 1 << 26;
     // CPUID.1:ECX
     public static final int ECX_SSE3 = 1, ECX_SSSE3 = 1 << 9, ECX_CX16 = 1 << 13, ECX_SSE41 = 1 << 19, ECX_SSE42 = 1 << 20,
-            ECX_POPCNT = 1 << 23;
+            ECX_MOVBE = 1 << 22, ECX_POPCNT = 1 << 23;
     // CPUID.80000001h
-    public static final int EXT_ECX_LAHF = 1, EXT_EDX_SYSCALL = 1 << 11, EXT_EDX_NX = 1 << 20, EXT_EDX_LM = 1 << 29;
+    public static final int EXT_ECX_LAHF = 1, EXT_EDX_SYSCALL = 1 << 11, EXT_EDX_NX = 1 << 20, EXT_EDX_RDTSCP = 1 << 27,
+            EXT_EDX_LM = 1 << 29;
 
     /** Leaf 1 EDX: also what Linux passes to programs as AT_HWCAP. */
     public static final int LEAF1_EDX = EDX_FPU | EDX_TSC | EDX_CX8 | EDX_CMOV | EDX_FXSR | EDX_SSE | EDX_SSE2;
-    public static final int LEAF1_ECX = ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_POPCNT;
+    public static final int LEAF1_ECX = ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_MOVBE | ECX_POPCNT;
     /** Family 6, model 2, stepping 3: a generic x86-64 signature. */
     public static final int LEAF1_EAX = 0x0000_0623;
 
@@ -52,7 +53,7 @@ public final class Cpuid {
             case 0x8000_0000 -> a = MAX_EXTENDED_LEAF;
             case 0x8000_0001 -> {
                 c = EXT_ECX_LAHF;
-                d = EXT_EDX_SYSCALL | EXT_EDX_NX | EXT_EDX_LM;
+                d = EXT_EDX_SYSCALL | EXT_EDX_NX | EXT_EDX_RDTSCP | EXT_EDX_LM;
             }
             case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> {
                 int off = (leaf - 0x8000_0002) * 16;

@@ -42,6 +42,13 @@ final class DataMove {
         t.row("98", "cbw/cwde/cdqe rAX", DataMove::convertAcc);
         t.row("99", "cwd/cdq/cqo rAX", DataMove::convertAccToDx);
         t.row("0F C8+r", "bswap Zv", DataMove::bswap);
+        // MOVBE (SDM Vol. 2B "MOVBE"): a load or store with the bytes reversed; memory operands only.
+        // With 0x66 (its mandatory-prefix slot here; F2 selects CRC32 in Sse42) it moves 16 bits,
+        // unless REX.W asks for 64.
+        t.row("NP 0F 38 F0 /r mem", "movbe Gv,Mv", (c, i) -> movbeLoad(c, i, i.opsize));
+        t.row("NP 0F 38 F1 /r mem", "movbe Mv,Gv", (c, i) -> movbeStore(c, i, i.opsize));
+        t.row("66 0F 38 F0 /r mem", "movbe Gw,Mw", (c, i) -> movbeLoad(c, i, i.hasPrefix(Insn.P_REXW) ? 8 : 2));
+        t.row("66 0F 38 F1 /r mem", "movbe Mw,Gw", (c, i) -> movbeStore(c, i, i.hasPrefix(Insn.P_REXW) ? 8 : 2));
 
         // Multi-byte NOPs and the hint space (SDM Vol. 2B "NOP"): prefetches, ENDBR64 and the CET
         // hints decode as NOPs on a CPU that does not advertise them.
@@ -131,6 +138,19 @@ final class DataMove {
     private static void convertAccToDx(Cpu c, Insn i) {
         long sign = (c.getReg(Reg.RAX, i.opsize) & Flags.signBit(i.opsize)) != 0 ? -1L : 0L;
         c.setReg(Reg.RDX, i.opsize, sign);
+    }
+
+    private static void movbeLoad(Cpu c, Insn i, int size) {
+        c.setReg(i.reg, size, swap(c.load(c.ea(i), size), size));
+    }
+
+    private static void movbeStore(Cpu c, Insn i, int size) {
+        c.store(c.ea(i), size, swap(c.getReg(i.reg, size), size));
+    }
+
+    /** The low size bytes of v in reverse order. */
+    private static long swap(long v, int size) {
+        return Long.reverseBytes(v) >>> (64 - 8 * size);
     }
 
     /** BSWAP of a 16-bit register is undefined; CPUs clear it, which this mirrors. */

@@ -23,6 +23,7 @@ final class SystemOps {
         t.row("0F 05", "syscall", SystemOps::syscall, "end");
         t.row("0F A2", "cpuid", (c, i) -> Cpuid.execute(c.state));
         t.row("0F 31", "rdtsc", SystemOps::rdtsc);
+        t.row("0F 01 /7 reg rm1", "rdtscp", SystemOps::rdtscp);
         t.row("0F 0B", "ud2", (c, i) -> { throw CpuFault.undefinedOpcode(); }, "end");
         t.row("CC", "int3", (c, i) -> { throw CpuFault.breakpoint(); }, "end");
         t.row("F1", "int1", (c, i) -> { throw CpuFault.of(CpuFault.DB, 0, true); }, "end");
@@ -60,6 +61,12 @@ final class SystemOps {
         long tsc = System.nanoTime();
         c.r[Reg.RAX] = tsc & 0xFFFFFFFFL;
         c.r[Reg.RDX] = tsc >>> 32;
+    }
+
+    /** RDTSCP also loads IA32_TSC_AUX into ECX: Linux keeps the CPU number there, and this is CPU 0. */
+    private static void rdtscp(Cpu c, Insn i) {
+        rdtsc(c, i);
+        c.r[Reg.RCX] = 0;
     }
 
     private static void setStatus(CpuState s, long flag, boolean on) {

@@ -32,7 +32,8 @@ import jvisor.mmu.Prot;
  * </ul>
  */
 class CapstoneCrossCheckTest {
-    private static final int CASES = 100_000;
+    /** 100,000 in CI; -Djvisor.decoder.cases=1000000 for the full cross-check. */
+    private static final int CASES = Integer.getInteger("jvisor.decoder.cases", 100_000);
 
     @Test
     void acceptedInstructionsHaveCapstonesLength() {
