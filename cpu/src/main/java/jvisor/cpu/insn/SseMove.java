@@ -65,6 +65,7 @@ final class SseMove {
         t.row("NP 0F 50 /r reg", "movmskps Gd,Ux", SseMove::movmskps);
         t.row("66 0F 50 /r reg", "movmskpd Gd,Ux", SseMove::movmskpd);
         t.row("66 0F D7 /r reg", "pmovmskb Gd,Ux", SseMove::pmovmskb);
+        t.row("66 0F F7 /r reg", "maskmovdqu Vx,Ux", SseMove::maskmovdqu);
     }
 
     private static void loadUnaligned(Cpu c, Insn i) {
@@ -202,6 +203,28 @@ final class SseMove {
         long[] x = c.state.xmm;
         int s = XmmAccess.u(i);
         c.r[i.reg] = byteSigns(x[s]) | byteSigns(x[s + 1]) << 8;
+    }
+
+    /**
+     * MASKMOVDQU (SDM Vol. 2B): stores the bytes of the first operand whose byte in the second
+     * (the mask) has its top bit set, to DS:RDI (EDI with 0x67; FS/GS overrides apply).
+     */
+    private static void maskmovdqu(Cpu c, Insn i) {
+        long[] x = c.state.xmm;
+        int data = XmmAccess.v(i);
+        int mask = XmmAccess.u(i);
+        long base = c.segmented(i, c.getReg(jvisor.cpu.Reg.RDI, i.adsize));
+        // The 16-byte destination is checked as a whole, even for an all-zero mask (as this
+        // instruction behaves on Intel hardware): past the canonical range #GP, else #PF.
+        if (!Cpu.isCanonical(base) || !Cpu.isCanonical(base + 15)) throw jvisor.cpu.CpuFault.generalProtection();
+        c.mem().probeWrite(base, 8);
+        c.mem().probeWrite(base + 8, 8);
+        for (int k = 0; k < 16; k++) {
+            int shift = 8 * (k & 7);
+            if (((x[mask + (k >> 3)] >>> shift) & 0x80) != 0) {
+                c.mem().write8(base + k, (int) (x[data + (k >> 3)] >>> shift));
+            }
+        }
     }
 
     /** The sign bits of the eight bytes of v, byte 0's in bit 0. */
