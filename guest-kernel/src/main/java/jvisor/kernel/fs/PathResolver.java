@@ -64,6 +64,7 @@ public final class PathResolver {
         tmp = new TmpFs(01777, 0, 0);
         tmp.mount = new Mount(bytes("/tmp"), tmp.root, false, "tmpfs", "tmpfs", Mount.anonDev(40));
         mounts.put("/tmp", tmp.mount);
+        bindHiddenWorkingDirectory(writable);
         dev = new TmpFs(0755, 0, 0);
         dev.mount = new Mount(bytes("/dev"), dev.root, false, "devtmpfs", "udev", Mount.anonDev(5));
         Devices.populate(dev.root);
@@ -72,6 +73,26 @@ public final class PathResolver {
             Mount pm = new Mount(bytes("/proc"), ProcNode.root(proc), false, "proc", "proc", Mount.anonDev(22));
             mounts.put("/proc", pm);
         }
+    }
+
+    /** Host directories bound at their own guest path because a mount would hide them. */
+    private final java.util.Set<String> hostBinds = new java.util.HashSet<>();
+
+    /**
+     * Linux keeps a process's working directory even when a mount later hides its path; jvisor's
+     * working directory is a path. So when the host working directory lies under /tmp (hidden by
+     * the tmpfs) and the root is the host's "/", its top directory under /tmp is bound into the
+     * tmpfs at the same place, and the guest starts where jvisor was started.
+     */
+    private void bindHiddenWorkingDirectory(boolean writable) throws IOException {
+        if (root.length != 0) return;
+        Path cwd = Path.of(System.getProperty("user.dir")).toRealPath();
+        if (cwd.getNameCount() < 2 || !cwd.startsWith("/tmp")) return;
+        Path top = Path.of("/tmp").resolve(cwd.getName(1));
+        String guest = top.toString();
+        Mount bind = new Mount(bytes(guest), HostNode.root(bytes(guest)), !writable, "hostdir", guest, 0);
+        mounts.put(guest, bind);
+        hostBinds.add(guest);
     }
 
     private static byte[] bytes(String s) {
@@ -113,6 +134,9 @@ public final class PathResolver {
             if (p.equals(r)) g = "/";
             else if (p.startsWith(r + "/")) g = p.substring(r.length());
             else return null;
+        }
+        for (String b : hostBinds) {
+            if (g.equals(b) || g.startsWith(b + "/")) return g;
         }
         for (String m : mounts.keySet()) {
             if (!m.equals("/") && (g.equals(m) || g.startsWith(m + "/"))) return null;
