@@ -12,6 +12,7 @@ import jvisor.kernel.strace.Strace;
 import jvisor.kernel.syscall.SyscallEntry;
 import jvisor.kernel.syscall.SyscallException;
 import jvisor.kernel.syscall.SyscallHandler;
+import jvisor.kernel.syscall.SyscallInterceptor;
 import jvisor.kernel.syscall.SyscallTable;
 import jvisor.mmu.PageFault;
 
@@ -28,11 +29,18 @@ public final class Kernel {
     private final SyscallTable table;
     /** Null unless --strace. */
     private final Strace strace;
+    /** Null unless a hook, the debugger or `jvisor check` watches syscalls. */
+    private volatile SyscallInterceptor interceptor;
 
     public Kernel(Hypervisor hv, SyscallTable table, Strace strace) {
         this.hv = hv;
         this.table = table;
         this.strace = strace;
+    }
+
+    /** Installs (or with null removes) the observer of every syscall. */
+    public void setInterceptor(SyscallInterceptor interceptor) {
+        this.interceptor = interceptor;
     }
 
     public Hypervisor hypervisor() {
@@ -76,23 +84,31 @@ public final class Kernel {
         long sp = r[Reg.RSP];
         long a0 = r[Reg.RDI], a1 = r[Reg.RSI], a2 = r[Reg.RDX], a3 = r[Reg.R10], a4 = r[Reg.R8], a5 = r[Reg.R9];
         SyscallEntry e = table.get(nr);
-        SyscallHandler h = e != null ? e.handler() : null;
-        long result;
-        if (h == null) {
-            result = -Errno.ENOSYS;
-        } else {
-            try {
-                result = h.call(t, a0, a1, a2, a3, a4, a5);
-            } catch (SyscallException ex) {
-                result = -ex.errno;
-            } catch (PageFault f) {
-                result = -Errno.EFAULT;
-            }
+        SyscallInterceptor hook = interceptor;
+        long[] hookArgs = null;
+        long result = SyscallInterceptor.PROCEED;
+        if (hook != null) {
+            hookArgs = new long[] {a0, a1, a2, a3, a4, a5};
+            result = hook.before(t, nr, hookArgs);
         }
+        if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
+        if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.
         if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
         if (nr != NR_RT_SIGRETURN) Delivery.syscallReturned(t, nr);
+    }
+
+    private static long dispatch(Task t, SyscallEntry e, long a0, long a1, long a2, long a3, long a4, long a5) {
+        SyscallHandler h = e != null ? e.handler() : null;
+        if (h == null) return -Errno.ENOSYS;
+        try {
+            return h.call(t, a0, a1, a2, a3, a4, a5);
+        } catch (SyscallException ex) {
+            return -ex.errno;
+        } catch (PageFault f) {
+            return -Errno.EFAULT;
+        }
     }
 
     private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result) {
