@@ -5,7 +5,9 @@ import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.VmExit;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.proc.Process;
+import jvisor.kernel.proc.ProcessTable;
 import jvisor.kernel.proc.Task;
+import jvisor.kernel.proc.TaskExit;
 import jvisor.kernel.signal.FatalSignal;
 import jvisor.kernel.signal.Delivery;
 import jvisor.kernel.strace.Strace;
@@ -47,31 +49,73 @@ public final class Kernel {
         return hv;
     }
 
-    /** Runs the process until it exits or is killed; see {@link Process#exitStatus()} and killedBy(). */
+    /**
+     * Runs the first process on the calling thread until it has ended (every task gone), then
+     * returns it: see {@link Process#exitStatus()} and killedBy(). Tasks that clone creates run
+     * on host threads of their own; processes still running when the first one ends are left
+     * to the JVM's exit, as a container's processes die with its init.
+     */
     public Process run(Process p) {
-        Task t = p.mainTask();
-        if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
-        p.signals.attach(hv);
-        while (!p.exited()) {
-            Delivery.deliver(t, strace);
-            if (p.exited()) break;
-            VmExit exit = hv.switchTo(t.vcpu);
-            switch (exit.kind) {
-                case SYSCALL -> syscall(t);
-                case EXCEPTION -> Delivery.fault(t, exit);
-                case KICK -> { }
-            }
-        }
+        ProcessTable table = p.table;
+        table.setStarter(this::start);
         if (strace != null) {
-            FatalSignal s = p.killedBy();
-            if (s != null) {
-                strace.signal(s);
-                strace.killed(s.signo());
-            } else {
-                strace.exited(p.exitStatus());
+            strace.setPidPrefix(() -> {
+                Task t = Task.current();
+                return t != null && table.taskCount() > 1 ? t.tid : 0;
+            });
+            strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        }
+        p.signals.attach(hv);
+        runTask(p.mainTask());
+        try {
+            p.awaitZombie();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = failure;
+        if (f != null) throw new IllegalStateException("a guest task failed: " + f, f);
+        return p;
+    }
+
+    /** A bug in jvisor met by some task (the first one): reported by the first process's run. */
+    private volatile Throwable failure;
+
+    /** Starts a task created by clone on a host thread of its own (guest threads run in parallel). */
+    private void start(Task t) {
+        Thread.ofPlatform().name("vcpu-" + t.tid).daemon(true).stackSize(TASK_THREAD_STACK).start(() -> runTask(t));
+    }
+
+    /** Stack of a task's host thread: deep enough for the interpreter's and the kernel's recursion. */
+    public static final long TASK_THREAD_STACK = 16L << 20;
+
+    /**
+     * One task's life (gVisor's Task.run): deliver signals, switch into the guest, handle the VM
+     * exit, until the task exits or must stop; then the exit path (robust futexes, clear_child_tid,
+     * and the process's end if it was the last task).
+     */
+    void runTask(Task t) {
+        t.bindToCurrentThread();
+        try {
+            while (!t.stopRequested()) {
+                Delivery.deliver(t, strace);
+                if (t.stopRequested()) break;
+                VmExit exit = hv.switchTo(t.vcpu);
+                switch (exit.kind) {
+                    case SYSCALL -> syscall(t);
+                    case EXCEPTION -> Delivery.fault(t, exit);
+                    case KICK -> { }
+                }
+            }
+        } catch (Throwable e) {
+            if (failure == null) failure = e;
+            for (Process q : t.process.table.processes()) q.kill(new FatalSignal(9, 0, 0, 0, 0, null));
+        } finally {
+            try {
+                TaskExit.exit(t, strace);
+            } finally {
+                Task.unbindCurrentThread();
             }
         }
-        return p;
     }
 
     /**

@@ -66,6 +66,8 @@ public final class Libc {
     private static final MethodHandle GETEGID = plainCall("getegid", FunctionDescriptor.of(I));
     private static final MethodHandle GETPID = plainCall("getpid", FunctionDescriptor.of(I));
     private static final MethodHandle GETPPID = plainCall("getppid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETPGID = plainCall("getpgid", FunctionDescriptor.of(I, I));
+    private static final MethodHandle GETSID = plainCall("getsid", FunctionDescriptor.of(I, I));
     private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
     private static final MethodHandle SIGNAL = plainCall("signal", FunctionDescriptor.of(P, I, P));
     private static final MethodHandle PTHREAD_SIGMASK = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
@@ -318,6 +320,24 @@ public final class Libc {
 
     public static int getppid() {
         return intCall(GETPPID);
+    }
+
+    /** The host process group of jvisor itself (the first guest process starts in it). */
+    public static int getpgid() {
+        try {
+            return (int) GETPGID.invokeExact(0);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The host session of jvisor itself. */
+    public static int getsid() {
+        try {
+            return (int) GETSID.invokeExact(0);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
     }
 
     private static int intCall(MethodHandle h) {

@@ -34,11 +34,8 @@ public final class MemoryManager {
     public static final long MMAP_BASE = 0x7ffff7fff000L;
     /** vm.mmap_min_addr: nothing is placed below this without MAP_FIXED. */
     public static final long MMAP_MIN_ADDR = AddressSpace.MIN_ADDRESS;
-    /**
-     * Host address space reserved for the heap, so that the heap is one contiguous host range
-     * however it grows (the host kernel only backs pages that are touched).
-     */
-    static final long HEAP_RESERVE = 16L << 30;
+    /** The largest heap brk grows to (beyond RLIMIT_DATA, which usually allows more). */
+    static final long HEAP_MAX = 16L << 30;
 
     private static final String HEAP = "[heap]";
 
@@ -47,7 +44,6 @@ public final class MemoryManager {
 
     private long startBrk;
     private long brk;
-    private long heapHost;
     /** RLIMIT_DATA's soft limit, for brk. */
     private long dataLimit = -1;
 
@@ -113,36 +109,22 @@ public final class MemoryManager {
             return brk;
         }
         if (Long.compareUnsigned(requested, brk) < 0) {
-            // Shrink: the pages above the new end go; reading them again later gives zeros.
+            // Shrink: the pages above the new end go; growing again maps fresh zeroed pages.
             hv.unmap(space, newEnd, oldEnd - newEnd);
-            HostMemory.zero(heapHost + (newEnd - startBrk), oldEnd - newEnd);
             brk = requested;
             return brk;
         }
-        if (newEnd - startBrk > HEAP_RESERVE) return brk;
+        if (newEnd - startBrk > HEAP_MAX) return brk;
         if (!space.isFree(oldEnd, newEnd + PAGE_SIZE)) return brk;
-        if (heapHost == 0) {
-            try {
-                heapHost = hv.allocateHostMemory(HEAP_RESERVE);
-            } catch (OutOfMemoryError e) {
-                return brk;
-            }
+        // Each extension is ordinary anonymous memory owned by the address space, so that fork's
+        // copy-on-write sharing and unmapping treat the heap like any other private mapping.
+        try {
+            hv.mapAnonymous(space, oldEnd, newEnd - oldEnd, Prot.RW, HEAP);
+        } catch (OutOfMemoryError e) {
+            return brk;
         }
-        hv.map(space, oldEnd, heapHost + (oldEnd - startBrk), newEnd - oldEnd, Prot.RW, Backing.UNOWNED, HEAP, 0);
         brk = requested;
         return brk;
-    }
-
-    /**
-     * The heap's host pages are kept when the guest loses them (they are part of one reservation):
-     * whatever unmaps or replaces part of the heap other than brk must clear them, so that the heap
-     * grows back over zeros.
-     */
-    private void forgetHeap(long from, long length) {
-        if (heapHost == 0) return;
-        long start = Math.max(from, startBrk);
-        long end = Math.min(from + length, pageUp(brk));
-        if (Long.compareUnsigned(start, end) < 0) HostMemory.zero(heapHost + (start - startBrk), end - start);
     }
 
     // ---------------------------------------------------------------- mmap(2)
@@ -200,7 +182,6 @@ public final class MemoryManager {
             }
             name = new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (fixed) forgetHeap(at, len);
         hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
         return at;
     }
@@ -237,7 +218,6 @@ public final class MemoryManager {
         }
         long len = pageUp(length);
         if (len == 0) return -Errno.EINVAL;
-        forgetHeap(addr, len);
         hv.unmap(space, addr, len);
         return 0;
     }
@@ -280,13 +260,11 @@ public final class MemoryManager {
             if (!aligned(newAddr)) return -Errno.EINVAL;
             if (Long.compareUnsigned(newAddr, TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
-            forgetHeap(newAddr, newLen);
             hv.unmap(space, newAddr, newLen);
             return move(oldAddr, oldLen, newAddr, newLen, first, dontUnmap);
         }
         if (newLen <= oldLen && !dontUnmap) {
             if (newLen < oldLen) {
-                forgetHeap(oldAddr + newLen, oldLen - newLen);
                 hv.unmap(space, oldAddr + newLen, oldLen - newLen);
             }
             return oldAddr;
@@ -336,7 +314,6 @@ public final class MemoryManager {
         }
         hv.map(space, to, hva, newLen, first.prot(), Backing.ANONYMOUS, first.name(),
                 first.name().startsWith("/") ? first.fileOffset() : 0);
-        forgetHeap(from, oldLen);
         if (keepOld) {
             // MREMAP_DONTUNMAP: the old range stays mapped but empty.
             hv.mapAnonymous(space, from, oldLen, first.prot(), first.name());
@@ -391,12 +368,39 @@ public final class MemoryManager {
         return space.regions();
     }
 
-    /** Gives every host page back (process exit). */
-    public void release() {
-        space.clear();
-        if (heapHost != 0) {
-            HostMemory.free(heapHost, HEAP_RESERVE);
-            heapHost = 0;
+    /** Processes using this memory: more than one while a vfork child (CLONE_VM) borrows it. */
+    private int users = 1;
+
+    /** Another process shares this memory (clone with CLONE_VM, vfork). */
+    public synchronized MemoryManager share() {
+        users++;
+        return this;
+    }
+
+    /**
+     * fork's copy of the address space: the same mappings with the same contents, and the same
+     * program break. The copy is eager for now: every mapped page is copied.
+     */
+    public MemoryManager forkCopy() {
+        AddressSpace child = hv.createAddressSpace();
+        for (Region r : space.regions()) {
+            long len = r.end() - r.start();
+            long hva = hv.allocateHostMemory(len);
+            java.lang.foreign.MemorySegment.copy(HostMemory.HOST, r.hostAddress(r.start()), HostMemory.HOST, hva, len);
+            hv.map(child, r.start(), hva, len, r.prot(), Backing.ANONYMOUS, r.name(), r.fileOffset());
         }
+        MemoryManager m = new MemoryManager(hv, child);
+        m.startBrk = startBrk;
+        m.brk = brk;
+        m.dataLimit = dataLimit;
+        return m;
+    }
+
+    /** Gives every host page back when the last process using this memory lets go (exit, execve). */
+    public void release() {
+        synchronized (this) {
+            if (--users > 0) return;
+        }
+        space.clear();
     }
 }

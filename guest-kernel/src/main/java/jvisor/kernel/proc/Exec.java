@@ -90,8 +90,7 @@ public final class Exec {
         procFs.attach(p);
 
         Vcpu vcpu = hv.createVcpu(space);
-        Task task = new Task(p, pid, vcpu);
-        p.setMainTask(task);
+        Task task = p.attachMainTask(vcpu);
         setEntryRegisters(task.regs, image.entry(), stack.sp());
 
         for (int fd = 0; fd <= 2; fd++) {

@@ -196,7 +196,7 @@ public final class ProcFs implements SyntheticTree {
         String s = "Name:\t" + commName() + "\n"
                 + String.format("Umask:\t%04o%n", process.umask)
                 + "State:\tR (running)\n"
-                + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid
+                + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid()
                 + "\nTracerPid:\t0\n"
                 + "Uid:\t" + c.uid() + "\t" + c.euid() + "\t" + c.euid() + "\t" + c.euid() + "\n"
                 + "Gid:\t" + c.gid() + "\t" + c.egid() + "\t" + c.egid() + "\t" + c.egid() + "\n"
@@ -216,7 +216,7 @@ public final class ProcFs implements SyntheticTree {
     private byte[] stat() {
         long vsize = vmSizeKb() * 1024;
         StringBuilder sb = new StringBuilder();
-        sb.append(process.pid).append(" (").append(commName()).append(") R ").append(process.ppid).append(' ')
+        sb.append(process.pid).append(" (").append(commName()).append(") R ").append(process.ppid()).append(' ')
                 .append(process.pid).append(' ').append(process.pid).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 ")
                 .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
         for (int i = 26; i <= 52; i++) sb.append(" 0");

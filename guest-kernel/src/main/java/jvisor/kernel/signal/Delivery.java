@@ -34,7 +34,7 @@ public final class Delivery {
      */
     public static void deliver(Task t, Strace strace) {
         ProcessSignals ps = t.process.signals;
-        if (!ps.recheck && !t.restoreSigmask) {
+        if (!t.recheck && !t.restoreSigmask) {
             if (t.syscallNr < 0) return;
             long rax = t.regs.r[Reg.RAX];
             if (rax > -Signals.ERESTARTSYS || rax < -Signals.ERESTART_RESTARTBLOCK) {
@@ -42,7 +42,7 @@ public final class Delivery {
                 return;
             }
         }
-        ps.recheck = false;
+        t.recheck = false;
         while (!t.process.exited()) {
             SigInfo info = ps.dequeue(t, ~t.sigmask);
             if (info == null) break;
@@ -124,7 +124,7 @@ public final class Delivery {
         if (t.restoreSigmask) {
             t.restoreSigmask = false;
             t.sigmask = t.savedSigmask;
-            t.process.signals.markRecheck();
+            t.process.signals.markRecheck(t);
         }
     }
 

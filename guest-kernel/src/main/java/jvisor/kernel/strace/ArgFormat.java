@@ -37,7 +37,15 @@ public enum ArgFormat {
     OPEN_FLAGS, DUP3_FLAGS, AT_FLAGS, FACCESSAT_FLAGS, ACCESS_MODE, WHENCE, PROT, MMAP_FLAGS, MREMAP_FLAGS,
     /** mremap's new_address: printed only with MREMAP_FIXED. */
     MREMAP_NEWADDR,
-    MADVICE, CLOCK, TIMER_FLAGS, GRND_FLAGS, RSEQ_FLAGS, SIGNUM, SIGHOW, RLIMIT_RESOURCE, ARCH_CODE, FCNTL_CMD,
+    MADVICE, CLOCK, TIMER_FLAGS,
+    /** clone's flags: CLONE_* names, then the exit signal in the low byte ("...|SIGCHLD"). */
+    CLONE_FLAGS,
+    /** wait4/waitid options. */
+    WAIT_OPTIONS,
+    /** wait4's int *wstatus, filled in: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
+    WSTATUS_OUT,
+    /** futex's operation: FUTEX_WAIT_PRIVATE, FUTEX_WAKE, ... */
+    FUTEX_OP, GRND_FLAGS, RSEQ_FLAGS, SIGNUM, SIGHOW, RLIMIT_RESOURCE, ARCH_CODE, FCNTL_CMD,
     IOCTL_CMD,
 
     // Arguments whose meaning depends on another argument.

@@ -36,9 +36,21 @@ public final class Strace {
     private static final DateTimeFormatter TIME_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
 
     private final Sink sink;
+    /** The pid to put in front of a line ("[pid  1234] ", as strace -f once several tasks exist), or 0 for none. */
+    private volatile java.util.function.IntSupplier pidPrefix = () -> 0;
 
     public Strace(Sink sink) {
         this.sink = sink;
+    }
+
+    /** Sets where the calling task's pid comes from when lines need one (0: no prefix). */
+    public void setPidPrefix(java.util.function.IntSupplier pidPrefix) {
+        this.pidPrefix = pidPrefix;
+    }
+
+    private void emit(String line) {
+        int pid = pidPrefix.getAsInt();
+        sink.line(pid != 0 ? String.format("[pid %5d] %s", pid, line) : line);
     }
 
     // ---------------------------------------------------------------- lines
@@ -76,7 +88,7 @@ public final class Strace {
         } else {
             result(sb, ret, args, result);
         }
-        sink.line(sb.toString());
+        emit(sb.toString());
     }
 
     /**
@@ -99,28 +111,67 @@ public final class Strace {
         sb.append("], 0x").append(Long.toHexString(envpAddr)).append(" /* ").append(envc).append(" var")
                 .append(envc == 1 ? "" : "s").append(" */) ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
-        sink.line(sb.append("= 0").toString());
+        emit(sb.append("= 0").toString());
     }
 
     /** "--- SIGSEGV {si_signo=SIGSEGV, ...} ---" */
     public void signal(FatalSignal s) {
-        sink.line("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
+        emit("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
     }
 
     /** "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=1000} ---" for a delivered signal. */
     public void signal(jvisor.kernel.signal.SigInfo info) {
-        sink.line("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
+        emit("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
     public void exited(int status) {
-        sink.line("+++ exited with " + status + " +++");
+        emit("+++ exited with " + status + " +++");
     }
 
     public void killed(int signo) {
-        sink.line("+++ killed by " + Signals.name(signo) + " +++");
+        emit("+++ killed by " + Signals.name(signo) + " +++");
     }
 
     // ---------------------------------------------------------------- arguments
+
+    /** clone flags as strace prints them: the CLONE_ names, then the exit signal of the low byte. */
+    private static void cloneFlags(StringBuilder sb, long v) {
+        long flags = v & ~jvisor.kernel.abi.Clone.CSIGNAL;
+        int sig = (int) (v & jvisor.kernel.abi.Clone.CSIGNAL);
+        if (flags != 0) jvisor.kernel.abi.Clone.FLAGS.appendFlags(sb, flags);
+        if (sig != 0) {
+            if (flags != 0) sb.append('|');
+            sb.append(Signals.name(sig));
+        } else if (flags == 0) {
+            sb.append('0');
+        }
+    }
+
+    /** A wait status word as strace decodes it (the WIFEXITED/WIFSIGNALED macros of wait(2)). */
+    private static void waitStatus(StringBuilder sb, int s) {
+        sb.append("[{");
+        if ((s & 0x7f) == 0) {
+            sb.append("WIFEXITED(s) && WEXITSTATUS(s) == ").append((s >> 8) & 0xff);
+        } else if ((s & 0xff) == 0x7f) {
+            sb.append("WIFSTOPPED(s) && WSTOPSIG(s) == ").append(Signals.name((s >> 8) & 0xff));
+        } else {
+            sb.append("WIFSIGNALED(s) && WTERMSIG(s) == ").append(Signals.name(s & 0x7f));
+            if ((s & 0x80) != 0) sb.append(" && WCOREDUMP(s)");
+        }
+        sb.append("}]");
+    }
+
+    private static final String[] FUTEX_CMDS = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
+        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
+        "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI", "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2"};
+
+    private static void futexOp(StringBuilder sb, int op) {
+        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        if (cmd >= 0 && cmd < FUTEX_CMDS.length) sb.append(FUTEX_CMDS[cmd]);
+        else sb.append(cmd);
+        if ((op & jvisor.kernel.abi.Clone.FUTEX_PRIVATE_FLAG) != 0) sb.append("_PRIVATE");
+        if ((op & jvisor.kernel.abi.Clone.FUTEX_CLOCK_REALTIME) != 0) sb.append("|FUTEX_CLOCK_REALTIME");
+    }
 
     private static boolean omitted(ArgFormat f, int i, long[] args) {
         return switch (f) {
@@ -174,6 +225,16 @@ public final class Strace {
             case MREMAP_FLAGS -> Mman.MREMAP_FLAGS.appendFlags(sb, (int) v);
             case MADVICE -> Mman.MADVICE.appendValue(sb, (int) v);
             case CLOCK -> Clocks.NAMES.appendValue(sb, (int) v);
+            case CLONE_FLAGS -> cloneFlags(sb, v);
+            case WAIT_OPTIONS -> {
+                if (v == 0) sb.append('0');
+                else jvisor.kernel.abi.Clone.WAIT_OPTIONS.appendFlags(sb, v & 0xFFFFFFFFL);
+            }
+            case WSTATUS_OUT -> {
+                if (!ok || v == 0 || result == 0) ptr(sb, v);
+                else waitStatus(sb, mem.read32(v));
+            }
+            case FUTEX_OP -> futexOp(sb, (int) v);
             case TIMER_FLAGS -> Clocks.TIMER_FLAGS.appendFlags(sb, (int) v);
             case GRND_FLAGS -> Misc.GRND_FLAGS.appendFlags(sb, (int) v);
             case RSEQ_FLAGS -> Misc.RSEQ_FLAGS.appendFlags(sb, (int) v);

@@ -31,10 +31,10 @@ final class SysThread {
     private static final int CPUMASK_SIZE = 8;
 
     static void register(SyscallTable t) {
-        t.define("exit", (k, a, b, c, d, e, f) -> exit(k, (int) a), RET_NONE, INT);
-        t.define("exit_group", (k, a, b, c, d, e, f) -> exit(k, (int) a), RET_NONE, INT);
+        t.define("exit", (k, a, b, c, d, e, f) -> exitThread(k, (int) a), RET_NONE, INT);
+        t.define("exit_group", (k, a, b, c, d, e, f) -> exitGroup(k, (int) a), RET_NONE, INT);
         t.define("getpid", (k, a, b, c, d, e, f) -> k.process.pid, RET_DEC);
-        t.define("getppid", (k, a, b, c, d, e, f) -> k.process.ppid, RET_DEC);
+        t.define("getppid", (k, a, b, c, d, e, f) -> k.process.ppid(), RET_DEC);
         t.define("gettid", (k, a, b, c, d, e, f) -> k.tid, RET_DEC);
         t.define("set_tid_address", (k, a, b, c, d, e, f) -> {
             k.clearChildTid = a;
@@ -54,10 +54,18 @@ final class SysThread {
     }
 
     /**
-     * exit(2) of the only thread, or exit_group(2): the process ends with status & 0xff. The
-     * call does not return; the kernel loop sees the exit.
+     * exit(2): this thread ends; if it was the last one, the process ends with status & 0xff.
+     * The call does not return; the task's run loop sees the stop.
      */
-    static long exit(Task t, int status) {
+    static long exitThread(Task t, int status) {
+        t.exiting = true;
+        t.exitCode = status;
+        t.requestStop();
+        return 0;
+    }
+
+    /** exit_group(2): every thread ends and the process exits with status & 0xff. */
+    static long exitGroup(Task t, int status) {
         t.exiting = true;
         t.process.exit(status);
         return 0;

@@ -43,6 +43,10 @@ public final class SyscallTable {
         SysSendfile.register(t);
         SysMemory.register(t);
         SysThread.register(t);
+        SysClone.register(t);
+        SysWait.register(t);
+        SysFutex.register(t);
+        SysProcessGroup.register(t);
         SysIdentity.register(t);
         SysTime.register(t);
         SysSignal.register(t);
