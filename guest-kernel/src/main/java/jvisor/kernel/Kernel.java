@@ -26,7 +26,29 @@ import jvisor.mmu.PageFault;
  * into the guest, pending signals are delivered ({@link Delivery}).
  */
 public final class Kernel {
-    private static final int NR_RT_SIGRETURN = 15;
+    private static final int NR_RT_SIGRETURN = 15, NR_EXECVE = 59, NR_EXECVEAT = 322;
+
+    /** execve's arguments as strace prints them, read before the call replaces the memory they are in. */
+    private record ExecTrace(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc) {
+        static ExecTrace read(Task t, long pathAddr, long argvAddr, long envpAddr) {
+            jvisor.mmu.AddressSpace m = t.memory();
+            java.util.List<byte[]> argv = new java.util.ArrayList<>();
+            byte[] path = new byte[0];
+            int envc = 0;
+            try {
+                path = m.readCString(pathAddr, 4096);
+                for (int i = 0; argvAddr != 0 && i < 4096; i++) {
+                    long p = m.read64(argvAddr + 8L * i);
+                    if (p == 0) break;
+                    argv.add(m.readCString(p, 4096));
+                }
+                while (envpAddr != 0 && envc < 1 << 20 && m.read64(envpAddr + 8L * envc) != 0) envc++;
+            } catch (PageFault f) {
+                // strace shows what it could read; the call itself reports EFAULT
+            }
+            return new ExecTrace(path == null ? new byte[0] : path, argv, envpAddr, envc);
+        }
+    }
     private final Hypervisor hv;
     private final SyscallTable table;
     /** Null unless --strace. */
@@ -135,11 +157,16 @@ public final class Kernel {
             hookArgs = new long[] {a0, a1, a2, a3, a4, a5};
             result = hook.before(t, nr, hookArgs);
         }
+        ExecTrace execTrace = strace != null && (nr == NR_EXECVE || nr == NR_EXECVEAT)
+                ? ExecTrace.read(t, nr == NR_EXECVE ? a0 : a1, nr == NR_EXECVE ? a1 : a2, nr == NR_EXECVE ? a2 : a3)
+                : null;
         if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
         if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.
-        if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
+        if (execTrace != null) {
+            strace.execve(execTrace.path, execTrace.argv, execTrace.envpAddr, execTrace.envc, result);
+        } else if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
         if (nr != NR_RT_SIGRETURN) Delivery.syscallReturned(t, nr);
     }
 

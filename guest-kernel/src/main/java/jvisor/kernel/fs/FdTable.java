@@ -104,6 +104,16 @@ public final class FdTable {
         closeAll();
     }
 
+    /** execve (unshare_files): a table shared with another process is replaced by a private copy. */
+    public FdTable unshareForExec() {
+        synchronized (this) {
+            if (users == 1) return this;
+        }
+        FdTable c = copy();
+        release();
+        return c;
+    }
+
     /** execve: closes the descriptors marked close-on-exec. */
     public synchronized void closeOnExec() {
         for (int fd = 0; fd < files.length; fd++) {

@@ -100,6 +100,99 @@ public final class Exec {
         return p;
     }
 
+    /**
+     * execve's point of no return (fs/exec.c begin_new_exec, de_thread, setup_new_exec): the
+     * other threads of the process end, the calling task becomes the leader, the new image
+     * replaces the memory, close-on-exec descriptors close, caught signals go back to their
+     * default, and the registers start the new program. The ELF was parsed and checked before.
+     *
+     * @param exePath the executable's path inside the root (the script's interpreter for #!)
+     * @param execfn the path as given to execve (AT_EXECFN)
+     */
+    public static void replaceImage(Task t, ElfFile elf, byte[] exePath, List<byte[]> argv, List<byte[]> envp,
+            byte[] execfn) throws ElfException {
+        Process p = t.process;
+        // The new image is built in a fresh address space first: a failure leaves the process as it was.
+        Hypervisor hv = p.mm.hypervisor();
+        AddressSpace space = hv.createAddressSpace();
+        MemoryManager mm = new MemoryManager(hv, space);
+        String exe = new String(exePath, StandardCharsets.UTF_8);
+        LoadedImage image;
+        InitialStack.Layout stack;
+        try {
+            image = ElfLoader.load(hv, space, elf, exe);
+            byte[] random = new byte[16];
+            RANDOM.nextBytes(random);
+            stack = InitialStack.build(hv, space, image, argv, envp, execfn, random,
+                    new InitialStack.Ids(p.creds.uid(), p.creds.euid(), p.creds.gid(), p.creds.egid()));
+        } catch (ElfException | RuntimeException e) {
+            mm.release();
+            throw e;
+        }
+        mm.setBrkStart(image.brkStart());
+        mm.setDataLimit(p.limits.cur(Rlimits.RLIMIT_DATA));
+
+        // The point of no return.
+        killOtherThreads(t);
+        if (t.tid != p.pid) {
+            int old = t.tid;
+            t.tid = p.pid;
+            p.table.retid(t, old);
+            p.setLeader(t);
+        }
+
+        MemoryManager old = p.mm;
+        p.mm = mm;
+        t.vcpu.setAddressSpace(space);
+        old.release(); // a vfork parent keeps its memory: this only drops the child's share
+        if (t.vforkDone != null) {
+            t.vforkDone.countDown();
+            t.vforkDone = null;
+        }
+
+        p.fds = p.fds.unshareForExec();
+        p.fds.closeOnExec();
+        p.sigactions = p.sigactions.copy();
+        p.sigactions.resetForExec();
+        p.exePath = exePath;
+        p.argv = argv;
+        p.envp = envp;
+        p.auxv = stack.auxv();
+        p.execfn = execfn;
+        p.initialEnvp = stack.envpAddr();
+        synchronized (p.table) {
+            p.execed = true;
+        }
+
+        t.altStackSp = 0;
+        t.altStackSize = 0;
+        t.altStackFlags = 0;
+        t.robustListHead = 0;
+        t.robustListLen = 0;
+        t.rseqAddr = 0;
+        t.rseqLen = 0;
+        t.rseqSig = 0;
+        t.clearChildTid = 0;
+        t.restartBlock = null;
+        setEntryRegisters(t.regs, image.entry(), stack.sp());
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** de_thread: every other task of the process is stopped and has exited before the image changes. */
+    private static void killOtherThreads(Task t) {
+        Process p = t.process;
+        p.stopTasks(t);
+        while (p.taskCount() > 1) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0. */
     static void setEntryRegisters(CpuState s, long entry, long sp) {
         java.util.Arrays.fill(s.r, 0);

@@ -96,6 +96,11 @@ public final class Strace {
      * {@code execve("./hello", ["./hello"], 0x7fffffffe818 /* 35 vars *}{@code /) = 0}.
      */
     public void execve(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc) {
+        execve(path, argv, envpAddr, envc, 0);
+    }
+
+    /** An execve the guest made, with its result (formatted from what was read before the image changed). */
+    public void execve(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc, long result) {
         StringBuilder sb = new StringBuilder("execve(");
         StraceStrings.quote(sb, path, path.length, false, false);
         sb.append(", [");
@@ -111,7 +116,15 @@ public final class Strace {
         sb.append("], 0x").append(Long.toHexString(envpAddr)).append(" /* ").append(envc).append(" var")
                 .append(envc == 1 ? "" : "s").append(" */) ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
-        emit(sb.append("= 0").toString());
+        sb.append("= ");
+        if (Errno.isError(result)) {
+            int e = (int) -result;
+            String en = Errno.name(e);
+            sb.append("-1 ").append(en != null ? en : "E???").append(" (").append(Errno.message(e)).append(')');
+        } else {
+            sb.append(result);
+        }
+        emit(sb.toString());
     }
 
     /** "--- SIGSEGV {si_signo=SIGSEGV, ...} ---" */

@@ -47,6 +47,7 @@ public final class SyscallTable {
         SysWait.register(t);
         SysFutex.register(t);
         SysProcessGroup.register(t);
+        SysExec.register(t);
         SysIdentity.register(t);
         SysTime.register(t);
         SysSignal.register(t);
