@@ -49,7 +49,7 @@ public final class Exec {
         ElfFile elf = ElfFile.parse(data);
 
         int pid = jvisor.kernel.host.Libc.getpid();
-        ProcFs procFs = new ProcFs(pid);
+        ProcFs procFs = new ProcFs();
         PathResolver fs;
         try {
             fs = new PathResolver(req.root(), procFs);

@@ -25,23 +25,36 @@ import jvisor.mmu.Region;
  * the rest of /proc (cpuinfo, meminfo...) is the host's, seen through the root.
  */
 public final class ProcFs implements SyntheticTree {
-    private Process process;
-    private final String pidName;
+    private ProcessTable table;
 
-    public ProcFs(int pid) {
-        this.pidName = Integer.toString(pid);
+
+    /** Connects the tree to the sandbox's processes once the first one exists (the resolver is built first). */
+    public void attach(Process p) {
+        this.table = p.table;
     }
 
-    /** Connects the tree to its process once that exists (the resolver is built first). */
-    public void attach(Process p) {
-        this.process = p;
+    /** The process "self" means: the calling task's, or the first process outside guest tasks (tests). */
+    private Process self() {
+        Task t = Task.current();
+        if (t != null) return t.process;
+        return table == null ? null : table.init();
+    }
+
+    /** The live process named by a /proc entry, or null. */
+    private Process byName(String name) {
+        if (table == null || name.isEmpty() || name.length() > 9) return null;
+        for (int i = 0; i < name.length(); i++) if (name.charAt(i) < '0' || name.charAt(i) > '9') return null;
+        if (name.length() > 1 && name.charAt(0) == '0') return null;
+        Process p = table.process(Integer.parseInt(name));
+        return p == null || p.isZombie() ? null : p;
     }
 
     private static final long BOOT_NANOS = System.nanoTime();
 
     @Override
     public FileDescription fdFile(int fd) {
-        return process == null ? null : process.fds.get(fd);
+        Process p = self();
+        return p == null ? null : p.fds.get(fd);
     }
 
     private static final List<String> TOP = List.of("self", "thread-self", "cpuinfo", "meminfo", "uptime", "loadavg",
@@ -52,7 +65,9 @@ public final class ProcFs implements SyntheticTree {
         if (below.isEmpty()) {
             return SyntheticNode.dir(() -> {
                 List<String> c = new ArrayList<>();
-                c.add(pidName);
+                if (table != null) {
+                    for (Process p : table.processes()) if (!p.isZombie()) c.add(Integer.toString(p.pid));
+                }
                 c.addAll(TOP);
                 return c;
             });
@@ -60,15 +75,20 @@ public final class ProcFs implements SyntheticTree {
         String first = below.get(0);
         List<String> rest = below.subList(1, below.size());
         if (first.equals("self") || first.equals("thread-self")) {
+            Process self = self();
+            if (self == null) return SyntheticNode.MISSING;
             if (below.size() == 1) {
-                return SyntheticNode.symlink((first.equals("self") ? pidName : pidName + "/task/" + pidName)
-                        .getBytes(StandardCharsets.US_ASCII));
+                Task t = Task.current();
+                int tid = t != null ? t.tid : self.pid;
+                return SyntheticNode.symlink((first.equals("self") ? Integer.toString(self.pid)
+                        : self.pid + "/task/" + tid).getBytes(StandardCharsets.US_ASCII));
             }
-            return null == process ? SyntheticNode.MISSING : entry(rest);
+            return entry(self, rest);
         }
-        if (first.equals(pidName)) {
+        Process named = byName(first);
+        if (named != null) {
             if (below.size() == 1) return SyntheticNode.dir(() -> PID_ENTRIES);
-            return process == null ? SyntheticNode.MISSING : entry(rest);
+            return entry(named, rest);
         }
         if (first.equals("sys")) return sys(rest);
         if (below.size() != 1) return SyntheticNode.MISSING;
@@ -79,14 +99,14 @@ public final class ProcFs implements SyntheticTree {
                 double up = (System.nanoTime() - BOOT_NANOS) / 1e9;
                 return String.format("%.2f %.2f%n", up, up).getBytes(StandardCharsets.US_ASCII);
             });
-            case "loadavg" -> SyntheticNode.file(() -> ("0.00 0.00 0.00 1/1 " + pidName + "\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            case "loadavg" -> SyntheticNode.file(() -> ("0.00 0.00 0.00 1/" + (table == null ? 1 : table.taskCount())
+                    + " " + (self() == null ? 0 : self().pid) + "\n").getBytes(StandardCharsets.US_ASCII));
             case "version" -> SyntheticNode.file(() -> ("Linux version " + release()
                     + " (jvisor@jvisor) (jvisor) #1 SMP PREEMPT_DYNAMIC jvisor\n").getBytes(StandardCharsets.US_ASCII));
             case "stat" -> SyntheticNode.file(() -> ("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime "
                     + (System.currentTimeMillis() / 1000 - (System.nanoTime() - BOOT_NANOS) / 1_000_000_000L)
                     + "\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n").getBytes(StandardCharsets.US_ASCII));
-            case "mounts" -> SyntheticNode.file(this::mounts);
+            case "mounts" -> SyntheticNode.file(() -> mounts(self()));
             case "filesystems" -> SyntheticNode.file(() -> "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
                     .getBytes(StandardCharsets.US_ASCII));
             default -> SyntheticNode.MISSING;
@@ -94,7 +114,7 @@ public final class ProcFs implements SyntheticTree {
     }
 
     private static final List<String> PID_ENTRIES = List.of("exe", "cwd", "root", "fd", "maps", "cmdline", "environ",
-            "comm", "auxv", "status", "stat", "mounts");
+            "comm", "auxv", "status", "stat", "mounts", "task");
 
     private static String release() {
         return "6.1.0-jvisor";
@@ -144,8 +164,9 @@ public final class ProcFs implements SyntheticTree {
         }
     }
 
-    private SyntheticNode entry(List<String> rest) {
+    private SyntheticNode entry(Process process, List<String> rest) {
         String name = rest.get(0);
+        if (name.equals("task")) return task(process, rest.subList(1, rest.size()));
         if (rest.size() == 1) {
             return switch (name) {
                 case "exe" -> SyntheticNode.symlink(process.exePath);
@@ -156,14 +177,14 @@ public final class ProcFs implements SyntheticTree {
                     for (int fd : process.fds.openFds()) c.add(Integer.toString(fd));
                     return c;
                 });
-                case "maps" -> SyntheticNode.file(this::maps);
+                case "maps" -> SyntheticNode.file(() -> maps(process));
                 case "cmdline" -> SyntheticNode.file(() -> nulJoined(process.argv));
                 case "environ" -> SyntheticNode.file(() -> nulJoined(process.envp));
-                case "comm" -> SyntheticNode.file(this::comm);
-                case "auxv" -> SyntheticNode.file(this::auxv);
-                case "status" -> SyntheticNode.file(this::status);
-                case "stat" -> SyntheticNode.file(this::stat);
-                case "mounts" -> SyntheticNode.file(this::mounts);
+                case "comm" -> SyntheticNode.file(() -> comm(process));
+                case "auxv" -> SyntheticNode.file(() -> auxv(process));
+                case "status" -> SyntheticNode.file(() -> status(process));
+                case "stat" -> SyntheticNode.file(() -> stat(process));
+                case "mounts" -> SyntheticNode.file(() -> mounts(process));
                 default -> SyntheticNode.MISSING;
             };
         }
@@ -179,21 +200,38 @@ public final class ProcFs implements SyntheticTree {
         return SyntheticNode.MISSING;
     }
 
-    private String commName() {
-        byte[] c = comm();
+    /** /proc/PID/task: one directory per thread, each showing the process's entries. */
+    private SyntheticNode task(Process process, List<String> rest) {
+        if (rest.isEmpty()) {
+            return SyntheticNode.dir(() -> {
+                List<String> c = new ArrayList<>();
+                for (Task t : process.tasks()) c.add(Integer.toString(t.tid));
+                return c;
+            });
+        }
+        boolean found = false;
+        for (Task t : process.tasks()) if (Integer.toString(t.tid).equals(rest.get(0))) found = true;
+        if (!found) return SyntheticNode.MISSING;
+        if (rest.size() == 1) return SyntheticNode.dir(() -> PID_ENTRIES.subList(0, PID_ENTRIES.size() - 1));
+        if (rest.get(1).equals("task")) return SyntheticNode.MISSING;
+        return entry(process, rest.subList(1, rest.size()));
+    }
+
+    private String commName(Process process) {
+        byte[] c = comm(process);
         return new String(c, 0, c.length - 1, StandardCharsets.UTF_8);
     }
 
-    private long vmSizeKb() {
+    private long vmSizeKb(Process process) {
         long total = 0;
         for (Region r : process.mm.regions()) total += r.end() - r.start();
         return total / 1024;
     }
 
-    private byte[] status() {
+    private byte[] status(Process process) {
         Credentials c = process.creds;
-        long vm = vmSizeKb();
-        String s = "Name:\t" + commName() + "\n"
+        long vm = vmSizeKb(process);
+        String s = "Name:\t" + commName(process) + "\n"
                 + String.format("Umask:\t%04o%n", process.umask)
                 + "State:\tR (running)\n"
                 + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid()
@@ -202,7 +240,7 @@ public final class ProcFs implements SyntheticTree {
                 + "Gid:\t" + c.gid() + "\t" + c.egid() + "\t" + c.egid() + "\t" + c.egid() + "\n"
                 + "FDSize:\t64\nGroups:\t\n"
                 + "VmPeak:\t" + vm + " kB\nVmSize:\t" + vm + " kB\nVmRSS:\t" + vm + " kB\n"
-                + "Threads:\t1\n"
+                + "Threads:\t" + process.taskCount() + "\n"
                 + "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
                 + String.format("SigBlk:\t%016x%n", process.mainTask() != null ? process.mainTask().sigmask : 0)
                 + "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
@@ -213,19 +251,21 @@ public final class ProcFs implements SyntheticTree {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] stat() {
-        long vsize = vmSizeKb() * 1024;
+    private byte[] stat(Process process) {
+        long vsize = vmSizeKb(process) * 1024;
         StringBuilder sb = new StringBuilder();
-        sb.append(process.pid).append(" (").append(commName()).append(") R ").append(process.ppid()).append(' ')
-                .append(process.pid).append(' ').append(process.pid).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 ")
+        sb.append(process.pid).append(" (").append(commName(process)).append(") R ").append(process.ppid()).append(' ')
+                .append(process.pgid()).append(' ').append(process.sid()).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 ")
+                .append(process.taskCount()).append(" 0 0 ")
                 .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
         for (int i = 26; i <= 52; i++) sb.append(" 0");
         sb.append('\n');
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] mounts() {
+    private byte[] mounts(Process process) {
         StringBuilder sb = new StringBuilder();
+        if (process == null) return new byte[0];
         for (jvisor.kernel.fs.Mount m : process.fs.mounts()) {
             sb.append(m.source).append(' ').append(new String(m.path, StandardCharsets.UTF_8)).append(' ')
                     .append(m.fsType).append(' ').append(m.readOnly ? "ro" : "rw").append(",relatime 0 0\n");
@@ -322,7 +362,7 @@ public final class ProcFs implements SyntheticTree {
         return out.toByteArray();
     }
 
-    private byte[] comm() {
+    private byte[] comm(Process process) {
         byte[] exe = process.exePath;
         int slash = -1;
         for (int i = 0; i < exe.length; i++) if (exe[i] == '/') slash = i;
@@ -333,7 +373,7 @@ public final class ProcFs implements SyntheticTree {
         return out;
     }
 
-    private byte[] auxv() {
+    private byte[] auxv(Process process) {
         long[] a = process.auxv();
         byte[] out = new byte[a.length * 8];
         java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(a);
@@ -344,7 +384,7 @@ public final class ProcFs implements SyntheticTree {
      * /proc/self/maps in Linux's format (fs/proc/task_mmu.c show_map_vma): adjacent regions that
      * Linux would hold in one vma (same protection and name, contiguous file offsets) are merged.
      */
-    public byte[] maps() {
+    public byte[] maps(Process process) {
         StringBuilder sb = new StringBuilder();
         List<Region> regions = process.mm.regions();
         try (Arena arena = Arena.ofConfined()) {
