@@ -62,7 +62,7 @@ final class SysPoll {
 
     /**
      * Calls check until it returns non-zero or the timeout (ns, -1 forever) passes; napping
-     * between checks. Returns check's value, 0 on timeout, -EINTR if a signal interrupts.
+     * between checks. Returns check's value, 0 on timeout, -ERESTARTNOHAND if a signal interrupts.
      */
     static long waitFor(long timeoutNs, LongSupplier check) {
         long deadline = timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
@@ -106,7 +106,7 @@ final class SysPoll {
             }
             return ready;
         });
-        if (r < 0) return r == -Errno.EINTR ? -Errno.EINTR : r;
+        if (r < 0) return r;
         for (int i = 0; i < n; i++) m.write16(fdsAddr + 8L * i + 6, revents[i]);
         return r;
     }
@@ -224,7 +224,8 @@ final class SysPoll {
             got[0] = ep.collect(max);
             return got[0].size();
         });
-        if (r <= 0) return r;
+        if (r < 0) return -Errno.EINTR; // epoll_wait is never restarted (signal(7))
+        if (r == 0) return 0;
         AddressSpace m = t.memory();
         for (int i = 0; i < got[0].size(); i++) {
             m.write32(eventsAddr + 12L * i, (int) got[0].get(i)[0]);
