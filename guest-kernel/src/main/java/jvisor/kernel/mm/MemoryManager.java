@@ -167,22 +167,55 @@ public final class MemoryManager {
         }
 
         int hwProt = hardwareProt(prot);
+        String name = file != null ? new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8) : "";
+        if (type != Mman.MAP_PRIVATE) return mmapShared(at, len, hwProt, file, offset, name);
         long hva;
         try {
             hva = hv.allocateHostMemory(len);
         } catch (OutOfMemoryError e) {
             return -Errno.ENOMEM;
         }
-        String name = "";
         if (file != null) {
             long r = file.mmapCopy(hva, len, offset);
             if (r < 0) {
                 HostMemory.free(hva, len);
                 return r;
             }
-            name = new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8);
         }
         hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
+        return at;
+    }
+
+    /**
+     * MAP_SHARED: one block of host memory that every mapping of it uses in place (see
+     * {@link SharedMemory}): a host file's own MAP_SHARED mapping, or anonymous memory (also for
+     * /dev/zero), or a copy of a kernel file written back on msync and munmap.
+     */
+    private long mmapShared(long at, long len, int hwProt, FileDescription file, long offset, String name) {
+        boolean writable = file == null || file.writable();
+        long hva;
+        FileDescription writeBack = null;
+        int hostFd = file != null ? file.hostFd() : -1;
+        if (hostFd >= 0 && !file.isDirectory()) {
+            hva = jvisor.kernel.host.Libc.mmapShared(hostFd, len, writable, offset);
+            if (hva < 0) return hva;
+        } else {
+            try {
+                hva = hv.allocateHostMemory(len);
+            } catch (OutOfMemoryError e) {
+                return -Errno.ENOMEM;
+            }
+            if (file != null) {
+                long r = file.mmapCopy(hva, len, offset);
+                if (r < 0) {
+                    HostMemory.free(hva, len);
+                    return r;
+                }
+                if (file instanceof jvisor.kernel.fs.TmpFile) writeBack = file;
+            }
+        }
+        SharedMemory block = new SharedMemory(hva, len, writable, writeBack, offset);
+        hv.map(space, at, hva, len, hwProt, block, name, file != null ? offset : 0);
         return at;
     }
 
@@ -233,7 +266,54 @@ public final class MemoryManager {
         prot &= ~grows;
         if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_SEM)) != 0) return -Errno.EINVAL;
         if (Long.compareUnsigned(end, TASK_SIZE) > 0) return -Errno.ENOMEM;
+        if ((prot & Mman.PROT_WRITE) != 0) {
+            // A shared mapping of a file opened read-only can never become writable (mprotect(2) EACCES).
+            for (Region r : space.regions()) {
+                if (Long.compareUnsigned(r.end(), addr) <= 0 || Long.compareUnsigned(r.start(), end) >= 0) continue;
+                if (r.backing() instanceof SharedMemory sm && !sm.writable) return -Errno.EACCES;
+            }
+        }
         return hv.protect(space, addr, len, hardwareProt(prot)) ? 0 : -Errno.ENOMEM;
+    }
+
+    /**
+     * msync(2): flags checked as Linux does; shared copies of kernel files are written back
+     * (a host file's shared mapping is the file already). ENOMEM if part of the range is unmapped.
+     */
+    public long msync(long addr, long length, int flags) {
+        if (!aligned(addr)) return -Errno.EINVAL;
+        if ((flags & ~(Mman.MS_ASYNC | Mman.MS_INVALIDATE | Mman.MS_SYNC)) != 0) return -Errno.EINVAL;
+        if ((flags & Mman.MS_ASYNC) != 0 && (flags & Mman.MS_SYNC) != 0) return -Errno.EINVAL;
+        long len = pageUp(length);
+        long end = addr + len;
+        if (Long.compareUnsigned(end, addr) < 0) return -Errno.ENOMEM;
+        if (len == 0) return 0;
+        if (!space.isFullyMapped(addr, end)) return -Errno.ENOMEM;
+        for (Region r : space.regions()) {
+            if (Long.compareUnsigned(r.end(), addr) <= 0 || Long.compareUnsigned(r.start(), end) >= 0) continue;
+            if (r.backing() instanceof SharedMemory sm) {
+                long from = Math.max(r.start(), addr), to = Math.min(r.end(), end);
+                sm.sync(r.hostAddress(from), to - from);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * mincore(2): every mapped page counts as resident (the host pages them in on demand, and
+     * a guest cannot tell the difference); ENOMEM for unmapped pages, as Linux.
+     */
+    public long mincore(long addr, long length, long vecAddr) {
+        if (!aligned(addr)) return -Errno.EINVAL;
+        long len = pageUp(length);
+        if (Long.compareUnsigned(addr + len, TASK_SIZE) > 0 || Long.compareUnsigned(addr + len, addr) < 0) {
+            return -Errno.ENOMEM;
+        }
+        if (!space.isFullyMapped(addr, addr + len)) return -Errno.ENOMEM;
+        byte[] vec = new byte[(int) (len / PAGE_SIZE)];
+        java.util.Arrays.fill(vec, (byte) 1);
+        space.writeBytes(vecAddr, vec, 0, vec.length);
+        return 0;
     }
 
     // ---------------------------------------------------------------- mremap(2)
@@ -347,9 +427,13 @@ public final class MemoryManager {
             long to = Math.min(end, r.end());
             if (advice == Mman.MADV_DONTNEED || advice == Mman.MADV_FREE || advice == Mman.MADV_REMOVE
                     || advice == Mman.MADV_DONTNEED_LOCKED) {
-                // Anonymous memory reads as zeros afterwards. (A private file mapping would show the
-                // file's contents again; its copy is left as it is here.)
-                if (!r.name().startsWith("/")) HostMemory.zero(r.hostAddress(at), to - at);
+                // Private anonymous memory reads as zeros afterwards: the range gets fresh pages (never
+                // zeroing host pages in place, which a forked process may still share). A private
+                // file mapping would show the file's contents again: its copy is left as it is, as is
+                // shared memory, whose contents live on in the shared block.
+                if (!r.name().startsWith("/") && !(r.backing() instanceof SharedMemory)) {
+                    hv.mapAnonymous(space, at, to - at, r.prot(), r.name());
+                }
             }
             at = to;
         }
@@ -385,6 +469,11 @@ public final class MemoryManager {
         AddressSpace child = hv.createAddressSpace();
         for (Region r : space.regions()) {
             long len = r.end() - r.start();
+            if (r.backing() instanceof SharedMemory sm) { // MAP_SHARED stays shared with the child
+                sm.retain(len);
+                hv.map(child, r.start(), r.hostAddress(r.start()), len, r.prot(), sm, r.name(), r.fileOffset());
+                continue;
+            }
             long hva = hv.allocateHostMemory(len);
             java.lang.foreign.MemorySegment.copy(HostMemory.HOST, r.hostAddress(r.start()), HostMemory.HOST, hva, len);
             hv.map(child, r.start(), hva, len, r.prot(), Backing.ANONYMOUS, r.name(), r.fileOffset());
