@@ -303,14 +303,21 @@ public final class ProcFs implements SyntheticTree {
         appendFlags(flags, l1[2], ecx);
         appendFlags(flags, e1[2], extEcx);
         int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
-        String out = "processor\t: 0\nvendor_id\t: " + vendor + "\ncpu family\t: " + family + "\nmodel\t\t: " + model
-                + "\nmodel name\t: " + brand.toString().trim() + "\nstepping\t: " + stepping
-                + "\ncpu MHz\t\t: 1000.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0"
-                + "\ncpu cores\t: 1\napicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes"
-                + "\ncpuid level\t: " + v[0] + "\nwp\t\t: yes\nflags\t\t:" + flags
-                + "\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64"
-                + "\naddress sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n";
-        return out.getBytes(StandardCharsets.UTF_8);
+        int cpus = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
+        StringBuilder out = new StringBuilder();
+        for (int cpu = 0; cpu < cpus; cpu++) { // one entry per emulated CPU (one per host processor)
+            out.append("processor\t: ").append(cpu).append("\nvendor_id\t: ").append(vendor)
+                    .append("\ncpu family\t: ").append(family).append("\nmodel\t\t: ").append(model)
+                    .append("\nmodel name\t: ").append(brand.toString().trim()).append("\nstepping\t: ").append(stepping)
+                    .append("\ncpu MHz\t\t: 1000.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: ").append(cpus)
+                    .append("\ncore id\t\t: ").append(cpu).append("\ncpu cores\t: ").append(cpus)
+                    .append("\napicid\t\t: ").append(cpu).append("\ninitial apicid\t: ").append(cpu)
+                    .append("\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: ").append(v[0])
+                    .append("\nwp\t\t: yes\nflags\t\t:").append(flags)
+                    .append("\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64")
+                    .append("\naddress sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n");
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static void appendFlags(StringBuilder sb, int bits, String[] names) {
