@@ -29,6 +29,12 @@ import jvisor.mmu.Prot;
  *       a 32-bit offset; capstone follows AMD and reads 16 bits;</li>
  *   <li>RET imm16, CALL rel32 and JMP rel32 with 0x67 or REX.W: capstone 4 miscounts the
  *       length; the host CPU runs them with the lengths jvisor decodes (checked natively).</li>
+ *   <li>0x66 together with F2 or F3 (in either order, with or without a REX prefix voided by a
+ *       later legacy prefix): capstone 4 rejects LDDQU when 0x66 follows F2 and MOV moffs
+ *       (A0..A3) when 0x66 precedes F2/F3, and drops the 0x66 of PUSH imm when it precedes F3
+ *       (reading a 32-bit immediate). The hardware reads 0x66 as the operand size wherever it
+ *       stands and F2 as LDDQU's mandatory prefix; oracle.CapstoneDisagreementTest runs examples
+ *       of each on the host CPU and under jvisor.</li>
  * </ul>
  */
 class CapstoneCrossCheckTest {
@@ -46,7 +52,7 @@ class CapstoneCrossCheckTest {
         SplittableRandom rnd = new SplittableRandom(42);
         byte[] bytes = new byte[16];
         List<String> mismatches = new ArrayList<>();
-        int accepted = 0;
+        int accepted = 0, explained = 0, unexplained = 0;
         for (int n = 0; n < CASES; n++) {
             fill(rnd, bytes);
             as.pokeBytes(code, bytes, 0, bytes.length);
@@ -54,13 +60,18 @@ class CapstoneCrossCheckTest {
             if (insn.form.mnemonic.startsWith("(")) continue;
             accepted++;
             int capstoneLength = dis.lengthOfOne(bytes, code);
-            if (capstoneLength != insn.len && !explained(bytes, insn, capstoneLength) && mismatches.size() < 20) {
+            if (capstoneLength == insn.len) continue;
+            if (explained(bytes, insn, capstoneLength)) {
+                explained++;
+            } else if (unexplained++ < 20) {
                 mismatches.add(Disassembler.hex(bytes, 0, 15) + ": jvisor " + insn.form.mnemonic + " length " + insn.len
                         + ", capstone length " + capstoneLength + " (" + dis.disassembleOne(bytes, code) + ")");
             }
         }
+        System.out.printf("decoder cross-check: %d byte strings, %d accepted by jvisor, %d explained disagreements, %d unexplained%n",
+                CASES, accepted, explained, unexplained);
         assertTrue(accepted > CASES / 4, "too few accepted: " + accepted);
-        assertTrue(mismatches.isEmpty(), String.join("\n", mismatches));
+        assertTrue(unexplained == 0, unexplained + " unexplained, the first:\n" + String.join("\n", mismatches));
     }
 
     private static boolean explained(byte[] bytes, Insn insn, int capstoneLength) {
@@ -69,7 +80,22 @@ class CapstoneCrossCheckTest {
         if (hintNop && capstoneLength == 0) return true;
         boolean sizePrefix = insn.hasPrefix(Insn.P_OPSIZE) || insn.hasPrefix(Insn.P_ADSIZE) || insn.hasPrefix(Insn.P_REXW);
         boolean nearBranch = insn.form.imm1 == Form.Imm.JZ || m.equals("ret Iw");
-        return sizePrefix && nearBranch;
+        if (sizePrefix && nearBranch) return true;
+        boolean opsizeWithRep = prefixedBy(bytes, 0x66) && (prefixedBy(bytes, 0xF2) || prefixedBy(bytes, 0xF3));
+        boolean capstonePrefixBug = m.startsWith("lddqu") || insn.form.imm1 == Form.Imm.MOFFS || m.equals("push Iz");
+        return opsizeWithRep && capstonePrefixBug;
+    }
+
+    /** Whether p occurs among the prefixes (legacy and REX) in front of the opcode. */
+    private static boolean prefixedBy(byte[] bytes, int p) {
+        for (byte b : bytes) {
+            int v = b & 0xFF;
+            if (v == p) return true;
+            boolean prefix = (v & 0xF0) == 0x40 || v == 0x66 || v == 0x67 || v == 0xF0 || v == 0xF2 || v == 0xF3
+                    || v == 0x2E || v == 0x36 || v == 0x3E || v == 0x26 || v == 0x64 || v == 0x65;
+            if (!prefix) return false;
+        }
+        return false;
     }
 
     /** Random bytes biased towards real encodings: prefixes, REX and the 0F escape appear often. */
