@@ -33,7 +33,9 @@ public final class Catalogue {
 
     /** What an instruction does beyond its ModRM/immediate operands: selects value generators and set-up. */
     public enum Kind {
-        PLAIN, STRING, STACK, ENTER_LEAVE, POPF, DIV, BT_REG_OFFSET, SHIFT_CL, CMPXCHG, CMPXCHG_WIDE, LDMXCSR, BSWAP
+        PLAIN, STRING, STACK, ENTER_LEAVE, POPF, DIV, BT_REG_OFFSET, SHIFT_CL, CMPXCHG, CMPXCHG_WIDE, LDMXCSR, BSWAP,
+        /** Stores through the implicit DS:RDI (MASKMOVDQU): RDI is pointed at the data page like a memory operand. */
+        STORE_AT_RDI
     }
 
     /** The encoding of one table form. */
@@ -301,6 +303,7 @@ public final class Catalogue {
             case "cmpxchg8b/16b" -> Kind.CMPXCHG_WIDE;
             case "ldmxcsr" -> Kind.LDMXCSR;
             case "bswap" -> Kind.BSWAP;
+            case "maskmovdqu" -> Kind.STORE_AT_RDI;
             default -> syntax.endsWith(",CL") ? Kind.SHIFT_CL : Kind.PLAIN;
         };
     }

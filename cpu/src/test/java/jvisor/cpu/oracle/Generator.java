@@ -27,7 +27,8 @@ import jvisor.cpu.oracle.Catalogue.Shape;
  * instructions (RSI, RDI, small RCX counts, matching data for REPE/REPNE), stack instructions (RSP
  * and RBP in the window, POPF values without TF/AC/NT), DIV/IDIV (dividends that mostly do not
  * overflow; the rest expect #DE on both sides), BT with a register bit offset into memory,
- * CMPXCHG (accumulators that match half of the time), LDMXCSR (valid values most of the time).
+ * CMPXCHG (accumulators that match half of the time), LDMXCSR (valid values most of the time),
+ * MASKMOVDQU (RDI on the chosen target, as if it were a memory operand).
  *
  * <p>Sequence mode strings 5-20 catalogue instructions together. Two registers (a base pointer
  * and an index of known value) and RSP are reserved: no instruction names them, memory operands
@@ -313,7 +314,7 @@ public final class Generator {
             if (pick == 1 || pick == 2) rep = 0xF3;
             if (pick == 3) rep = cmp || r.nextBoolean() ? 0xF2 : 0xF3;
         }
-        boolean memLike = mem || kind == Kind.STRING || f.imm1 == Form.Imm.MOFFS;
+        boolean memLike = mem || kind == Kind.STRING || kind == Kind.STORE_AT_RDI || f.imm1 == Form.Imm.MOFFS;
         boolean addr32 = memLike && r.nextInt(6) == 0;
         long segBase = 0;
         int seg = 0;
@@ -679,6 +680,12 @@ public final class Generator {
                     long garbage = size == 8 ? 0 : r.nextLong() & ~((1L << bits) - 1);
                     c.gpr[reg] = (k & (size == 8 ? -1L : (1L << bits) - 1)) | garbage;
                 }
+            }
+            case STORE_AT_RDI -> {
+                // Never a random RDI: the host runner's own pages (its data, the RWX code area) are
+                // writable natively but not in the emulator's layout.
+                if (ctx.sequence) helper(code, lea(Reg.RDI, ctx.base, t.ea() - ctx.baseValue), c);
+                else c.gpr[Reg.RDI] = addr32 ? (t.ea() & 0xFFFF_FFFFL) | (r.nextLong() << 32) : t.ea();
             }
             case SHIFT_CL -> {
                 if (!ctx.fixed(Reg.RCX)) c.gpr[Reg.RCX] = (c.gpr[Reg.RCX] & ~0xFFL) | Values.count(r);
