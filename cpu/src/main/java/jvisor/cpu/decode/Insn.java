@@ -46,6 +46,13 @@ public final class Insn {
     /** The last opcode byte, for handlers shared between encodings. */
     public int opcode;
 
+    /**
+     * Position in its basic block (0 for the first instruction). Added to
+     * {@code CpuState.instructionsRetired}, which counts whole blocks, it gives the number of
+     * instructions retired before this one (the virtual time-stamp counter).
+     */
+    public int blockIndex;
+
     public boolean hasPrefix(int p) {
         return (prefixes & p) != 0;
     }

@@ -158,7 +158,7 @@ public final class Catalogue {
         if (cls.contains(".X87")) return "x87 instruction: the x87 register stack is not part of the compared state yet";
         return switch (m) {
             case "cpuid" -> "jvisor answers CPUID with its own vendor and feature set, by design";
-            case "rdtsc", "rdtscp" -> "time-dependent result";
+            case "rdtsc", "rdtscp" -> "virtual time: jvisor counts retired guest instructions, the host its own clock";
             case "fxsave", "fxrstor", "fnsave", "frstor", "fnstenv", "fldenv" ->
                     "x87 register file/environment image: the x87 state is not part of the compared state yet";
             default -> null;
