@@ -28,8 +28,10 @@ public final class Cpuid {
     // CPUID.1:ECX
     public static final int ECX_SSE3 = 1, ECX_SSSE3 = 1 << 9, ECX_CX16 = 1 << 13, ECX_SSE41 = 1 << 19, ECX_SSE42 = 1 << 20,
             ECX_MOVBE = 1 << 22, ECX_POPCNT = 1 << 23, ECX_HYPERVISOR = 1 << 31;
+    // CPUID.7.0:EBX
+    public static final int L7_EBX_BMI1 = 1 << 3, L7_EBX_BMI2 = 1 << 8, L7_EBX_ADX = 1 << 19;
     // CPUID.80000001h
-    public static final int EXT_ECX_LAHF = 1, EXT_EDX_SYSCALL = 1 << 11, EXT_EDX_NX = 1 << 20, EXT_EDX_RDTSCP = 1 << 27,
+    public static final int EXT_ECX_LAHF = 1, EXT_ECX_LZCNT = 1 << 5, EXT_EDX_SYSCALL = 1 << 11, EXT_EDX_NX = 1 << 20, EXT_EDX_RDTSCP = 1 << 27,
             EXT_EDX_LM = 1 << 29;
     /** CPUID.80000007h:EDX: the time-stamp counter runs at a constant rate. */
     public static final int EXT7_EDX_INVARIANT_TSC = 1 << 8;
@@ -39,8 +41,10 @@ public final class Cpuid {
     public static final int LEAF1_ECX = ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_MOVBE | ECX_POPCNT
             | ECX_HYPERVISOR;
     /** Leaf 7 subleaf 0 EBX: structured extended features. */
-    public static final int LEAF7_EBX = 0;
-    public static final int EXT1_ECX = EXT_ECX_LAHF;
+    public static final int LEAF7_EBX = L7_EBX_BMI1 | L7_EBX_BMI2 | L7_EBX_ADX;
+    public static final int EXT1_ECX = EXT_ECX_LAHF | EXT_ECX_LZCNT;
+    /** The instruction-set extensions the decoder accepts (jvisor.cpu.decode.Extensions): the VEX vector ones CPUID advertises. */
+    public static final int EXTENSIONS = 0;
     public static final int EXT1_EDX = EXT_EDX_SYSCALL | EXT_EDX_NX | EXT_EDX_RDTSCP | EXT_EDX_LM;
 
     /** Family 6, extended model 5, model 0xE (display model 0x5E), stepping 3. */

@@ -112,6 +112,7 @@ class DifferentialTest {
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
                 simple("cpu-features-glibc", 0),
+                simple("bmi-glibc", 0),
                 simple("simd-sse2-glibc", 0),
                 simple("simd-ssse3-glibc", 0),
                 simple("simd-sse41-glibc", 0),

@@ -14,10 +14,11 @@ import org.junit.jupiter.api.Test;
  * in the same state, without a fault. Each is followed by {@code mov ecx, 0x12345678}, so a host
  * that decoded a different length would run different instructions and end elsewhere.
  *
- * <p>All are legacy prefixes in an order capstone mishandles: 0x66 together with F2 or F3. The
- * hardware reads 0x66 as the operand-size override wherever it stands, F2/F3 as the mandatory
- * prefix where the opcode has one (LDDQU) and as nothing where it does not (MOV moffs, PUSH),
- * and a REX prefix only when it is the last prefix before the opcode (SDM Vol. 2A 2.2.1).
+ * <p>All are prefixes in an order capstone mishandles: 0x66 together with F2 or F3, or a
+ * mandatory prefix followed by 0x67 or a second REX. The hardware reads 0x66 as the operand-size
+ * override wherever it stands, F2/F3 as the mandatory prefix where the opcode has one (LDDQU)
+ * and as nothing where it does not (MOV moffs, PUSH), and a REX prefix only when it is the last
+ * prefix before the opcode (SDM Vol. 2A 2.2.1): of two REX prefixes the last one counts.
  */
 class CapstoneDisagreementTest {
     private static final String MARK = " b9 78 56 34 12";
@@ -36,7 +37,13 @@ class CapstoneDisagreementTest {
             "code f3 66 68 40 08" + MARK,
             "code 48 66 68 40 08" + MARK,
             // ... while a REX.W right before the opcode wins over 66: PUSH imm32 sign-extended to 64 bits.
-            "code 66 48 68 40 08 ab f5" + MARK);
+            "code 66 48 68 40 08 ab f5" + MARK,
+            // SSE forms whose mandatory prefix is followed by other prefixes: LDDQU with a REX voided by
+            // 67 (so [ebx+8], not [r11+8]), and CVTTPD2DQ and ADDPD after two REX prefixes, of which the last counts.
+            "code f2 41 67 0f f0 4b 08" + MARK + " | rbx 5a5a5a5a20000038 | r11 20000000 | mem+40 00112233445566778899aabbccddeeff",
+            "code 66 48 42 0f e6 3a" + MARK + " | rdx 20000040 | mem+40 0000000000c05e400000000000005ec0",
+            "code 66 44 41 0f 58 c1" + MARK + " | xmm0 3ff0000000000000:4000000000000000 | xmm1 4010000000000000:4020000000000000"
+                    + " | xmm8 4030000000000000:4040000000000000 | xmm9 4050000000000000:4060000000000000");
 
     @Test
     void theHostAgreesWithJvisor() {
