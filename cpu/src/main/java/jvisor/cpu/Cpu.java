@@ -149,6 +149,7 @@ public final class Cpu {
                 if (list.isEmpty()) throw f; // the very next instruction cannot be fetched: fault now
                 break; // let the block end; the fault, if reached, is raised when its turn comes
             }
+            i.blockIndex = list.size();
             list.add(i);
             mem.markCode(i.addr);
             mem.markCode(i.next - 1);

@@ -318,10 +318,23 @@ public final class AddressSpace {
             return v;
         }
         // Check both pages before reading anything, so a fault leaves no partial effect.
-        translate(gva, access);
-        translate(secondPage(gva, size), access);
+        translateBoth(gva, size, access);
         for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
         return v;
+    }
+
+    /**
+     * Translates both pages of an access that crosses a page boundary, faulting where the CPU
+     * does: an access whose end leaves the canonical range faults there first (the CPU checks the
+     * whole access against the canonical range before paging: #GP or #SS, SDM Vol. 3A 6.15; a
+     * non-canonical address is never mapped, so its PageFault carries it to the CPU, which
+     * classifies it), otherwise at the first unusable page in address order.
+     */
+    private void translateBoth(long gva, int size, Access access) {
+        long second = secondPage(gva, size);
+        if ((second >> 47) != 0 && (second >> 47) != -1) translate(second, access);
+        translate(gva, access);
+        translate(second, access);
     }
 
     /** The first byte of an access on its second page: what a fault there reports (CR2). */
@@ -363,14 +376,12 @@ public final class AddressSpace {
     public void probeWrite(long gva, int size) {
         int s = slot(gva);
         if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - size) return;
-        translate(gva, Access.WRITE);
-        translate(secondPage(gva, size), Access.WRITE);
+        translateBoth(gva, size, Access.WRITE);
     }
 
     private void writeSlow(long gva, int size, long v) {
         // Check both pages before writing anything, so a fault leaves memory untouched.
-        translate(gva, Access.WRITE);
-        translate(secondPage(gva, size), Access.WRITE);
+        translateBoth(gva, size, Access.WRITE);
         for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
     }
 

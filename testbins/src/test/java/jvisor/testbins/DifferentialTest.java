@@ -114,6 +114,8 @@ class DifferentialTest {
                 simple("memory-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
+                simple("cpu-features-glibc", 0),
+                simple("bmi-glibc", 0),
                 simple("simd-sse2-glibc", 0),
                 simple("simd-ssse3-glibc", 0),
                 simple("simd-sse41-glibc", 0),

@@ -25,14 +25,23 @@ public final class Decoder {
     }, false, Form.SizeRule.V, Form.Imm.NONE, Form.Imm.NONE, false, true, false, false, false, false);
 
     private final OpcodeTable table;
+    /** The {@link Extensions} whose forms decode; the others are #UD. */
+    private final int extensions;
 
     // Decoding cursor, valid during one decode() call.
     private AddressSpace mem;
     private long start;
     private int pos;
 
+    /** A decoder for the instruction set CPUID advertises. */
     public Decoder(OpcodeTable table) {
+        this(table, jvisor.cpu.Cpuid.EXTENSIONS);
+    }
+
+    /** A decoder that accepts the forms of the given {@link Extensions} too (tests prove them before CPUID advertises them). */
+    public Decoder(OpcodeTable table, int extensions) {
         this.table = table;
+        this.extensions = extensions;
     }
 
     private int next() {
@@ -99,18 +108,58 @@ public final class Decoder {
 
         int map = OpcodeTable.MAP_ONE;
         int opcode = b;
-        if (b == 0x0F) {
+        boolean vexInvalid = false;
+        OpcodeTable.Node n;
+        if (b == 0xC4 || b == 0xC5) {
+            // VEX (SDM Vol. 2A 2.3.5): in 64-bit mode C4/C5 are always VEX prefixes (LES and LDS
+            // do not exist). R, X, B and vvvv are stored inverted; C5 implies map 0F, W0, X = B = 0.
+            int p1 = next();
+            int rxb, w, lpp, vvvv;
+            if (b == 0xC5) {
+                rxb = (~p1 >>> 5) & 4;
+                map = OpcodeTable.MAP_0F;
+                w = 0;
+                vvvv = (~p1 >>> 3) & 15;
+                lpp = p1 & 7;
+            } else {
+                rxb = (~p1 >>> 5) & 7;
+                map = switch (p1 & 0x1F) {
+                    case 1 -> OpcodeTable.MAP_0F;
+                    case 2 -> OpcodeTable.MAP_0F38;
+                    case 3 -> OpcodeTable.MAP_0F3A;
+                    default -> -1;
+                };
+                int p2 = next();
+                w = p2 >>> 7;
+                vvvv = (~p2 >>> 3) & 15;
+                lpp = p2 & 7;
+            }
+            // A VEX prefix after 66, F2, F3, LOCK or REX is #UD (SDM Vol. 2A 2.3.2).
+            vexInvalid = map < 0 || (prefixes & (Insn.P_OPSIZE | Insn.P_REP | Insn.P_REPNE | Insn.P_LOCK | Insn.P_REX)) != 0;
+            rex = 0x40 | w << 3 | rxb;
+            prefixes |= Insn.P_VEX | (w != 0 ? Insn.P_REXW : 0);
+            insn.vvvv = vvvv;
+            insn.vexL = lpp >>> 2;
             opcode = next();
-            map = OpcodeTable.MAP_0F;
-            if (opcode == 0x38) { map = OpcodeTable.MAP_0F38; opcode = next(); }
-            else if (opcode == 0x3A) { map = OpcodeTable.MAP_0F3A; opcode = next(); }
+            n = map < 0 ? null : table.vexMaps[map][opcode];
+            if (n != null && n.byPrefix != null) n = n.byPrefix[lpp & 3];
+            else if (n != null) n = null; // every VEX form has its implied-prefix slot
+            if (n != null && n.byL != null) n = n.byL[lpp >>> 2];
+            if (n != null && n.byW != null) n = n.byW[w];
+        } else {
+            if (b == 0x0F) {
+                opcode = next();
+                map = OpcodeTable.MAP_0F;
+                if (opcode == 0x38) { map = OpcodeTable.MAP_0F38; opcode = next(); }
+                else if (opcode == 0x3A) { map = OpcodeTable.MAP_0F3A; opcode = next(); }
+            }
+            n = table.maps[map][opcode];
         }
         insn.opcode = opcode;
         insn.cc = opcode & 0xF;
 
-        OpcodeTable.Node n = table.maps[map][opcode];
         boolean opsizeConsumed = false;
-        if (n != null && n.byPrefix != null) {
+        if (n != null && n.byPrefix != null && (prefixes & Insn.P_VEX) == 0) {
             int idx = lastRep != OpcodeTable.PFX_NONE ? lastRep
                     : (prefixes & Insn.P_OPSIZE) != 0 ? OpcodeTable.PFX_66 : OpcodeTable.PFX_NONE;
             OpcodeTable.Node c = n.byPrefix[idx];
@@ -132,7 +181,8 @@ public final class Decoder {
             if (n.byRm != null && n.byRm[modrm & 7] != null) n = n.byRm[modrm & 7];
         }
         Form form = n == null ? null : n.form;
-        if (form == null || (prefixes & Insn.P_LOCK) != 0 && !form.lockable) {
+        if (form == null || (prefixes & Insn.P_LOCK) != 0 && !form.lockable || vexInvalid
+                || (form.extensions & ~extensions) != 0 || form.vex && !form.usesVvvv && insn.vvvv != 0) {
             form = INVALID;
         }
         insn.form = form;

@@ -7,8 +7,10 @@ package jvisor.cpu.decode;
  * <p>Operand notation follows the opcode maps of the Intel SDM Vol. 2, Appendix A.2: E = ModRM
  * r/m (register or memory), G = ModRM reg, M = memory only, R = register only, I = immediate,
  * J = relative offset, O = moffs, Z = register in the opcode's low 3 bits, V/W/U = XMM forms of
- * G/E/R. Sizes: b = byte, w = word, d = dword, q = qword, v = 16/32/64 by operand size,
- * z = 16/32 (immediates: 32 sign-extended to 64), y = 32/64, x = 128-bit.
+ * G/E/R, B = general-purpose register in VEX.vvvv, H = XMM/YMM register in VEX.vvvv. Sizes:
+ * b = byte, w = word, d = dword, q = qword, v = 16/32/64 by operand size, z = 16/32
+ * (immediates: 32 sign-extended to 64), y = 32/64 (64 with REX.W or VEX.W), x = 128-bit (or
+ * 256 with VEX.L).
  */
 public final class Form {
     /** Operand-size rules, Intel SDM Vol. 1, 3.6 and Vol. 2, 2.2.1.2. */
@@ -42,9 +44,26 @@ public final class Form {
     public final boolean byteReg, byteRm;
     /** Accesses the stack implicitly (PUSH, POP, CALL, RET, ENTER, LEAVE): faults there are #SS, not #GP. */
     public final boolean implicitStack;
+    /** Encoded with a VEX prefix (SDM Vol. 2A 2.3). */
+    public final boolean vex;
+    /** VEX.vvvv names an operand (B or H); a form without one requires VEX.vvvv = 1111b, else #UD. */
+    public final boolean usesVvvv;
+    /**
+     * The CPU extensions ({@link Extensions}) the form belongs to beyond the base set: the decoder
+     * turns it into #UD unless they are enabled, so an unadvertised extension faults as on a CPU
+     * without it.
+     */
+    public final int extensions;
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
             boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack) {
+        this(mnemonic, op, modrm, size, imm1, imm2, regInOpcode, endsBlock, lockable, byteReg, byteRm, implicitStack,
+                false, false, 0);
+    }
+
+    Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
+            boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack,
+            boolean vex, boolean usesVvvv, int extensions) {
         this.mnemonic = mnemonic;
         this.op = op;
         this.modrm = modrm;
@@ -57,6 +76,9 @@ public final class Form {
         this.byteReg = byteReg;
         this.byteRm = byteRm;
         this.implicitStack = implicitStack;
+        this.vex = vex;
+        this.usesVvvv = usesVvvv;
+        this.extensions = extensions;
     }
 
     @Override

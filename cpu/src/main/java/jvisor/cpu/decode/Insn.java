@@ -9,7 +9,8 @@ public final class Insn {
     public static final int SEG_NONE = 0, SEG_FS = 4, SEG_GS = 5;
 
     // prefix bits
-    public static final int P_LOCK = 1, P_REP = 2, P_REPNE = 4, P_OPSIZE = 8, P_ADSIZE = 16, P_REX = 32, P_REXW = 64;
+    public static final int P_LOCK = 1, P_REP = 2, P_REPNE = 4, P_OPSIZE = 8, P_ADSIZE = 16, P_REX = 32, P_REXW = 64,
+            P_VEX = 128;
 
     public Form form;
     public Op op;
@@ -37,6 +38,11 @@ public final class Insn {
     public int scale;
     public long disp;
 
+    /** VEX.vvvv (not inverted: the register number it names, 0-15); 0 without VEX. */
+    public int vvvv;
+    /** VEX.L: 0 for 128-bit (or scalar and GPR) forms, 1 for 256-bit forms. */
+    public int vexL;
+
     /** Immediates, sign-extended from their encoded size. */
     public long imm;
     public long imm2;
@@ -45,6 +51,13 @@ public final class Insn {
     public int cc;
     /** The last opcode byte, for handlers shared between encodings. */
     public int opcode;
+
+    /**
+     * Position in its basic block (0 for the first instruction). Added to
+     * {@code CpuState.instructionsRetired}, which counts whole blocks, it gives the number of
+     * instructions retired before this one (the virtual time-stamp counter).
+     */
+    public int blockIndex;
 
     public boolean hasPrefix(int p) {
         return (prefixes & p) != 0;

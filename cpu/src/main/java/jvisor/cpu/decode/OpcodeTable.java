@@ -19,8 +19,17 @@ import java.util.Locale;
  *   <li>syntax: mnemonic and operands in opcode-map notation (see {@link Form}), e.g.
  *       {@code "add Ev,Gv"}; the operands decide immediates, operand size and byte registers.</li>
  *   <li>attributes: {@code d64}, {@code f64} (size rules), {@code end} (ends a basic block),
- *       {@code lock} (LOCK allowed), {@code stack} (implicit stack access).</li>
+ *       {@code lock} (LOCK allowed), {@code stack} (implicit stack access), {@code avx},
+ *       {@code avx2} (the extension the form belongs to, see {@link Extensions}).</li>
  * </ul>
+ *
+ * <p>VEX-encoded forms are written as the SDM writes them: {@code "VEX.LZ.F2.0F38 F5 /r"},
+ * {@code "VEX.256.66.0F38.W0 36 /r"}: the vector length ({@code 128}/{@code L0}/{@code LZ},
+ * {@code 256}/{@code L1}, {@code LIG}: ignored), the implied prefix (none, {@code 66},
+ * {@code F3}, {@code F2}), the map ({@code 0F}, {@code 0F38}, {@code 0F3A}) and VEX.W
+ * ({@code W0}, {@code W1}; without one, W is REX.W for the operand size of {@code y} operands,
+ * or ignored). {@code NDS}, {@code NDD}, {@code DDS} may appear and mean nothing to the table:
+ * the operands (B, H) say which register VEX.vvvv names.
  */
 public final class OpcodeTable {
     static final int MAP_ONE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
@@ -33,6 +42,8 @@ public final class OpcodeTable {
         Node[] byReg;
         Node[] byMod; // [0] memory, [1] register
         Node[] byRm;
+        Node[] byL; // VEX.L
+        Node[] byW; // VEX.W
 
         /** True if resolving this node needs the ModRM byte. */
         boolean needsModrm() {
@@ -41,6 +52,8 @@ public final class OpcodeTable {
     }
 
     final Node[][] maps = {new Node[256], new Node[256], new Node[256], new Node[256]};
+    /** The VEX opcode maps, indexed like {@link #maps} (VEX has no one-byte map). */
+    final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
     private final List<Form> forms = new ArrayList<>();
 
     /** Declares one opcode form. */
@@ -48,19 +61,46 @@ public final class OpcodeTable {
         String[] tokens = opcode.trim().toUpperCase(Locale.ROOT).split("\\s+");
         int t = 0;
         int prefix = -1;
-        switch (tokens[0]) {
-            case "NP" -> { prefix = PFX_NONE; t++; }
-            case "66" -> { prefix = PFX_66; t++; }
-            case "F3" -> { prefix = PFX_F3; t++; }
-            case "F2" -> { prefix = PFX_F2; t++; }
-            default -> { }
-        }
         int map = MAP_ONE;
-        if (tokens[t].equals("0F")) {
-            map = MAP_0F;
-            t++;
-            if (tokens[t].equals("38") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F38; t++; }
-            else if (tokens[t].equals("3A") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F3A; t++; }
+        boolean vex = tokens[0].startsWith("VEX.");
+        int vexL = -1, vexW = -1;
+        if (vex) {
+            prefix = PFX_NONE;
+            map = -1;
+            boolean lengthGiven = false;
+            for (String part : tokens[t++].substring(4).split("\\.")) {
+                switch (part) {
+                    case "128", "L0", "LZ" -> { vexL = 0; lengthGiven = true; }
+                    case "256", "L1" -> { vexL = 1; lengthGiven = true; }
+                    case "LIG" -> lengthGiven = true;
+                    case "NP" -> prefix = PFX_NONE;
+                    case "66" -> prefix = PFX_66;
+                    case "F3" -> prefix = PFX_F3;
+                    case "F2" -> prefix = PFX_F2;
+                    case "0F" -> map = MAP_0F;
+                    case "0F38" -> map = MAP_0F38;
+                    case "0F3A" -> map = MAP_0F3A;
+                    case "W0" -> vexW = 0;
+                    case "W1" -> vexW = 1;
+                    case "WIG", "NDS", "NDD", "DDS" -> { }
+                    default -> throw new IllegalArgumentException("bad VEX field " + part + " in " + opcode);
+                }
+            }
+            if (map < 0 || !lengthGiven) throw new IllegalArgumentException("VEX row without map or length: " + opcode);
+        } else {
+            switch (tokens[0]) {
+                case "NP" -> { prefix = PFX_NONE; t++; }
+                case "66" -> { prefix = PFX_66; t++; }
+                case "F3" -> { prefix = PFX_F3; t++; }
+                case "F2" -> { prefix = PFX_F2; t++; }
+                default -> { }
+            }
+            if (tokens[t].equals("0F")) {
+                map = MAP_0F;
+                t++;
+                if (tokens[t].equals("38") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F38; t++; }
+                else if (tokens[t].equals("3A") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F3A; t++; }
+            }
         }
         String opTok = tokens[t++];
         boolean plusR = opTok.endsWith("+R");
@@ -78,12 +118,15 @@ public final class OpcodeTable {
             else if (k.startsWith("RM")) { modrm = true; rm = Integer.parseInt(k.substring(2)); }
             else throw new IllegalArgumentException("bad opcode token " + k + " in " + opcode);
         }
-        Form form = parseForm(syntax, handler, modrm, plusR, prefix, attributes);
+        Form form = parseForm(syntax, handler, modrm, plusR, prefix, vex, attributes);
         forms.add(form);
+        Node[] root = vex ? vexMaps[map] : maps[map];
         for (int b = opByte; b < opByte + count; b++) {
-            Node n = maps[map][b];
-            if (n == null) n = maps[map][b] = new Node();
+            Node n = root[b];
+            if (n == null) n = root[b] = new Node();
             if (prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Node[4]) : n.byPrefix, prefix);
+            if (vexL >= 0) n = child(n.byL == null ? (n.byL = new Node[2]) : n.byL, vexL);
+            if (vexW >= 0) n = child(n.byW == null ? (n.byW = new Node[2]) : n.byW, vexW);
             if (regExt >= 0) n = child(n.byReg == null ? (n.byReg = new Node[8]) : n.byReg, regExt);
             if (mod >= 0) n = child(n.byMod == null ? (n.byMod = new Node[2]) : n.byMod, mod);
             if (rm >= 0) n = child(n.byRm == null ? (n.byRm = new Node[8]) : n.byRm, rm);
@@ -102,17 +145,19 @@ public final class OpcodeTable {
         return s.matches("[0-9A-F]{2}(\\+R|\\+CC)?");
     }
 
-    private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, String[] attrs) {
+    private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, boolean vex,
+            String[] attrs) {
         String[] parts = syntax.trim().split("\\s+", 2);
         String[] operands = parts.length > 1 ? parts[1].split(",") : new String[0];
         Form.SizeRule size = null;
         Form.Imm imm1 = Form.Imm.NONE, imm2 = Form.Imm.NONE;
-        boolean byteReg = false, byteRm = false;
+        boolean byteReg = false, byteRm = false, usesVvvv = false;
         for (String raw : operands) {
             String o = raw.trim();
             if (o.isEmpty()) continue;
             char kind = o.charAt(0);
             String sz = o.substring(1);
+            if ((kind == 'B' || kind == 'H') && !sz.isEmpty()) usesVvvv = true;
             Form.Imm imm = switch (kind) {
                 case 'I' -> switch (sz) {
                     case "b" -> Form.Imm.B;
@@ -140,6 +185,7 @@ public final class OpcodeTable {
             }
         }
         boolean end = false, lock = false, stack = false;
+        int extensions = 0;
         for (String a : attrs) {
             switch (a) {
                 case "d64" -> size = Form.SizeRule.D64;
@@ -147,12 +193,16 @@ public final class OpcodeTable {
                 case "end" -> end = true;
                 case "lock" -> lock = true;
                 case "stack" -> stack = true;
-                default -> throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
+                default -> {
+                    if (Extensions.of(a) == 0) throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
+                    extensions |= Extensions.of(a);
+                }
             }
         }
         if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
-        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack);
+        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
+                vex, usesVvvv, extensions);
     }
 
     /** Every declared form, for listings and tests. */

@@ -8,12 +8,12 @@ import jvisor.cpu.decode.OpcodeTable;
 
 /**
  * Bit instructions: BT, BTS, BTR, BTC (register and immediate bit offsets), BSF, BSR, POPCNT, and
- * the F3-prefixed TZCNT/LZCNT encodings (Intel SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF",
+ * TZCNT, LZCNT (Intel SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF",
  * "BSR", Vol. 2B "POPCNT", "TZCNT", "LZCNT").
  *
- * <p>CPUID advertises neither BMI1 nor LZCNT (ABM), so F3 0F BC and F3 0F BD execute as BSF and
- * BSR, exactly as on a CPU without those extensions, where the F3 prefix is ignored. POPCNT is
- * advertised (CPUID.1:ECX.POPCNT) and needs its F3 prefix; 0F B8 without it is #UD.
+ * <p>TZCNT (BMI1) and LZCNT (CPUID.80000001H:ECX.LZCNT) count trailing and leading zero bits:
+ * the operand width for a zero source, with CF = (source == 0) and ZF = (result == 0). POPCNT
+ * (CPUID.1:ECX.POPCNT) needs its F3 prefix; 0F B8 without it is #UD.
  *
  * <p>Undefined flags follow Intel hardware (measured on Skylake-SP):
  * <ul>
@@ -44,9 +44,8 @@ final class BitOps {
         t.row("0F BA /7", "btc Ev,Ib", (c, i) -> bitImm(c, i, BTC), "lock");
         t.row("0F BC /r", "bsf Gv,Ev", BitOps::bsf);
         t.row("0F BD /r", "bsr Gv,Ev", BitOps::bsr);
-        // TZCNT and LZCNT are not advertised: their encodings run as BSF and BSR (see above).
-        t.row("F3 0F BC /r", "tzcnt Gv,Ev", BitOps::bsf);
-        t.row("F3 0F BD /r", "lzcnt Gv,Ev", BitOps::bsr);
+        t.row("F3 0F BC /r", "tzcnt Gv,Ev", (c, i) -> zeroCount(c, i, true));
+        t.row("F3 0F BD /r", "lzcnt Gv,Ev", (c, i) -> zeroCount(c, i, false));
         t.row("F3 0F B8 /r", "popcnt Gv,Ev", BitOps::popcnt);
     }
 
@@ -125,6 +124,20 @@ final class BitOps {
         int idx = 63 - Long.numberOfLeadingZeros(v);
         c.writeG(i, idx);
         Flags.setEager(c.state, Flags.parity(idx) ? Flags.PF : 0);
+    }
+
+    /**
+     * TZCNT and LZCNT. The SDM leaves OF, SF, AF and PF undefined; Intel hardware (checked by the
+     * differential tester) clears them.
+     */
+    private static void zeroCount(Cpu c, Insn i, boolean trailing) {
+        long v = c.readE(i);
+        int bits = i.opsize * 8;
+        int n;
+        if (v == 0) n = bits;
+        else n = trailing ? Long.numberOfTrailingZeros(v) : Long.numberOfLeadingZeros(v) - (64 - bits);
+        c.writeG(i, n);
+        Flags.setEager(c.state, (v == 0 ? Flags.CF : 0) | (n == 0 ? Flags.ZF : 0));
     }
 
     /** POPCNT: OF, SF, AF, CF, PF cleared; ZF = (source == 0). */

@@ -21,6 +21,8 @@ public final class Instructions {
         Shift.register(t);
         MulDiv.register(t);
         BitOps.register(t);
+        Bmi.register(t);
+        Adx.register(t);
         StringOps.register(t);
         Atomic.register(t);
         SseMove.register(t);

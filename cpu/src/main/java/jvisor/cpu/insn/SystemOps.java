@@ -22,8 +22,10 @@ final class SystemOps {
     static void register(OpcodeTable t) {
         t.row("0F 05", "syscall", SystemOps::syscall, "end");
         t.row("0F A2", "cpuid", (c, i) -> Cpuid.execute(c.state));
-        t.row("0F 31", "rdtsc", SystemOps::rdtsc);
-        t.row("0F 01 /7 reg rm1", "rdtscp", SystemOps::rdtscp);
+        // They end their block, so that nothing after them in a block can fault and leave the
+        // block's instructions uncounted: the counter they read never goes back.
+        t.row("0F 31", "rdtsc", SystemOps::rdtsc, "end");
+        t.row("0F 01 /7 reg rm1", "rdtscp", SystemOps::rdtscp, "end");
         t.row("0F 0B", "ud2", (c, i) -> { throw CpuFault.undefinedOpcode(); }, "end");
         t.row("CC", "int3", (c, i) -> { throw CpuFault.breakpoint(); }, "end");
         t.row("F1", "int1", (c, i) -> { throw CpuFault.of(CpuFault.DB, 0, true); }, "end");
@@ -56,18 +58,29 @@ final class SystemOps {
         c.requestExit(Cpu.EXIT_SYSCALL);
     }
 
-    /** The time-stamp counter runs at a nominal 1 GHz: nanoseconds of host monotonic time. */
+    /**
+     * The time-stamp counter is virtual time: the number of guest instructions this vCPU retired
+     * before the RDTSC, one tick per instruction at a nominal 1 GHz (CPUID leaves 0x15/0x16). It
+     * is the clock the guest kernel measures guest CPU time with (CpuState.instructionsRetired),
+     * so TSC deltas and CPU-time clocks agree; it is deterministic, strictly increasing from one
+     * RDTSC to the next, and independent of host speed.
+     */
     private static void rdtsc(Cpu c, Insn i) {
-        long tsc = System.nanoTime();
+        long tsc = c.state.instructionsRetired + i.blockIndex;
         c.r[Reg.RAX] = tsc & 0xFFFFFFFFL;
         c.r[Reg.RDX] = tsc >>> 32;
     }
 
-    /** RDTSCP also loads IA32_TSC_AUX into ECX: Linux keeps the CPU number there, and this is CPU 0. */
+    /**
+     * RDTSCP also loads IA32_TSC_AUX into ECX. Linux writes (node << 12) | cpu there (the
+     * encoding getcpu's vDSO fast path decodes); this is CPU 0 of node 0.
+     */
     private static void rdtscp(Cpu c, Insn i) {
         rdtsc(c, i);
-        c.r[Reg.RCX] = 0;
+        c.r[Reg.RCX] = TSC_AUX;
     }
+
+    private static final long TSC_AUX = 0;
 
     private static void setStatus(CpuState s, long flag, boolean on) {
         long f = Flags.status(s);

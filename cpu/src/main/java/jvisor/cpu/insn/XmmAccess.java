@@ -74,6 +74,7 @@ final class XmmAccess {
 
     /** Loads the 16 bytes at a into the register whose low quadword is xmm[d] (no alignment check here). */
     static void load128(Cpu c, int d, long a) {
+        checkStraddling(c.mem(), a, 16, Access.READ);
         long lo = c.mem().read64(a), hi = c.mem().read64(a + 8);
         long[] x = c.state.xmm;
         x[d] = lo;
@@ -87,17 +88,25 @@ final class XmmAccess {
         x[d + 1] = x[s + 1];
     }
 
-    /**
-     * Stores 16 bytes. A store that straddles a page boundary checks both pages first, so a
-     * page fault leaves memory untouched, as the hardware's single access does.
-     */
+    /** Stores 16 bytes; a fault (see {@link #checkStraddling}) leaves memory untouched, as the hardware's single access does. */
     static void store128(Cpu c, long a, long lo, long hi) {
         AddressSpace m = c.mem();
-        if ((a & HostMemory.PAGE_MASK) > HostMemory.PAGE_SIZE - 16) {
-            m.translate(a, Access.WRITE);
-            m.translate(a + 15, Access.WRITE);
-        }
+        checkStraddling(m, a, 16, Access.WRITE);
         m.write64(a, lo);
         m.write64(a + 8, hi);
+    }
+
+    /**
+     * For an access of size bytes at a that straddles a page boundary, checks both pages first and
+     * faults where the single access of the hardware does: past the end of the canonical range
+     * first (#GP or #SS: the CPU checks canonicality before paging, SDM Vol. 3A 6.15), then at the
+     * first unusable page in address order (CR2 is the first byte of that page).
+     */
+    static void checkStraddling(AddressSpace m, long a, int size, Access access) {
+        if ((a & HostMemory.PAGE_MASK) <= HostMemory.PAGE_SIZE - size) return;
+        long second = (a + size - 1) & ~HostMemory.PAGE_MASK;
+        if (!Cpu.isCanonical(second)) m.translate(second, access);
+        m.translate(a, access);
+        m.translate(second, access);
     }
 }

@@ -40,6 +40,24 @@ class DecoderTest {
     }
 
     @Test
+    void vexPrefixesCarryRegistersSizeAndLength() {
+        // pdep r11, r10, [r9 + r12*8 + 0x10]: C4, ~R ~X ~B = 011 (R, X, B set), map 0F38; W1, ~vvvv = 0101 (r10), L0, pp F2
+        Insn i = decode("c4 02 ab f5 5c e1 10");
+        assertEquals("pdep Gy,By,Ey", i.form.mnemonic);
+        assertEquals(7, i.len);
+        assertEquals(8, i.opsize);
+        assertEquals(Reg.R11, i.reg);
+        assertEquals(Reg.R10, i.vvvv);
+        assertEquals(Reg.R9, i.base);
+        assertEquals(Reg.R12, i.index);
+        assertEquals(3, i.scale);
+        assertEquals(0, i.vexL);
+        Insn w0 = decode("c4 e2 70 f2 c2"); // andn eax, ecx, edx
+        assertEquals(4, w0.opsize);
+        assertEquals(Reg.RCX, w0.vvvv);
+    }
+
+    @Test
     void sibWithoutBaseIsAbsolute() {
         Insn i = decode("8b 04 25 10 00 00 00"); // mov eax, [0x10]
         assertEquals(7, i.len);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import jvisor.cpu.decode.Decoder;
+import jvisor.cpu.decode.Extensions;
 import jvisor.cpu.decode.Form;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
@@ -33,7 +34,11 @@ public final class Catalogue {
 
     /** What an instruction does beyond its ModRM/immediate operands: selects value generators and set-up. */
     public enum Kind {
-        PLAIN, STRING, STACK, ENTER_LEAVE, POPF, DIV, BT_REG_OFFSET, SHIFT_CL, CMPXCHG, CMPXCHG_WIDE, LDMXCSR, BSWAP
+        PLAIN, STRING, STACK, ENTER_LEAVE, POPF, DIV, BT_REG_OFFSET, SHIFT_CL, CMPXCHG, CMPXCHG_WIDE, LDMXCSR, BSWAP,
+        /** Stores through the implicit DS:RDI (MASKMOVDQU): RDI is pointed at the data page like a memory operand. */
+        STORE_AT_RDI,
+        /** The VEX.vvvv register holds a bit-field control (BEXTR: start and length; BZHI: index): mostly in range. */
+        BIT_FIELD_CONTROL
     }
 
     /** The encoding of one table form. */
@@ -54,6 +59,8 @@ public final class Catalogue {
         public int rmFixed = -1;
         public boolean memOk, regOk;
         public Kind kind = Kind.PLAIN;
+        /** VEX forms: the VEX.L and VEX.W values that decode to this form (for other forms: unused). */
+        public final boolean[] vexL = new boolean[2], vexW = new boolean[2];
         private final boolean[] regs = new boolean[8], rms = new boolean[8];
 
         Shape(Form form, int map) {
@@ -89,9 +96,23 @@ public final class Catalogue {
             return false;
         }
 
-        /** The opcode row as text: "66 0F 58 /r", "F6 /3", "B8+r". */
+        public boolean vex() {
+            return form.vex;
+        }
+
+        /** The opcode row as text: "66 0F 58 /r", "F6 /3", "B8+r", "VEX.L0.F2.0F38 F5 /r". */
         public String opcodeText(int opcode) {
             StringBuilder b = new StringBuilder();
+            if (form.vex) {
+                b.append("VEX.").append(vexL[0] && vexL[1] ? "LIG" : vexL[0] ? "L0" : "L1");
+                if (prefix > 0) b.append(String.format(".%02X", PREFIX_BYTE[prefix]));
+                b.append(map == MAP_0F ? ".0F" : map == MAP_0F38 ? ".0F38" : ".0F3A");
+                if (!(vexW[0] && vexW[1])) b.append(vexW[0] ? ".W0" : ".W1");
+                b.append(String.format(" %02X", opcode));
+                if (form.modrm) b.append(regDigit >= 0 ? " /" + regDigit : " /r");
+                if (form.modrm && !(memOk && regOk)) b.append(memOk ? " mem" : " reg");
+                return b.toString();
+            }
             if (prefix > 0) b.append(String.format("%02X ", PREFIX_BYTE[prefix]));
             else if (prefix == P_NONE && !opsizePrefixOk && form.modrm && usesXmm()) b.append("NP ");
             if (map >= MAP_0F) b.append("0F ");
@@ -156,7 +177,7 @@ public final class Catalogue {
         if (cls.contains(".X87")) return "x87 instruction: the x87 register stack is not part of the compared state yet";
         return switch (m) {
             case "cpuid" -> "jvisor answers CPUID with its own vendor and feature set, by design";
-            case "rdtsc", "rdtscp" -> "time-dependent result";
+            case "rdtsc", "rdtscp" -> "virtual time: jvisor counts retired guest instructions, the host its own clock";
             case "fxsave", "fxrstor", "fnsave", "frstor", "fnstenv", "fldenv" ->
                     "x87 register file/environment image: the x87 state is not part of the compared state yet";
             default -> null;
@@ -167,58 +188,77 @@ public final class Catalogue {
         AddressSpace space = new AddressSpace();
         long at = 0x10000;
         space.mapAnonymous(at, 0x1000, Prot.RX, "probe");
-        Decoder decoder = new Decoder(table);
+        Decoder decoder = new Decoder(table, Extensions.ALL);
         Map<Form, Shape> byForm = new IdentityHashMap<>();
         List<Shape> order = new ArrayList<>();
         byte[] buf = new byte[24];
-        for (int map = 0; map < 4; map++) {
-            for (int op = 0; op < 256; op++) {
-                if (map == MAP_0F && (op == 0x38 || op == 0x3A)) continue; // escapes to the three-byte maps
-                if (map == MAP_ONE && (isPrefix(op) || op == 0x0F)) continue; // prefixes and the 0F escape
-                for (int p = 0; p < 4; p++) {
-                    for (int modrm = 0; modrm < 256; modrm++) {
-                        int mod = modrm >>> 6, rm = modrm & 7;
-                        if (mod == 1 || mod == 2 || mod == 0 && rm != 0) continue;
-                        int n = 0;
-                        java.util.Arrays.fill(buf, (byte) 0);
-                        if (p > 0) buf[n++] = (byte) PREFIX_BYTE[p];
-                        if (map >= MAP_0F) buf[n++] = 0x0F;
-                        if (map == MAP_0F38) buf[n++] = 0x38;
-                        if (map == MAP_0F3A) buf[n++] = 0x3A;
-                        buf[n++] = (byte) op;
-                        buf[n] = (byte) modrm;
-                        space.pokeBytes(at, buf, 0, buf.length);
-                        Insn insn = decoder.decode(space, at);
-                        Form f = insn.form;
-                        if (f == null || f.mnemonic.startsWith("(")) continue;
-                        Shape s = byForm.get(f);
-                        if (s == null) {
-                            s = new Shape(f, map);
-                            byForm.put(f, s);
-                            order.add(s);
-                        }
-                        int first = f.regInOpcode ? op & ~7 : op;
-                        if (!s.opcodes.contains(first)) s.opcodes.add(first);
-                        if (p == P_NONE) s.prefix = P_NONE;
-                        else if (p == P_66 && s.prefix == P_NONE) s.opsizePrefixOk = true;
-                        else if (s.prefix < 0) s.prefix = p;
-                        if (f.modrm) {
-                            s.regs[(modrm >>> 3) & 7] = true;
-                            if (mod == 3) {
-                                s.regOk = true;
-                                s.rms[rm] = true;
+        // Legacy encodings: map x mandatory-prefix slot; VEX encodings: map x implied prefix x L x W
+        // (VEX.vvvv = 1111b, which every form accepts; R, X, B = 0).
+        for (int vex = 0; vex < 2; vex++) {
+            for (int map = vex; map < 4; map++) {
+                for (int op = 0; op < 256; op++) {
+                    if (vex == 0 && map == MAP_0F && (op == 0x38 || op == 0x3A)) continue; // escapes to the three-byte maps
+                    if (vex == 0 && map == MAP_ONE && (isPrefix(op) || op == 0x0F || op == 0xC4 || op == 0xC5)) continue;
+                    for (int variant = 0; variant < (vex == 0 ? 4 : 16); variant++) {
+                        int p = variant & 3, l = variant >> 2 & 1, w = variant >> 3;
+                        for (int modrm = 0; modrm < 256; modrm++) {
+                            int mod = modrm >>> 6, rm = modrm & 7;
+                            if (mod == 1 || mod == 2 || mod == 0 && rm != 0) continue;
+                            int n = 0;
+                            java.util.Arrays.fill(buf, (byte) 0);
+                            if (vex == 1) {
+                                buf[n++] = (byte) 0xC4;
+                                buf[n++] = (byte) (0xE0 | map);
+                                buf[n++] = (byte) (w << 7 | 0x78 | l << 2 | p);
                             } else {
-                                s.memOk = true;
+                                if (p > 0) buf[n++] = (byte) PREFIX_BYTE[p];
+                                if (map >= MAP_0F) buf[n++] = 0x0F;
+                                if (map == MAP_0F38) buf[n++] = 0x38;
+                                if (map == MAP_0F3A) buf[n++] = 0x3A;
                             }
+                            buf[n++] = (byte) op;
+                            buf[n] = (byte) modrm;
+                            space.pokeBytes(at, buf, 0, buf.length);
+                            Insn insn = decoder.decode(space, at);
+                            Form f = insn.form;
+                            if (f == null || f.mnemonic.startsWith("(")) continue;
+                            Shape s = byForm.get(f);
+                            if (s == null) {
+                                s = new Shape(f, map);
+                                byForm.put(f, s);
+                                order.add(s);
+                            }
+                            int first = f.regInOpcode ? op & ~7 : op;
+                            if (!s.opcodes.contains(first)) s.opcodes.add(first);
+                            if (vex == 1) {
+                                s.prefix = p;
+                                s.vexL[l] = true;
+                                s.vexW[w] = true;
+                            } else if (p == P_NONE) {
+                                s.prefix = P_NONE;
+                            } else if (p == P_66 && s.prefix == P_NONE) {
+                                s.opsizePrefixOk = true;
+                            } else if (s.prefix < 0) {
+                                s.prefix = p;
+                            }
+                            if (f.modrm) {
+                                s.regs[(modrm >>> 3) & 7] = true;
+                                if (mod == 3) {
+                                    s.regOk = true;
+                                    s.rms[rm] = true;
+                                } else {
+                                    s.memOk = true;
+                                }
+                            }
+                            if (!f.modrm) break; // the ModRM byte is not read: one probe is enough
                         }
-                        if (!f.modrm) break; // the ModRM byte is not read: one probe is enough
                     }
                 }
             }
         }
         for (Shape s : order) {
             // F3/F2 forms with operand sizes (POPCNT, TZCNT, LZCNT): does 66 in front give 16 bits?
-            if ((s.prefix == P_F3 || s.prefix == P_F2) && s.form.size == Form.SizeRule.V) {
+            if (!s.vex() && (s.prefix == P_F3 || s.prefix == P_F2) && s.form.size == Form.SizeRule.V) {
                 int n = 0;
                 java.util.Arrays.fill(buf, (byte) 0);
                 buf[n++] = 0x66;
@@ -301,6 +341,8 @@ public final class Catalogue {
             case "cmpxchg8b/16b" -> Kind.CMPXCHG_WIDE;
             case "ldmxcsr" -> Kind.LDMXCSR;
             case "bswap" -> Kind.BSWAP;
+            case "maskmovdqu" -> Kind.STORE_AT_RDI;
+            case "bextr", "bzhi" -> Kind.BIT_FIELD_CONTROL;
             default -> syntax.endsWith(",CL") ? Kind.SHIFT_CL : Kind.PLAIN;
         };
     }

@@ -5,9 +5,8 @@ import java.util.List;
 
 /**
  * One differential case: machine code placed at {@link #codeAddr} and the complete user state it
- * starts from. The emulator runs {@link #code}; the host runs {@link #hostCode}, which is the same
- * bytes except where the emulator deliberately differs from this host's CPU (TZCNT/LZCNT run as
- * BSF/BSR because jvisor does not advertise BMI1/ABM, while the host does).
+ * starts from. The emulator runs {@link #code}; the host runs {@link #hostCode}, the same bytes
+ * unless a case must run something else natively to mean the same (no generated case does now).
  */
 public final class DiffCase {
     /** Shared layout of host and emulator: code area, data page, FS and GS bases. */

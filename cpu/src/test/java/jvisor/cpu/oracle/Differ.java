@@ -134,7 +134,7 @@ public final class Differ {
         }
         if (c.hostCode != c.code) {
             b.append("    host runs instead: ").append(Disassembler.hex(c.hostCode, 0, c.hostCode.length))
-                    .append("  (TZCNT/LZCNT are BSF/BSR on jvisor, see Generator.HOST_RUNS_F3_STRIPPED)\n");
+                    .append('\n');
         }
         return b.toString();
     }

@@ -27,7 +27,8 @@ import jvisor.cpu.oracle.Catalogue.Shape;
  * instructions (RSI, RDI, small RCX counts, matching data for REPE/REPNE), stack instructions (RSP
  * and RBP in the window, POPF values without TF/AC/NT), DIV/IDIV (dividends that mostly do not
  * overflow; the rest expect #DE on both sides), BT with a register bit offset into memory,
- * CMPXCHG (accumulators that match half of the time), LDMXCSR (valid values most of the time).
+ * CMPXCHG (accumulators that match half of the time), LDMXCSR (valid values most of the time),
+ * MASKMOVDQU (RDI on the chosen target, as if it were a memory operand).
  *
  * <p>Sequence mode strings 5-20 catalogue instructions together. Two registers (a base pointer
  * and an index of known value) and RSP are reserved: no instruction names them, memory operands
@@ -36,11 +37,6 @@ import jvisor.cpu.oracle.Catalogue.Shape;
  * need, right before them.
  */
 public final class Generator {
-    /** Forms the emulator runs as another instruction on purpose: mnemonic -> what the host runs instead. */
-    static final Map<String, String> HOST_RUNS_F3_STRIPPED = Map.of(
-            "tzcnt", "bsf: CPUID advertises no BMI1, so F3 0F BC is BSF on jvisor (the host has BMI1)",
-            "lzcnt", "bsr: CPUID advertises no ABM/LZCNT, so F3 0F BD is BSR on jvisor (the host has it)");
-
     private final Catalogue cat;
     private final long seed;
     private final int[] order;
@@ -289,6 +285,17 @@ public final class Generator {
             default -> { }
         }
         if (rexW) rex = true;
+        // VEX: W is the operand size of y-sized forms, else any value the form decodes with; L one the form
+        // accepts (now and then one it does not: #UD on both sides). No REX byte: R, X, B live in the VEX prefix.
+        int vexW = 0, vexL = 0;
+        if (s.vex()) {
+            osize = false;
+            boolean wSizes = s.vexW[0] && s.vexW[1] && f.size == Form.SizeRule.Y;
+            vexW = wSizes ? (size == 8 ? 1 : 0) : s.vexW[0] && s.vexW[1] ? r.nextInt(2) : s.vexW[0] ? 0 : 1;
+            rexW = vexW == 1;
+            vexL = s.vexL[0] && s.vexL[1] ? r.nextInt(2) : s.vexL[0] ? 0 : 1;
+            if (!ctx.sequence && r.nextInt(100) == 0) vexL ^= 1;
+        }
 
         // ---- registers
         boolean byteReg = f.byteReg && size == 1, byteRm = f.byteRm && size == 1;
@@ -303,6 +310,9 @@ public final class Generator {
         }
         if ((regField | rmField | opReg) >= 8) rex = true;
         if (e.rex() == 1) rex = true;
+        int vvvv = 0; // the register VEX.vvvv names (encoded inverted); 0 when the form has no such operand
+        if (f.usesVvvv) vvvv = pickReg(r, ctx, vvvvIsGpr(s), false, true);
+        else if (s.vex() && !ctx.sequence && r.nextInt(100) == 0) vvvv = 1 + r.nextInt(15); // #UD on both sides
 
         // ---- kind-specific prefixes
         List<Integer> legacy = new ArrayList<>();
@@ -313,7 +323,7 @@ public final class Generator {
             if (pick == 1 || pick == 2) rep = 0xF3;
             if (pick == 3) rep = cmp || r.nextBoolean() ? 0xF2 : 0xF3;
         }
-        boolean memLike = mem || kind == Kind.STRING || f.imm1 == Form.Imm.MOFFS;
+        boolean memLike = mem || kind == Kind.STRING || kind == Kind.STORE_AT_RDI || f.imm1 == Form.Imm.MOFFS;
         boolean addr32 = memLike && r.nextInt(6) == 0;
         long segBase = 0;
         int seg = 0;
@@ -331,15 +341,14 @@ public final class Generator {
         if (rep != 0) legacy.add(rep);
         if (r.nextInt(20) == 0 && memLike && seg == 0) legacy.add(0x26 + 8 * r.nextInt(4)); // ES/CS/SS/DS: null in 64-bit mode
         shuffle(r, legacy);
-        int mandatory = s.prefixByte();
+        int mandatory = s.vex() ? 0 : s.prefixByte(); // VEX carries it in VEX.pp
         int mandatoryAt = -1;
         if (mandatory != 0) {
             mandatoryAt = r.nextInt(5) == 0 ? r.nextInt(legacy.size() + 1) : legacy.size();
             legacy.add(mandatoryAt, mandatory);
         }
         // Prefix noise: a REX before a legacy prefix is ignored; a repeated 66 or null segment prefix changes nothing.
-        // (Not for the F3-stripped forms: the host's copy must mean the same without the F3.)
-        boolean noise = !ctx.sequence && !HOST_RUNS_F3_STRIPPED.containsKey(s.mnemonic());
+        boolean noise = !ctx.sequence;
         if (noise && !legacy.isEmpty() && r.nextInt(30) == 0) legacy.add(r.nextInt(legacy.size()), 0x40 | r.nextInt(16));
         if (noise && osize && r.nextInt(30) == 0) legacy.add(r.nextInt(legacy.size() + 1), 0x66);
 
@@ -368,10 +377,16 @@ public final class Generator {
         } else if (f.regInOpcode) {
             rexByte |= (opReg & 8) >> 3;
         }
-        b.write(0); // REX placeholder, removed below if no REX
-        if (s.map >= Catalogue.MAP_0F) b.write(0x0F);
-        if (s.map == Catalogue.MAP_0F38) b.write(0x38);
-        if (s.map == Catalogue.MAP_0F3A) b.write(0x3A);
+        if (s.vex()) {
+            b.write(0); // VEX placeholder: three bytes, replaced below by the two- or three-byte form
+            b.write(0);
+            b.write(0);
+        } else {
+            b.write(0); // REX placeholder, removed below if no REX
+            if (s.map >= Catalogue.MAP_0F) b.write(0x0F);
+            if (s.map == Catalogue.MAP_0F38) b.write(0x38);
+            if (s.map == Catalogue.MAP_0F3A) b.write(0x3A);
+        }
         b.write(f.regInOpcode ? e.opcode() | (opReg & 7) : e.opcode());
         int dispAt = -1, dispSize = 0;
         long ripTarget = 0;
@@ -398,7 +413,15 @@ public final class Generator {
         writeImm(b, r, f.imm2, size, adsize, target, kind, s);
         byte[] insn = b.toByteArray();
         if ((rexByte & 0xF) != 0) rex = true;
-        if (rex) {
+        if (s.vex()) {
+            byte[] v = vexPrefix(r, s, rexByte & 7, vexW, vvvv, vexL);
+            byte[] t = new byte[insn.length - 3 + v.length];
+            System.arraycopy(insn, 0, t, 0, rexAt);
+            System.arraycopy(v, 0, t, rexAt, v.length);
+            System.arraycopy(insn, rexAt + 3, t, rexAt + v.length, insn.length - rexAt - 3);
+            insn = t;
+            if (dispAt > rexAt) dispAt -= 3 - v.length;
+        } else if (rex) {
             insn[rexAt] = (byte) rexByte;
         } else {
             byte[] t = new byte[insn.length - 1];
@@ -409,26 +432,37 @@ public final class Generator {
         }
 
         // ---- implicit operands and set-up (may add helper instructions before insn)
-        setUp(c, r, e, ctx, code, target, addr32, rep, regField, rmField, mem, rex, insn);
+        setUp(c, r, e, ctx, code, target, addr32, rep, regField, rmField, vvvv, mem, rex, insn);
 
         long next = c.codeAddr + code.size() + insn.length;
         if (dispAt >= 0) {
             long disp = ripTarget - next;
             for (int k = 0; k < 4; k++) insn[dispAt + k] = (byte) (disp >>> (8 * k));
         }
-        byte[] hostInsn = insn;
-        if (HOST_RUNS_F3_STRIPPED.containsKey(s.mnemonic())) {
-            // Same length and end address: a NOP first, then the instruction without its F3.
-            int at = 0;
-            while ((insn[at] & 0xFF) != 0xF3) at++;
-            hostInsn = new byte[insn.length];
-            hostInsn[0] = (byte) 0x90;
-            System.arraycopy(insn, 0, hostInsn, 1, at);
-            System.arraycopy(insn, at + 1, hostInsn, at + 1, insn.length - at - 1);
-        }
         c.entries.add(e);
         if (Differ.APPROXIMATE.contains(s.mnemonic())) c.approximateReg = regField;
-        code.add(insn, hostInsn, false);
+        code.add(insn, insn, false);
+    }
+
+    /**
+     * The VEX prefix (SDM Vol. 2A 2.3.5): the two-byte C5 form when it can say everything (map 0F,
+     * W0, no X or B), half of those times; else C4 with R, X, B, the map and W. R, X, B and vvvv
+     * are stored inverted.
+     */
+    private static byte[] vexPrefix(SplittableRandom r, Shape s, int rxb, int w, int vvvv, int l) {
+        int lpp = l << 2 | s.prefix;
+        int inv = (~vvvv & 15) << 3;
+        if (s.map == Catalogue.MAP_0F && w == 0 && (rxb & 3) == 0 && r.nextBoolean()) {
+            return new byte[] {(byte) 0xC5, (byte) ((~rxb & 4) << 5 | inv | lpp)};
+        }
+        int mmmmm = s.map == Catalogue.MAP_0F ? 1 : s.map == Catalogue.MAP_0F38 ? 2 : 3;
+        return new byte[] {(byte) 0xC4, (byte) ((~rxb & 7) << 5 | mmmmm), (byte) (w << 7 | inv | lpp)};
+    }
+
+    /** Whether VEX.vvvv names a general-purpose register (B operands) rather than an XMM/YMM one (H). */
+    private static boolean vvvvIsGpr(Shape s) {
+        for (String o : s.operands()) if (o.charAt(0) == 'B') return true;
+        return false;
     }
 
     private static void shuffle(SplittableRandom r, List<Integer> l) {
@@ -546,6 +580,21 @@ public final class Generator {
         return NONCANONICAL ? v : v << 16 >> 16;
     }
 
+    /**
+     * A random pointer (mostly to nothing). Never into the native runner's own image (static, at
+     * 0x400000: readable there, unmapped in the emulator), the one place where such a pointer
+     * would find memory natively but not in the emulator.
+     */
+    static long wildPointer(SplittableRandom r) {
+        while (true) {
+            long p = canonical(Values.integer(r));
+            if (Long.compareUnsigned(p, RUNNER_IMAGE_END) >= 0 || Long.compareUnsigned(p + 0x1000, RUNNER_IMAGE) < 0) return p;
+        }
+    }
+
+    /** Where the native runner's static image lies (text, data, bss), with room to grow. */
+    private static final long RUNNER_IMAGE = 0x40_0000L, RUNNER_IMAGE_END = 0x100_0000L;
+
     /** A stack pointer in the upper part of the window. */
     static long stackPointer(SplittableRandom r) {
         return DiffCase.DATA + 320 + 8 * r.nextInt(17) + (r.nextInt(8) == 0 ? r.nextInt(8) : 0);
@@ -635,7 +684,7 @@ public final class Generator {
     }
 
     private void setUp(DiffCase c, SplittableRandom r, Entry e, Ctx ctx, Code code, Target t, boolean addr32, int rep,
-            int regField, int rmField, boolean mem, boolean rex, byte[] insn) {
+            int regField, int rmField, int vvvv, boolean mem, boolean rex, byte[] insn) {
         Shape s = e.shape();
         int size = e.opsize();
         if (!ctx.sequence && !ctx.pinned[Reg.RSP]) {
@@ -652,7 +701,7 @@ public final class Generator {
                 if (!ctx.pinned[Reg.RBP]) {
                     c.gpr[Reg.RBP] = switch (r.nextInt(20)) {
                         case 0 -> DiffCase.READ_ONLY + 0x800 + 8 * r.nextInt(64); // LEAVE reads it; ENTER copies from it
-                        case 1 -> canonical(Values.integer(r)); // most likely faults
+                        case 1 -> wildPointer(r); // most likely faults
                         default -> DiffCase.DATA + 256 + 8 * r.nextInt(31) + (r.nextInt(8) == 0 ? r.nextInt(8) : 0);
                     };
                 }
@@ -679,6 +728,19 @@ public final class Generator {
                     long garbage = size == 8 ? 0 : r.nextLong() & ~((1L << bits) - 1);
                     c.gpr[reg] = (k & (size == 8 ? -1L : (1L << bits) - 1)) | garbage;
                 }
+            }
+            case STORE_AT_RDI -> {
+                // Never a random RDI: the host runner's own pages (its data, the RWX code area) are
+                // writable natively but not in the emulator's layout.
+                if (ctx.sequence) helper(code, lea(Reg.RDI, ctx.base, t.ea() - ctx.baseValue), c);
+                else c.gpr[Reg.RDI] = addr32 ? (t.ea() & 0xFFFF_FFFFL) | (r.nextLong() << 32) : t.ea();
+            }
+            case BIT_FIELD_CONTROL -> {
+                if (ctx.fixed(vvvv) || r.nextInt(5) == 0) break; // else a random value: mostly out of range
+                int start = r.nextInt(72), len = r.nextInt(72);
+                long ctl = s.mnemonic().equals("bextr") ? start | len << 8 : start;
+                if (ctx.sequence) helper(code, movImm32(vvvv, (int) ctl), c);
+                else c.gpr[vvvv] = ctl | (r.nextBoolean() ? r.nextLong() << 16 : 0);
             }
             case SHIFT_CL -> {
                 if (!ctx.fixed(Reg.RCX)) c.gpr[Reg.RCX] = (c.gpr[Reg.RCX] & ~0xFFL) | Values.count(r);

@@ -42,8 +42,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Deliberate departures from "everything, bit for bit", each kept in one named place:
  * {@link Catalogue#exclusion} (forms not generated: control transfers, CPUID, RDTSC, x87),
- * {@link Generator#HOST_RUNS_F3_STRIPPED} (TZCNT/LZCNT run as BSF/BSR, as jvisor advertises
- * neither), {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound),
+ * {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound),
  * {@link Differ#UNDEFINED_FLAG_EXCEPTIONS} (empty: every SDM-undefined flag agrees with this
  * host), {@link Generator#NONCANONICAL} (non-canonical addresses are off by default: jvisor
  * raises #PF where the CPU raises #GP or #SS), and {@link #KNOWN_SSE_MISMATCHES}.

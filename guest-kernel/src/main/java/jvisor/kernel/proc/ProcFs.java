@@ -276,7 +276,7 @@ public final class ProcFs implements SyntheticTree {
     /** /proc/cpuinfo: one CPU with the emulated CPUID's signature, brand and feature flags. */
     static byte[] cpuinfo() {
         jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
-        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001);
+        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7);
         int[] v = cpuid(s, 0);
         String vendor = regString(v[1]) + regString(v[3]) + regString(v[2]);
         StringBuilder brand = new StringBuilder();
@@ -288,7 +288,12 @@ public final class ProcFs implements SyntheticTree {
             "mca", "cmov", "pat", "pse36", null, "clflush", null, null, null, "mmx", "fxsr", "sse", "sse2", null, "ht"};
         String[] ecx = {"pni", "pclmulqdq", null, null, null, null, null, null, null, "ssse3", null, null, "fma", "cx16",
             null, null, null, null, null, "sse4_1", "sse4_2", null, "movbe", "popcnt", null, "aes", "xsave", null, "avx",
-            "f16c", "rdrand"};
+            "f16c", "rdrand", "hypervisor"};
+        String[] l7ebx = new String[32];
+        l7ebx[3] = "bmi1";
+        l7ebx[5] = "avx2";
+        l7ebx[8] = "bmi2";
+        l7ebx[19] = "adx";
         String[] extEdx = new String[32];
         extEdx[11] = "syscall";
         extEdx[20] = "nx";
@@ -302,14 +307,20 @@ public final class ProcFs implements SyntheticTree {
         appendFlags(flags, e1[3], extEdx);
         appendFlags(flags, l1[2], ecx);
         appendFlags(flags, e1[2], extEcx);
+        appendFlags(flags, l7[1], l7ebx);
+        // Family 6 and 15 add the extended model (bits 16-19) above the model, as Linux prints it.
         int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
+        if (family == 6 || family == 15) model |= ((l1[0] >> 16) & 0xf) << 4;
+        int[] l3 = cpuid(s, 4, 3);
+        long l3Kib = (long) ((l3[1] >>> 22) + 1) * (((l3[1] >>> 12) & 0x3ff) + 1) * ((l3[1] & 0xfff) + 1) * (l3[2] + 1L) / 1024;
         int cpus = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
         StringBuilder out = new StringBuilder();
         for (int cpu = 0; cpu < cpus; cpu++) { // one entry per emulated CPU (one per host processor)
             out.append("processor\t: ").append(cpu).append("\nvendor_id\t: ").append(vendor)
                     .append("\ncpu family\t: ").append(family).append("\nmodel\t\t: ").append(model)
                     .append("\nmodel name\t: ").append(brand.toString().trim()).append("\nstepping\t: ").append(stepping)
-                    .append("\ncpu MHz\t\t: 1000.000\ncache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: ").append(cpus)
+                    .append("\ncpu MHz\t\t: 1000.000\ncache size\t: ").append(l3Kib).append(" KB\nphysical id\t: 0")
+                    .append("\nsiblings\t: ").append(cpus)
                     .append("\ncore id\t\t: ").append(cpu).append("\ncpu cores\t: ").append(cpus)
                     .append("\napicid\t\t: ").append(cpu).append("\ninitial apicid\t: ").append(cpu)
                     .append("\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: ").append(v[0])
@@ -327,8 +338,12 @@ public final class ProcFs implements SyntheticTree {
     }
 
     private static int[] cpuid(jvisor.cpu.CpuState s, int leaf) {
+        return cpuid(s, leaf, 0);
+    }
+
+    private static int[] cpuid(jvisor.cpu.CpuState s, int leaf, int subleaf) {
         s.r[jvisor.cpu.Reg.RAX] = leaf & 0xffffffffL;
-        s.r[jvisor.cpu.Reg.RCX] = 0;
+        s.r[jvisor.cpu.Reg.RCX] = subleaf & 0xffffffffL;
         jvisor.cpu.Cpuid.execute(s);
         return new int[] {(int) s.r[jvisor.cpu.Reg.RAX], (int) s.r[jvisor.cpu.Reg.RBX], (int) s.r[jvisor.cpu.Reg.RCX],
             (int) s.r[jvisor.cpu.Reg.RDX]};
