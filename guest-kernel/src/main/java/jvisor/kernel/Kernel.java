@@ -53,7 +53,7 @@ public final class Kernel {
         if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
         p.signals.attach(hv);
         while (!p.exited()) {
-            Delivery.deliver(t, strace);
+            Delivery.deliver(t, strace, interceptor);
             if (p.exited()) break;
             VmExit exit = hv.switchTo(t.vcpu);
             switch (exit.kind) {

@@ -20,6 +20,8 @@ import jvisor.kernel.syscall.SyscallTable;
  *
  * <pre>
  *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+ *   jvisor check ... (see jvisor.kernel.check.CheckCommand)
+ *   jvisor syscalls [--markdown] (see jvisor.kernel.conformance.SyscallsCommand)
  *   jvisor --help | --version
  * </pre>
  *
@@ -39,6 +41,8 @@ public final class Main {
 
     private static final String USAGE = """
             usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+                   jvisor check [--strict] [--report FILE] [--stdin FILE] BINARY [ARGS...]
+                   jvisor syscalls [--markdown]
                    jvisor --help | --version
 
             Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
@@ -90,6 +94,13 @@ public final class Main {
                 return 0;
             }
             case "run" -> { }
+            case "check" -> {
+                return jvisor.kernel.check.CheckCommand.run(args, from -> HostArgs.arguments(args, from),
+                        HostArgs.environment());
+            }
+            case "syscalls" -> {
+                return jvisor.kernel.conformance.SyscallsCommand.run(args);
+            }
             default -> {
                 return usageError(args[0].startsWith("-") ? "unknown option '" + args[0] + "'"
                         : "unknown command '" + args[0] + "'");
