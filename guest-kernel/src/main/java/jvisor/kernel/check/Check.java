@@ -33,9 +33,11 @@ public final class Check {
      * @param strict compare everything: no rule and no deliberate difference applies
      * @param planted an interceptor placed inside jvisor's recorder (tests plant divergences with it), or null
      * @param timeoutSeconds the longest the native run may take
+     * @param betweenRuns run after the jvisor run and before the native one (to undo what the first
+     *        run left in the working directory), or null
      */
     public record Request(String binary, List<byte[]> argv, List<byte[]> envp, Path stdin, boolean strict,
-            SyscallInterceptor planted, long timeoutSeconds) {
+            SyscallInterceptor planted, long timeoutSeconds, Runnable betweenRuns) {
     }
 
     /** The program cannot be checked (jvisor cannot load it, strace cannot trace it). */
@@ -101,6 +103,7 @@ public final class Check {
                 throw new Failure(r.binary() + ": " + e.getMessage());
             }
             byte[] jvOut = Files.readAllBytes(stdout), jvErr = Files.readAllBytes(stderr);
+            if (r.betweenRuns() != null) r.betweenRuns().run();
 
             NativeRun.Result nat;
             try {
@@ -119,9 +122,15 @@ public final class Check {
                     Map.copyOf(c.covered), List.copyOf(nat.problems()), Stats.of(nat.trace()), Stats.of(jv),
                     c.pairedCalls, c.comparedValues, c.uncomparedValues);
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(work);
+        }
+    }
+
+    /** Deletes a file or a directory with everything in it (symbolic links are not followed). */
+    static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> files = Files.walk(top)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 

@@ -16,7 +16,7 @@ import jvisor.kernel.host.Libc;
  * The command line of `jvisor check`:
  *
  * <pre>
- *   jvisor check [--strict] [--report FILE] [--stdin FILE] [--timeout SECONDS] BINARY [ARGS...]
+ *   jvisor check [--strict] [--report FILE] [--stdin FILE] [--timeout SECONDS] [--clean] BINARY [ARGS...]
  * </pre>
  *
  * Exit status 0 when the runs agree, 1 when they diverge, 2 on a usage error or when the program
@@ -28,7 +28,8 @@ public final class CheckCommand {
     public static final int AGREE = 0, DIVERGE = 1, USAGE = 2;
 
     public static final String USAGE_TEXT = """
-            usage: jvisor check [--strict] [--report FILE] [--stdin FILE] [--timeout SECONDS] BINARY [ARGS...]
+            usage: jvisor check [--strict] [--report FILE] [--stdin FILE] [--timeout SECONDS] [--clean]
+                                BINARY [ARGS...]
 
             Runs BINARY natively under strace and under jvisor, with the same arguments, environment,
             working directory and stdin, and compares their syscalls task by task: the first divergence
@@ -40,6 +41,8 @@ public final class CheckCommand {
               --stdin FILE      both runs read FILE as stdin (default: this command's stdin, read to its
                                 end first, or an empty file when it is a terminal)
               --timeout SECONDS the longest the native run may take (default 600)
+              --clean           jvisor runs first, then the host: remove what the jvisor run created in the
+                                working directory before the native run (files it changed stay changed)
             """;
 
     /**
@@ -50,7 +53,7 @@ public final class CheckCommand {
      * @param envp the environment's raw bytes, in order
      */
     public static int run(String[] args, IntFunction<List<byte[]>> argvFrom, List<byte[]> envp) throws InterruptedException {
-        boolean strict = false;
+        boolean strict = false, clean = false;
         Path report = null, stdin = null;
         long timeout = 600;
         int i = 1;
@@ -64,6 +67,7 @@ public final class CheckCommand {
             try {
                 switch (a) {
                     case "--strict" -> strict = true;
+                    case "--clean" -> clean = true;
                     case "--report" -> report = Path.of(value(args, ++i, a));
                     case "--stdin" -> stdin = Path.of(value(args, ++i, a));
                     case "--timeout" -> timeout = Long.parseLong(value(args, ++i, a));
@@ -94,19 +98,35 @@ public final class CheckCommand {
                 Files.write(stdinCopy, System.in.readAllBytes());
                 stdin = stdinCopy;
             }
-            Check.Outcome o = Check.run(new Check.Request(binary, argv, envp, stdin, strict, null, timeout));
+            Runnable betweenRuns = clean ? newEntriesRemover(Path.of("").toAbsolutePath()) : null;
+            Check.Outcome o = Check.run(new Check.Request(binary, argv, envp, stdin, strict, null, timeout, betweenRuns));
             if (report != null) Files.write(report, Check.jsonLines(o), StandardCharsets.UTF_8);
             HostConsole.write(2, Check.summary(o));
             return o.agree() ? AGREE : DIVERGE;
         } catch (Check.Failure e) {
             HostConsole.errLine("jvisor check: " + e.getMessage());
             return USAGE;
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             HostConsole.errLine("jvisor check: " + e.getMessage());
             return USAGE;
         } finally {
             if (stdinCopy != null) stdinCopy.toFile().delete();
         }
+    }
+
+    /** Remembers the directory's entries now; the returned action removes every entry added since. */
+    static Runnable newEntriesRemover(Path dir) throws IOException {
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            s.forEach(before::add);
+        }
+        return () -> {
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) if (!before.contains(p)) Check.deleteTree(p);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
     }
 
     private static String value(String[] args, int i, String option) {

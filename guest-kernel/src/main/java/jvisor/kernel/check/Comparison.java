@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import jvisor.kernel.strace.ArgFormat;
@@ -34,6 +35,16 @@ final class Comparison {
     int pairedCalls, comparedValues, uncomparedValues;
     /** Syscalls compared with the host, by name: the number of paired calls. */
     final Map<String, Integer> covered = new TreeMap<>();
+
+    /** Native program break minus jvisor's, from the first brk result: every later break keeps it. */
+    private Long brkOffset;
+
+    /** The brk rule: both breaks lie at the same distance from where each heap started. */
+    private boolean sameBreak(long nativeValue, long jvisorValue) {
+        if (!userAddress(nativeValue) || !userAddress(jvisorValue)) return false;
+        if (brkOffset == null) brkOffset = nativeValue - jvisorValue;
+        return nativeValue - jvisorValue == brkOffset;
+    }
 
     /** Native id to jvisor id, and back: pids and tids, learned as the runs are paired. */
     private final Map<Long, Long> pidToJvisor = new HashMap<>();
@@ -110,6 +121,11 @@ final class Comparison {
     /** Events only one side has at this point: one divergence per block, explained if every call in it may be extra. */
     private void unmatched(String task, List<Event> nat, int ni, List<Event> jv, int ji) {
         String kind = nat.isEmpty() ? "extra" : jv.isEmpty() ? "missing" : "syscall";
+        Rule allowed = strict ? null : unmatchedRule(nat, jv);
+        if (allowed != null) {
+            use(allowed, task, !nat.isEmpty() ? nat.get(0) : jv.get(0));
+            return;
+        }
         String explanation = null;
         if (nat.isEmpty() && !strict) {
             StringBuilder why = new StringBuilder();
@@ -129,6 +145,81 @@ final class Comparison {
         String first = !nat.isEmpty() ? Event.key(nat.get(0)) : Event.key(jv.get(0));
         divergences.add(new Divergence(task, kind, first.startsWith("+++") ? "exit" : first, nat.isEmpty() ? -1 : ni,
                 jv.isEmpty() ? -1 : ji, render(nat), render(jv), describe(nat.size(), jv.size()), explanation));
+    }
+
+    /** The rule that allows a block of events only one run has (or blocks of different events), or null. */
+    private Rule unmatchedRule(List<Event> nat, List<Event> jv) {
+        if (allCalls(nat, Set.of("brk")) && allCalls(jv, Set.of("brk"))) return Rule.HEAP_LAYOUT;
+        if (allCalls(nat, Rule.RANDOM_SOURCES) && allCalls(jv, Rule.RANDOM_SOURCES) && (calls(nat, "getrandom") || calls(jv, "getrandom"))) {
+            return Rule.RANDOM_DRAWS;
+        }
+        if (jv.isEmpty()) {
+            for (Event e : nat) if (!(e instanceof Event.Signal s && ignored(s.signo()))) return null;
+            return Rule.IGNORED_SIGNALS;
+        }
+        return null;
+    }
+
+    private static boolean allCalls(List<Event> events, Set<String> names) {
+        for (Event e : events) if (!(e instanceof Event.Call c && names.contains(c.name()))) return false;
+        return true;
+    }
+
+    private static boolean calls(List<Event> events, String name) {
+        for (Event e : events) if (e instanceof Event.Call c && c.name().equals(name)) return true;
+        return false;
+    }
+
+    /** Handlers the native run installed (rt_sigaction), by signal: to know which signals it ignores. */
+    private final Map<Integer, Long> handlers = new HashMap<>();
+
+    private void sigaction(Event.Call n) {
+        if (n.failed() || n.args().size() < 2 || !(n.args().get(0) instanceof Value.Num sig)) return;
+        if (n.args().get(1) instanceof Value.Struct act && act.fields().get("sa_handler") instanceof Value.Num h) {
+            handlers.put((int) sig.value(), h.value());
+        }
+    }
+
+    private boolean ignored(int signo) {
+        long h = handlers.getOrDefault(signo, jvisor.kernel.abi.Signals.SIG_DFL);
+        return h == jvisor.kernel.abi.Signals.SIG_IGN || (h == jvisor.kernel.abi.Signals.SIG_DFL
+                && jvisor.kernel.abi.Signals.defaultAction(signo) == jvisor.kernel.abi.Signals.DefaultAction.IGNORE);
+    }
+
+    // ---------------------------------------------------------------- brk
+
+    /** The break each run last reported. */
+    private long nativeBreak, jvisorBreak;
+
+    /**
+     * brk: the request is the program's (malloc's), the answer the kernel's. Compared is the answer:
+     * the break reported for a query, the request granted or refused; the addresses may differ.
+     */
+    private String brk(String task, Event.Call n, Event.Call j) {
+        long na = arg(n, 0), ja = arg(j, 0), nr = n.result(), jr = j.result();
+        String nc = breakAnswer(na, nr, nativeBreak), jc = breakAnswer(ja, jr, jvisorBreak);
+        nativeBreak = nr;
+        jvisorBreak = jr;
+        if (!nc.equals(jc)) return "brk " + nc + " natively, " + jc + " under jvisor";
+        if (na == ja && nr == jr) return null;
+        if (strict) return "brk(" + Long.toHexString(na) + ") = " + Long.toHexString(nr) + " natively, brk("
+                + Long.toHexString(ja) + ") = " + Long.toHexString(jr) + " under jvisor";
+        use(sameBreak(nr, jr) ? Rule.BRK_ADDRESSES : Rule.HEAP_LAYOUT, task, "brk");
+        return null;
+    }
+
+    private static String breakAnswer(long request, long result, long previous) {
+        if (request == 0) return previous == 0 || result == previous ? "reported the break" : "reported a moved break";
+        return result == request ? "granted the request" : "refused the request";
+    }
+
+    private static long arg(Event.Call c, int i) {
+        if (c.args().size() <= i) return 0;
+        return switch (c.args().get(i)) {
+            case Value.Num v -> v.value();
+            case Value.Addr v -> v.value();
+            default -> 0;
+        };
     }
 
     private static String describe(int nativeCount, int jvisorCount) {
@@ -172,15 +263,20 @@ final class Comparison {
     // ---------------------------------------------------------------- calls
 
     /** Where a value sits: the syscall, the part (argN, result, siginfo, stdout) and the field path in it. */
-    record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields) {
+    record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields, boolean directory) {
         Where(String syscall, String part, boolean output) {
-            this(syscall, part, output, null, List.of());
+            this(syscall, part, output, null, List.of(), false);
         }
 
         Where field(String name) {
             List<String> f = new ArrayList<>(fields);
             f.add(name);
-            return new Where(syscall, part, output, format, f);
+            return new Where(syscall, part, output, format, f, directory);
+        }
+
+        /** Inside a stat or statx structure of a directory. */
+        Where ofDirectory() {
+            return new Where(syscall, part, output, format, fields, true);
         }
 
         String last() {
@@ -199,6 +295,13 @@ final class Comparison {
     private void call(String task, int ni, Event.Call n, int ji, Event.Call j) {
         pairedCalls++;
         covered.merge(n.name(), 1, Integer::sum);
+        if (n.name().equals("rt_sigaction")) sigaction(n);
+        if (n.name().equals("brk")) {
+            comparedValues += 2;
+            String d = brk(task, n, j);
+            if (d != null) divergences.add(new Divergence(task, "result", "brk", ni, ji, Render.event(n), Render.event(j), d, null));
+            return;
+        }
         SyscallEntry entry = entry(n.name());
         ArgFormat[] formats = entry != null ? entry.args() : new ArgFormat[0];
         List<String> argDiffs = new ArrayList<>(), dataDiffs = new ArrayList<>();
@@ -208,7 +311,7 @@ final class Comparison {
             int reg = i;
             ArgFormat f = reg < formats.length ? formats[reg] : ArgFormat.HEX;
             boolean output = GuestValues.isOutput(f);
-            Where w = new Where(n.name(), "arg" + reg, output, f, List.of());
+            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false);
             boolean data = isData(f);
             value(w, n.args().get(i), j.args().get(i), data ? dataDiffs : argDiffs, task);
         }
@@ -264,7 +367,7 @@ final class Comparison {
         String name = n.name();
         if (!strict) {
             Rule r = null;
-            if (name.equals("brk")) r = Rule.BRK_ADDRESSES;
+            if (name.equals("rt_sigreturn")) r = Rule.INTERRUPTED_REGISTERS;
             else if (Rule.MMAP_SYSCALLS.contains(name) && entry != null && entry.ret() == ArgFormat.RET_HEX) r = Rule.MMAP_ADDRESSES;
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
@@ -319,14 +422,24 @@ final class Comparison {
                     use(Rule.PIDS, task, w.syscall() + " " + w.path());
                     return;
                 }
+                if (!ns.truncated() && sameTempNames(ns.bytes(), js.bytes())) {
+                    use(Rule.TEMP_NAMES, task, w.syscall() + " " + w.path());
+                    return;
+                }
+                if (!ns.truncated() && anonInodes(ns.bytes()).equals(anonInodes(js.bytes()))) {
+                    use(Rule.INODE_NUMBERS, task, w.syscall() + " " + w.path());
+                    return;
+                }
             }
             diffs.add(w.path() + ": " + firstDifference(ns, js));
             return;
         }
         if (n instanceof Value.Struct ns && j instanceof Value.Struct js) {
+            Value mode = ns.fields().containsKey("st_mode") ? ns.fields().get("st_mode") : ns.fields().get("stx_mode");
+            Where inner = mode instanceof Value.Num m && (m.value() & S_IFMT) == S_IFDIR ? w.ofDirectory() : w;
             for (Map.Entry<String, Value> e : ns.fields().entrySet()) {
                 Value jf = js.fields().get(e.getKey());
-                if (jf != null) value(w.field(e.getKey()), e.getValue(), jf, diffs, task);
+                if (jf != null) value(inner.field(e.getKey()), e.getValue(), jf, diffs, task);
             }
             return;
         }
@@ -382,8 +495,13 @@ final class Comparison {
         return Rule.ADDRESSES;
     }
 
+    private static final int S_IFMT = 0170000, S_IFDIR = 0040000;
+
     private Rule numberRule(Where w, long n, long j) {
         String field = w.last();
+        if (Rule.layoutField(field) || (w.directory() && (field.equals("st_size") || field.equals("stx_size")))) {
+            return Rule.FILE_SYSTEM_LAYOUT;
+        }
         if (w.fields().isEmpty() && Rule.pidArgument(w.syscall(), w.argIndex()) && samePid(n, j, false)) return Rule.PIDS;
         if (field.equals("si_pid") && samePid(n, j, false)) return Rule.PIDS;
         if (Rule.inodeField(field)) return Rule.INODE_NUMBERS;
@@ -424,6 +542,58 @@ final class Comparison {
             }
         }
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Native mkstemp suffix to jvisor's, and back. */
+    private final Map<String, String> tempToJvisor = new HashMap<>(), tempToNative = new HashMap<>();
+
+    /** Length of the random part of mkstemp's template (XXXXXX). */
+    private static final int TEMP_SUFFIX = 6;
+
+    /**
+     * True if the strings differ only in the last six characters of letter-and-digit runs (the X's
+     * of an mkstemp template), each such native name always paired with the same jvisor name.
+     */
+    private boolean sameTempNames(byte[] a, byte[] b) {
+        if (a.length != b.length) return false;
+        Map<String, String> pairs = new HashMap<>();
+        int k = 0;
+        while (k < a.length) {
+            if (a[k] == b[k]) {
+                k++;
+                continue;
+            }
+            if (!alnum(a[k]) || !alnum(b[k])) return false;
+            int end = k;
+            while (end < a.length && alnum(a[end]) && alnum(b[end])) end++;
+            if (end < a.length && (alnum(a[end]) || alnum(b[end]))) return false;
+            int start = end - TEMP_SUFFIX;
+            if (start < 0 || k < start) return false;
+            for (int i = start; i < end; i++) if (!alnum(a[i]) || !alnum(b[i])) return false;
+            pairs.put(new String(a, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1),
+                    new String(b, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1));
+            k = end;
+        }
+        for (Map.Entry<String, String> e : pairs.entrySet()) {
+            String known = tempToJvisor.get(e.getKey());
+            if (known != null ? !known.equals(e.getValue()) : tempToNative.containsKey(e.getValue())) return false;
+        }
+        pairs.forEach((x, y) -> {
+            tempToJvisor.put(x, y);
+            tempToNative.put(y, x);
+        });
+        return true;
+    }
+
+    private static boolean alnum(byte c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static final java.util.regex.Pattern ANON_INODE = java.util.regex.Pattern.compile("(pipe|socket):\\[\\d+\\]");
+
+    /** The text with the inode numbers of pipes and sockets ("pipe:[4711]", as /proc/self/fd shows them) blanked. */
+    private static String anonInodes(byte[] b) {
+        return ANON_INODE.matcher(new String(b, StandardCharsets.ISO_8859_1)).replaceAll("$1:[]");
     }
 
     private static String firstDifference(Value.Str n, Value.Str j) {

@@ -11,13 +11,27 @@ public enum Rule {
     ADDRESSES("addresses", "pointers differ (both non-NULL): the host randomizes its address-space layout, "
             + "jvisor uses Linux's layout without ASLR"),
     MMAP_ADDRESSES("mmap-addresses", "addresses chosen by mmap/mremap, and the address arguments that refer to them, differ"),
-    BRK_ADDRESSES("brk-addresses", "the program break differs (the host randomizes where the heap starts)"),
+    BRK_ADDRESSES("brk-addresses", "the program break differs by the same offset throughout (the host randomizes "
+            + "where the heap starts; how far each break lies from the start is compared)"),
+    HEAP_LAYOUT("heap-layout", "malloc moves the break by other amounts, or once more or less: natively glibc keeps "
+            + "the vDSO's link map on the heap and jvisor has no vDSO (a deliberate difference); compared is "
+            + "that the kernel grants, refuses or reports the break alike"),
     PIDS("pids", "process and thread ids differ consistently: each native id always stands for the same jvisor id "
             + "(in results, arguments, siginfo and the decimal ids in data)"),
     TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments)"),
     INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems)"),
     DEVICE_NUMBERS("device-numbers", "device numbers of file systems differ (st_dev, stx_dev_*, stx_mnt_id)"),
     RANDOM_BYTES("random-bytes", "bytes from getrandom(2) differ"),
+    RANDOM_DRAWS("random-draws", "the libc draws random bits (getrandom, or the clock) a number of times that "
+            + "depends on the bits drawn (mkstemp's rejection sampling): getrandom and clock calls only one run makes"),
+    TEMP_NAMES("temp-names", "mkstemp/mkdtemp names differ in their random six characters, each native name "
+            + "always standing for the same jvisor name"),
+    FILE_SYSTEM_LAYOUT("file-system-layout", "block counts, block sizes and directory sizes differ: they belong to "
+            + "the file system (jvisor's /tmp is a tmpfs, the host's may not be)"),
+    IGNORED_SIGNALS("ignored-signals", "strace shows signals the program ignores (a traced process queues them, "
+            + "sig_ignored() being false under ptrace); jvisor, like an untraced Linux process, discards them"),
+    INTERRUPTED_REGISTERS("interrupted-registers", "rt_sigreturn returns the interrupted code's rax, which depends on "
+            + "where the signal struck (and holds addresses)"),
     SYSTEM_LOAD("system-load", "sysinfo(2)'s live figures differ (uptime, load, free memory, process count)"),
     DELIBERATE("deliberate", "a deliberate difference of jvisor, stated in the kernel's syscall metadata "
             + "(SyscallStates), with its reason");
@@ -59,7 +73,16 @@ public enum Rule {
     static final Set<String> TIME_OUTPUTS = Set.of("clock_gettime", "gettimeofday", "time", "times", "getrusage",
             "nanosleep", "clock_nanosleep", "timer_gettime", "timerfd_gettime", "getitimer", "setitimer",
             "timer_settime", "timerfd_settime", "alarm", "rt_sigtimedwait", "select", "pselect6", "clock_adjtime",
-            "adjtimex");
+            "adjtimex", "timer_getoverrun");
+
+    /** Syscalls the libc draws random bits with. */
+    static final Set<String> RANDOM_SOURCES = Set.of("getrandom", "clock_gettime", "gettimeofday", "time");
+
+    /** stat and statx fields that belong to the file system's layout. */
+    static boolean layoutField(String field) {
+        return field.equals("st_blocks") || field.equals("st_blksize") || field.equals("stx_blocks")
+                || field.equals("stx_blksize");
+    }
 
     /** Structure fields that are timestamps (stat, statx). */
     static boolean timeField(String field) {
