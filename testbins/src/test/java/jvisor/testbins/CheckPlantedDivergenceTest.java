@@ -53,7 +53,7 @@ class CheckPlantedDivergenceTest {
         List<byte[]> argv = List.of(bin.toString().getBytes(StandardCharsets.UTF_8), MISSING.getBytes(StandardCharsets.UTF_8));
         List<byte[]> envp = List.of("PATH=/usr/bin:/bin".getBytes(StandardCharsets.UTF_8),
                 "LANG=C.UTF-8".getBytes(StandardCharsets.UTF_8));
-        return Check.run(new Check.Request(bin.toString(), argv, envp, null, false, planted, 120, null));
+        return Check.run(new Check.Request(bin.toString(), argv, envp, null, false, planted, 120, null, null));
     }
 
     @Test

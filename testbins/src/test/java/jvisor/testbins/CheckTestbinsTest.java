@@ -1,9 +1,10 @@
 /*
  * CheckTestbinsTest - `jvisor check` over every test program (the cases of DifferentialTest) and over
  * the shell scripts in testbins/scripts: the program runs under jvisor and natively under strace,
- * and the two syscall records must agree, with no divergence left unexplained (the report's summary
- * line says "unexplained":0; the rules it applied are allowed differences, deliberate differences
- * come from the kernel's metadata).
+ * and the two syscall records must agree, with no divergence left unexplained (the rules the check
+ * applied are allowed differences, deliberate differences come from the kernel's metadata). The
+ * checks run in this JVM through the check's Java API, one after the other (jvisor warms up once),
+ * each in a fresh working directory under testbins/out (the guest's /tmp is its own tmpfs).
  *
  * It also keeps the conformance table's "checked by" column true: from the reports it collects
  * which programs had which syscalls compared with the host, and fails when the committed
@@ -26,8 +27,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -35,15 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import jvisor.kernel.check.Check;
 import jvisor.kernel.conformance.ConformanceTable;
 import jvisor.kernel.conformance.Coverage;
 import jvisor.kernel.syscall.SyscallStates;
 import jvisor.kernel.syscall.SyscallTable;
 
 class CheckTestbinsTest {
-
-    private static final Pattern COVERED = Pattern.compile("\"covered\":\\{([^}]*)\\}");
-    private static final Pattern SYSCALL = Pattern.compile("\"([a-z0-9_]+)\":\\d+");
 
     /** syscall -> the programs whose check compared it; filled by the program cases. */
     private static final Map<String, Set<String>> COVERAGE = new TreeMap<>();
@@ -55,18 +52,15 @@ class CheckTestbinsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void programAgreesWithTheHost(DifferentialTest.Case c, @TempDir Path temp) throws IOException {
+    void programAgreesWithTheHost(DifferentialTest.Case c, @TempDir Path temp) throws Exception {
         Path bin = GuestRunner.binary(c.binary());
         assumeTrue(Files.isRegularFile(bin), () -> bin + " was not built (run make -C testbins)");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "strace is not installed (scripts/install-deps)");
-        Path work = c.workDir() == DifferentialTest.WorkDir.DATA ? GuestRunner.testbinsDir().resolve("data")
-                : Files.createDirectory(temp.resolve("work"));
-        String summary = check(bin.toString(), c.args(), c.stdin(), c.env(), work, temp);
-        Matcher m = COVERED.matcher(summary);
-        assertTrue(m.find(), summary);
+        Check.Outcome o = c.workDir() == DifferentialTest.WorkDir.DATA
+                ? check(bin.toString(), c.args(), c.stdin(), c.env(), GuestRunner.testbinsDir().resolve("data"), temp)
+                : inFreshDirectory(work -> check(bin.toString(), c.args(), c.stdin(), c.env(), work, temp));
         synchronized (COVERAGE) {
-            Matcher s = SYSCALL.matcher(m.group(1));
-            while (s.find()) COVERAGE.computeIfAbsent(s.group(1), k -> new TreeSet<>()).add(c.binary());
+            for (String syscall : o.covered().keySet()) COVERAGE.computeIfAbsent(syscall, k -> new TreeSet<>()).add(c.binary());
         }
         PROGRAMS_CHECKED.incrementAndGet();
     }
@@ -88,7 +82,7 @@ class CheckTestbinsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("scripts")
-    void scriptAgreesWithTheHost(String shellAndScript, @TempDir Path temp) throws IOException {
+    void scriptAgreesWithTheHost(String shellAndScript, @TempDir Path temp) throws Exception {
         SyscallTable table = SyscallTable.linux();
         for (String needed : List.of("fork", "clone", "execve", "wait4")) {
             assumeTrue(SyscallStates.state(table, needed) != SyscallStates.State.NOT_IMPLEMENTED,
@@ -101,28 +95,47 @@ class CheckTestbinsTest {
         List<String> args = new ArrayList<>();
         if (parts[0].equals("busybox")) args.add("sh");
         args.add(script.toString());
-        check(shell, args, null, null, Files.createDirectory(temp.resolve("work")), temp);
+        inFreshDirectory(work -> check(shell, args, null, null, work, temp));
+    }
+
+    private interface InDirectory {
+        Check.Outcome run(Path work) throws Exception;
+    }
+
+    /** Runs a check in a new empty directory under testbins/out (visible to the guest), removed after. */
+    private static Check.Outcome inFreshDirectory(InDirectory body) throws Exception {
+        Path parent = Files.createDirectories(GuestRunner.testbinsDir().resolve("out/check-work"));
+        Path work = Files.createTempDirectory(parent, "case-");
+        try {
+            return body.run(work);
+        } finally {
+            Check.deleteTree(work);
+        }
     }
 
     /**
-     * Runs `jvisor check --clean --report R --stdin S BINARY ARGS` in work; asserts that the runs
-     * agree and returns the report's summary line.
+     * Checks BINARY ARGS in work with the given stdin and environment (null: GuestRunner's default);
+     * the jvisor run's leftovers in work are removed before the native run. Asserts that the runs
+     * agree and returns what the check found.
      */
-    private static String check(String binary, List<String> args, byte[] stdin, Map<String, String> env, Path work,
-            Path temp) throws IOException {
-        Path report = temp.resolve("report.jsonl");
+    private static Check.Outcome check(String binary, List<String> args, byte[] stdin, Map<String, String> env, Path work,
+            Path temp) throws Exception {
         Path in = temp.resolve("stdin");
         Files.write(in, stdin != null ? stdin : new byte[0]);
-        List<String> cmd = GuestRunner.jvisorCommand();
-        cmd.addAll(List.of("check", "--clean", "--report", report.toString(), "--stdin", in.toString(), binary));
-        cmd.addAll(args);
-        GuestRunner.Result r = GuestRunner.run(cmd, null, env, work);
-        String text = Files.exists(report) ? Files.readString(report, StandardCharsets.UTF_8) : "";
-        String summary = text.lines().filter(l -> l.startsWith("{\"type\":\"summary\"")).findFirst().orElse("");
-        assertEquals(0, r.exitCode(), () -> "jvisor check found unexplained divergences (or failed):\n"
-                + r.stderrText() + "\n--- report ---\n" + GuestRunner.abbreviate(text));
-        assertTrue(summary.contains("\"unexplained\":0"), summary);
-        return summary;
+        List<byte[]> argv = new ArrayList<>();
+        argv.add(binary.getBytes(StandardCharsets.UTF_8));
+        for (String a : args) argv.add(a.getBytes(StandardCharsets.UTF_8));
+        List<byte[]> envp = new ArrayList<>();
+        for (Map.Entry<String, String> e : (env != null ? env : GuestRunner.DEFAULT_ENV).entrySet()) {
+            envp.add((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
+        }
+        Runnable clean = Check.newEntriesRemover(work);
+        Check.Outcome o = Check.run(new Check.Request(binary, argv, envp, in, false, null, GuestRunner.TIMEOUT.toSeconds(),
+                clean, work));
+        assertTrue(o.agree(), () -> "jvisor check found unexplained divergences:\n" + Check.summary(o)
+                + "\n--- report ---\n" + GuestRunner.abbreviate(String.join("\n", Check.jsonLines(o))));
+        assertEquals(0, o.unexplained());
+        return o;
     }
 
     /** When every program was checked: the committed coverage (docs/SYSCALLS.md's "checked by") must match. */

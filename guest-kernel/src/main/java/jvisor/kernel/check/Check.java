@@ -35,9 +35,11 @@ public final class Check {
      * @param timeoutSeconds the longest the native run may take
      * @param betweenRuns run after the jvisor run and before the native one (to undo what the first
      *        run left in the working directory), or null
+     * @param workDir the working directory of both runs, or null for this process's (it must be
+     *        visible to the guest: not under /tmp, which is jvisor's own tmpfs)
      */
     public record Request(String binary, List<byte[]> argv, List<byte[]> envp, Path stdin, boolean strict,
-            SyscallInterceptor planted, long timeoutSeconds, Runnable betweenRuns) {
+            SyscallInterceptor planted, long timeoutSeconds, Runnable betweenRuns, Path workDir) {
     }
 
     /** The program cannot be checked (jvisor cannot load it, strace cannot trace it). */
@@ -98,9 +100,11 @@ public final class Check {
 
             Trace jv;
             try {
-                jv = JvisorRun.run(table, r.planted(), r.binary(), r.argv(), r.envp(), stdin, stdout, stderr);
+                jv = JvisorRun.run(table, r.planted(), r.binary(), r.argv(), r.envp(), stdin, stdout, stderr, r.workDir());
             } catch (ElfException e) {
                 throw new Failure(r.binary() + ": " + e.getMessage());
+            } catch (JvisorRun.HiddenDirectory e) {
+                throw new Failure(e.getMessage());
             }
             byte[] jvOut = Files.readAllBytes(stdout), jvErr = Files.readAllBytes(stderr);
             if (r.betweenRuns() != null) r.betweenRuns().run();
@@ -108,7 +112,7 @@ public final class Check {
             NativeRun.Result nat;
             try {
                 nat = NativeRun.run(r.binary(), r.argv(), r.envp(), stdin, stdout, stderr, work.resolve("strace.log"),
-                        r.timeoutSeconds());
+                        r.timeoutSeconds(), r.workDir());
             } catch (NativeRun.Unavailable e) {
                 throw new Failure(e.getMessage());
             }
@@ -126,8 +130,23 @@ public final class Check {
         }
     }
 
+    /** Remembers the directory's entries now; the returned action removes every entry added since. */
+    public static Runnable newEntriesRemover(Path dir) throws IOException {
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.forEach(before::add);
+        }
+        return () -> {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.filter(p -> !before.contains(p)).toList()) deleteTree(p);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+    }
+
     /** Deletes a file or a directory with everything in it (symbolic links are not followed). */
-    static void deleteTree(Path top) throws IOException {
+    public static void deleteTree(Path top) throws IOException {
         if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         try (Stream<Path> files = Files.walk(top)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -98,8 +98,8 @@ public final class CheckCommand {
                 Files.write(stdinCopy, System.in.readAllBytes());
                 stdin = stdinCopy;
             }
-            Runnable betweenRuns = clean ? newEntriesRemover(Path.of("").toAbsolutePath()) : null;
-            Check.Outcome o = Check.run(new Check.Request(binary, argv, envp, stdin, strict, null, timeout, betweenRuns));
+            Runnable betweenRuns = clean ? Check.newEntriesRemover(Path.of("").toAbsolutePath()) : null;
+            Check.Outcome o = Check.run(new Check.Request(binary, argv, envp, stdin, strict, null, timeout, betweenRuns, null));
             if (report != null) Files.write(report, Check.jsonLines(o), StandardCharsets.UTF_8);
             HostConsole.write(2, Check.summary(o));
             return o.agree() ? AGREE : DIVERGE;
@@ -112,21 +112,6 @@ public final class CheckCommand {
         } finally {
             if (stdinCopy != null) stdinCopy.toFile().delete();
         }
-    }
-
-    /** Remembers the directory's entries now; the returned action removes every entry added since. */
-    static Runnable newEntriesRemover(Path dir) throws IOException {
-        java.util.Set<Path> before = new java.util.HashSet<>();
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            s.forEach(before::add);
-        }
-        return () -> {
-            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-                for (Path p : (Iterable<Path>) s::iterator) if (!before.contains(p)) Check.deleteTree(p);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        };
     }
 
     private static String value(String[] args, int i, String option) {

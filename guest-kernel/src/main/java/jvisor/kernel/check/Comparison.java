@@ -142,7 +142,8 @@ final class Comparison {
                 use(Rule.DELIBERATE, task, jv.get(0));
             }
         }
-        String first = !nat.isEmpty() ? Event.key(nat.get(0)) : Event.key(jv.get(0));
+        Event head = !nat.isEmpty() ? nat.get(0) : jv.get(0);
+        String first = head instanceof Event.Call c ? c.name() : Event.key(head);
         divergences.add(new Divergence(task, kind, first.startsWith("+++") ? "exit" : first, nat.isEmpty() ? -1 : ni,
                 jv.isEmpty() ? -1 : ji, render(nat), render(jv), describe(nat.size(), jv.size()), explanation));
     }
@@ -263,20 +264,21 @@ final class Comparison {
     // ---------------------------------------------------------------- calls
 
     /** Where a value sits: the syscall, the part (argN, result, siginfo, stdout) and the field path in it. */
-    record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields, boolean directory) {
+    record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields, boolean directory,
+            boolean absoluteTime) {
         Where(String syscall, String part, boolean output) {
-            this(syscall, part, output, null, List.of(), false);
+            this(syscall, part, output, null, List.of(), false, false);
         }
 
         Where field(String name) {
             List<String> f = new ArrayList<>(fields);
             f.add(name);
-            return new Where(syscall, part, output, format, f, directory);
+            return new Where(syscall, part, output, format, f, directory, absoluteTime);
         }
 
         /** Inside a stat or statx structure of a directory. */
         Where ofDirectory() {
-            return new Where(syscall, part, output, format, fields, true);
+            return new Where(syscall, part, output, format, fields, true, absoluteTime);
         }
 
         String last() {
@@ -294,7 +296,8 @@ final class Comparison {
 
     private void call(String task, int ni, Event.Call n, int ji, Event.Call j) {
         pairedCalls++;
-        covered.merge(n.name(), 1, Integer::sum);
+        // The first execve is the program's start (jvisor's record makes it up from the initial stack).
+        if (!(ni == 0 && ji == 0 && n.name().equals("execve"))) covered.merge(n.name(), 1, Integer::sum);
         if (n.name().equals("rt_sigaction")) sigaction(n);
         if (n.name().equals("brk")) {
             comparedValues += 2;
@@ -311,7 +314,7 @@ final class Comparison {
             int reg = i;
             ArgFormat f = reg < formats.length ? formats[reg] : ArgFormat.HEX;
             boolean output = GuestValues.isOutput(f);
-            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false);
+            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n));
             boolean data = isData(f);
             value(w, n.args().get(i), j.args().get(i), data ? dataDiffs : argDiffs, task);
         }
@@ -336,6 +339,14 @@ final class Comparison {
         }
         divergences.add(new Divergence(task, kind, n.name(), ni, ji, Render.event(n), Render.event(j),
                 String.join("; ", all), explanation));
+    }
+
+    /** clock_nanosleep, timer_settime and timerfd_settime with TIMER_ABSTIME: their times are clock readings. */
+    private static boolean absoluteTime(Event.Call c) {
+        return switch (c.name()) {
+            case "clock_nanosleep", "timer_settime", "timerfd_settime" -> (arg(c, 1) & 1) != 0;
+            default -> false;
+        };
     }
 
     private static boolean isData(ArgFormat f) {
@@ -507,6 +518,7 @@ final class Comparison {
         if (Rule.inodeField(field)) return Rule.INODE_NUMBERS;
         if (Rule.deviceField(field)) return Rule.DEVICE_NUMBERS;
         for (String f : w.fields()) if (Rule.timeField(f)) return Rule.TIMES;
+        if (w.absoluteTime() && (field.equals("tv_sec") || field.equals("tv_nsec"))) return Rule.TIMES;
         if (w.output() && Rule.TIME_OUTPUTS.contains(w.syscall())) return Rule.TIMES;
         if (w.syscall().equals("sysinfo") && !w.fields().isEmpty() && Rule.systemLoadField(w.fields().get(0))) {
             return Rule.SYSTEM_LOAD;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.GuestThread;
 import jvisor.kernel.Kernel;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.elf.ElfException;
@@ -24,11 +25,17 @@ import jvisor.kernel.syscall.SyscallTable;
 final class JvisorRun {
     private JvisorRun() {}
 
-    private static final long GUEST_THREAD_STACK = 256L << 20;
+    /** The working directory asked for lies where the guest cannot see it (under jvisor's own /tmp). */
+    static final class HiddenDirectory extends Exception {
+        HiddenDirectory(String message) {
+            super(message, null, false, false);
+        }
+    }
 
-    /** Runs the program to its end; returns the record. */
+    /** Runs the program to its end in workDir (null: this process's working directory); returns the record. */
     static Trace run(SyscallTable table, SyscallInterceptor planted, String binary, List<byte[]> argv, List<byte[]> envp,
-            Path stdin, Path stdout, Path stderr) throws ElfException, InterruptedException {
+            Path stdin, Path stdout, Path stderr, Path workDir)
+            throws ElfException, InterruptedException, HiddenDirectory {
         Hypervisor hv = new Hypervisor();
         Process p;
         boolean writable = PathResolver.rootWritableDefault;
@@ -39,6 +46,19 @@ final class JvisorRun {
         } finally {
             PathResolver.rootWritableDefault = writable;
         }
+        if (workDir != null) {
+            String guest;
+            try {
+                guest = p.fs.guestPathOf(workDir.toRealPath());
+            } catch (java.io.IOException e) {
+                guest = null;
+            }
+            if (guest == null) {
+                p.release();
+                throw new HiddenDirectory(workDir + ": the guest cannot see this working directory (jvisor's /tmp is its own tmpfs)");
+            }
+            p.setCwd(guest.getBytes(StandardCharsets.UTF_8));
+        }
         open(p, 0, stdin, Fs.O_RDONLY);
         open(p, 1, stdout, Fs.O_WRONLY);
         open(p, 2, stderr, Fs.O_WRONLY);
@@ -47,19 +67,8 @@ final class JvisorRun {
         Kernel kernel = new Kernel(hv, table, null);
         kernel.setInterceptor(recorder);
         recorder.started(p);
-        Throwable[] failure = new Throwable[1];
-        Thread guest = new Thread(null, () -> {
-            try {
-                kernel.run(p);
-            } catch (Throwable t) {
-                failure[0] = t;
-            }
-        }, "vcpu0-check", GUEST_THREAD_STACK);
-        guest.start();
-        guest.join();
-        if (failure[0] != null) {
-            throw new IllegalStateException("jvisor failed running the program: " + failure[0], failure[0]);
-        }
+        Throwable failure = GuestThread.run(kernel, p, "vcpu0-check");
+        if (failure != null) throw new IllegalStateException("jvisor failed running the program: " + failure, failure);
         recorder.ended(p);
         p.release();
         return recorder.trace();

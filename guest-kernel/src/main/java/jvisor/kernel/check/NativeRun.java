@@ -35,12 +35,13 @@ final class NativeRun {
     }
 
     /**
-     * Runs the program. stdout and stderr go to the given files (created or truncated).
+     * Runs the program in workDir (null: this process's working directory). stdout and stderr go
+     * to the given files (created or truncated).
      *
      * @param binary the path as given (argv[0] is argv's first element)
      */
     static Result run(String binary, List<byte[]> argv, List<byte[]> envp, Path stdin, Path stdout, Path stderr,
-            Path log, long timeoutSeconds) throws Unavailable, IOException, InterruptedException {
+            Path log, long timeoutSeconds, Path workDir) throws Unavailable, IOException, InterruptedException {
         Path strace = strace();
         if (!Files.isExecutable(strace)) {
             throw new Unavailable(strace + " not found: install strace (scripts/install-deps does)");
@@ -57,6 +58,7 @@ final class NativeRun {
         cmd.add(binary);
         for (int i = 1; i < argv.size(); i++) cmd.add(new String(argv.get(i), StandardCharsets.UTF_8));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (workDir != null) pb.directory(workDir.toFile());
         pb.redirectInput(stdin.toFile());
         pb.redirectOutput(stdout.toFile());
         pb.redirectError(stderr.toFile());

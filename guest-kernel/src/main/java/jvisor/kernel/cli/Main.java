@@ -53,9 +53,6 @@ public final class Main {
               --rw          let the guest write to the root directory (/tmp is always a private tmpfs)
             """;
 
-    /** Stack of the thread that runs the guest: the interpreter and the kernel recurse little, but never run short. */
-    private static final long GUEST_THREAD_STACK = 256L << 20;
-
     private Main() {}
 
     /** Parsed command line. */
@@ -164,17 +161,8 @@ public final class Main {
         Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
         Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
 
-        Throwable[] failure = new Throwable[1];
-        Thread guest = new Thread(null, () -> {
-            try {
-                kernel.run(p);
-            } catch (Throwable t) {
-                failure[0] = t;
-            }
-        }, "vcpu0", GUEST_THREAD_STACK);
-        guest.start();
-        guest.join();
-        if (failure[0] != null) return internalError(failure[0]);
+        Throwable failure = jvisor.kernel.GuestThread.run(kernel, p, "vcpu0");
+        if (failure != null) return internalError(failure);
 
         FatalSignal s = p.killedBy();
         if (s == null) return p.exitStatus();
