@@ -24,6 +24,7 @@ import jvisor.kernel.syscall.SyscallTable;
  * what the guest saw, that is the results after the inner interceptor changed them.
  */
 final class Recorder implements SyscallInterceptor {
+    private static final int NR_EXIT = 60;
     private final SyscallTable table;
     private final SyscallInterceptor inner;
     private final Trace trace = new Trace();
@@ -49,15 +50,17 @@ final class Recorder implements SyscallInterceptor {
         trace.task(p.mainTask().tid).events.add(execve);
     }
 
-    /** The last event: the exit status, or the fatal signal and the death. */
+    /**
+     * The last events: the exit status, or the fatal signal and the death. strace prints the end
+     * of every task; a task that left with exit(2) has its own already.
+     */
     void ended(Process p) {
-        Trace.Task t = trace.task(p.mainTask().tid);
         FatalSignal s = p.killedBy();
-        if (s == null) {
-            t.events.add(new Event.Exit(p.exitStatus()));
-        } else {
-            t.events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
-            t.events.add(new Event.Killed(s.signo()));
+        if (s != null) trace.task(p.mainTask().tid).events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
+        for (Trace.Task t : trace.tasks()) {
+            Event last = t.events.isEmpty() ? null : t.events.get(t.events.size() - 1);
+            if (last instanceof Event.Exit || last instanceof Event.Killed) continue;
+            t.events.add(s == null ? new Event.Exit(p.exitStatus()) : new Event.Killed(s.signo()));
         }
         trace.linkChildren();
     }
@@ -103,7 +106,10 @@ final class Recorder implements SyscallInterceptor {
         }
         SyscallEntry e = table.get(nr);
         String name = e != null ? e.name() : "syscall_0x" + Integer.toHexString(nr);
-        trace.task(t.tid).events.add(new Event.Call(name, values, r, t.exiting));
+        List<Event> events = trace.task(t.tid).events;
+        events.add(new Event.Call(name, values, r, t.exiting));
+        // A thread that leaves by exit(2) ends there (strace: "+++ exited with N +++").
+        if (t.exiting && nr == NR_EXIT && t != t.process.mainTask()) events.add(new Event.Exit((int) args[0] & 0xff));
         return r;
     }
 
