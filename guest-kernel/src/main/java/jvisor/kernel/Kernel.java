@@ -108,7 +108,7 @@ public final class Kernel {
     }
 
     /** Stack of a task's host thread: deep enough for the interpreter's and the kernel's recursion. */
-    public static final long TASK_THREAD_STACK = 16L << 20;
+    public static final long TASK_THREAD_STACK = GuestThread.STACK;
 
     /**
      * One task's life (gVisor's Task.run): deliver signals, switch into the guest, handle the VM
@@ -119,7 +119,7 @@ public final class Kernel {
         t.bindToCurrentThread();
         try {
             while (!t.stopRequested()) {
-                Delivery.deliver(t, strace);
+                Delivery.deliver(t, strace, interceptor);
                 if (t.stopRequested()) break;
                 VmExit exit = hv.switchTo(t.vcpu);
                 switch (exit.kind) {

@@ -33,6 +33,11 @@ public final class Delivery {
      * interrupted syscall. Called before every switch into the guest; cheap when there is nothing.
      */
     public static void deliver(Task t, Strace strace) {
+        deliver(t, strace, null);
+    }
+
+    /** As {@link #deliver(Task, Strace)}, telling hook (if not null) of every signal strace would show. */
+    public static void deliver(Task t, Strace strace, jvisor.kernel.syscall.SyscallInterceptor hook) {
         ProcessSignals ps = t.process.signals;
         if (!t.recheck && !t.restoreSigmask) {
             if (t.syscallNr < 0) return;
@@ -50,7 +55,7 @@ public final class Delivery {
             SigAction a = t.process.sigactions.get(sig);
             long h = a.handler();
             if (h == Signals.SIG_IGN && sig != Signals.SIGKILL) {
-                if (strace != null) strace.signal(info);
+                announce(t, info, strace, hook);
                 continue;
             }
             if (h == Signals.SIG_DFL || sig == Signals.SIGKILL) {
@@ -60,15 +65,20 @@ public final class Delivery {
                         return;
                     }
                     default -> { // ignore, stop, continue (see the class comment)
-                        if (strace != null) strace.signal(info);
+                        announce(t, info, strace, hook);
                         continue;
                     }
                 }
             }
-            if (strace != null) strace.signal(info);
+            announce(t, info, strace, hook);
             handle(t, info, a, strace);
         }
         finishSyscall(t);
+    }
+
+    private static void announce(Task t, SigInfo info, Strace strace, jvisor.kernel.syscall.SyscallInterceptor hook) {
+        if (strace != null) strace.signal(info);
+        if (hook != null) hook.signalDelivered(t, info);
     }
 
     /** Sets up a handler's frame (handle_signal), deciding first what an interrupted syscall returns. */

@@ -186,7 +186,8 @@ public final class Strace {
         if ((op & jvisor.kernel.abi.Clone.FUTEX_CLOCK_REALTIME) != 0) sb.append("|FUTEX_CLOCK_REALTIME");
     }
 
-    private static boolean omitted(ArgFormat f, int i, long[] args) {
+    /** True if strace leaves argument i out (open's mode without O_CREAT, fcntl's unused third argument). */
+    public static boolean omitted(ArgFormat f, int i, long[] args) {
         return switch (f) {
             case CREATE_MODE -> i == 0 || (args[i - 1] & (Fs.O_CREAT | Fs.O_TMPFILE_BIT)) == 0;
             case MREMAP_NEWADDR -> i == 0 || (args[i - 1] & Mman.MREMAP_FIXED) == 0;
