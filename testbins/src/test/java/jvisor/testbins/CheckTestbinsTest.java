@@ -95,7 +95,9 @@ class CheckTestbinsTest {
         List<String> args = new ArrayList<>();
         if (parts[0].equals("busybox")) args.add("sh");
         args.add(script.toString());
-        inFreshDirectory(work -> check(shell, args, null, null, work, temp));
+        Map<String, String> env = GuestRunner.env("PATH", GuestRunner.appletsDir().toString(), "LANG", "C",
+                "HOME", "/nonexistent");
+        inFreshDirectory(work -> check(shell, args, null, env, work, temp));
     }
 
     private interface InDirectory {

@@ -53,15 +53,17 @@ public final class Trace {
 
     /** Links every task to the calls that created it (a successful clone/fork result names the child). */
     synchronized void linkChildren() {
+        List<Integer> created = new ArrayList<>();
         for (Task t : tasks.values()) {
             t.children.clear();
-            for (Event e : t.events) {
+            for (Event e : List.copyOf(t.events)) {
                 if (e instanceof Event.Call c && createsTask(c.name()) && !c.noReturn() && c.result() > 0) {
                     t.children.add((int) c.result());
-                    tasks.computeIfAbsent((int) c.result(), Task::new);
+                    created.add((int) c.result());
                 }
             }
         }
+        for (int tid : created) tasks.computeIfAbsent(tid, Task::new); // a child that made no call yet
     }
 
     /** Number of syscalls in all tasks. */

@@ -91,6 +91,7 @@ public final class Exec {
 
         Vcpu vcpu = hv.createVcpu(space);
         Task task = p.attachMainTask(vcpu);
+        task.comm = commOf(req.execfn());
         setEntryRegisters(task.regs, image.entry(), stack.sp());
 
         for (int fd = 0; fd <= 2; fd++) {
@@ -174,10 +175,19 @@ public final class Exec {
         t.rseqSig = 0;
         t.clearChildTid = 0;
         t.restartBlock = null;
+        t.comm = commOf(execfn);
         setEntryRegisters(t.regs, image.entry(), stack.sp());
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The task name execve gives (__set_task_comm with kbasename of the path as passed): at most 15 bytes. */
+    static byte[] commOf(byte[] path) {
+        int slash = -1;
+        for (int i = 0; i < path.length; i++) if (path[i] == '/') slash = i;
+        int len = Math.min(path.length - slash - 1, 15);
+        return java.util.Arrays.copyOfRange(path, slash + 1, slash + 1 + len);
+    }
 
     /** de_thread: every other task of the process is stopped and has exited before the image changes. */
     private static void killOtherThreads(Task t) {

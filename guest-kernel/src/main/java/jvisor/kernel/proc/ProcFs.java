@@ -385,13 +385,10 @@ public final class ProcFs implements SyntheticTree {
     }
 
     private byte[] comm(Process process) {
-        byte[] exe = process.exePath;
-        int slash = -1;
-        for (int i = 0; i < exe.length; i++) if (exe[i] == '/') slash = i;
-        int len = Math.min(exe.length - slash - 1, 15); // TASK_COMM_LEN - 1
-        byte[] out = new byte[len + 1];
-        System.arraycopy(exe, slash + 1, out, 0, len);
-        out[len] = '\n';
+        Task leader = process.mainTask();
+        byte[] c = leader != null ? leader.comm() : new byte[0];
+        byte[] out = java.util.Arrays.copyOf(c, c.length + 1);
+        out[c.length] = '\n';
         return out;
     }
 

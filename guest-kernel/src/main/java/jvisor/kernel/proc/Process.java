@@ -48,6 +48,10 @@ public final class Process {
     /** The file mode creation mask (umask(2)), inherited from the host process. */
     public int umask = jvisor.kernel.fs.HostOps.currentUmask();
 
+    /** prctl(PR_SET_DUMPABLE), PR_SET_CHILD_SUBREAPER and PR_SET_NO_NEW_PRIVS: recorded and reported. */
+    public volatile int dumpable = 1;
+    public volatile boolean childSubreaper, noNewPrivs;
+
     /** The current directory: an absolute, resolved path inside the root. */
     private byte[] cwd;
 

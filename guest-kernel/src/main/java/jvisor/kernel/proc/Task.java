@@ -56,6 +56,13 @@ public final class Task {
     public long rseqAddr;
     public int rseqLen, rseqSig;
 
+    /** The thread's name (execve's path, prctl PR_SET_NAME), inherited by clone; null: the executable's base name. */
+    public byte[] comm;
+    /** prctl(PR_SET_PDEATHSIG): recorded and reported. */
+    public int parentDeathSignal;
+    /** prctl(PR_SET_TIMERSLACK), in ns. */
+    public long timerSlackNs = 50_000;
+
     /** Set by exit(2) and exit_group(2): the syscall does not return. */
     public boolean exiting;
 
@@ -68,6 +75,11 @@ public final class Task {
 
     public AddressSpace memory() {
         return vcpu.addressSpace();
+    }
+
+    /** The thread's name: execve's or PR_SET_NAME's, else the executable's base name (at most 15 bytes). */
+    public byte[] comm() {
+        return comm != null ? comm : Exec.commOf(process.exePath);
     }
 
     /** The task the calling host thread runs, or null outside guest tasks (tests, the JVM's own threads). */

@@ -76,6 +76,7 @@ public final class TaskClone {
         if (a.stack() != 0) s.r[Reg.RSP] = a.stack();
         if ((flags & CLONE_SETTLS) != 0) s.fsBase = a.tls();
         child.sigmask = parent.sigmask;
+        child.comm = parent.comm;
         if ((flags & CLONE_VM) == 0 || (flags & CLONE_VFORK) != 0) {
             // A thread sharing the memory on a stack of its own starts without an alternate stack (clone(2)).
             child.altStackSp = parent.altStackSp;

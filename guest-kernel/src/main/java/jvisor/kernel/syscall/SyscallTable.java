@@ -48,6 +48,7 @@ public final class SyscallTable {
         SysFutex.register(t);
         SysProcessGroup.register(t);
         SysExec.register(t);
+        SysPrctl.register(t);
         SysIdentity.register(t);
         SysTime.register(t);
         SysSignal.register(t);
