@@ -4,7 +4,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.decode.Insn;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -92,7 +92,7 @@ final class XmmAccess {
      * page fault leaves memory untouched, as the hardware's single access does.
      */
     static void store128(Cpu c, long a, long lo, long hi) {
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         if ((a & HostMemory.PAGE_MASK) > HostMemory.PAGE_SIZE - 16) {
             m.translate(a, Access.WRITE);
             m.translate(a + 15, Access.WRITE);
