@@ -8,7 +8,7 @@ import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.cpu.fpu.F80;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 
 /**
  * Floating-point state management (Intel SDM Vol. 1, 10.5 "FXSAVE and FXRSTOR", 8.1.5-8.1.10 for
@@ -121,7 +121,7 @@ final class FpuState {
      */
     private static void fnstenv(Cpu c, Insn i, boolean save) {
         long a = c.ea(i);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         boolean small = i.opsize == 2;
         int envSize = small ? 14 : 28;
         m.translate(a, Access.WRITE);
@@ -161,7 +161,7 @@ final class FpuState {
 
     private static void fldenv(Cpu c, Insn i, boolean restore) {
         long a = c.ea(i);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         CpuState s = c.state;
         boolean small = i.opsize == 2;
         int envSize = small ? 14 : 28;
@@ -219,7 +219,7 @@ final class FpuState {
     private static void fxsave(Cpu c, Insn i) {
         long a = area(c, i, Access.WRITE);
         CpuState s = c.state;
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         m.write16(a, s.fpuControl);
         m.write16(a + 2, s.fpuStatus);
         m.write16(a + 4, s.fpuTags & 0xFF);
@@ -243,7 +243,7 @@ final class FpuState {
 
     private static void fxrstor(Cpu c, Insn i) {
         long a = area(c, i, Access.READ);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         int mxcsr = m.read32(a + 24);
         if ((mxcsr & ~MXCSR_MASK) != 0) throw CpuFault.generalProtection();
         CpuState s = c.state;

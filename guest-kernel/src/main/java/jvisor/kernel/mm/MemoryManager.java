@@ -378,20 +378,27 @@ public final class MemoryManager {
 
     /** Moves a mapping: copies its contents to fresh host memory mapped at to, then drops the old range. */
     private long move(long from, long oldLen, long to, long newLen, Region first, boolean keepOld) {
+        if (!keepOld) {
+            // The pages themselves move (shared memory stays shared, copy-on-write pages stay so).
+            long keep = Math.min(oldLen, newLen);
+            if (oldLen > newLen) hv.unmap(space, from + newLen, oldLen - newLen);
+            hv.move(space, from, keep, to);
+            if (newLen > oldLen) {
+                try {
+                    hv.mapAnonymous(space, to + oldLen, newLen - oldLen, first.prot(), first.name());
+                } catch (OutOfMemoryError e) {
+                    return -Errno.ENOMEM;
+                }
+            }
+            return to;
+        }
         long hva;
         try {
             hva = hv.allocateHostMemory(newLen);
         } catch (OutOfMemoryError e) {
             return -Errno.ENOMEM;
         }
-        long copy = Math.min(oldLen, newLen);
-        long done = 0;
-        while (done < copy) {
-            Region r = space.find(from + done);
-            long n = Math.min(copy - done, r.end() - (from + done));
-            MemorySegment.copy(HostMemory.HOST, r.hostAddress(from + done), HostMemory.HOST, hva + done, n);
-            done += n;
-        }
+        space.readToHost(from, hva, Math.min(oldLen, newLen)); // MREMAP_DONTUNMAP: a copy, the old range emptied
         hv.map(space, to, hva, newLen, first.prot(), Backing.ANONYMOUS, first.name(),
                 first.name().startsWith("/") ? first.fileOffset() : 0);
         if (keepOld) {
@@ -431,9 +438,7 @@ public final class MemoryManager {
                 // zeroing host pages in place, which a forked process may still share). A private
                 // file mapping would show the file's contents again: its copy is left as it is, as is
                 // shared memory, whose contents live on in the shared block.
-                if (!r.name().startsWith("/") && !(r.backing() instanceof SharedMemory)) {
-                    hv.mapAnonymous(space, at, to - at, r.prot(), r.name());
-                }
+                if (!r.name().startsWith("/")) hv.discard(space, at, to - at);
             }
             at = to;
         }
@@ -462,23 +467,11 @@ public final class MemoryManager {
     }
 
     /**
-     * fork's copy of the address space: the same mappings with the same contents, and the same
-     * program break. The copy is eager for now: every mapped page is copied.
+     * fork's copy of the address space: the same mappings and program break; private memory is
+     * shared copy-on-write page by page and MAP_SHARED memory stays shared (the mmu's fork).
      */
     public MemoryManager forkCopy() {
-        AddressSpace child = hv.createAddressSpace();
-        for (Region r : space.regions()) {
-            long len = r.end() - r.start();
-            if (r.backing() instanceof SharedMemory sm) { // MAP_SHARED stays shared with the child
-                sm.retain(len);
-                hv.map(child, r.start(), r.hostAddress(r.start()), len, r.prot(), sm, r.name(), r.fileOffset());
-                continue;
-            }
-            long hva = hv.allocateHostMemory(len);
-            java.lang.foreign.MemorySegment.copy(HostMemory.HOST, r.hostAddress(r.start()), HostMemory.HOST, hva, len);
-            hv.map(child, r.start(), hva, len, r.prot(), Backing.ANONYMOUS, r.name(), r.fileOffset());
-        }
-        MemoryManager m = new MemoryManager(hv, child);
+        MemoryManager m = new MemoryManager(hv, hv.forkAddressSpace(space));
         m.startBrk = startBrk;
         m.brk = brk;
         m.dataLimit = dataLimit;

@@ -37,9 +37,9 @@ public final class SharedMemory implements Backing {
         if (writeBack != null) writeBack.incRef();
     }
 
-    /** Another mapping of length bytes of this block (fork, mremap). */
-    void retain(long length) {
-        mapped.addAndGet(length);
+    @Override
+    public boolean shared() {
+        return true;
     }
 
     /** msync: a copy goes back to its file (host mappings are the file already). */

@@ -118,9 +118,12 @@ public final class Process {
         return t;
     }
 
-    synchronized void addTask(Task t) {
-        tasks.add(t);
-        if (t.tid == pid) leader = t;
+    /** Lock order: the table's monitor may be held when this process's is taken, never the other way round. */
+    void addTask(Task t) {
+        synchronized (this) {
+            tasks.add(t);
+            if (t.tid == pid) leader = t;
+        }
         table.registerTask(t);
     }
 

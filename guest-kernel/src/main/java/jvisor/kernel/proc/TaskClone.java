@@ -69,7 +69,7 @@ public final class TaskClone {
         }
 
         Vcpu vcpu = hv.createVcpu(owner.mm.space());
-        copyRegisters(parent.regs, vcpu.state());
+        vcpu.state().copyFrom(parent.regs);
         Task child = new Task(owner, tid, vcpu);
         CpuState s = child.regs;
         s.r[Reg.RAX] = 0;
@@ -117,24 +117,5 @@ public final class TaskClone {
     /** vfork(2): clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0). */
     public static long vfork(Task parent) {
         return clone(parent, new Args(CLONE_VM | CLONE_VFORK | Signals.SIGCHLD, 0, 0, 0, 0, Signals.SIGCHLD));
-    }
-
-    /** The full user-visible register state, as the child starts with it. */
-    static void copyRegisters(CpuState from, CpuState to) {
-        System.arraycopy(from.r, 0, to.r, 0, from.r.length);
-        to.rip = from.rip;
-        to.fsBase = from.fsBase;
-        to.gsBase = from.gsBase;
-        to.setRflags(from.rflags());
-        System.arraycopy(from.xmm, 0, to.xmm, 0, from.xmm.length);
-        to.mxcsr = from.mxcsr;
-        to.fpuControl = from.fpuControl;
-        to.fpuStatus = from.fpuStatus;
-        System.arraycopy(from.fpuMant, 0, to.fpuMant, 0, 8);
-        System.arraycopy(from.fpuSexp, 0, to.fpuSexp, 0, 8);
-        to.fpuTags = from.fpuTags;
-        to.fpuIp = from.fpuIp;
-        to.fpuDp = from.fpuDp;
-        to.fpuOpcode = from.fpuOpcode;
     }
 }

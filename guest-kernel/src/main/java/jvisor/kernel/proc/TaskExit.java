@@ -31,6 +31,7 @@ public final class TaskExit {
         if (t.vforkDone != null) t.vforkDone.countDown();
         boolean last = p.removeTask(t);
         p.table.unregisterTask(t);
+        p.mm.hypervisor().releaseVcpu(t.vcpu); // mapping changes stop waiting for this vCPU
         if (last) processExit(p, t, strace);
     }
 
@@ -84,19 +85,19 @@ public final class TaskExit {
         p.lastThreadExited(last.exitCode);
         p.release();
         ProcessTable table = p.table;
-        Process parent;
-        boolean autoreap;
+        // As Linux's exit_notify under tasklist_lock: the zombie appears and the exit signal is
+        // queued in one step, so a parent in wait4 sees the zombie before it sees the signal.
         synchronized (table) {
-            parent = p.parent;
-            autoreap = parent != null && p.exitSignal == Signals.SIGCHLD && ignoresChildren(parent);
-        }
-        table.becomeZombie(p, autoreap);
-        if (parent != null && p.exitSignal != 0) {
-            FatalSignal killer = p.killedBy();
-            int code = killer != null ? Signals.CLD_KILLED : Signals.CLD_EXITED;
-            int status = killer != null ? killer.signo() : p.exitStatus();
-            long ticks = jvisor.kernel.time.GuestTime.cpuNanosOfProcess(p) / 10_000_000L;
-            parent.signals.sendToProcess(SigInfo.child(p.exitSignal, code, p.pid, p.creds.uid(), status, ticks, 0));
+            Process parent = p.parent;
+            boolean autoreap = parent != null && p.exitSignal == Signals.SIGCHLD && ignoresChildren(parent);
+            table.becomeZombie(p, autoreap);
+            if (parent != null && p.exitSignal != 0) {
+                FatalSignal killer = p.killedBy();
+                int code = killer != null ? Signals.CLD_KILLED : Signals.CLD_EXITED;
+                int status = killer != null ? killer.signo() : p.exitStatus();
+                long ticks = jvisor.kernel.time.GuestTime.cpuNanosOfProcess(p) / 10_000_000L;
+                parent.signals.sendToProcess(SigInfo.child(p.exitSignal, code, p.pid, p.creds.uid(), status, ticks, 0));
+            }
         }
         if (strace != null) {
             FatalSignal s = p.killedBy();
