@@ -111,6 +111,7 @@ class DifferentialTest {
                 simple("time-clocks-glibc", 0),
                 simple("fork-wait-glibc", 0),
                 simple("signals-restart-glibc", 0),
+                simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
                 simple("simd-sse2-glibc", 0),
