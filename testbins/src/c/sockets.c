@@ -718,7 +718,56 @@ static void errors(void) {
     close(s);
 }
 
-int main(void) {
+/* ------------------------------------------------------------------ signals */
+
+static void on_alarm(int s) { (void)s; }
+
+/* A blocked recv and accept end with EINTR under a handler without SA_RESTART, are restarted
+ * with SA_RESTART, and a task blocked in accept dies from SIGKILL. */
+static void signals(void) {
+    printf("-- signals and blocked socket calls\n");
+    struct sigaction sa = {.sa_handler = on_alarm};
+    sigaction(SIGALRM, &sa, NULL);
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    char buf[8];
+    ualarm(50000, 0);
+    r("recv interrupted", recv(sv[0], buf, sizeof buf, 0));
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = loopback(0);
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    listen(s, 1);
+    ualarm(50000, 0);
+    r("accept interrupted", accept(s, NULL, NULL));
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    hold();
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(150000);
+        write(sv[1], "late", 4);
+        child_end();
+    }
+    ualarm(50000, 0);
+    r("recv restarted", recv(sv[0], buf, sizeof buf, 0));
+    wait_child();
+    hold();
+    pid = fork();
+    if (pid == 0) {
+        accept(s, NULL, NULL);
+        _exit(3);
+    }
+    usleep(100000);
+    kill(pid, SIGKILL);
+    wait_child();
+    close(s);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+int main(int argc, char **argv) {
+    /* "nofork": only the parts that run in one process, for comparing --strace with strace. */
+    int nofork = argc > 1 && strcmp(argv[1], "nofork") == 0;
     signal(SIGPIPE, on_sigpipe);
     log_ = stdout;
     strcpy(dir, "/tmp/jvisor-sockets-XXXXXX");
@@ -729,14 +778,17 @@ int main(void) {
     stream_pair();
     dgram_pair(SOCK_DGRAM, "datagram");
     dgram_pair(SOCK_SEQPACKET, "seqpacket");
-    scm_rights();
-    unix_server(0);
-    unix_server(1);
+    if (!nofork) {
+        scm_rights();
+        unix_server(0);
+        unix_server(1);
+    }
     unix_dgram_names();
-    tcp();
+    if (!nofork) tcp();
     tcp6();
     udp();
     errors();
+    if (!nofork) signals();
     rmdir(dir);
     return 0;
 }
