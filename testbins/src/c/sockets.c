@@ -318,7 +318,7 @@ static void show_unix(const char *what, const struct sockaddr_un *a, socklen_t l
 
 static void unix_server(int abstract) {
     char name[64];
-    snprintf(name, sizeof name, abstract ? "jvisor-sockets-test-%d" : "srv", getpid());
+    snprintf(name, sizeof name, abstract ? "jvisor-sockets-test-%08d" : "srv", getpid());
     printf("-- AF_UNIX stream server on %s\n", abstract ? "an abstract name" : "a path");
     struct sockaddr_un a, b;
     socklen_t len = unix_addr(&a, name, abstract);

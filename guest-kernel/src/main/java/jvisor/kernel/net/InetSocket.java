@@ -109,6 +109,23 @@ abstract class InetSocket extends SocketFile {
         return SockAddr.inet(family, new InetSocketAddress(wildcard(), 0));
     }
 
+    /** Asks a channel for one of its addresses. */
+    @FunctionalInterface
+    interface AddressQuery {
+        SocketAddress get() throws IOException;
+    }
+
+    /** getsockname/getpeername from the channel: a missing peer is ENOTCONN. */
+    SockAddr address(AddressQuery q, boolean peer) {
+        try {
+            SocketAddress a = q.get();
+            if (a == null && peer) throw fail(Errno.ENOTCONN);
+            return guestAddress(a);
+        } catch (IOException e) {
+            throw fail(NetErrors.errno(e));
+        }
+    }
+
     InetAddress wildcard() {
         try {
             return InetAddress.getByAddress(new byte[family == Net.AF_INET ? 4 : 16]);

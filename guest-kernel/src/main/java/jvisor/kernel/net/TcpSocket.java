@@ -371,7 +371,8 @@ public final class TcpSocket extends InetSocket {
     protected long bytesReadable() {
         if (state == State.LISTENING) return -Errno.EINVAL;
         if (state != State.CONNECTED) return 0;
-        rxLock.lock();
+        // A receive blocked in another thread holds the buffer: nothing is queued that it would not take.
+        if (!rxLock.tryLock()) return 0;
         try {
             readAhead(Integer.MAX_VALUE - 8);
             return aheadEnd - aheadStart;
@@ -409,23 +410,13 @@ public final class TcpSocket extends InetSocket {
 
     @Override
     public SockAddr localAddress() {
-        try {
-            return guestAddress(state == State.LISTENING ? server.getLocalAddress() : client.getLocalAddress());
-        } catch (IOException e) {
-            throw fail(NetErrors.errno(e));
-        }
+        return address(() -> state == State.LISTENING ? server.getLocalAddress() : client.getLocalAddress(), false);
     }
 
     @Override
     public SockAddr peerAddress() {
         if (state != State.CONNECTED) throw fail(Errno.ENOTCONN);
-        try {
-            java.net.SocketAddress a = client.getRemoteAddress();
-            if (a == null) throw fail(Errno.ENOTCONN);
-            return guestAddress(a);
-        } catch (IOException e) {
-            throw fail(NetErrors.errno(e));
-        }
+        return address(client::getRemoteAddress, true);
     }
 
     @Override

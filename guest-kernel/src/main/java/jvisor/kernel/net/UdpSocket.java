@@ -188,22 +188,12 @@ public final class UdpSocket extends InetSocket {
 
     @Override
     public SockAddr localAddress() {
-        try {
-            return guestAddress(ch.getLocalAddress());
-        } catch (IOException e) {
-            throw fail(NetErrors.errno(e));
-        }
+        return address(ch::getLocalAddress, false);
     }
 
     @Override
     public SockAddr peerAddress() {
-        try {
-            SocketAddress a = ch.getRemoteAddress();
-            if (a == null) throw fail(Errno.ENOTCONN);
-            return guestAddress(a);
-        } catch (IOException e) {
-            throw fail(NetErrors.errno(e));
-        }
+        return address(ch::getRemoteAddress, true);
     }
 
     @Override

@@ -116,20 +116,22 @@ final class SysSocket {
                 yield new UnixSocket(type, flags);
             }
             case Net.AF_INET, Net.AF_INET6 -> {
-                if (type == Net.SOCK_STREAM) {
-                    if (protocol != 0 && protocol != Net.IPPROTO_TCP) throw SysSupport.err(Errno.EPROTONOSUPPORT);
-                    yield new TcpSocket(family, flags);
-                }
-                if (type == Net.SOCK_DGRAM) {
-                    if (protocol != 0 && protocol != Net.IPPROTO_UDP) throw SysSupport.err(Errno.EPROTONOSUPPORT);
-                    yield new UdpSocket(family, flags);
-                }
-                // Raw and packet sockets would need the host's privileges; inet_create refuses them so.
-                if (type == Net.SOCK_RAW) throw SysSupport.err(Errno.EPERM);
-                throw SysSupport.err(Errno.ESOCKTNOSUPPORT);
+                checkInet(type, protocol);
+                yield type == Net.SOCK_STREAM ? new TcpSocket(family, flags) : new UdpSocket(family, flags);
             }
             default -> throw SysSupport.err(Errno.EAFNOSUPPORT);
         };
+    }
+
+    /** inet_create's checks: TCP and UDP only (raw sockets would need the host's privileges). */
+    private static void checkInet(int type, int protocol) {
+        if (type == Net.SOCK_STREAM) {
+            if (protocol != 0 && protocol != Net.IPPROTO_TCP) throw SysSupport.err(Errno.EPROTONOSUPPORT);
+        } else if (type == Net.SOCK_DGRAM) {
+            if (protocol != 0 && protocol != Net.IPPROTO_UDP) throw SysSupport.err(Errno.EPROTONOSUPPORT);
+        } else {
+            throw SysSupport.err(type == Net.SOCK_RAW ? Errno.EPERM : Errno.ESOCKTNOSUPPORT);
+        }
     }
 
     /** Splits socket(2)'s type into the type and the SOCK_NONBLOCK/SOCK_CLOEXEC flags (EINVAL for others). */
@@ -150,34 +152,14 @@ final class SysSocket {
     static long socketpair(Task t, int family, int typeArg, int protocol, long svAddr) {
         int[] tf = typeAndFlags(typeArg);
         if (family == Net.AF_INET || family == Net.AF_INET6) {
-            create(family, tf[0], protocol, 0).decRef(); // the type and protocol errors come first
+            checkInet(tf[0], protocol); // the type and protocol errors come first
             return -Errno.EOPNOTSUPP;
         }
         if (family != Net.AF_UNIX) return -Errno.EAFNOSUPPORT;
         create(family, tf[0], protocol, 0).decRef();
         int type = tf[0] == Net.SOCK_RAW ? Net.SOCK_DGRAM : tf[0];
         UnixSocket[] p = UnixSocket.pair(t, type, tf[1]);
-        boolean cloexec = (tf[1] & Net.SOCK_CLOEXEC) != 0;
-        long limit = SysSupport.fdLimit(t);
-        int a = t.process.fds.install(p[0], cloexec, 0, limit);
-        if (a < 0) {
-            p[1].decRef();
-            return a;
-        }
-        int b = t.process.fds.install(p[1], cloexec, 0, limit);
-        if (b < 0) {
-            t.process.fds.close(a);
-            return b;
-        }
-        try {
-            t.memory().write32(svAddr, a);
-            t.memory().write32(svAddr + 4, b);
-        } catch (RuntimeException e) {
-            t.process.fds.close(a);
-            t.process.fds.close(b);
-            return -Errno.EFAULT;
-        }
-        return 0;
+        return SysSupport.installPair(t, p[0], p[1], (tf[1] & Net.SOCK_CLOEXEC) != 0, svAddr);
     }
 
     // ---------------------------------------------------------------- addresses
@@ -441,13 +423,27 @@ final class SysSocket {
 
     static long sendmmsg(Task t, long fd, long vec, long vlen, int flags) {
         SocketFile s = sock(t, fd);
+        return eachMessage(t, vec, vlen, (hdr, index) -> sendOne(t, s, hdr, flags));
+    }
+
+    /** One message of sendmmsg or recvmmsg: the struct mmsghdr at hdr, the index-th of the call. */
+    @FunctionalInterface
+    private interface MessageOp {
+        long call(long hdr, int index);
+    }
+
+    /**
+     * sendmmsg/recvmmsg: op on each struct mmsghdr in turn, its msg_len filled in; an error after
+     * the first message ends the call with the count done (the error is Linux's to keep for later).
+     */
+    private static long eachMessage(Task t, long vec, long vlen, MessageOp op) {
         int n = (int) Math.min(vlen & 0xffffffffL, SysRead.UIO_MAXIOV);
         int done = 0;
         for (; done < n; done++) {
             long hdr = vec + (long) MMSGHDR_SIZE * done;
             long r;
             try {
-                r = sendOne(t, s, hdr, flags);
+                r = op.call(hdr, done);
             } catch (SyscallException e) {
                 if (done > 0) break;
                 throw e;
@@ -558,21 +554,9 @@ final class SysSocket {
 
     static long recvmmsg(Task t, long fd, long vec, long vlen, int flags, long timeout) {
         SocketFile s = sock(t, fd);
-        int n = (int) Math.min(vlen & 0xffffffffL, SysRead.UIO_MAXIOV);
-        int done = 0;
-        for (; done < n; done++) {
-            long hdr = vec + (long) MMSGHDR_SIZE * done;
-            long r;
-            try {
-                r = recvOne(t, s, hdr, done == 0 ? flags & ~Net.MSG_WAITFORONE
-                        : (flags & Net.MSG_WAITFORONE) != 0 ? flags | Net.MSG_DONTWAIT : flags);
-            } catch (SyscallException e) {
-                if (done > 0) break;
-                throw e;
-            }
-            t.memory().write32(hdr + MSGHDR_SIZE, (int) r);
-        }
-        return done;
+        // MSG_WAITFORONE: only the first message may block.
+        return eachMessage(t, vec, vlen, (hdr, index) -> recvOne(t, s, hdr, index == 0 ? flags & ~Net.MSG_WAITFORONE
+                : (flags & Net.MSG_WAITFORONE) != 0 ? flags | Net.MSG_DONTWAIT : flags));
     }
 
     /**
