@@ -680,6 +680,11 @@ static void udp(void) {
     pf.fd = c;
     r("poll", poll(&pf, 1, 5000));
     r("recv reply", recv(c, buf, sizeof buf, 0));
+    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+    r("connect AF_UNSPEC", connect(c, &unspec, sizeof unspec));
+    len = sizeof from;
+    r("getpeername after disconnect", getpeername(c, (struct sockaddr *)&from, &len));
+    r("send after disconnect", send(c, "x", 1, 0));
     int s2 = socket(AF_INET, SOCK_DGRAM, 0);
     a = loopback(port);
     r("bind used port", bind(s2, (struct sockaddr *)&a, sizeof a));

@@ -85,6 +85,9 @@ public abstract class SocketFile extends FileDescription {
 
     public abstract void connect(Task t, SockAddr addr);
 
+    /** connect(2) to an AF_UNSPEC address: drops the association with the peer (1003.1g). */
+    public abstract void disconnect();
+
     /** sendmsg(2) of len bytes at buf; to is null without an address. */
     public abstract long send(Task t, long buf, long len, int flags, SockAddr to, Control control);
 

@@ -176,6 +176,12 @@ public final class TcpSocket extends InetSocket {
         awaitConnected(deadline(false));
     }
 
+    /** tcp_disconnect: a connection is dropped and the socket can connect again. */
+    @Override
+    public synchronized void disconnect() {
+        if (state == State.CONNECTED || state == State.CONNECTING) resetAfterFailure();
+    }
+
     /** Waits for a connection in progress; throws its error. */
     private void awaitConnected(long deadline) {
         while (true) {

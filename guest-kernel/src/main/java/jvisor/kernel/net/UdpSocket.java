@@ -91,6 +91,16 @@ public final class UdpSocket extends InetSocket {
     }
 
     @Override
+    public synchronized void disconnect() {
+        try {
+            ch.disconnect();
+        } catch (IOException e) {
+            throw fail(NetErrors.errno(e));
+        }
+        connected = false;
+    }
+
+    @Override
     public long send(Task t, long buf, long len, int msgFlags, SockAddr to, Control control) {
         if ((msgFlags & Net.MSG_OOB) != 0) throw fail(Errno.EOPNOTSUPP);
         if (shutWr) throw fail(Errno.EPIPE);

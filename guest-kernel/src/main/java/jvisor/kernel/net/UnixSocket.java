@@ -184,6 +184,14 @@ public final class UnixSocket extends SocketFile {
         connectTo(t, UnixNames.findAbstract(addr));
     }
 
+    @Override
+    public void disconnect() {
+        synchronized (LOCK) {
+            if (connectionOriented()) throw fail(Errno.EINVAL);
+            peer = null;
+        }
+    }
+
     /** connect(2) to the socket a name resolved to (null: nothing is bound there, ECONNREFUSED). */
     public void connectTo(Task t, UnixSocket target) {
         synchronized (LOCK) {
@@ -585,7 +593,7 @@ public final class UnixSocket extends SocketFile {
                 case Net.SO_PASSCRED -> passcred = v != 0;
                 case Net.SO_SNDBUF -> {
                     // sock_setsockopt: doubled, at least SOCK_MIN_SNDBUF, at most wmem_max (doubled).
-                    sndbuf = Math.max(4608, Math.min(v, SNDBUF) * 2);
+                    sndbuf = Math.max(4608, (Integer.compareUnsigned(v, SNDBUF) > 0 ? SNDBUF : v) * 2);
                     LOCK.notifyAll();
                 }
                 case Net.SO_RCVBUF, Net.SO_REUSEADDR, Net.SO_KEEPALIVE, Net.SO_BROADCAST, Net.SO_REUSEPORT -> {

@@ -215,7 +215,9 @@ final class StraceNet {
     static String ipv6(byte[] b, int off) {
         int[] g = new int[8];
         for (int k = 0; k < 8; k++) g[k] = (b[off + 2 * k] & 0xff) << 8 | (b[off + 2 * k + 1] & 0xff);
-        boolean mapped = g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xffff;
+        // inet_ntop6 writes the last 32 bits dotted for ::ffff:a.b.c.d and for ::a.b.c.d.
+        boolean zeros5 = g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0;
+        boolean mapped = zeros5 && (g[5] == 0xffff || (g[5] == 0 && g[6] != 0));
         int groups = mapped ? 6 : 8;
         int bestStart = -1, bestLen = 1;
         for (int k = 0; k < groups; ) {
@@ -241,7 +243,8 @@ final class StraceNet {
             sb.append(Integer.toHexString(g[k]));
         }
         if (mapped) {
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            if (sb.length() == 0) sb.append("::");
+            else if (sb.charAt(sb.length() - 1) != ':') sb.append(':');
             sb.append(b[off + 12] & 0xff).append('.').append(b[off + 13] & 0xff).append('.').append(b[off + 14] & 0xff)
                     .append('.').append(b[off + 15] & 0xff);
         }

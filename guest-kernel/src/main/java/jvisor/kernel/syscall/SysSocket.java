@@ -272,6 +272,10 @@ final class SysSocket {
     static long connect(Task t, long fd, long addr, long len) {
         SocketFile s = sock(t, fd);
         byte[] raw = addressIn(t, addr, len);
+        if (raw.length >= 2 && SockAddr.familyOf(raw) == Net.AF_UNSPEC) {
+            s.disconnect();
+            return 0;
+        }
         if (s instanceof UnixSocket u) {
             SockAddr a = SockAddr.decodeUnix(raw);
             u.connectTo(t, unixTarget(t, a));
