@@ -160,13 +160,17 @@ public final class Kernel {
         ExecTrace execTrace = strace != null && (nr == NR_EXECVE || nr == NR_EXECVEAT)
                 ? ExecTrace.read(t, nr == NR_EXECVE ? a0 : a1, nr == NR_EXECVE ? a1 : a2, nr == NR_EXECVE ? a2 : a3)
                 : null;
+        long[] stracePre = strace != null && e != null ? strace.beforeCall(t.memory(), e.args(),
+                new long[] {a0, a1, a2, a3, a4, a5}) : null;
         if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
         if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.
         if (execTrace != null) {
             strace.execve(execTrace.path, execTrace.argv, execTrace.envpAddr, execTrace.envc, result);
-        } else if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
+        } else if (strace != null) {
+            traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result, stracePre);
+        }
         if (nr != NR_RT_SIGRETURN) Delivery.syscallReturned(t, nr);
     }
 
@@ -182,9 +186,9 @@ public final class Kernel {
         }
     }
 
-    private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result) {
+    private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result, long[] pre) {
         if (e != null) {
-            strace.syscall(t.memory(), nr, e.name(), e.args(), e.ret(), args, result, t.exiting);
+            strace.syscall(t.memory(), nr, e.name(), e.args(), e.ret(), args, result, t.exiting, pre);
         } else {
             jvisor.kernel.strace.ArgFormat[] hex = new jvisor.kernel.strace.ArgFormat[6];
             java.util.Arrays.fill(hex, jvisor.kernel.strace.ArgFormat.HEX);

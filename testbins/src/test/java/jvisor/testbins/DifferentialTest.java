@@ -112,6 +112,7 @@ class DifferentialTest {
                 simple("fork-wait-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),
+                simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
                 simple("cpu-features-glibc", 0),

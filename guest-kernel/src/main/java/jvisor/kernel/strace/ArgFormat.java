@@ -72,6 +72,24 @@ public enum ArgFormat {
     /** getrusage's who. */
     RUSAGE_WHO,
 
+    // Sockets (printed by StraceNet).
+    /** socket's family, type (with SOCK_CLOEXEC/SOCK_NONBLOCK), protocol (IPPROTO_* for AF_INET*); accept4's flags. */
+    SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS,
+    /** socketpair's int sv[2], filled in. */
+    SOCK_FDS_OUT,
+    /** A struct sockaddr the call reads, its length the next argument. */
+    SOCKADDR_IN,
+    /** A struct sockaddr the call fills in, its socklen_t* the next argument. */
+    SOCKADDR_OUT,
+    /** A socklen_t* value-result argument: [in] or [in => out]. */
+    SOCKLEN_INOUT,
+    SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME,
+    /** setsockopt's value (length the next argument); getsockopt's (its socklen_t* the next argument). */
+    SOCKOPT_IN, SOCKOPT_OUT,
+    MSG_FLAGS,
+    /** struct msghdr of sendmsg and recvmsg; struct mmsghdr arrays of sendmmsg and recvmmsg. */
+    MSGHDR_IN, MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT,
+
     // Results only.
     /** The result in hex (brk, mmap). */
     RET_HEX,

@@ -64,6 +64,20 @@ public final class Strace {
      */
     public void syscall(AddressSpace mem, int nr, String name, ArgFormat[] formats, ArgFormat ret, long[] args,
             long result, boolean noReturn) {
+        syscall(mem, nr, name, formats, ret, args, result, noReturn, null);
+    }
+
+    /**
+     * What a call's value-result arguments held before it ran (socklen_t *addrlen, msg_namelen),
+     * for the [in => out] notation; null when the call has none. Without --strace never called.
+     */
+    public long[] beforeCall(AddressSpace mem, ArgFormat[] formats, long[] args) {
+        return StraceNet.before(mem, formats, args);
+    }
+
+    /** Prints one syscall; pre is what {@link #beforeCall} read, or null. */
+    public void syscall(AddressSpace mem, int nr, String name, ArgFormat[] formats, ArgFormat ret, long[] args,
+            long result, boolean noReturn, long[] pre) {
         StringBuilder sb = new StringBuilder(96);
         sb.append(name != null ? name : "syscall_0x" + Integer.toHexString(nr)).append('(');
         boolean first = true;
@@ -71,7 +85,7 @@ public final class Strace {
             if (omitted(formats[i], i, args)) continue;
             if (!first) sb.append(", ");
             first = false;
-            arg(sb, mem, formats[i], i, args, result);
+            arg(sb, mem, formats[i], i, args, result, pre);
         }
         sb.append(") ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
@@ -200,7 +214,7 @@ public final class Strace {
         };
     }
 
-    private void arg(StringBuilder sb, AddressSpace mem, ArgFormat f, int i, long[] args, long result) {
+    private void arg(StringBuilder sb, AddressSpace mem, ArgFormat f, int i, long[] args, long result, long[] pre) {
         long v = args[i];
         boolean ok = !Errno.isError(result);
         switch (f) {
@@ -217,7 +231,8 @@ public final class Strace {
             case PATH -> path(sb, mem, v, Fs.PATH_MAX);
             case BUF_IN -> buffer(sb, mem, v, args[i + 1], false);
             case BUF_OUT -> {
-                if (ok) buffer(sb, mem, v, result, false);
+                // recv(MSG_TRUNC) returns more than it copied: the buffer holds at most count bytes.
+                if (ok) buffer(sb, mem, v, Long.compareUnsigned(result, args[i + 1]) > 0 ? args[i + 1] : result, false);
                 else ptr(sb, v);
             }
             case BUF_OUT_HEX -> {
@@ -376,6 +391,9 @@ public final class Strace {
                 if (ok && args[0] != 0) groups(sb, mem, v, result);
                 else ptr(sb, v);
             }
+            case SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS, SOCK_FDS_OUT, SOCKADDR_IN, SOCKADDR_OUT,
+                    SOCKLEN_INOUT, SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME, SOCKOPT_IN, SOCKOPT_OUT, MSG_FLAGS, MSGHDR_IN,
+                    MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT -> StraceNet.arg(sb, mem, f, i, args, result, pre);
             default -> hex(sb, v);
         }
     }
@@ -406,12 +424,12 @@ public final class Strace {
 
     // ---------------------------------------------------------------- helpers
 
-    private static void hex(StringBuilder sb, long v) {
+    static void hex(StringBuilder sb, long v) {
         if (v == 0) sb.append('0');
         else sb.append("0x").append(Long.toHexString(v));
     }
 
-    private static void ptr(StringBuilder sb, long v) {
+    static void ptr(StringBuilder sb, long v) {
         if (v == 0) sb.append("NULL");
         else sb.append("0x").append(Long.toHexString(v));
     }
@@ -715,7 +733,7 @@ public final class Strace {
         return n;
     }
 
-    private static void iovec(StringBuilder sb, AddressSpace mem, long addr, long count, long total) {
+    static void iovec(StringBuilder sb, AddressSpace mem, long addr, long count, long total) {
         if (count < 0 || count > 1024) {
             ptr(sb, addr);
             return;
@@ -781,7 +799,7 @@ public final class Strace {
 
     // ---------------------------------------------------------------- safe guest reads
 
-    private static byte[] bytes(AddressSpace mem, long addr, int n) {
+    static byte[] bytes(AddressSpace mem, long addr, int n) {
         if (mem == null) return null;
         try {
             return mem.readBytes(addr, n);
@@ -814,7 +832,7 @@ public final class Strace {
     }
 
     /** n unsigned 32-bit values. */
-    private static long[] ints(AddressSpace mem, long addr, int n) {
+    static long[] ints(AddressSpace mem, long addr, int n) {
         byte[] b = bytes(mem, addr, n * 4);
         if (b == null) return null;
         long[] out = new long[n];

@@ -40,6 +40,7 @@ public final class SyscallTable {
         SysFcntl.register(t);
         SysPipe.register(t);
         SysPoll.register(t);
+        SysSocket.register(t);
         SysSendfile.register(t);
         SysMemory.register(t);
         SysThread.register(t);
