@@ -65,11 +65,15 @@ final class Comparison {
             return;
         }
         task("1", nat, n, jv, j);
+        for (Runnable r : deferred) r.run();
     }
+
+    /** The asynchronous signals' comparisons, run once every task is paired (their si_pid name other tasks). */
+    private final List<Runnable> deferred = new ArrayList<>();
 
     private void task(String path, Trace nat, Trace.Task n, Trace jv, Trace.Task j) {
         pairPids(n.tid, j.tid);
-        events(path, n.events, j.events);
+        events(path, n.tid, n.events, j.tid, j.events);
         int common = Math.min(n.children.size(), j.children.size());
         for (int k = 0; k < common; k++) {
             task(path + "." + (k + 1), nat, nat.get(n.children.get(k)), jv, jv.get(j.children.get(k)));
@@ -101,7 +105,16 @@ final class Comparison {
 
     // ---------------------------------------------------------------- events
 
-    private void events(String task, List<Event> nat, List<Event> jv) {
+    private void events(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        if (!strict) {
+            List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
+            List<Boolean> nativeIgnored = new ArrayList<>();
+            nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
+            jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
+            if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
+                deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
+            }
+        }
         List<String> nk = new ArrayList<>(), jk = new ArrayList<>();
         for (Event e : nat) nk.add(Event.key(e));
         for (Event e : jv) jk.add(Event.key(e));
@@ -175,10 +188,60 @@ final class Comparison {
     private final Map<Integer, Long> handlers = new HashMap<>();
 
     private void sigaction(Event.Call n) {
+        sigaction(handlers, n);
+    }
+
+    /** Notes the handler an rt_sigaction call installed. */
+    static void sigaction(Map<Integer, Long> handlers, Event.Call n) {
         if (n.failed() || n.args().size() < 2 || !(n.args().get(0) instanceof Value.Num sig)) return;
         if (n.args().get(1) instanceof Value.Struct act && act.fields().get("sa_handler") instanceof Value.Num h) {
             handlers.put((int) sig.value(), h.value());
         }
+    }
+
+    /**
+     * The asynchronous signals of a task pair (sent by another process, a timer or the kernel),
+     * compared by what they are, not where they arrived: each jvisor signal must match a native one
+     * with the same signal and si_code (the siginfo compared field by field); a native one jvisor
+     * lacks is allowed only if the program ignored it.
+     */
+    private void asyncSignals(String task, List<Event.Signal> nat, List<Boolean> nativeIgnored, List<Event.Signal> jv) {
+        List<Event.Signal> left = new ArrayList<>(jv);
+        for (int i = 0; i < nat.size(); i++) {
+            Event.Signal n = nat.get(i);
+            if (nativeIgnored.get(i)) { // jvisor, untraced, discards it
+                use(Rule.IGNORED_SIGNALS, task, n);
+                continue;
+            }
+            Event.Signal match = null;
+            for (Event.Signal j : left) {
+                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
+                    if (match == null) match = j;
+                    if (samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
+                        match = j;
+                        break;
+                    }
+                }
+            }
+            if (match != null) {
+                left.remove(match);
+                use(Rule.ASYNC_SIGNALS, task, n);
+                pair(task, -1, n, -1, match);
+            } else {
+                divergences.add(new Divergence(task, "missing", Names.signal(n.signo()), -1, -1, Render.event(n), "",
+                        "an asynchronous signal of the native run has no counterpart under jvisor", null));
+            }
+        }
+        for (Event.Signal j : left) {
+            divergences.add(new Divergence(task, "extra", Names.signal(j.signo()), -1, -1, "", Render.event(j),
+                    "an asynchronous signal under jvisor has no counterpart in the native run", null));
+        }
+    }
+
+    private static boolean ignoredBy(Map<Integer, Long> handlers, int signo) {
+        long h = handlers.getOrDefault(signo, jvisor.kernel.abi.Signals.SIG_DFL);
+        return h == jvisor.kernel.abi.Signals.SIG_IGN || (h == jvisor.kernel.abi.Signals.SIG_DFL
+                && jvisor.kernel.abi.Signals.defaultAction(signo) == jvisor.kernel.abi.Signals.DefaultAction.IGNORE);
     }
 
     private boolean ignored(int signo) {

@@ -112,6 +112,11 @@ final class GuestValues {
             f.put("si_uid", num(s.uid() & 0xFFFFFFFFL));
             f.put("si_int", num((int) s.w1));
             f.put("si_ptr", new Value.Addr(s.w1));
+        } else if (s.signo == jvisor.kernel.abi.Signals.SIGCHLD) {
+            // si_utime and si_stime are left out: CPU ticks of different machines.
+            f.put("si_pid", num(s.pid()));
+            f.put("si_uid", num(s.uid() & 0xFFFFFFFFL));
+            f.put("si_status", num((int) s.w1));
         } else {
             f.put("si_addr", new Value.Addr(s.addr()));
         }

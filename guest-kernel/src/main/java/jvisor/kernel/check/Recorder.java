@@ -76,7 +76,8 @@ final class Recorder implements SyscallInterceptor {
             exited.remove(p);
         }
         FatalSignal s = p.killedBy();
-        if (s != null) trace.task(p.pid).events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
+        // strace cannot stop a task at SIGKILL: it shows only the death.
+        if (s != null && s.signo() != jvisor.kernel.abi.Signals.SIGKILL) trace.task(p.pid).events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
         for (int tid : tids) {
             List<Event> events = trace.task(tid).events;
             Event last = events.isEmpty() ? null : events.get(events.size() - 1);

@@ -91,19 +91,20 @@ public final class TaskExit {
     private static void processExit(Process p, Strace strace) {
         p.release();
         ProcessTable table = p.table;
-        Process parent;
-        boolean autoreap;
+        // As exit_notify under tasklist_lock: the zombie appears and SIGCHLD is queued before a
+        // waiter can run again, so a parent whose wait returns has the signal pending (its handler
+        // runs on the way back from that wait, as natively).
         synchronized (table) {
-            parent = p.parent;
-            autoreap = parent != null && p.exitSignal == Signals.SIGCHLD && ignoresChildren(parent);
-        }
-        table.becomeZombie(p, autoreap);
-        if (parent != null && p.exitSignal != 0) {
-            FatalSignal killer = p.killedBy();
-            int code = killer != null ? Signals.CLD_KILLED : Signals.CLD_EXITED;
-            int status = killer != null ? killer.signo() : p.exitStatus();
-            long ticks = jvisor.kernel.time.GuestTime.cpuNanosOfProcess(p) / 10_000_000L;
-            parent.signals.sendToProcess(SigInfo.child(p.exitSignal, code, p.pid, p.creds.uid(), status, ticks, 0));
+            Process parent = p.parent;
+            boolean autoreap = parent != null && p.exitSignal == Signals.SIGCHLD && ignoresChildren(parent);
+            table.becomeZombie(p, autoreap);
+            if (parent != null && p.exitSignal != 0) {
+                FatalSignal killer = p.killedBy();
+                int code = killer != null ? Signals.CLD_KILLED : Signals.CLD_EXITED;
+                int status = killer != null ? killer.signo() : p.exitStatus();
+                long ticks = jvisor.kernel.time.GuestTime.cpuNanosOfProcess(p) / 10_000_000L;
+                parent.signals.sendToProcess(SigInfo.child(p.exitSignal, code, p.pid, p.creds.uid(), status, ticks, 0));
+            }
         }
         if (strace != null) {
             FatalSignal s = p.killedBy();
