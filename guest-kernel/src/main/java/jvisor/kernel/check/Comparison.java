@@ -124,6 +124,9 @@ final class Comparison {
                     int ni = s.nativeStart() + k, ji = s.jvisorStart() + k;
                     pair(task, ni, nat.get(ni), ji, jv.get(ji));
                 }
+            } else if (!strict && killedFromOutside(nat, jv) && s.nativeStart() + s.nativeCount() == nat.size() - 1
+                    && s.jvisorStart() + s.jvisorCount() == jv.size() - 1) {
+                use(Rule.KILLED_MIDWAY, task, nat.get(nat.size() - 1));
             } else {
                 unmatched(task, nat.subList(s.nativeStart(), s.nativeStart() + s.nativeCount()), s.nativeStart(),
                         jv.subList(s.jvisorStart(), s.jvisorStart() + s.jvisorCount()), s.jvisorStart());
@@ -172,6 +175,31 @@ final class Comparison {
             return Rule.IGNORED_SIGNALS;
         }
         return null;
+    }
+
+    /**
+     * Both runs of the task end killed by the same signal, one that another process sends (not a
+     * fault's): where the task was when it came is timing.
+     */
+    private static boolean killedFromOutside(List<Event> nat, List<Event> jv) {
+        if (nat.isEmpty() || jv.isEmpty() || !(nat.get(nat.size() - 1) instanceof Event.Killed n)
+                || !(jv.get(jv.size() - 1) instanceof Event.Killed j) || n.signo() != j.signo()) {
+            return false;
+        }
+        return switch (n.signo()) {
+            case jvisor.kernel.abi.Signals.SIGSEGV, jvisor.kernel.abi.Signals.SIGBUS, jvisor.kernel.abi.Signals.SIGILL,
+                    jvisor.kernel.abi.Signals.SIGFPE, jvisor.kernel.abi.Signals.SIGTRAP, jvisor.kernel.abi.Signals.SIGSYS -> false;
+            default -> true;
+        };
+    }
+
+    /** wait4 for any child or a group (pid <= 0), waitid with P_ALL or P_PGID: it reaps whichever ended first. */
+    private static boolean waitsForAnyChild(Event.Call c) {
+        return switch (c.name()) {
+            case "wait4" -> (int) arg(c, 0) <= 0;
+            case "waitid" -> arg(c, 0) == 0 || arg(c, 0) == 2;
+            default -> false;
+        };
     }
 
     private static boolean allCalls(List<Event> events, Set<String> names) {
@@ -443,6 +471,8 @@ final class Comparison {
             Rule r = null;
             if (name.equals("rt_sigreturn")) r = Rule.INTERRUPTED_REGISTERS;
             else if (Rule.MMAP_SYSCALLS.contains(name) && entry != null && entry.ret() == ArgFormat.RET_HEX) r = Rule.MMAP_ADDRESSES;
+            else if (waitsForAnyChild(n) && nr > 0 && jr > 0 && !samePid(nr, jr, false) && pidToJvisor.containsKey(nr)
+                    && pidToNative.containsKey(jr)) r = Rule.WAIT_ORDER;
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
             if (r != null) {

@@ -34,6 +34,10 @@ public enum Rule {
             + "alarm) arrive between different calls: they are compared by signal, si_code and siginfo, not by "
             + "position, with the rt_sigreturn ending a handler that made no call and the call they interrupted "
             + "(ERESTART*), which runs again"),
+    WAIT_ORDER("wait-order", "a wait for any child reaps another of the children that had ended (which ends "
+            + "first is the scheduler's choice): both results are children of the run, each id paired"),
+    KILLED_MIDWAY("killed-midway", "a task killed by a signal from another process (kill(2)) is killed wherever "
+            + "it is: the calls just before its death, which only one run made, are not compared"),
     INTERRUPTED_REGISTERS("interrupted-registers", "rt_sigreturn returns the interrupted code's rax, which depends on "
             + "where the signal struck (and holds addresses)"),
     SYSTEM_LOAD("system-load", "sysinfo(2)'s live figures differ (uptime, load, free memory, process count)"),
