@@ -255,15 +255,32 @@ final class Comparison {
                 left.remove(match);
                 use(Rule.ASYNC_SIGNALS, task, n);
                 pair(task, -1, n, -1, match);
+            } else if (merged(n, jv)) {
+                use(Rule.ASYNC_SIGNALS, task, n);
             } else {
                 divergences.add(new Divergence(task, "missing", Names.signal(n.signo()), -1, -1, Render.event(n), "",
                         "an asynchronous signal of the native run has no counterpart under jvisor", null));
             }
         }
         for (Event.Signal j : left) {
+            if (merged(j, nat)) {
+                use(Rule.ASYNC_SIGNALS, task, j);
+                continue;
+            }
             divergences.add(new Divergence(task, "extra", Names.signal(j.signo()), -1, -1, "", Render.event(j),
                     "an asynchronous signal under jvisor has no counterpart in the native run", null));
         }
+    }
+
+    /**
+     * A standard signal (below SIGRTMIN) sent while one is pending is merged into it (it is not
+     * queued twice): how many arrive depends on timing, so one run may have fewer, as long as the
+     * other run's task got that signal too.
+     */
+    private static boolean merged(Event.Signal s, List<Event.Signal> otherRun) {
+        if (s.signo() >= 32) return false;
+        for (Event.Signal o : otherRun) if (o.signo() == s.signo()) return true;
+        return false;
     }
 
     private static boolean ignoredBy(Map<Integer, Long> handlers, int signo) {

@@ -33,7 +33,8 @@ public enum Rule {
     ASYNC_SIGNALS("async-signals", "signals sent by another process, a timer or the kernel (SIGCHLD, kill, "
             + "alarm) arrive between different calls: they are compared by signal, si_code and siginfo, not by "
             + "position, with the rt_sigreturn ending a handler that made no call and the call they interrupted "
-            + "(ERESTART*), which runs again"),
+            + "(ERESTART*), which runs again; a standard signal sent while one is pending merges with it, so "
+            + "either run may get it fewer times"),
     WAIT_ORDER("wait-order", "a wait for any child reaps another of the children that had ended (which ends "
             + "first is the scheduler's choice): both results are children of the run, each id paired"),
     KILLED_MIDWAY("killed-midway", "a task killed by a signal from another process (kill(2)) is killed wherever "
