@@ -133,7 +133,7 @@ public final class Kernel {
             for (Process q : t.process.table.processes()) q.kill(new FatalSignal(9, 0, 0, 0, 0, null));
         } finally {
             try {
-                TaskExit.exit(t, strace);
+                TaskExit.exit(t, strace, interceptor);
             } finally {
                 Task.unbindCurrentThread();
             }

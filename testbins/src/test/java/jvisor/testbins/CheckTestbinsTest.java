@@ -46,8 +46,17 @@ class CheckTestbinsTest {
     private static final Map<String, Set<String>> COVERAGE = new TreeMap<>();
     private static final AtomicInteger PROGRAMS_CHECKED = new AtomicInteger();
 
+    /**
+     * Programs whose syscalls differ on purpose, with the reason. cpu-features probes instructions
+     * jvisor's CPU does not advertise and catches the SIGILL each one raises: which ones fault
+     * depends on the CPU (the host's and jvisor's), not on the kernel; DifferentialTest compares its
+     * output, which says what the CPUID bits promise.
+     */
+    private static final Map<String, String> NOT_CHECKED = Map.of("cpu-features-glibc",
+            "probes instructions and catches SIGILL: the faults depend on the CPU, not the kernel");
+
     static Stream<DifferentialTest.Case> programs() {
-        return DifferentialTest.cases();
+        return DifferentialTest.cases().filter(c -> !NOT_CHECKED.containsKey(c.binary()));
     }
 
     @ParameterizedTest(name = "{0}")

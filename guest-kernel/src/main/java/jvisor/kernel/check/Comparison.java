@@ -65,11 +65,15 @@ final class Comparison {
             return;
         }
         task("1", nat, n, jv, j);
+        for (Runnable r : deferred) r.run();
     }
+
+    /** The asynchronous signals' comparisons, run once every task is paired (their si_pid name other tasks). */
+    private final List<Runnable> deferred = new ArrayList<>();
 
     private void task(String path, Trace nat, Trace.Task n, Trace jv, Trace.Task j) {
         pairPids(n.tid, j.tid);
-        events(path, n.events, j.events);
+        events(path, n.tid, n.events, j.tid, j.events);
         int common = Math.min(n.children.size(), j.children.size());
         for (int k = 0; k < common; k++) {
             task(path + "." + (k + 1), nat, nat.get(n.children.get(k)), jv, jv.get(j.children.get(k)));
@@ -101,7 +105,16 @@ final class Comparison {
 
     // ---------------------------------------------------------------- events
 
-    private void events(String task, List<Event> nat, List<Event> jv) {
+    private void events(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        if (!strict) {
+            List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
+            List<Boolean> nativeIgnored = new ArrayList<>();
+            nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
+            jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
+            if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
+                deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
+            }
+        }
         List<String> nk = new ArrayList<>(), jk = new ArrayList<>();
         for (Event e : nat) nk.add(Event.key(e));
         for (Event e : jv) jk.add(Event.key(e));
@@ -111,6 +124,9 @@ final class Comparison {
                     int ni = s.nativeStart() + k, ji = s.jvisorStart() + k;
                     pair(task, ni, nat.get(ni), ji, jv.get(ji));
                 }
+            } else if (!strict && killedFromOutside(nat, jv) && s.nativeStart() + s.nativeCount() == nat.size() - 1
+                    && s.jvisorStart() + s.jvisorCount() == jv.size() - 1) {
+                use(Rule.KILLED_MIDWAY, task, nat.get(nat.size() - 1));
             } else {
                 unmatched(task, nat.subList(s.nativeStart(), s.nativeStart() + s.nativeCount()), s.nativeStart(),
                         jv.subList(s.jvisorStart(), s.jvisorStart() + s.jvisorCount()), s.jvisorStart());
@@ -161,6 +177,31 @@ final class Comparison {
         return null;
     }
 
+    /**
+     * Both runs of the task end killed by the same signal, one that another process sends (not a
+     * fault's): where the task was when it came is timing.
+     */
+    private static boolean killedFromOutside(List<Event> nat, List<Event> jv) {
+        if (nat.isEmpty() || jv.isEmpty() || !(nat.get(nat.size() - 1) instanceof Event.Killed n)
+                || !(jv.get(jv.size() - 1) instanceof Event.Killed j) || n.signo() != j.signo()) {
+            return false;
+        }
+        return switch (n.signo()) {
+            case jvisor.kernel.abi.Signals.SIGSEGV, jvisor.kernel.abi.Signals.SIGBUS, jvisor.kernel.abi.Signals.SIGILL,
+                    jvisor.kernel.abi.Signals.SIGFPE, jvisor.kernel.abi.Signals.SIGTRAP, jvisor.kernel.abi.Signals.SIGSYS -> false;
+            default -> true;
+        };
+    }
+
+    /** wait4 for any child or a group (pid <= 0), waitid with P_ALL or P_PGID: it reaps whichever ended first. */
+    private static boolean waitsForAnyChild(Event.Call c) {
+        return switch (c.name()) {
+            case "wait4" -> (int) arg(c, 0) <= 0;
+            case "waitid" -> arg(c, 0) == 0 || arg(c, 0) == 2;
+            default -> false;
+        };
+    }
+
     private static boolean allCalls(List<Event> events, Set<String> names) {
         for (Event e : events) if (!(e instanceof Event.Call c && names.contains(c.name()))) return false;
         return true;
@@ -175,10 +216,77 @@ final class Comparison {
     private final Map<Integer, Long> handlers = new HashMap<>();
 
     private void sigaction(Event.Call n) {
+        sigaction(handlers, n);
+    }
+
+    /** Notes the handler an rt_sigaction call installed. */
+    static void sigaction(Map<Integer, Long> handlers, Event.Call n) {
         if (n.failed() || n.args().size() < 2 || !(n.args().get(0) instanceof Value.Num sig)) return;
         if (n.args().get(1) instanceof Value.Struct act && act.fields().get("sa_handler") instanceof Value.Num h) {
             handlers.put((int) sig.value(), h.value());
         }
+    }
+
+    /**
+     * The asynchronous signals of a task pair (sent by another process, a timer or the kernel),
+     * compared by what they are, not where they arrived: each jvisor signal must match a native one
+     * with the same signal and si_code (the siginfo compared field by field); a native one jvisor
+     * lacks is allowed only if the program ignored it.
+     */
+    private void asyncSignals(String task, List<Event.Signal> nat, List<Boolean> nativeIgnored, List<Event.Signal> jv) {
+        List<Event.Signal> left = new ArrayList<>(jv);
+        for (int i = 0; i < nat.size(); i++) {
+            Event.Signal n = nat.get(i);
+            if (nativeIgnored.get(i)) { // jvisor, untraced, discards it
+                use(Rule.IGNORED_SIGNALS, task, n);
+                continue;
+            }
+            Event.Signal match = null;
+            for (Event.Signal j : left) {
+                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
+                    if (match == null) match = j;
+                    if (samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
+                        match = j;
+                        break;
+                    }
+                }
+            }
+            if (match != null) {
+                left.remove(match);
+                use(Rule.ASYNC_SIGNALS, task, n);
+                pair(task, -1, n, -1, match);
+            } else if (merged(n, jv)) {
+                use(Rule.ASYNC_SIGNALS, task, n);
+            } else {
+                divergences.add(new Divergence(task, "missing", Names.signal(n.signo()), -1, -1, Render.event(n), "",
+                        "an asynchronous signal of the native run has no counterpart under jvisor", null));
+            }
+        }
+        for (Event.Signal j : left) {
+            if (merged(j, nat)) {
+                use(Rule.ASYNC_SIGNALS, task, j);
+                continue;
+            }
+            divergences.add(new Divergence(task, "extra", Names.signal(j.signo()), -1, -1, "", Render.event(j),
+                    "an asynchronous signal under jvisor has no counterpart in the native run", null));
+        }
+    }
+
+    /**
+     * A standard signal (below SIGRTMIN) sent while one is pending is merged into it (it is not
+     * queued twice): how many arrive depends on timing, so one run may have fewer, as long as the
+     * other run's task got that signal too.
+     */
+    private static boolean merged(Event.Signal s, List<Event.Signal> otherRun) {
+        if (s.signo() >= 32) return false;
+        for (Event.Signal o : otherRun) if (o.signo() == s.signo()) return true;
+        return false;
+    }
+
+    private static boolean ignoredBy(Map<Integer, Long> handlers, int signo) {
+        long h = handlers.getOrDefault(signo, jvisor.kernel.abi.Signals.SIG_DFL);
+        return h == jvisor.kernel.abi.Signals.SIG_IGN || (h == jvisor.kernel.abi.Signals.SIG_DFL
+                && jvisor.kernel.abi.Signals.defaultAction(signo) == jvisor.kernel.abi.Signals.DefaultAction.IGNORE);
     }
 
     private boolean ignored(int signo) {
@@ -380,6 +488,8 @@ final class Comparison {
             Rule r = null;
             if (name.equals("rt_sigreturn")) r = Rule.INTERRUPTED_REGISTERS;
             else if (Rule.MMAP_SYSCALLS.contains(name) && entry != null && entry.ret() == ArgFormat.RET_HEX) r = Rule.MMAP_ADDRESSES;
+            else if (waitsForAnyChild(n) && nr > 0 && jr > 0 && !samePid(nr, jr, false) && pidToJvisor.containsKey(nr)
+                    && pidToNative.containsKey(jr)) r = Rule.WAIT_ORDER;
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
             if (r != null) {

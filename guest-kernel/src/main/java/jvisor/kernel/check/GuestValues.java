@@ -83,6 +83,8 @@ final class GuestValues {
                 case IOVEC_IN -> iovec(mem, v, args[i + 1], Long.MAX_VALUE);
                 case IOVEC_OUT -> ok ? iovec(mem, v, args[i + 1], result) : new Value.Addr(v);
                 case CPUSET_OUT -> ok ? bits(mem.readBytes(v, (int) Math.min(result, 1024)), 0) : new Value.Addr(v);
+                // wait4's status: strace shows the pointer when nothing was reaped (result 0, or an error).
+                case WSTATUS_OUT -> ok && result > 0 && v != 0 ? new Value.Num(v) : new Value.Addr(v);
                 case UINT_OUT -> ok && v != 0 ? new Value.Arr(List.of(num(mem.read32(v) & 0xFFFFFFFFL))) : new Value.Addr(v);
                 case GROUPS_OUT -> ok && args[0] != 0 ? groups(mem, v, result) : new Value.Addr(v);
                 case SIGINFO_IN -> v == 0 ? new Value.Addr(0) : siginfo(SigInfo.read(mem, v, mem.read32(v)));
@@ -112,6 +114,11 @@ final class GuestValues {
             f.put("si_uid", num(s.uid() & 0xFFFFFFFFL));
             f.put("si_int", num((int) s.w1));
             f.put("si_ptr", new Value.Addr(s.w1));
+        } else if (s.signo == jvisor.kernel.abi.Signals.SIGCHLD) {
+            // si_utime and si_stime are left out: CPU ticks of different machines.
+            f.put("si_pid", num(s.pid()));
+            f.put("si_uid", num(s.uid() & 0xFFFFFFFFL));
+            f.put("si_status", num((int) s.w1));
         } else {
             f.put("si_addr", new Value.Addr(s.addr()));
         }

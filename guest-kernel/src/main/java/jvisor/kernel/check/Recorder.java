@@ -19,7 +19,7 @@ import jvisor.kernel.syscall.SyscallTable;
 /**
  * jvisor's side of a check: a {@link SyscallInterceptor} that records every syscall of every task
  * as strace would show it (arguments decoded from guest memory by {@link GuestValues}, inputs before
- * the call and outputs after it), every delivered signal, and the end of the process. Another
+ * the call and outputs after it), every delivered signal, and the end of every task. Another
  * interceptor may sit inside it (a test's planted fault, an embedder's hook): the record holds
  * what the guest saw, that is the results after the inner interceptor changed them.
  */
@@ -30,6 +30,8 @@ final class Recorder implements SyscallInterceptor {
     private final Trace trace = new Trace();
     /** Per task: the call in progress (its inputs as read before it ran). */
     private final Map<Task, Value[]> inputs = new HashMap<>();
+    /** Per process still running: the tasks that have exited (they end when the process does). */
+    private final Map<Process, List<Integer>> exited = new HashMap<>();
 
     Recorder(SyscallTable table, SyscallInterceptor inner) {
         this.table = table;
@@ -51,18 +53,38 @@ final class Recorder implements SyscallInterceptor {
     }
 
     /**
-     * The last events: the exit status, or the fatal signal and the death. strace prints the end
-     * of every task; a task that left with exit(2) has its own already.
+     * After the run: links every task to its creator. A task still running when the first process
+     * ended (a detached child) has no end event, as strace shows none when it stops tracing.
      */
     void ended(Process p) {
-        FatalSignal s = p.killedBy();
-        if (s != null) trace.task(p.mainTask().tid).events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
-        for (Trace.Task t : trace.tasks()) {
-            Event last = t.events.isEmpty() ? null : t.events.get(t.events.size() - 1);
-            if (last instanceof Event.Exit || last instanceof Event.Killed) continue;
-            t.events.add(s == null ? new Event.Exit(p.exitStatus()) : new Event.Killed(s.signo()));
-        }
         trace.linkChildren();
+    }
+
+    /**
+     * The end of a task, as strace prints it for every task: a thread that left with exit(2) has
+     * its own already; the others end with their process, once its last task is gone: the exit
+     * status, or the fatal signal (on the leader) and the death.
+     */
+    @Override
+    public void taskExited(Task t, boolean processEnded) {
+        Process p = t.process;
+        List<Integer> tids;
+        synchronized (exited) {
+            tids = exited.computeIfAbsent(p, k -> new ArrayList<>());
+            tids.add(t.tid);
+            if (!processEnded) return;
+            exited.remove(p);
+        }
+        FatalSignal s = p.killedBy();
+        // strace cannot stop a task at SIGKILL: it shows only the death.
+        if (s != null && s.signo() != jvisor.kernel.abi.Signals.SIGKILL) trace.task(p.pid).events.add(new Event.Signal(s.signo(), GuestValues.siginfo(s)));
+        for (int tid : tids) {
+            List<Event> events = trace.task(tid).events;
+            Event last = events.isEmpty() ? null : events.get(events.size() - 1);
+            if (last instanceof Event.Exit || last instanceof Event.Killed) continue;
+            events.add(s == null ? new Event.Exit(p.exitStatus()) : new Event.Killed(s.signo()));
+        }
+        if (inner != null) inner.taskExited(t, processEnded);
     }
 
     private ArgFormat[] formats(int nr) {

@@ -30,6 +30,15 @@ public enum Rule {
             + "the file system (jvisor's /tmp is a tmpfs, the host's may not be)"),
     IGNORED_SIGNALS("ignored-signals", "strace shows signals the program ignores (a traced process queues them, "
             + "sig_ignored() being false under ptrace); jvisor, like an untraced Linux process, discards them"),
+    ASYNC_SIGNALS("async-signals", "signals sent by another process, a timer or the kernel (SIGCHLD, kill, "
+            + "alarm) arrive between different calls: they are compared by signal, si_code and siginfo, not by "
+            + "position, with the rt_sigreturn ending a handler that made no call and the call they interrupted "
+            + "(ERESTART*), which runs again; a standard signal sent while one is pending merges with it, so "
+            + "either run may get it fewer times"),
+    WAIT_ORDER("wait-order", "a wait for any child reaps another of the children that had ended (which ends "
+            + "first is the scheduler's choice): both results are children of the run, each id paired"),
+    KILLED_MIDWAY("killed-midway", "a task killed by a signal from another process (kill(2)) is killed wherever "
+            + "it is: the calls just before its death, which only one run made, are not compared"),
     INTERRUPTED_REGISTERS("interrupted-registers", "rt_sigreturn returns the interrupted code's rax, which depends on "
             + "where the signal struck (and holds addresses)"),
     SYSTEM_LOAD("system-load", "sysinfo(2)'s live figures differ (uptime, load, free memory, process count)"),

@@ -9,6 +9,7 @@ import jvisor.kernel.signal.FatalSignal;
 import jvisor.kernel.signal.SigAction;
 import jvisor.kernel.signal.SigInfo;
 import jvisor.kernel.strace.Strace;
+import jvisor.kernel.syscall.SyscallInterceptor;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.PageFault;
 
@@ -24,15 +25,22 @@ public final class TaskExit {
 
     private TaskExit() {}
 
-    /** Called by the task's run loop when it ends, on the task's host thread. */
-    public static void exit(Task t, Strace strace) {
+    /** Called by the task's run loop when it ends, on the task's host thread; interceptor may be null. */
+    public static void exit(Task t, Strace strace, SyscallInterceptor interceptor) {
         Process p = t.process;
         releaseUserMemory(t);
         if (t.vforkDone != null) t.vforkDone.countDown();
         boolean last = p.removeTask(t);
         p.table.unregisterTask(t);
         p.mm.hypervisor().releaseVcpu(t.vcpu); // mapping changes stop waiting for this vCPU
-        if (last) processExit(p, t, strace);
+        if (!last) {
+            if (interceptor != null) interceptor.taskExited(t, false);
+            return;
+        }
+        p.lastThreadExited(t.exitCode);
+        // Before the parent can learn of the end (the record of a reaped child is complete).
+        if (interceptor != null) interceptor.taskExited(t, true);
+        processExit(p, strace);
     }
 
     /** mm_release: the robust futex list, then clear_child_tid with a futex wake (pthread_join). */
@@ -81,8 +89,7 @@ public final class TaskExit {
     }
 
     /** The last task is gone: release, reparent, notify the parent, leave a zombie. */
-    private static void processExit(Process p, Task last, Strace strace) {
-        p.lastThreadExited(last.exitCode);
+    private static void processExit(Process p, Strace strace) {
         p.release();
         ProcessTable table = p.table;
         // As Linux's exit_notify under tasklist_lock: the zombie appears and the exit signal is

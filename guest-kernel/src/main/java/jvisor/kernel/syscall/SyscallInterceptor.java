@@ -39,4 +39,12 @@ public interface SyscallInterceptor {
      */
     default void signalDelivered(Task t, jvisor.kernel.signal.SigInfo info) {
     }
+
+    /**
+     * Called when a task has finished its exit (its host thread is about to end): where strace
+     * prints {@code +++ exited with N +++} or {@code +++ killed by SIG +++}. processEnded: it was
+     * the process's last task, so the process's exitStatus() or killedBy() is now final.
+     */
+    default void taskExited(Task t, boolean processEnded) {
+    }
 }

@@ -123,4 +123,90 @@ class ComparisonTest {
         assertTrue(Comparison.sameNumber(-100, -100));
         assertFalse(Comparison.sameNumber(0x1_0000_0000L, 0));
     }
+
+    private static final String SIGCHLD_501 = "--- SIGCHLD {si_signo=17, si_code=1, si_pid=501, si_uid=0, si_status=3, si_utime=0, si_stime=0} ---";
+    private static final String SIGCHLD_43 = "--- SIGCHLD {si_signo=17, si_code=1, si_pid=43, si_uid=0, si_status=3} ---";
+
+    @Test
+    void asynchronousSignalsCompareByWhatTheyAreNotWhereTheyLand() {
+        Trace nat = trace(500, "rt_sigaction(17, {sa_handler=0x401000, sa_mask=[], sa_flags=0x4000000}, NULL, 8) = 0",
+                "fork() = 501", "getpid() = 500", "fork() = -1 ERESTARTNOINTR (To be restarted)", SIGCHLD_501,
+                "rt_sigreturn({mask=[]}) = 57", "fork() = 502", "+++ exited with 0 +++");
+        Trace jv = trace(42, "rt_sigaction(17, {sa_handler=0x401000, sa_mask=[], sa_flags=0x4000000}, NULL, 8) = 0",
+                "fork() = 43", "getpid() = 42", "fork() = 44", SIGCHLD_43, "rt_sigreturn({mask=[]}) = 44",
+                "+++ exited with 0 +++");
+        Comparison c = compare(nat, jv, false);
+        assertEquals(List.of(), c.divergences);
+        assertEquals(1, c.ruleUses.get(Rule.ASYNC_SIGNALS));
+        assertFalse(compare(nat, jv, true).divergences.isEmpty());
+
+        // What the signal says is still compared: another child's status diverges.
+        Trace otherStatus = trace(42, "rt_sigaction(17, {sa_handler=0x401000, sa_mask=[], sa_flags=0x4000000}, NULL, 8) = 0",
+                "fork() = 43", "getpid() = 42", "fork() = 44", SIGCHLD_43.replace("si_status=3", "si_status=4"),
+                "rt_sigreturn({mask=[]}) = 44", "+++ exited with 0 +++");
+        Comparison wrong = compare(nat, otherStatus, false);
+        assertEquals(1, wrong.divergences.size());
+        assertTrue(wrong.divergences.get(0).detail().contains("si_status"), wrong.divergences.get(0).detail());
+    }
+
+    @Test
+    void anAsynchronousSignalOnlyOneRunGotDivergesUnlessIgnoredOrMerged() {
+        Trace nat = trace(500, "getpid() = 500", "+++ exited with 0 +++");
+        Trace jv = trace(42, "getpid() = 42", "--- SIGUSR1 {si_signo=10, si_code=0, si_pid=77, si_uid=0} ---",
+                "+++ exited with 0 +++");
+        Comparison c = compare(nat, jv, false);
+        assertEquals(1, c.divergences.size());
+        assertEquals("extra", c.divergences.get(0).kind());
+
+        // Natively SIGCHLD came twice, under jvisor once: the second was merged while the first was pending.
+        Trace twice = trace(500, "rt_sigaction(17, {sa_handler=0x401000, sa_mask=[], sa_flags=0x4000000}, NULL, 8) = 0",
+                "fork() = 501", SIGCHLD_501, "rt_sigreturn({mask=[]}) = 0", SIGCHLD_501, "rt_sigreturn({mask=[]}) = 0",
+                "+++ exited with 0 +++");
+        Trace once = trace(42, "rt_sigaction(17, {sa_handler=0x401000, sa_mask=[], sa_flags=0x4000000}, NULL, 8) = 0",
+                "fork() = 43", SIGCHLD_43, "rt_sigreturn({mask=[]}) = 0", "+++ exited with 0 +++");
+        Comparison merged = compare(twice, once, false);
+        assertEquals(List.of(), merged.divergences);
+        assertEquals(2, merged.ruleUses.get(Rule.ASYNC_SIGNALS));
+    }
+
+    @Test
+    void aSignalTheTaskSendsItselfKeepsItsPlace() {
+        String raise = "--- SIGUSR1 {si_signo=10, si_code=0xfffffffa, si_pid=%d, si_uid=0} ---";
+        Trace nat = trace(500, "getpid() = 500", raise.formatted(500), "write(1, \"a\", 1) = 1", "+++ exited with 0 +++");
+        Trace jv = trace(42, "getpid() = 42", "write(1, \"a\", 1) = 1", raise.formatted(42), "+++ exited with 0 +++");
+        assertFalse(compare(nat, jv, false).divergences.isEmpty());
+    }
+
+    @Test
+    void aWaitForAnyChildMayReapAnotherOfThem() {
+        Trace nat = trace(500, "fork() = 501", "fork() = 502", "wait4(-1, NULL, 0, NULL) = 502",
+                "wait4(-1, NULL, 0, NULL) = 501", "+++ exited with 0 +++");
+        Trace jv = trace(42, "fork() = 43", "fork() = 44", "wait4(-1, NULL, 0, NULL) = 43",
+                "wait4(-1, NULL, 0, NULL) = 44", "+++ exited with 0 +++");
+        Comparison c = compare(nat, jv, false);
+        assertEquals(List.of(), c.divergences);
+        assertEquals(2, c.ruleUses.get(Rule.WAIT_ORDER));
+
+        // A wait for one child must reap that child; a pid that is no child of the run diverges.
+        Trace jvWrong = trace(42, "fork() = 43", "fork() = 44", "wait4(44, NULL, 0, NULL) = 43",
+                "wait4(-1, NULL, 0, NULL) = 99", "+++ exited with 0 +++");
+        Trace natOne = trace(500, "fork() = 501", "fork() = 502", "wait4(502, NULL, 0, NULL) = 502",
+                "wait4(-1, NULL, 0, NULL) = 501", "+++ exited with 0 +++");
+        assertEquals(2, compare(natOne, jvWrong, false).divergences.size());
+    }
+
+    @Test
+    void aTaskKilledFromOutsideMayDieBeforeItsLastCalls() {
+        Trace nat = trace(500, "set_robust_list(0x4b0660, 24) = 0", "+++ killed by SIGKILL +++");
+        Trace jv = trace(42, "set_robust_list(0x4b0660, 24) = 0", "getpid() = 42",
+                "pause() = -1 ERESTARTNOHAND (To be restarted if no handler)", "+++ killed by SIGKILL +++");
+        Comparison c = compare(nat, jv, false);
+        assertEquals(List.of(), c.divergences);
+        assertEquals(1, c.ruleUses.get(Rule.KILLED_MIDWAY));
+
+        // A fault is the task's own doing: the calls before it are compared.
+        Trace natSegv = trace(500, "set_robust_list(0x4b0660, 24) = 0", "+++ killed by SIGSEGV +++");
+        Trace jvSegv = trace(42, "set_robust_list(0x4b0660, 24) = 0", "getpid() = 42", "+++ killed by SIGSEGV +++");
+        assertEquals(1, compare(natSegv, jvSegv, false).divergences.size());
+    }
 }
