@@ -169,6 +169,14 @@ public final class MemoryManager {
         int hwProt = hardwareProt(prot);
         String name = file != null ? new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8) : "";
         if (type != Mman.MAP_PRIVATE) return mmapShared(at, len, hwProt, file, offset, name);
+        long hva = allocateCopy(len, file, offset);
+        if (hva < 0) return hva;
+        hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
+        return at;
+    }
+
+    /** Fresh host memory holding the file's bytes from offset (zeros without a file, or past its end); -errno on failure. */
+    private long allocateCopy(long len, FileDescription file, long offset) {
         long hva;
         try {
             hva = hv.allocateHostMemory(len);
@@ -182,8 +190,7 @@ public final class MemoryManager {
                 return r;
             }
         }
-        hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
-        return at;
+        return hva;
     }
 
     /**
@@ -200,19 +207,9 @@ public final class MemoryManager {
             hva = jvisor.kernel.host.Libc.mmapShared(hostFd, len, writable, offset);
             if (hva < 0) return hva;
         } else {
-            try {
-                hva = hv.allocateHostMemory(len);
-            } catch (OutOfMemoryError e) {
-                return -Errno.ENOMEM;
-            }
-            if (file != null) {
-                long r = file.mmapCopy(hva, len, offset);
-                if (r < 0) {
-                    HostMemory.free(hva, len);
-                    return r;
-                }
-                if (file instanceof jvisor.kernel.fs.TmpFile) writeBack = file;
-            }
+            hva = allocateCopy(len, file, offset);
+            if (hva < 0) return hva;
+            if (file instanceof jvisor.kernel.fs.TmpFile) writeBack = file;
         }
         SharedMemory block = new SharedMemory(hva, len, writable, writeBack, offset);
         hv.map(space, at, hva, len, hwProt, block, name, file != null ? offset : 0);
