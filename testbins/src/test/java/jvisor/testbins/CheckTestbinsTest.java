@@ -58,6 +58,9 @@ class CheckTestbinsTest {
                     + "thousands under jvisor): the calls cannot be paired one by one without a rule for contention",
             "sockets-glibc", "how much of a 64 KiB write a stream socket takes at once depends on the peer's buffer and "
                     + "timing (36544 bytes natively, all under jvisor)",
+            "fork-wait-glibc", "a child the parent kills with SIGKILL dies wherever it happens to be (natively even "
+                    + "inside its first syscall), and the SIGCHLDs of four children reaped in any order pair up "
+                    + "differently from run to run: the check's pairing of such runs is not stable yet",
             "pipe-basic-glibc", "readlink of /proc/self/fd/N gives pipe:[inode], whose length follows the host's inode "
                     + "counter: the inode-numbers rule does not yet cover the result it changes");
 
