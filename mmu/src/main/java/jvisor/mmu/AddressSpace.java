@@ -53,6 +53,8 @@ public final class AddressSpace {
 
     private final LongSet codePages = new LongSet();
     private CodeListener codeListener = page -> {};
+    /** Null unless a debugger, a hook or a trace watches data accesses. */
+    private MemoryObserver observer;
 
     private Region lastRegion;
     private long generation;
@@ -63,6 +65,19 @@ public final class AddressSpace {
 
     public void setCodeListener(CodeListener listener) {
         this.codeListener = listener;
+    }
+
+    /**
+     * Installs (or with null removes) the observer of data accesses. The TLB is flushed, so the
+     * pages it covers are seen from the next access on.
+     */
+    public void setObserver(MemoryObserver observer) {
+        this.observer = observer;
+        flushTlb();
+    }
+
+    public MemoryObserver observer() {
+        return observer;
     }
 
     /** Bumped on every change of the mapping; caches keyed on the mapping compare it. */
@@ -260,6 +275,8 @@ public final class AddressSpace {
             codePages.remove(page);
             codeListener.codePageChanged(page);
         }
+        MemoryObserver o = observer;
+        if (o != null && o.covers(page)) return r.hostAddress(gva); // stays out of the TLB: every access reports
         int s = slot(page);
         int prot = r.prot();
         addend[s] = r.hva() - r.start();
@@ -281,7 +298,9 @@ public final class AddressSpace {
     public int read8(long gva) {
         int s = slot(gva);
         if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
-        return HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+        int v = HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+        if (observer != null) report(gva, 1, Access.READ, v);
+        return v;
     }
 
     public int read16(long gva) {
@@ -315,12 +334,13 @@ public final class AddressSpace {
         if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
             long h = translate(gva, access);
             for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, h + i) & 0xFF);
-            return v;
+        } else {
+            // Check both pages before reading anything, so a fault leaves no partial effect.
+            translate(gva, access);
+            translate(secondPage(gva, size), access);
+            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
         }
-        // Check both pages before reading anything, so a fault leaves no partial effect.
-        translate(gva, access);
-        translate(secondPage(gva, size), access);
-        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
+        if (observer != null) report(gva, size, access, v);
         return v;
     }
 
@@ -333,8 +353,13 @@ public final class AddressSpace {
 
     public void write8(long gva, int v) {
         int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
-        else HOST.set(U8, translate(gva, Access.WRITE), (byte) v);
+        if (writeTag[s] == (gva & ~PAGE_MASK)) {
+            HOST.set(U8, gva + addend[s], (byte) v);
+            return;
+        }
+        long h = translate(gva, Access.WRITE);
+        if (observer != null) report(gva, 1, Access.WRITE, v & 0xFF);
+        HOST.set(U8, h, (byte) v);
     }
 
     public void write16(long gva, int v) {
@@ -371,6 +396,7 @@ public final class AddressSpace {
         // Check both pages before writing anything, so a fault leaves memory untouched.
         translate(gva, Access.WRITE);
         translate(secondPage(gva, size), Access.WRITE);
+        if (observer != null) report(gva, size, Access.WRITE, size == 8 ? v : v & ((1L << (8 * size)) - 1));
         for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
     }
 
@@ -384,6 +410,7 @@ public final class AddressSpace {
             int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
             long h = translate(at, Access.READ);
             java.lang.foreign.MemorySegment.copy(HOST, U8, h, dst, off + done, chunk);
+            if (observer != null) report(at, chunk, Access.READ, 0);
             done += chunk;
         }
     }
@@ -401,6 +428,7 @@ public final class AddressSpace {
             long at = gva + done;
             int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
             long h = translate(at, Access.WRITE);
+            if (observer != null) report(at, chunk, Access.WRITE, 0);
             java.lang.foreign.MemorySegment.copy(src, off + done, HOST, U8, h, chunk);
             done += chunk;
         }
@@ -419,6 +447,25 @@ public final class AddressSpace {
                 flushTlb();
             }
             java.lang.foreign.MemorySegment.copy(src, off + done, HOST, U8, translateIgnoringProtection(at), chunk);
+            done += chunk;
+        }
+    }
+
+    /** Tells the observer about an access that touches a page it covers. */
+    private void report(long gva, int size, Access kind, long value) {
+        MemoryObserver o = observer;
+        if (o != null && (o.covers(gva & ~PAGE_MASK) || o.covers((gva + size - 1) & ~PAGE_MASK))) {
+            o.accessed(gva, size, kind, value);
+        }
+    }
+
+    /** Copies guest memory into dst ignoring protection and unobserved (the debugger); throws PageFault if unmapped. */
+    public void peekBytes(long gva, byte[] dst, int off, int len) {
+        int done = 0;
+        while (done < len) {
+            long at = gva + done;
+            int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
+            java.lang.foreign.MemorySegment.copy(HOST, U8, translateIgnoringProtection(at), dst, off + done, chunk);
             done += chunk;
         }
     }
@@ -442,7 +489,9 @@ public final class AddressSpace {
         while (done < len) {
             long at = gva + done;
             long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            HOST.asSlice(translate(at, Access.WRITE), chunk).fill(value);
+            long h = translate(at, Access.WRITE);
+            if (observer != null) report(at, (int) chunk, Access.WRITE, 0);
+            HOST.asSlice(h, chunk).fill(value);
             done += chunk;
         }
     }
