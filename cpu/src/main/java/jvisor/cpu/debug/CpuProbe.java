@@ -48,6 +48,8 @@ public final class CpuProbe {
     /** A stop decided while leaving the guest for another reason (a step that ended in a syscall), or by the kernel. */
     private DebugStop stopAtEntry;
     private DebugStop lastStop;
+    /** The stop of the last run, until the hypervisor hands it out with the exit. */
+    private DebugStop unreported;
     private boolean inGuest;
     private Insn executing;
 
@@ -120,6 +122,13 @@ public final class CpuProbe {
     /** Why the last #DB exit of this vCPU happened. */
     public DebugStop lastStop() {
         return lastStop;
+    }
+
+    /** The stop of the #DB exit just taken, once (null if the #DB was not the probe's). */
+    public DebugStop takeStop() {
+        DebugStop s = unreported;
+        unreported = null;
+        return s;
     }
 
     /** True while the vCPU executes guest instructions (false: the guest kernel runs on its behalf). */
@@ -216,6 +225,7 @@ public final class CpuProbe {
     private int stop(DebugStop why) {
         stopRequested = false;
         lastStop = why;
+        unreported = why;
         resumeAt = why.pc();
         cpu.exitVector = CpuFault.DB;
         cpu.exitErrorCode = 0;
