@@ -4,6 +4,7 @@ import jvisor.cpu.Reg;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.VmExit;
 import jvisor.kernel.abi.Errno;
+import jvisor.kernel.debug.TaskMonitor;
 import jvisor.kernel.proc.Process;
 import jvisor.kernel.proc.Task;
 import jvisor.kernel.signal.FatalSignal;
@@ -31,6 +32,8 @@ public final class Kernel {
     private final Strace strace;
     /** Null unless a hook, the debugger or `jvisor check` watches syscalls. */
     private volatile SyscallInterceptor interceptor;
+    /** Null unless a debugger, the gdb stub or the embedding API watches the tasks (jvisor.kernel.debug). */
+    private volatile TaskMonitor monitor;
 
     public Kernel(Hypervisor hv, SyscallTable table, Strace strace) {
         this.hv = hv;
@@ -43,6 +46,11 @@ public final class Kernel {
         this.interceptor = interceptor;
     }
 
+    /** Installs (or with null removes) the debugger's view of every VM exit. */
+    public void setMonitor(TaskMonitor monitor) {
+        this.monitor = monitor;
+    }
+
     public Hypervisor hypervisor() {
         return hv;
     }
@@ -52,10 +60,14 @@ public final class Kernel {
         Task t = p.mainTask();
         if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
         p.signals.attach(hv);
+        if (monitor != null) monitor.started(t);
         while (!p.exited()) {
+            if (monitor != null) monitor.beforeSwitch(t);
             Delivery.deliver(t, strace);
             if (p.exited()) break;
             VmExit exit = hv.switchTo(t.vcpu);
+            TaskMonitor m = monitor;
+            if (m != null && m.vmExit(t, exit)) continue;
             switch (exit.kind) {
                 case SYSCALL -> syscall(t);
                 case EXCEPTION -> Delivery.fault(t, exit);
@@ -71,6 +83,7 @@ public final class Kernel {
                 strace.exited(p.exitStatus());
             }
         }
+        if (monitor != null) monitor.exited(p);
         return p;
     }
 

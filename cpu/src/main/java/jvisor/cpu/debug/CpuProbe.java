@@ -115,6 +115,11 @@ public final class CpuProbe {
         cpu.kick();
     }
 
+    /** Withdraws a stop request that has not taken effect yet. */
+    public void cancelStop() {
+        stopRequested = false;
+    }
+
     public boolean stopRequested() {
         return stopRequested;
     }
