@@ -52,6 +52,7 @@ public final class LinuxMachine implements AutoCloseable {
     private final Process process;
     private final DebugSession session;
     private final ElfSymbols symbols;
+    private final long loadBias;
     private Thread guest;
     private volatile Throwable failure;
     private Stop last;
@@ -128,7 +129,22 @@ public final class LinuxMachine implements AutoCloseable {
         kernel = new Kernel(hv, SyscallTable.linux(), strace);
         session = new DebugSession(kernel);
         session.setStopAtStart(true);
-        symbols = ElfSymbols.load(binary);
+        long bias = 0;
+        ElfSymbols syms = ElfSymbols.empty();
+        try {
+            byte[] data = java.nio.file.Files.readAllBytes(binary);
+            bias = jvisor.kernel.elf.ElfLoader.loadBias(jvisor.kernel.elf.ElfFile.parse(data));
+            syms = ElfSymbols.parse(data, bias);
+        } catch (java.io.IOException | ElfException e) {
+            // Exec.start read and accepted it a moment ago; without a second look there are no names
+        }
+        loadBias = bias;
+        symbols = syms;
+    }
+
+    /** What the loader added to the executable's link addresses (non-zero for static PIE). */
+    public long loadBias() {
+        return loadBias;
     }
 
     // ---------------------------------------------------------------- parts

@@ -401,7 +401,7 @@ public final class DebugSession implements TaskMonitor {
         synchronized (this) {
             for (Tracked t : tasks.values()) if (t.task.process == p) t.parked = false;
             tasks.values().removeIf(t -> t.task.process == p);
-            if (!detached) events.add(s);
+            events.add(s); // also after a detach: whoever started the program learns its end
             ended = true;
             notifyAll();
         }
