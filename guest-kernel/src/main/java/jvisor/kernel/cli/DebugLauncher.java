@@ -40,24 +40,36 @@ final class DebugLauncher {
         } catch (ElfException e) {
             return Main.say(o, o.binary() + ": " + e.getMessage(), Main.EXIT_BAD_BINARY);
         }
+        Stop end;
         try (m; TraceSink sink = d.trace() ? TraceSink.open(d.traceFile()) : null) {
-            try {
-                if (d.trace()) new InsnTrace(m.hypervisor(), m.symbols(), traceOptions(d, m.symbols()), sink).install();
-                StopConditions stops = StopConditions.apply(d.stopOn(), m);
-                Stop end;
-                if (d.gdbPort() >= 0) end = gdb(o, m, d.gdbPort());
-                else if (d.debugger()) end = console(m).run(m.start());
-                else end = runUntilStop(o, m, stops);
-                if (end == null) end = awaitEnd(m);
-                return Main.outcome(o, end.kind() == Stop.Kind.KILLED ? end.signal() : null, end.exitStatus());
-            } catch (Main.UsageException e) {
-                return Main.usageError(e.getMessage());
-            }
+            if (d.trace()) new InsnTrace(m.hypervisor(), m.symbols(), traceOptions(d, m.symbols()), sink).install();
+            StopConditions stops = StopConditions.apply(d.stopOn(), m);
+            if (d.gdbPort() >= 0) end = gdb(o, m, d.gdbPort());
+            else if (d.debugger()) end = console(m).run(m.start());
+            else end = runUntilStop(o, m, stops);
+            if (end == null) end = awaitEnd(m);
+        } catch (Main.UsageException e) {
+            return Main.usageError(e.getMessage());
         }
+        // The trace file is complete now: a guest killed by a signal ends jvisor at once.
+        return Main.outcome(o, end.kind() == Stop.Kind.KILLED ? end.signal() : null, end.exitStatus());
     }
 
     private static ConsoleDebugger console(LinuxMachine m) {
+        interruptOnCtrlC(m);
         return new ConsoleDebugger(m, LineInput.host(), HostConsole::outLine);
+    }
+
+    /**
+     * Ctrl-C stops the running program and returns to the prompt, as in gdb, instead of ending the
+     * JVM. Where the JVM does not let SIGINT be handled, Ctrl-C keeps its usual meaning.
+     */
+    private static void interruptOnCtrlC(LinuxMachine m) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> m.stop());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // -Xrs or a platform without it: Ctrl-C ends jvisor
+        }
     }
 
     /** Plain run with --stop-on and/or --trace: at the first stop that a condition asked for, the debugger takes over. */

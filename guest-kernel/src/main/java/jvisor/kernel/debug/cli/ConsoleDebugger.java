@@ -293,10 +293,11 @@ public final class ConsoleDebugger {
     private void finish() {
         CpuState s = regs();
         ElfSymbols.Symbol f = symbols.at(s.rip);
+        long depth = f != null ? Frames.frameDepth(f.address(), s.rip, this::decode) : -1;
         long ret, spAfter;
-        if (f != null && f.address() == s.rip) {
-            ret = load64(s.r[Reg.RSP]);
-            spAfter = s.r[Reg.RSP] + 8;
+        if (depth >= 0) {
+            ret = load64(s.r[Reg.RSP] + depth);
+            spAfter = s.r[Reg.RSP] + depth + 8;
         } else {
             ret = load64(s.r[Reg.RBP] + 8);
             spAfter = s.r[Reg.RBP] + 16;
@@ -917,7 +918,7 @@ public final class ConsoleDebugger {
     }
 
     private void backtrace() {
-        for (Frames.Frame f : Frames.walk(regs(), mem(), symbols)) {
+        for (Frames.Frame f : Frames.walk(regs(), mem(), symbols, this::decode)) {
             ElfSymbols.Symbol s = symbols.at(f.pc());
             say(String.format("#%-2d 0x%016x in %s", f.level(), f.pc(), s != null ? s.name() + " ()" : "?? ()"));
         }
