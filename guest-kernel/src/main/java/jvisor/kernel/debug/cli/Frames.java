@@ -62,17 +62,23 @@ final class Frames {
         long depth = f != null ? frameDepth(f.address(), pc, decode) : -1;
         if (depth >= 0) {
             Long ret = load(mem, s.r[Reg.RSP] + depth);
-            if (ret == null) return out;
+            if (ret == null || !isCode(mem, ret)) return out; // the outermost frame (_start)
             out.add(new Frame(1, ret, rbp));
         }
         while (out.size() < MAX_FRAMES && rbp != 0 && (rbp & 7) == 0) {
             Long ret = load(mem, rbp + 8), next = load(mem, rbp);
-            if (ret == null || next == null || ret == 0) break;
+            if (ret == null || next == null || !isCode(mem, ret)) break;
             out.add(new Frame(out.size(), ret, next));
             if (Long.compareUnsigned(next, rbp) <= 0) break; // frames grow towards higher addresses
             rbp = next;
         }
         return out;
+    }
+
+    /** A return address points into executable memory. */
+    private static boolean isCode(AddressSpace mem, long address) {
+        jvisor.mmu.Region r = mem.find(address);
+        return r != null && (r.prot() & jvisor.mmu.Prot.EXEC) != 0;
     }
 
     static Long load(AddressSpace mem, long address) {
