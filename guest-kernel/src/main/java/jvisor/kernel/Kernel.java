@@ -58,7 +58,10 @@ public final class Kernel {
     /** Runs the process until it exits or is killed; see {@link Process#exitStatus()} and killedBy(). */
     public Process run(Process p) {
         Task t = p.mainTask();
-        if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        if (strace != null) {
+            strace.bindTask(t.tid);
+            strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        }
         p.signals.attach(hv);
         if (monitor != null) monitor.started(t);
         while (!p.exited()) {

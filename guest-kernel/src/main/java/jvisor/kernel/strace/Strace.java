@@ -36,9 +36,28 @@ public final class Strace {
     private static final DateTimeFormatter TIME_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
 
     private final Sink sink;
+    /** strace -f's "[pid N] " in front of each line, once the program has more than one task. */
+    private volatile boolean pids;
+    /** The task whose thread writes a line (each task runs on its own thread). */
+    private final ThreadLocal<Integer> task = new ThreadLocal<>();
 
     public Strace(Sink sink) {
         this.sink = sink;
+    }
+
+    /** Turns the "[pid N] " prefix on (when a second task appears, as strace -f does) or off. */
+    public void showPids(boolean on) {
+        pids = on;
+    }
+
+    /** Names the task that runs on the calling thread, for the prefix. */
+    public void bindTask(int tid) {
+        task.set(tid);
+    }
+
+    private void emit(String line) {
+        Integer tid = task.get();
+        sink.line(pids && tid != null ? String.format("[pid %5d] ", tid) + line : line);
     }
 
     // ---------------------------------------------------------------- lines
@@ -76,7 +95,7 @@ public final class Strace {
         } else {
             result(sb, ret, args, result);
         }
-        sink.line(sb.toString());
+        emit(sb.toString());
     }
 
     /**
@@ -99,25 +118,25 @@ public final class Strace {
         sb.append("], 0x").append(Long.toHexString(envpAddr)).append(" /* ").append(envc).append(" var")
                 .append(envc == 1 ? "" : "s").append(" */) ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
-        sink.line(sb.append("= 0").toString());
+        emit(sb.append("= 0").toString());
     }
 
     /** "--- SIGSEGV {si_signo=SIGSEGV, ...} ---" */
     public void signal(FatalSignal s) {
-        sink.line("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
+        emit("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
     }
 
     /** "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=1000} ---" for a delivered signal. */
     public void signal(jvisor.kernel.signal.SigInfo info) {
-        sink.line("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
+        emit("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
     public void exited(int status) {
-        sink.line("+++ exited with " + status + " +++");
+        emit("+++ exited with " + status + " +++");
     }
 
     public void killed(int signo) {
-        sink.line("+++ killed by " + Signals.name(signo) + " +++");
+        emit("+++ killed by " + Signals.name(signo) + " +++");
     }
 
     // ---------------------------------------------------------------- arguments

@@ -136,4 +136,21 @@ class StraceTest {
         s.exited(0);
         assertEquals("+++ exited with 0 +++", last());
     }
+
+    @Test
+    void pidsInFrontOnceThereAreSeveralTasks() throws Exception {
+        Strace s = new Strace(p.straceLines::add);
+        s.bindTask(4242);
+        s.exited(0);
+        assertEquals("+++ exited with 0 +++", last(), "one task: no prefix, as strace -f before the first clone");
+        s.showPids(true);
+        s.exited(1);
+        assertEquals("[pid  4242] +++ exited with 1 +++", last());
+        Thread other = Thread.ofPlatform().start(() -> {
+            s.bindTask(4243);
+            s.killed(Signals.SIGSEGV);
+        });
+        other.join();
+        assertEquals("[pid  4243] +++ killed by SIGSEGV +++", last(), "each task's thread names itself");
+    }
 }
