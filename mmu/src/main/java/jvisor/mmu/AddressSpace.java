@@ -298,6 +298,11 @@ public final class AddressSpace {
     public int read8(long gva) {
         int s = slot(gva);
         if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
+        return read8Slow(gva);
+    }
+
+    /** Out of line, so the fast path stays small enough to inline everywhere. */
+    private int read8Slow(long gva) {
         int v = HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
         if (observer != null) report(gva, 1, Access.READ, v);
         return v;
@@ -353,10 +358,11 @@ public final class AddressSpace {
 
     public void write8(long gva, int v) {
         int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK)) {
-            HOST.set(U8, gva + addend[s], (byte) v);
-            return;
-        }
+        if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
+        else write8Slow(gva, v);
+    }
+
+    private void write8Slow(long gva, int v) {
         long h = translate(gva, Access.WRITE);
         if (observer != null) report(gva, 1, Access.WRITE, v & 0xFF);
         HOST.set(U8, h, (byte) v);
