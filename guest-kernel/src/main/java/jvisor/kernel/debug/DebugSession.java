@@ -407,6 +407,12 @@ public final class DebugSession implements TaskMonitor {
         }
     }
 
+    @Override
+    public synchronized void taskExited(Task t) {
+        tasks.remove(t.tid);
+        notifyAll(); // a frontend waiting for every task to stop no longer waits for this one
+    }
+
     /** The kernel's syscall interceptor: catch points around the chained hooks. */
     private final class Interceptor implements SyscallInterceptor {
         @Override

@@ -27,4 +27,8 @@ public interface TaskMonitor {
 
     /** The process ended (exit status or fatal signal in p); called once, on its last task's thread. */
     void exited(Process p);
+
+    /** One task of a process that goes on has ended (exit(2) of a thread), on that task's thread. */
+    default void taskExited(Task t) {
+    }
 }

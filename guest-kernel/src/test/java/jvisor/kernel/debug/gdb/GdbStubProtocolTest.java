@@ -78,7 +78,7 @@ class GdbStubProtocolTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             s.close();
         }
     }
