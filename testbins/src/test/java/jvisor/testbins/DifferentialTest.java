@@ -102,6 +102,7 @@ class DifferentialTest {
                 simple("pipe-basic-glibc", 0),
                 simple("poll-basic-glibc", 0),
                 simple("ud2-glibc", 128 + 4),     // SIGILL
+                simple("crash-glibc", 128 + 11),  // SIGSEGV: the debugging tools' planted NULL write
                 simple("rowrite-glibc", 128 + 11), // SIGSEGV
                 simple("signals-handler-glibc", 128 + 15), // ends with raise(SIGTERM)
                 simple("signals-handler-musl", 128 + 15),

@@ -274,7 +274,21 @@ public final class Process {
     public void release() {
         signals.shutdown();
         fds.release();
-        mm.release();
+        if (!keepMemoryAfterExit) mm.release();
+    }
+
+    /**
+     * Keeps the memory of this process readable after it ends, for post-mortem inspection (the
+     * embedding API reads a crashed program's memory); {@link #releaseKeptMemory} gives it back.
+     */
+    public volatile boolean keepMemoryAfterExit;
+
+    /** Gives back the memory kept by {@link #keepMemoryAfterExit} once the process has ended. */
+    public void releaseKeptMemory() {
+        if (keepMemoryAfterExit && exited()) {
+            keepMemoryAfterExit = false;
+            mm.release();
+        }
     }
 
     @Override
