@@ -114,6 +114,7 @@ class DifferentialTest {
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),
+                simple("identity-glibc", 0),
                 simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),

@@ -316,6 +316,21 @@ public final class Libc {
         }
     }
 
+    /**
+     * The host kernel's cpumask_size(): what sched_getaffinity(2) returns for a large buffer (it
+     * depends on the kernel's configuration, NR_CPUS or the possible CPUs), or 8 if unknown.
+     */
+    public static int hostCpumaskSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            MethodHandle syscall = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+                    FunctionDescriptor.of(J, J, J, J, P), Linker.Option.firstVariadicArg(1));
+            long n = (long) syscall.invokeExact(204L /* SYS_sched_getaffinity */, 0L, 1024L, arena.allocate(1024));
+            return n > 0 && n <= 1024 ? (int) n : 8;
+        } catch (Throwable e) {
+            return 8;
+        }
+    }
+
     public static int getuid() {
         return intCall(GETUID);
     }

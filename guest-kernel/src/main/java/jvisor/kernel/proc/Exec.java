@@ -157,6 +157,12 @@ public final class Exec {
         p.sigactions.resetForExec();
         p.exePath = exePath;
         p.argv = argv;
+        // execve(2): the saved set-user-ID and set-group-ID are copied from the effective ids (no
+        // set-user-ID bits are honoured: the guest's files are the host user's).
+        Credentials c = p.creds;
+        p.creds = c.withUids(c.uid(), c.euid(), c.euid(), c.euid()).withGids(c.gid(), c.egid(), c.egid(), c.egid());
+        // begin_new_exec: dumpable again unless the real and effective ids differ (suid_dumpable is 0).
+        p.dumpable = c.uid() == c.euid() && c.gid() == c.egid() ? 1 : 0;
         p.envp = envp;
         p.auxv = stack.auxv();
         p.execfn = execfn;

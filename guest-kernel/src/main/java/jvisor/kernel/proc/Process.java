@@ -25,7 +25,8 @@ import jvisor.kernel.signal.SignalActions;
 public final class Process {
     public final int pid;
     public final ProcessTable table;
-    public final Credentials creds;
+    /** Replaced as a whole by the set*id calls (process-wide: see SysIdentity). */
+    public volatile Credentials creds;
     public final Limits limits;
     public MemoryManager mm;
     public FdTable fds;
@@ -51,6 +52,12 @@ public final class Process {
     /** prctl(PR_SET_DUMPABLE), PR_SET_CHILD_SUBREAPER and PR_SET_NO_NEW_PRIVS: recorded and reported. */
     public volatile int dumpable = 1;
     public volatile boolean childSubreaper, noNewPrivs;
+
+    /**
+     * setpriority's nice value (-20..19) and sched_setscheduler's policy and static priority:
+     * recorded, inherited and reported; the host scheduler runs every task alike.
+     */
+    public volatile int nice, schedPolicy, schedPriority;
 
     /** The current directory: an absolute, resolved path inside the root. */
     private byte[] cwd;

@@ -55,6 +55,11 @@ public final class TaskClone {
             owner = new Process(table, tid, 0, pp.creds, pp.limits.copy(), mm, pp.fs, fds, actions, pp.exePath,
                     pp.argv, pp.envp, pp.cwd());
             owner.umask = pp.umask;
+            owner.dumpable = pp.dumpable; // an mm flag: a forked copy keeps it (fork(2))
+            owner.noNewPrivs = pp.noNewPrivs;
+            owner.nice = pp.nice;
+            owner.schedPolicy = pp.schedPolicy;
+            owner.schedPriority = pp.schedPriority;
             owner.auxv = pp.auxv;
             owner.execfn = pp.execfn;
             owner.initialEnvp = pp.initialEnvp;

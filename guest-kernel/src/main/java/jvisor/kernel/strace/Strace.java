@@ -391,6 +391,10 @@ public final class Strace {
                 if (ok && args[0] != 0) groups(sb, mem, v, result);
                 else ptr(sb, v);
             }
+            case GROUPS_IN -> {
+                if (args[0] > 0 && args[0] <= 65536) groups(sb, mem, v, args[0]);
+                else ptr(sb, v);
+            }
             case SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS, SOCK_FDS_OUT, SOCKADDR_IN, SOCKADDR_OUT,
                     SOCKLEN_INOUT, SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME, SOCKOPT_IN, SOCKOPT_OUT, MSG_FLAGS, MSGHDR_IN,
                     MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT -> StraceNet.arg(sb, mem, f, i, args, result, pre);

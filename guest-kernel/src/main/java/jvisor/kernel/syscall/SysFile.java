@@ -153,7 +153,7 @@ final class SysFile {
         int pr = r.node().permission(Fs.W_OK | Fs.X_OK, t.process.creds);
         if (pr < 0) return pr;
         TmpFs fs = t.process.fs.tmpfs();
-        TmpFs.File file = fs.newUnlinkedFile(mode & ~t.process.umask, t.process.creds.euid(), t.process.creds.egid());
+        TmpFs.File file = fs.newUnlinkedFile(mode & ~t.process.umask, t.process.creds.fsuid(), t.process.creds.fsgid());
         file.setLinkable((flags & Fs.O_EXCL) == 0);
         byte[] name = (new String(r.guestPath(), StandardCharsets.UTF_8) + "/#" + file.ino() + " (deleted)")
                 .getBytes(StandardCharsets.UTF_8);
@@ -284,7 +284,8 @@ final class SysFile {
         Vnode v = tg.node();
         if (v == null) return 0; // a pipe or inherited fd: its owner may do anything the mode allows
         Credentials c = t.process.creds;
-        if ((flags & Fs.AT_EACCESS) == 0) c = new Credentials(c.uid(), c.uid(), c.gid(), c.gid());
+        // access(2) checks with the real ids (and keeps the capabilities only if the real uid is 0).
+        if ((flags & Fs.AT_EACCESS) == 0) c = c.withUids(c.uid(), c.euid(), c.suid(), c.uid()).withGids(c.gid(), c.egid(), c.sgid(), c.gid());
         return v.permission((int) mode, c);
     }
 

@@ -102,7 +102,7 @@ final class SysPipe {
         if (name == null) return -Errno.EINVAL;
         TmpFs fs = t.process.fs.tmpfs();
         TmpFs.File file = fs.newUnlinkedFile((flags & MFD_NOEXEC_SEAL) != 0 ? 0666 : 0777,
-                t.process.creds.euid(), t.process.creds.egid());
+                t.process.creds.fsuid(), t.process.creds.fsgid());
         file.setSealable((flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)) != 0);
         byte[] path = ("/memfd:" + new String(name, StandardCharsets.UTF_8) + " (deleted)")
                 .getBytes(StandardCharsets.UTF_8);
