@@ -115,6 +115,7 @@ class DifferentialTest {
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),
                 simple("identity-glibc", 0),
+                simple("file-locks-glibc", 0),
                 simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),

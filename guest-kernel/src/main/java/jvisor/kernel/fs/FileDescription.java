@@ -33,7 +33,16 @@ public abstract class FileDescription {
     }
 
     public final void decRef() {
-        if (refs.decrementAndGet() == 0) release();
+        if (refs.decrementAndGet() != 0) return;
+        if (lockedOnce) FileLocks.INSTANCE.releaseDescription(lockKey(), this);
+        release();
+    }
+
+    /** Set once an OFD or flock lock was taken through this description (its last close releases them). */
+    private volatile boolean lockedOnce;
+
+    public void lockedThrough() {
+        lockedOnce = true;
     }
 
     /** True once the last reference is gone. */
@@ -56,10 +65,17 @@ public abstract class FileDescription {
         this.vnode = v;
     }
 
-    /** The identity record locks are kept under: the file, or the description itself. */
+    /**
+     * The identity locks are kept under: the file (its host device and inode, or the tmpfs node),
+     * or the description itself; computed once, so a file unlinked later keeps its key.
+     */
     public Object lockKey() {
-        return vnode != null ? vnode.key() : this;
+        Object k = lockKey;
+        if (k == null) lockKey = k = vnode != null ? vnode.key() : this;
+        return k;
     }
+
+    private volatile Object lockKey;
 
     // poll(2) event bits.
     public static final int POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10,
