@@ -21,8 +21,17 @@ public final class CpuState {
     public int lfSize = 8;
     public long lfDst, lfSrc, lfRes, lfAux;
 
-    /** XMM0..XMM15: xmm[2n] is the low quadword of XMMn, xmm[2n+1] the high one. */
-    public final long[] xmm = new long[32];
+    /**
+     * XMM0..XMM15: xmm[2n] is the low quadword of XMMn, xmm[2n+1] the high one. Entries 32-39
+     * are not architectural: four scratch registers (numbers 16-19) through which the AVX
+     * instructions run the SSE operations lane by lane (jvisor.cpu.insn.VexLanes).
+     */
+    public final long[] xmm = new long[40];
+    /**
+     * Bits 255:128 of YMM0..YMM15 (AVX): ymmHi[2n] holds bits 191:128 of YMMn, ymmHi[2n+1] bits
+     * 255:192. Legacy SSE instructions leave them unchanged; VEX.128 instructions zero them.
+     */
+    public final long[] ymmHi = new long[32];
     /** MXCSR: all exceptions masked, round to nearest (the power-on value). */
     public int mxcsr = 0x1F80;
 
@@ -82,6 +91,7 @@ public final class CpuState {
         lfRes = o.lfRes;
         lfAux = o.lfAux;
         System.arraycopy(o.xmm, 0, xmm, 0, 32);
+        System.arraycopy(o.ymmHi, 0, ymmHi, 0, 32);
         mxcsr = o.mxcsr;
         fpuControl = o.fpuControl;
         fpuStatus = o.fpuStatus;

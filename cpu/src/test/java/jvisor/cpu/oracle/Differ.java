@@ -14,7 +14,7 @@ import jvisor.cpu.disasm.Disassembler;
  * Compares a host outcome with an emulator outcome and writes reproducible reports.
  *
  * <p>Compared: the fault (vector, and RIP when there is one), all sixteen GPRs including RSP, the
- * six status flags and DF, XMM0-15, the whole MXCSR (flags raised included), the data window byte
+ * six status flags and DF, YMM0-15 (XMM0-15 and bits 255:128), the whole MXCSR (flags raised included), the data window byte
  * by byte and the rest of the data page by hash. Flags the SDM leaves undefined are compared too:
  * the host is deterministic and the emulator follows Intel hardware; {@link #UNDEFINED_FLAG_EXCEPTIONS}
  * lists the forms where this host's undefined flags are not followed, and why.
@@ -86,6 +86,12 @@ public final class Differ {
                 d.append(String.format(Locale.ROOT, "  xmm%-2d host %016x:%016x emu %016x:%016x%n", k, hh, hl, eh, el));
             }
         }
+        for (int k = 0; k < 16; k++) {
+            long hl = host.ymmHi()[2 * k], hh = host.ymmHi()[2 * k + 1], el = emu.ymmHi()[2 * k], eh = emu.ymmHi()[2 * k + 1];
+            if (hl != el || hh != eh) {
+                d.append(String.format(Locale.ROOT, "  ymm%-2d bits 255:128 host %016x:%016x emu %016x:%016x%n", k, hh, hl, eh, el));
+            }
+        }
         if (host.mxcsr() != emu.mxcsr()) {
             d.append(String.format(Locale.ROOT, "  mxcsr host %04x emu %04x%n", host.mxcsr(), emu.mxcsr()));
         }
@@ -147,7 +153,8 @@ public final class Differ {
         }
         b.append(String.format(Locale.ROOT, "    rflags %s (%#x)  mxcsr %04x%n", flags(c.rflags), c.rflags, c.mxcsr));
         for (int k = 0; k < 16; k++) {
-            b.append(String.format(Locale.ROOT, "    xmm%-2d %016x:%016x%s", k, c.xmm[2 * k + 1], c.xmm[2 * k], k % 2 == 1 ? "\n" : ""));
+            b.append(String.format(Locale.ROOT, "    ymm%-2d %016x:%016x:%016x:%016x%s", k, c.ymmHi[2 * k + 1], c.ymmHi[2 * k],
+                    c.xmm[2 * k + 1], c.xmm[2 * k], k % 2 == 1 ? "\n" : ""));
         }
         for (int off = 0; off < DiffCase.WINDOW; off += 64) {
             b.append(String.format(Locale.ROOT, "    DATA+%03x %s%n", off, HexFormat.of().formatHex(c.window, off, off + 64)));

@@ -6,6 +6,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
+import jvisor.cpu.decode.Extensions;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
 
@@ -34,7 +35,7 @@ public final class EmulatorRunner {
         for (int k = 0; k < ro.length; k++) ro[k] = DiffCase.readOnlyByte(k);
         space.pokeBytes(DiffCase.READ_ONLY, ro, 0, ro.length);
         space.pokeBytes(RESET, new byte[] {(byte) 0xDB, (byte) 0xE3, (byte) 0xCC}, 0, 3);
-        cpu = new Cpu(space);
+        cpu = new Cpu(space, Extensions.ALL); // unadvertised extensions too: they are proven here first
     }
 
     public Outcome run(DiffCase c) {
@@ -48,6 +49,7 @@ public final class EmulatorRunner {
         System.arraycopy(c.gpr, 0, s.r, 0, 16);
         s.setRflags(c.rflags & (Flags.STATUS | Flags.DF));
         System.arraycopy(c.xmm, 0, s.xmm, 0, 32);
+        System.arraycopy(c.ymmHi, 0, s.ymmHi, 0, 32);
         s.mxcsr = c.mxcsr;
         s.fsBase = DiffCase.FS_BASE;
         s.gsBase = DiffCase.GS_BASE;
@@ -60,7 +62,8 @@ public final class EmulatorRunner {
         } catch (RuntimeException e) {
             // A Java exception out of a handler is an emulator bug: report it as vector 1000.
             StackTraceElement[] st = e.getStackTrace();
-            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr, 0, new byte[DiffCase.WINDOW],
+            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr, 0,
+                    new byte[DiffCase.WINDOW],
                     e + " at " + Arrays.toString(Arrays.copyOf(st, Math.min(4, st.length))));
         }
         if (exit == Cpu.EXIT_EXCEPTION && cpu.exitVector == CpuFault.BP && s.rip == end + 1) {
@@ -74,7 +77,7 @@ public final class EmulatorRunner {
             rip = s.rip;
         }
         byte[] page = space.readBytes(DiffCase.DATA, (int) DiffCase.DATA_SIZE);
-        return new Outcome(vector, rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr,
+        return new Outcome(vector, rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr,
                 Outcome.restHash(page, DiffCase.WINDOW), Arrays.copyOf(page, DiffCase.WINDOW));
     }
 }

@@ -135,6 +135,7 @@ public final class Generator {
     private static void initState(DiffCase c, SplittableRandom r) {
         for (int k = 0; k < 16; k++) c.gpr[k] = Values.integer(r);
         for (int k = 0; k < 32; k++) c.xmm[k] = Values.xmmHalf(r);
+        for (int k = 0; k < 32; k++) c.ymmHi[k] = NativeOracle.HOST_AVX ? Values.xmmHalf(r) : 0;
         for (int off = 0; off < DiffCase.WINDOW; off += 8) {
             c.writeWindow(off, 8, switch (r.nextInt(4)) {
                 case 0 -> Values.integer(r);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The differential CPU tester: random instructions and random instruction sequences, generated
  * from the opcode table ({@link Catalogue}, {@link Generator}), run on the host CPU
  * ({@link NativeOracle}) and on the emulator ({@link EmulatorRunner}), compared in full
- * ({@link Differ}: GPRs, RFLAGS, XMM, MXCSR, memory, exceptions).
+ * ({@link Differ}: GPRs, RFLAGS, YMM, MXCSR, memory, exceptions).
  *
  * <p>System properties:
  * <ul>

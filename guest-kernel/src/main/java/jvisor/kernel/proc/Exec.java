@@ -114,6 +114,7 @@ public final class Exec {
         s.fpuControl = 0x037F;
         s.fpuStatus = 0;
         java.util.Arrays.fill(s.xmm, 0);
+        java.util.Arrays.fill(s.ymmHi, 0);
     }
 
     private static byte[] readBinary(Path binary) throws ElfException {
