@@ -53,6 +53,12 @@ public final class CpuState {
     /** Last x87 instruction pointer (FIP), data pointer (FDP) and opcode (FOP, 11 bits), as FNSTENV/FXSAVE store them. */
     public long fpuIp, fpuDp;
     public int fpuOpcode;
+    /**
+     * While true, SSE operations collect their MXCSR exceptions without applying them: an AVX
+     * instruction that runs an SSE operation per lane applies them once for all lanes (not
+     * architectural state; never copied).
+     */
+    public boolean simdCommitDeferred;
     /** Scratch arithmetic unit of the x87 instructions (not architectural state; never copied). */
     public final jvisor.cpu.fpu.F80 fpuScratch = new jvisor.cpu.fpu.F80();
 

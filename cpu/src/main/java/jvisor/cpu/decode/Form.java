@@ -7,10 +7,11 @@ package jvisor.cpu.decode;
  * <p>Operand notation follows the opcode maps of the Intel SDM Vol. 2, Appendix A.2: E = ModRM
  * r/m (register or memory), G = ModRM reg, M = memory only, R = register only, I = immediate,
  * J = relative offset, O = moffs, Z = register in the opcode's low 3 bits, V/W/U = XMM forms of
- * G/E/R, B = general-purpose register in VEX.vvvv, H = XMM/YMM register in VEX.vvvv. Sizes:
+ * G/E/R, B = general-purpose register in VEX.vvvv, H = XMM/YMM register in VEX.vvvv, L = XMM/YMM
+ * register in imm8[7:4] (VEX /is4). Sizes:
  * b = byte, w = word, d = dword, q = qword, v = 16/32/64 by operand size, z = 16/32
- * (immediates: 32 sign-extended to 64), y = 32/64 (64 with REX.W or VEX.W), x = 128-bit (or
- * 256 with VEX.L).
+ * (immediates: 32 sign-extended to 64), y = 32/64 (64 with REX.W or VEX.W), x = 128-bit,
+ * qq = 256-bit.
  */
 public final class Form {
     /** Operand-size rules, Intel SDM Vol. 1, 3.6 and Vol. 2, 2.2.1.2. */

@@ -1,7 +1,9 @@
 package jvisor.cpu.decode;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -55,6 +57,8 @@ public final class OpcodeTable {
     /** The VEX opcode maps, indexed like {@link #maps} (VEX has no one-byte map). */
     final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
     private final List<Form> forms = new ArrayList<>();
+    /** Every declared row by its opcode text (upper case, single spaces), for {@link #op}. */
+    private final Map<String, Form> byOpcode = new HashMap<>();
 
     /** Declares one opcode form. */
     public void row(String opcode, String syntax, Op handler, String... attributes) {
@@ -120,6 +124,7 @@ public final class OpcodeTable {
         }
         Form form = parseForm(syntax, handler, modrm, plusR, prefix, vex, attributes);
         forms.add(form);
+        byOpcode.put(String.join(" ", tokens), form);
         Node[] root = vex ? vexMaps[map] : maps[map];
         for (int b = opByte; b < opByte + count; b++) {
             Node n = root[b];
@@ -168,6 +173,7 @@ public final class OpcodeTable {
                     default -> throw new IllegalArgumentException("bad immediate " + o + " in " + syntax);
                 };
                 case 'J' -> sz.equals("b") ? Form.Imm.JB : Form.Imm.JZ;
+                case 'L' -> Form.Imm.B; // a register in imm8[7:4] (VEX /is4)
                 case 'O' -> Form.Imm.MOFFS;
                 default -> Form.Imm.NONE;
             };
@@ -177,8 +183,9 @@ public final class OpcodeTable {
             boolean isByte = sz.equals("b") || o.equals("AL") || o.equals("CL");
             if ((kind == 'G' || kind == 'Z') && isByte) byteReg = true;
             if ((kind == 'E' || kind == 'R') && isByte) byteRm = true;
-            // The first sized operand (other than an immediate) decides the operand size.
-            if (size == null && kind != 'I' && kind != 'J') {
+            // The first sized operand (other than an immediate or a vector register) decides the operand size.
+            boolean vector = kind == 'V' || kind == 'W' || kind == 'U' || kind == 'H' || kind == 'L';
+            if (size == null && kind != 'I' && kind != 'J' && !vector) {
                 if (isByte) size = Form.SizeRule.BYTE;
                 else if (sz.equals("y")) size = Form.SizeRule.Y;
                 else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
@@ -203,6 +210,16 @@ public final class OpcodeTable {
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
         return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
                 vex, usesVvvv, extensions);
+    }
+
+    /**
+     * The handler of a row declared earlier, by its opcode text as declared (e.g. {@code "NP 0F 58
+     * /r"}): the AVX families run the SSE operations of their legacy forms.
+     */
+    public Op op(String opcode) {
+        Form f = byOpcode.get(String.join(" ", opcode.trim().toUpperCase(Locale.ROOT).split("\\s+")));
+        if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
+        return f.op;
     }
 
     /** Every declared form, for listings and tests. */

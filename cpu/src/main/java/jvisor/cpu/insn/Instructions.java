@@ -39,6 +39,10 @@ public final class Instructions {
         X87Compare.register(t);
         X87Control.register(t);
         X87Transcendental.register(t);
+        // The AVX families reuse the SSE operations declared above.
+        Avx.register(t);
+        AvxMove.register(t);
+        AvxPermute.register(t);
         return t;
     }
 }

@@ -339,9 +339,9 @@ public final class Catalogue {
             case "bt", "bts", "btr", "btc" -> syntax.contains("Gv") ? Kind.BT_REG_OFFSET : Kind.PLAIN;
             case "cmpxchg" -> Kind.CMPXCHG;
             case "cmpxchg8b/16b" -> Kind.CMPXCHG_WIDE;
-            case "ldmxcsr" -> Kind.LDMXCSR;
+            case "ldmxcsr", "vldmxcsr" -> Kind.LDMXCSR;
             case "bswap" -> Kind.BSWAP;
-            case "maskmovdqu" -> Kind.STORE_AT_RDI;
+            case "maskmovdqu", "vmaskmovdqu" -> Kind.STORE_AT_RDI;
             case "bextr", "bzhi" -> Kind.BIT_FIELD_CONTROL;
             default -> syntax.endsWith(",CL") ? Kind.SHIFT_CL : Kind.PLAIN;
         };
