@@ -55,16 +55,18 @@ public final class Form {
      * without it.
      */
     public final int extensions;
+    /** The memory operand is VSIB (SDM Vol. 2A 2.3.12): the SIB index names an XMM/YMM register; register forms are #UD. */
+    public final boolean vsib;
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
             boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack) {
         this(mnemonic, op, modrm, size, imm1, imm2, regInOpcode, endsBlock, lockable, byteReg, byteRm, implicitStack,
-                false, false, 0);
+                false, false, 0, false);
     }
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
             boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack,
-            boolean vex, boolean usesVvvv, int extensions) {
+            boolean vex, boolean usesVvvv, int extensions, boolean vsib) {
         this.mnemonic = mnemonic;
         this.op = op;
         this.modrm = modrm;
@@ -80,6 +82,7 @@ public final class Form {
         this.vex = vex;
         this.usesVvvv = usesVvvv;
         this.extensions = extensions;
+        this.vsib = vsib;
     }
 
     @Override

@@ -22,7 +22,8 @@ import java.util.Locale;
  *       {@code "add Ev,Gv"}; the operands decide immediates, operand size and byte registers.</li>
  *   <li>attributes: {@code d64}, {@code f64} (size rules), {@code end} (ends a basic block),
  *       {@code lock} (LOCK allowed), {@code stack} (implicit stack access), {@code avx},
- *       {@code avx2} (the extension the form belongs to, see {@link Extensions}).</li>
+ *       {@code avx2} (the extension the form belongs to, see {@link Extensions}), {@code vsib}
+ *       (the SIB index names a vector register).</li>
  * </ul>
  *
  * <p>VEX-encoded forms are written as the SDM writes them: {@code "VEX.LZ.F2.0F38 F5 /r"},
@@ -191,7 +192,7 @@ public final class OpcodeTable {
                 else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
             }
         }
-        boolean end = false, lock = false, stack = false;
+        boolean end = false, lock = false, stack = false, vsib = false;
         int extensions = 0;
         for (String a : attrs) {
             switch (a) {
@@ -200,6 +201,7 @@ public final class OpcodeTable {
                 case "end" -> end = true;
                 case "lock" -> lock = true;
                 case "stack" -> stack = true;
+                case "vsib" -> vsib = true;
                 default -> {
                     if (Extensions.of(a) == 0) throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
                     extensions |= Extensions.of(a);
@@ -209,7 +211,7 @@ public final class OpcodeTable {
         if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
         return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
-                vex, usesVvvv, extensions);
+                vex, usesVvvv, extensions, vsib);
     }
 
     /**

@@ -43,6 +43,8 @@ public final class Instructions {
         Avx.register(t);
         AvxMove.register(t);
         AvxPermute.register(t);
+        AvxGather.register(t);
+        XSave.register(t);
         return t;
     }
 }

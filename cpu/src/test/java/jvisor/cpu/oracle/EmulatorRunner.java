@@ -20,7 +20,11 @@ public final class EmulatorRunner {
     private static final byte[] INT3 = {(byte) 0xCC};
     private static final byte[] ZERO_PAGE = new byte[(int) DiffCase.DATA_SIZE];
 
-    /** FNINIT; INT3 at a fixed address outside the code area: resets the x87 state like the host runner does. */
+    /**
+     * FNINIT, FLDZ eight times, FNINIT, INT3, at a fixed address outside the code area: puts the
+     * x87 unit in its initial configuration with all registers zero, as the host runner does
+     * before each case (XSAVE and XRSTOR see the x87 state).
+     */
     private static final long RESET = 0x0F00_0000L;
 
     private final AddressSpace space = new AddressSpace();
@@ -34,7 +38,17 @@ public final class EmulatorRunner {
         byte[] ro = new byte[0x1000];
         for (int k = 0; k < ro.length; k++) ro[k] = DiffCase.readOnlyByte(k);
         space.pokeBytes(DiffCase.READ_ONLY, ro, 0, ro.length);
-        space.pokeBytes(RESET, new byte[] {(byte) 0xDB, (byte) 0xE3, (byte) 0xCC}, 0, 3);
+        byte[] reset = new byte[2 + 16 + 2 + 1];
+        reset[0] = (byte) 0xDB;
+        reset[1] = (byte) 0xE3;
+        for (int k = 0; k < 8; k++) {
+            reset[2 + 2 * k] = (byte) 0xD9;
+            reset[3 + 2 * k] = (byte) 0xEE;
+        }
+        reset[18] = (byte) 0xDB;
+        reset[19] = (byte) 0xE3;
+        reset[20] = (byte) 0xCC;
+        space.pokeBytes(RESET, reset, 0, reset.length);
         cpu = new Cpu(space, Extensions.ALL); // unadvertised extensions too: they are proven here first
     }
 

@@ -308,7 +308,7 @@ __asm__(
     ".globl run_case\\nrun_case:\\n"
     "  push %rbx\\n  push %rbp\\n  push %r12\\n  push %r13\\n  push %r14\\n  push %r15\\n"
     "  mov %rsp,host_sp\\n"
-    "  fninit\\n"
+    "  fninit\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fninit\\n" /* x87 initial, registers 0 */
     "  ldmxcsr st_mxcsr\\n"
     "  cmpl $0,has_avx\\n  je 2f\\n"
     "  vmovdqa st_ymm+0,%ymm0\\n  vmovdqa st_ymm+32,%ymm1\\n  vmovdqa st_ymm+64,%ymm2\\n  vmovdqa st_ymm+96,%ymm3\\n"

@@ -1,0 +1,126 @@
+package jvisor.cpu.insn;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.CpuState;
+import jvisor.cpu.Reg;
+import jvisor.cpu.decode.Insn;
+import jvisor.cpu.decode.OpcodeTable;
+import jvisor.mmu.Access;
+import jvisor.mmu.AddressSpace;
+
+/**
+ * The user-mode XSAVE feature set for the x87, SSE and AVX state components (Intel SDM Vol. 1,
+ * chapter 13; Vol. 2 "XGETBV", "XSAVE", "XRSTOR", "XSAVEOPT"): XCR0 is x87 | SSE | AVX (7), as
+ * Linux sets it on a CPU with AVX, and the XSAVE area has the standard format: the 512-byte
+ * legacy region (FXSAVE's, x87 in bytes 0-23 and 32-159, MXCSR in 24-31, XMM0-15 in 160-415),
+ * the 64-byte header (XSTATE_BV at 512) and YMM bits 255:128 at 576, 832 bytes in all. These
+ * instructions come with AVX: where AVX is not enabled (CPUID.1:ECX.OSXSAVE clear), they are #UD.
+ *
+ * <p>XINUSE, the processor's record of which components are not in their initial configuration,
+ * is {@link #inUse}. XSAVE sets XSTATE_BV[i] to XINUSE[i] for the requested components; XSAVEOPT also skips writing
+ * the components that are initial (the init optimization; the modified optimization, which may
+ * skip components unchanged since the last XRSTOR to the same address, writes the same bytes,
+ * so it is not needed). XRSTOR loads the requested components whose XSTATE_BV bit is set and
+ * initializes the others; MXCSR is loaded whenever SSE or AVX is requested.
+ */
+final class XSave {
+    private XSave() {}
+
+    /** XCR0: the state components the XSAVE instructions manage. */
+    static final long XCR0 = 7;
+    /** Size of the standard-format XSAVE area for XCR0 (CPUID.(EAX=0DH,ECX=0):EBX). */
+    static final int SIZE = 832;
+    /** Offset of the AVX component (YMM bits 255:128) in the standard format (CPUID.(EAX=0DH,ECX=2):EBX). */
+    static final int AVX_OFFSET = 576;
+    private static final int HEADER = 512;
+
+    static void register(OpcodeTable t) {
+        t.row("NP 0F 01 /2 reg rm0", "xgetbv", XSave::xgetbv, "avx");
+        t.row("NP 0F AE /4 mem", "xsave M", (c, i) -> save(c, i, false), "avx");
+        t.row("NP 0F AE /5 mem", "xrstor M", XSave::restore, "avx");
+        t.row("NP 0F AE /6 mem", "xsaveopt M", (c, i) -> save(c, i, true), "avx");
+    }
+
+    /** XGETBV: ECX = 0 reads XCR0 into EDX:EAX; any other XCR is #GP (XGETBV with ECX = 1 is not advertised). */
+    private static void xgetbv(Cpu c, Insn i) {
+        if ((int) c.r[Reg.RCX] != 0) throw CpuFault.generalProtection();
+        c.r[Reg.RAX] = XCR0 & 0xFFFFFFFFL;
+        c.r[Reg.RDX] = XCR0 >>> 32;
+    }
+
+    /**
+     * XINUSE (SDM Vol. 1 13.6): bit i may be 0 only when state component i is in its initial
+     * configuration. As the Intel CPUs the tester compares with: x87 and SSE always count as in
+     * use; AVX is not in use when bits 255:128 of every YMM register are zero.
+     */
+    static long inUse(CpuState s) {
+        long u = 3;
+        for (int k = 0; k < 32; k++) {
+            if (s.ymmHi[k] != 0) {
+                u |= 4;
+                break;
+            }
+        }
+        return u;
+    }
+
+    /** The area's address: 64-byte aligned (#GP), and every page of it usable for the access (so a fault changes nothing). */
+    private static long area(Cpu c, Insn i, Access access) {
+        long a = c.ea(i);
+        if ((a & 63) != 0) throw CpuFault.generalProtection();
+        AddressSpace m = c.mem();
+        for (long p = a; p < a + SIZE; p = (p | 0xFFF) + 1) m.translate(p, access);
+        m.translate(a + SIZE - 1, access);
+        return a;
+    }
+
+    private static long requested(Cpu c) {
+        return (c.r[Reg.RDX] << 32 | c.r[Reg.RAX] & 0xFFFFFFFFL) & XCR0;
+    }
+
+    private static void save(Cpu c, Insn i, boolean optimized) {
+        long a = area(c, i, Access.WRITE);
+        CpuState s = c.state;
+        AddressSpace m = c.mem();
+        long rfbm = requested(c), inUse = inUse(s);
+        long write = optimized ? rfbm & inUse : rfbm;
+        if ((write & 1) != 0) FpuState.saveX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+        if ((rfbm & 6) != 0) {
+            m.write32(a + 24, s.mxcsr);
+            m.write32(a + 28, FpuState.MXCSR_MASK);
+        }
+        if ((write & 2) != 0) for (int k = 0; k < 32; k++) m.write64(a + 160 + 8L * k, s.xmm[k]);
+        if ((write & 4) != 0) for (int k = 0; k < 32; k++) m.write64(a + AVX_OFFSET + 8L * k, s.ymmHi[k]);
+        long bv = m.read64(a + HEADER);
+        m.write64(a + HEADER, bv & ~rfbm | inUse & rfbm);
+    }
+
+    private static void restore(Cpu c, Insn i) {
+        long a = area(c, i, Access.READ);
+        CpuState s = c.state;
+        AddressSpace m = c.mem();
+        long rfbm = requested(c);
+        long bv = m.read64(a + HEADER), comp = m.read64(a + HEADER + 8), reserved = m.read64(a + HEADER + 16);
+        // The standard form only (no XSAVEC): XCOMP_BV and the next 8 header bytes must be zero, XSTATE_BV within XCR0.
+        if (comp != 0 || reserved != 0 || (bv & ~XCR0) != 0) throw CpuFault.generalProtection();
+        int mxcsr = m.read32(a + 24);
+        if ((rfbm & 6) != 0 && (mxcsr & ~FpuState.MXCSR_MASK) != 0) throw CpuFault.generalProtection();
+        if ((rfbm & 1) != 0) {
+            if ((bv & 1) != 0) {
+                FpuState.restoreX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+            } else {
+                FpuState.init(s);
+                java.util.Arrays.fill(s.fpuMant, 0);
+                java.util.Arrays.fill(s.fpuSexp, 0);
+            }
+        }
+        if ((rfbm & 6) != 0) s.mxcsr = mxcsr;
+        if ((rfbm & 2) != 0) {
+            for (int k = 0; k < 32; k++) s.xmm[k] = (bv & 2) != 0 ? m.read64(a + 160 + 8L * k) : 0;
+        }
+        if ((rfbm & 4) != 0) {
+            for (int k = 0; k < 32; k++) s.ymmHi[k] = (bv & 4) != 0 ? m.read64(a + AVX_OFFSET + 8L * k) : 0;
+        }
+    }
+}
