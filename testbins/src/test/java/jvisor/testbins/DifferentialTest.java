@@ -116,7 +116,8 @@ class DifferentialTest {
                 simple("simd-sse2-glibc", 0),
                 simple("simd-ssse3-glibc", 0),
                 simple("simd-sse41-glibc", 0),
-                simple("simd-sse42-glibc", 0)
+                simple("simd-sse42-glibc", 0),
+                simple("simd-avx2-glibc", 0)
         );
     }
 

@@ -130,6 +130,7 @@ public final class OpcodeTable {
         for (int b = opByte; b < opByte + count; b++) {
             Node n = root[b];
             if (n == null) n = root[b] = new Node();
+            Node opcodeNode = n;
             if (prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Node[4]) : n.byPrefix, prefix);
             if (vexL >= 0) n = child(n.byL == null ? (n.byL = new Node[2]) : n.byL, vexL);
             if (vexW >= 0) n = child(n.byW == null ? (n.byW = new Node[2]) : n.byW, vexW);
@@ -139,6 +140,12 @@ public final class OpcodeTable {
             if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + opcode + " (" + syntax
                     + " and " + n.form.mnemonic + ")");
             n.form = form;
+            // Without a prefix the decoder takes the NP row where there is one, never the prefix-less rows
+            // of the same opcode: the two cannot be mixed.
+            if (opcodeNode.byPrefix != null && opcodeNode.byPrefix[PFX_NONE] != null && (opcodeNode.form != null
+                    || opcodeNode.byReg != null || opcodeNode.byMod != null || opcodeNode.byRm != null)) {
+                throw new IllegalStateException("opcode " + opcode + ": NP rows and rows without a prefix cannot be mixed");
+            }
         }
     }
 

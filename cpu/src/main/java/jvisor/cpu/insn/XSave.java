@@ -24,19 +24,19 @@ import jvisor.mmu.AddressSpace;
  * so it is not needed). XRSTOR loads the requested components whose XSTATE_BV bit is set and
  * initializes the others; MXCSR is loaded whenever SSE or AVX is requested.
  */
-final class XSave {
+public final class XSave {
     private XSave() {}
 
     /** XCR0: the state components the XSAVE instructions manage. */
-    static final long XCR0 = 7;
+    public static final long XCR0 = jvisor.cpu.Cpuid.XCR0;
     /** Size of the standard-format XSAVE area for XCR0 (CPUID.(EAX=0DH,ECX=0):EBX). */
-    static final int SIZE = 832;
+    public static final int SIZE = jvisor.cpu.Cpuid.XSAVE_SIZE;
     /** Offset of the AVX component (YMM bits 255:128) in the standard format (CPUID.(EAX=0DH,ECX=2):EBX). */
-    static final int AVX_OFFSET = 576;
+    public static final int AVX_OFFSET = 576;
     private static final int HEADER = 512;
 
     static void register(OpcodeTable t) {
-        t.row("NP 0F 01 /2 reg rm0", "xgetbv", XSave::xgetbv, "avx");
+        t.row("0F 01 /2 reg rm0", "xgetbv", XSave::xgetbv, "avx"); // (0F 01 rows take no mandatory prefix: see RDTSCP)
         t.row("NP 0F AE /4 mem", "xsave M", (c, i) -> save(c, i, false), "avx");
         t.row("NP 0F AE /5 mem", "xrstor M", XSave::restore, "avx");
         t.row("NP 0F AE /6 mem", "xsaveopt M", (c, i) -> save(c, i, true), "avx");
@@ -81,11 +81,34 @@ final class XSave {
 
     private static void save(Cpu c, Insn i, boolean optimized) {
         long a = area(c, i, Access.WRITE);
-        CpuState s = c.state;
-        AddressSpace m = c.mem();
-        long rfbm = requested(c), inUse = inUse(s);
+        save(c.state, c.mem(), a, requested(c), i.hasPrefix(Insn.P_REXW), optimized);
+    }
+
+    /**
+     * Writes the standard-format XSAVE image of the x87, SSE and AVX state at a (832 bytes, 64-byte
+     * aligned, writable: not checked here), as XSAVE64 with every component requested does. This is
+     * the extended state a Linux signal frame carries (with UC_FP_XSTATE and the FP_XSTATE_MAGIC
+     * words, which are the kernel's).
+     */
+    public static void saveImage(CpuState s, AddressSpace m, long a) {
+        save(s, m, a, XCR0, true, false);
+    }
+
+    /**
+     * Loads an XSAVE image written by {@link #saveImage} (or by the guest), as XRSTOR64 with every
+     * component requested does. Returns false, loading nothing, where XRSTOR would raise #GP
+     * (a malformed header or MXCSR).
+     */
+    public static boolean restoreImage(CpuState s, AddressSpace m, long a) {
+        if (!restorable(m, a, XCR0)) return false;
+        restore(s, m, a, XCR0, true);
+        return true;
+    }
+
+    private static void save(CpuState s, AddressSpace m, long a, long rfbm, boolean wide, boolean optimized) {
+        long inUse = inUse(s);
         long write = optimized ? rfbm & inUse : rfbm;
-        if ((write & 1) != 0) FpuState.saveX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+        if ((write & 1) != 0) FpuState.saveX87(s, m, a, wide);
         if ((rfbm & 6) != 0) {
             m.write32(a + 24, s.mxcsr);
             m.write32(a + 28, FpuState.MXCSR_MASK);
@@ -98,17 +121,27 @@ final class XSave {
 
     private static void restore(Cpu c, Insn i) {
         long a = area(c, i, Access.READ);
-        CpuState s = c.state;
-        AddressSpace m = c.mem();
         long rfbm = requested(c);
+        if (!restorable(c.mem(), a, rfbm)) throw CpuFault.generalProtection();
+        restore(c.state, c.mem(), a, rfbm, i.hasPrefix(Insn.P_REXW));
+    }
+
+    /**
+     * Whether XRSTOR can load the image at a: the standard form only (no XSAVEC), so XCOMP_BV and the
+     * next 8 header bytes are zero, XSTATE_BV lies within XCR0, and a requested MXCSR is valid.
+     */
+    private static boolean restorable(AddressSpace m, long a, long rfbm) {
         long bv = m.read64(a + HEADER), comp = m.read64(a + HEADER + 8), reserved = m.read64(a + HEADER + 16);
-        // The standard form only (no XSAVEC): XCOMP_BV and the next 8 header bytes must be zero, XSTATE_BV within XCR0.
-        if (comp != 0 || reserved != 0 || (bv & ~XCR0) != 0) throw CpuFault.generalProtection();
+        if (comp != 0 || reserved != 0 || (bv & ~XCR0) != 0) return false;
+        return (rfbm & 6) == 0 || (m.read32(a + 24) & ~FpuState.MXCSR_MASK) == 0;
+    }
+
+    private static void restore(CpuState s, AddressSpace m, long a, long rfbm, boolean wide) {
+        long bv = m.read64(a + HEADER);
         int mxcsr = m.read32(a + 24);
-        if ((rfbm & 6) != 0 && (mxcsr & ~FpuState.MXCSR_MASK) != 0) throw CpuFault.generalProtection();
         if ((rfbm & 1) != 0) {
             if ((bv & 1) != 0) {
-                FpuState.restoreX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+                FpuState.restoreX87(s, m, a, wide);
             } else {
                 FpuState.init(s);
                 java.util.Arrays.fill(s.fpuMant, 0);

@@ -109,6 +109,34 @@ class XSaveTest {
         assertMatchesHost(cases);
     }
 
+    /** The image the guest kernel puts in signal frames: what saveImage writes, restoreImage loads back. */
+    @Test
+    void imageRoundTrip() {
+        jvisor.mmu.AddressSpace m = new jvisor.mmu.AddressSpace();
+        m.mapAnonymous(0x10000, 0x1000, jvisor.mmu.Prot.RW, "area");
+        jvisor.cpu.CpuState s = new jvisor.cpu.CpuState(), t = new jvisor.cpu.CpuState();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int k = 0; k < 32; k++) {
+            s.xmm[k] = r.nextLong();
+            s.ymmHi[k] = r.nextLong();
+        }
+        s.mxcsr = 0x3f80;
+        s.fpuControl = 0x027F;
+        s.fpuMant[3] = r.nextLong();
+        s.fpuSexp[3] = 0x4001;
+        s.fpuTags = 0x08;
+        XSave.saveImage(s, m, 0x10040);
+        assertEquals(7, m.read64(0x10040 + 512), "XSTATE_BV");
+        assertEquals(true, XSave.restoreImage(t, m, 0x10040));
+        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(s.xmm, 32)), java.util.Arrays.toString(java.util.Arrays.copyOf(t.xmm, 32)));
+        assertEquals(java.util.Arrays.toString(s.ymmHi), java.util.Arrays.toString(t.ymmHi));
+        assertEquals(s.mxcsr, t.mxcsr);
+        assertEquals(s.fpuControl, t.fpuControl);
+        assertEquals(s.fpuMant[3], t.fpuMant[3]);
+        m.write64(0x10040 + 520, 1L << 63); // a compacted-format header: XRSTOR would raise #GP
+        assertEquals(false, XSave.restoreImage(t, m, 0x10040));
+    }
+
     @Test
     void xgetbvReadsXcr0() {
         Result r = emulate(new Case("xor %ecx,%ecx; xgetbv").set(Reg.RAX, -1L).set(Reg.RDX, -1L));
