@@ -73,6 +73,12 @@ final class AvxPermute {
         }
     }
 
+    /** Stages the two sources of a three-operand form: VEX.vvvv at S1, the W operand at S2. */
+    private static void stageSources(Cpu c, Insn i) {
+        stageW(c, i, S2);
+        stageReg(c.state, i, i.vvvv, S1);
+    }
+
     /** Stages register n at xmm[at..at+quads). */
     private static void stageReg(CpuState s, Insn i, int n, int at) {
         for (int k = 0; k < quads(i); k++) s.xmm[at + k] = AvxMove.q(s, n, k);
@@ -108,8 +114,7 @@ final class AvxPermute {
     private static void permilVar(Cpu c, Insn i, int size) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         int per = 16 / size, count = 8 * quads(i) / size;
         long r0 = 0, r1 = 0, r2 = 0, r3 = 0; // (the control vector in S2 is read to the end first)
         for (int e = 0; e < count; e++) {
@@ -149,8 +154,7 @@ final class AvxPermute {
     private static void perm2x128(Cpu c, Insn i) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         int imm = (int) i.imm;
         long[] r = x;
         long lo0, lo1, hi0, hi1;
@@ -170,8 +174,7 @@ final class AvxPermute {
     private static void permd(Cpu c, Insn i) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         for (int k = 0; k < 4; k++) {
             long lo = element(x, S2, 4, (int) element(x, S1, 4, 2 * k) & 7);
             long hi = element(x, S2, 4, (int) element(x, S1, 4, 2 * k + 1) & 7);
@@ -196,8 +199,7 @@ final class AvxPermute {
     private static void blendv(Cpu c, Insn i, int width) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         int maskReg = (int) (i.imm >>> 4) & 15;
         for (int k = 0; k < quads(i); k++) {
             long m = Sse41.laneMask(AvxMove.q(s, maskReg, k), width);
@@ -210,8 +212,7 @@ final class AvxPermute {
     private static void blendd(Cpu c, Insn i) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         int imm = (int) i.imm;
         for (int k = 0; k < quads(i); k++) {
             long m = ((imm >>> (2 * k) & 1) != 0 ? 0xFFFFFFFFL : 0) | ((imm >>> (2 * k + 1) & 1) != 0 ? 0xFFFFFFFF00000000L : 0);
@@ -241,8 +242,7 @@ final class AvxPermute {
     private static void shiftVar(Cpu c, Insn i, int width, int kind) {
         CpuState s = c.state;
         long[] x = s.xmm;
-        stageW(c, i, S2);
-        stageReg(s, i, i.vvvv, S1);
+        stageSources(c, i);
         int size = width / 8, count = 8 * quads(i) / size;
         for (int e = 0; e < count; e++) {
             long v = element(x, S1, size, e), n = element(x, S2, size, e);

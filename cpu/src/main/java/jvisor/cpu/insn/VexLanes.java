@@ -93,24 +93,10 @@ final class VexLanes {
         if (low == null) low = prepare(i, shape, lanes);
         boolean wide = lanes != null;
         if (wide && i.mem) XmmAccess.checkStraddling(c.mem(), c.ea(i), lanes.memoryBytes(), Access.READ);
-        int v = i.vvvv << 1, r = i.rm << 1;
+        int r = i.rm << 1;
         switch (shape) {
-            case NDS -> {
-                x[2 * A0] = x[v];
-                x[2 * A0 + 1] = x[v + 1];
-                if (wide) {
-                    x[2 * A1] = y[v];
-                    x[2 * A1 + 1] = y[v + 1];
-                }
-            }
-            case NDD -> {
-                x[2 * A0] = x[r];
-                x[2 * A0 + 1] = x[r + 1];
-                if (wide) {
-                    x[2 * A1] = y[r];
-                    x[2 * A1 + 1] = y[r + 1];
-                }
-            }
+            case NDS -> startFrom(s, i.vvvv, wide);
+            case NDD -> startFrom(s, i.rm, wide);
             default -> { // UNARY: the operation writes the whole lane; start it from zero all the same
                 x[2 * A0] = x[2 * A0 + 1] = x[2 * A1] = x[2 * A1 + 1] = 0;
             }
@@ -155,6 +141,17 @@ final class VexLanes {
             x[d + 1] = x[2 * A0 + 1];
             y[d] = 0;
             y[d + 1] = 0;
+        }
+    }
+
+    /** The scratch destinations start as register n: its low lane in A0, its high lane in A1 (VEX.256). */
+    private static void startFrom(CpuState s, int n, boolean wide) {
+        long[] x = s.xmm;
+        x[2 * A0] = x[2 * n];
+        x[2 * A0 + 1] = x[2 * n + 1];
+        if (wide) {
+            x[2 * A1] = s.ymmHi[2 * n];
+            x[2 * A1 + 1] = s.ymmHi[2 * n + 1];
         }
     }
 

@@ -56,6 +56,18 @@ public final class Differ {
         return Math.abs((double) fe - fh) <= 3 * Math.scalb(1.0, -12) * Math.abs((double) fh);
     }
 
+    /** An RCP/RSQRT destination: every float lane close enough (packed), or the low one and the rest equal (scalar). */
+    private static boolean approximatelyEqual(long[] h, long[] e, boolean packed) {
+        for (int q = 0; q < 4; q++) {
+            for (int half = 0; half < 2; half++) {
+                int hv = (int) (h[q] >>> (32 * half)), ev = (int) (e[q] >>> (32 * half));
+                boolean low = q == 0 && half == 0;
+                if (packed || low ? !closeEnough(hv, ev) : hv != ev) return false;
+            }
+        }
+        return true;
+    }
+
     static long ignoredFlags(DiffCase c) {
         long m = 0;
         for (Catalogue.Entry e : c.entries) m |= UNDEFINED_FLAG_EXCEPTIONS.getOrDefault(e.shape().mnemonic(), 0L);
@@ -83,40 +95,20 @@ public final class Differ {
         }
         long[] ignore = gatherIncomplete(c, host, emu);
         int ignoreReg = ignore == null ? -1 : (int) ignore[4];
+        long[] h = new long[4], e = new long[4];
         for (int k = 0; k < 16; k++) {
-            long hl = host.xmm()[2 * k], hh = host.xmm()[2 * k + 1], el = emu.xmm()[2 * k], eh = emu.xmm()[2 * k + 1];
-            if (k == ignoreReg) {
-                hl &= ~ignore[0];
-                el &= ~ignore[0];
-                hh &= ~ignore[1];
-                eh &= ~ignore[1];
+            for (int q = 0; q < 4; q++) {
+                long drop = k == ignoreReg ? ignore[q] : 0;
+                h[q] = (q < 2 ? host.xmm()[2 * k + q] : host.ymmHi()[2 * k + q - 2]) & ~drop;
+                e[q] = (q < 2 ? emu.xmm()[2 * k + q] : emu.ymmHi()[2 * k + q - 2]) & ~drop;
             }
-            if (k == c.approximateReg && c.entries.size() == 1) {
-                boolean packed = c.entries.get(0).shape().mnemonic().endsWith("ps");
-                boolean ok = closeEnough((int) hl, (int) el)
-                        && (packed ? closeEnough((int) (hl >>> 32), (int) (el >>> 32)) && closeEnough((int) hh, (int) eh)
-                                && closeEnough((int) (hh >>> 32), (int) (eh >>> 32)) : (hl >>> 32) == (el >>> 32) && hh == eh);
-                if (ok) continue;
-            }
-            if (hl != el || hh != eh) {
-                d.append(String.format(Locale.ROOT, "  xmm%-2d host %016x:%016x emu %016x:%016x%n", k, hh, hl, eh, el));
-            }
-        }
-        for (int k = 0; k < 16; k++) {
-            long hl = host.ymmHi()[2 * k], hh = host.ymmHi()[2 * k + 1], el = emu.ymmHi()[2 * k], eh = emu.ymmHi()[2 * k + 1];
-            if (k == ignoreReg) {
-                hl &= ~ignore[2];
-                el &= ~ignore[2];
-                hh &= ~ignore[3];
-                eh &= ~ignore[3];
-            }
-            if (k == c.approximateReg && c.entries.size() == 1 && c.entries.get(0).shape().mnemonic().endsWith("ps")
-                    && closeEnough((int) hl, (int) el) && closeEnough((int) (hl >>> 32), (int) (el >>> 32))
-                    && closeEnough((int) hh, (int) eh) && closeEnough((int) (hh >>> 32), (int) (eh >>> 32))) {
+            if (k == c.approximateReg && c.entries.size() == 1 && approximatelyEqual(h, e,
+                    c.entries.get(0).shape().mnemonic().endsWith("ps"))) {
                 continue;
             }
-            if (hl != el || hh != eh) {
-                d.append(String.format(Locale.ROOT, "  ymm%-2d bits 255:128 host %016x:%016x emu %016x:%016x%n", k, hh, hl, eh, el));
+            if (!java.util.Arrays.equals(h, e)) {
+                d.append(String.format(Locale.ROOT, "  ymm%-2d host %016x:%016x:%016x:%016x emu %016x:%016x:%016x:%016x%n", k,
+                        h[3], h[2], h[1], h[0], e[3], e[2], e[1], e[0]));
             }
         }
         if (host.mxcsr() != emu.mxcsr()) {

@@ -61,6 +61,26 @@ final class KnownMismatches {
         return c;
     }
 
+    /**
+     * Runs each reproducer on the host and the emulator and returns one failure text for each whose
+     * outcomes differ or whose host outcome hostCheck rejects (hostCheck returns why, or null).
+     */
+    static List<String> failuresAgainstHost(List<String> reproducers, java.util.function.BiFunction<String, Outcome, String> hostCheck) {
+        List<String> failures = new java.util.ArrayList<>();
+        try (NativeOracle oracle = new NativeOracle()) {
+            EmulatorRunner emu = new EmulatorRunner();
+            for (String text : reproducers) {
+                DiffCase c = parse(text);
+                Outcome host = oracle.submit(List.of(c)).join()[0];
+                String why = hostCheck.apply(text, host);
+                if (why != null) failures.add(text + "\n  " + why);
+                String diff = Differ.compare(c, host, emu.run(c));
+                if (diff != null) failures.add(text + "\n" + diff);
+            }
+        }
+        return failures;
+    }
+
     /** The differences of the reproducer between host and emulator, or null if there are none (fixed). */
     static String differences(NativeOracle oracle, EmulatorRunner emu, String reproducer) {
         DiffCase c = parse(reproducer);
