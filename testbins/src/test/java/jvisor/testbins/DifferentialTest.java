@@ -108,6 +108,7 @@ class DifferentialTest {
                 simple("signals-faults-glibc", 128 + 11), // ends with a fault while SIGSEGV is blocked
                 simple("signals-wait-glibc", 0),
                 simple("signals-altstack-glibc", 128 + 6), // ends with abort()
+                simple("signals-xstate-glibc", 0),
                 simple("time-clocks-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),

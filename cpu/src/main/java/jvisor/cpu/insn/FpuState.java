@@ -248,13 +248,20 @@ final class FpuState {
 
     private static void fxrstor(Cpu c, Insn i) {
         long a = area(c, i, Access.READ);
-        AddressSpace m = c.mem();
+        if (!restoreLegacy(c.state, c.mem(), a, i.hasPrefix(Insn.P_REXW))) throw CpuFault.generalProtection();
+    }
+
+    /**
+     * FXRSTOR's load of the 512-byte image at a (alignment and access not checked here); false,
+     * loading nothing, where a reserved MXCSR bit is set (FXRSTOR's #GP).
+     */
+    static boolean restoreLegacy(CpuState s, AddressSpace m, long a, boolean wide) {
         int mxcsr = m.read32(a + 24);
-        if ((mxcsr & ~MXCSR_MASK) != 0) throw CpuFault.generalProtection();
-        CpuState s = c.state;
-        restoreX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+        if ((mxcsr & ~MXCSR_MASK) != 0) return false;
+        restoreX87(s, m, a, wide);
         s.mxcsr = mxcsr;
         for (int k = 0; k < 32; k++) s.xmm[k] = m.read64(a + 160 + 8L * k);
+        return true;
     }
 
     /** Loads the x87 part of an FXSAVE/XSAVE image at a (see {@link #saveX87}). */

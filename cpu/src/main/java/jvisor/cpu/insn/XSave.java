@@ -34,6 +34,7 @@ public final class XSave {
     /** Offset of the AVX component (YMM bits 255:128) in the standard format (CPUID.(EAX=0DH,ECX=2):EBX). */
     public static final int AVX_OFFSET = 576;
     private static final int HEADER = 512;
+    private static final int MXCSR_INIT = 0x1F80;
 
     static void register(OpcodeTable t) {
         t.row("0F 01 /2 reg rm0", "xgetbv", XSave::xgetbv, "avx"); // (0F 01 rows take no mandatory prefix: see RDTSCP)
@@ -88,21 +89,56 @@ public final class XSave {
      * Writes the standard-format XSAVE image of the x87, SSE and AVX state at a (832 bytes, 64-byte
      * aligned, writable: not checked here), as XSAVE64 with every component requested does. This is
      * the extended state a Linux signal frame carries (with UC_FP_XSTATE and the FP_XSTATE_MAGIC
-     * words, which are the kernel's).
+     * words, which are the kernel's). XSTATE_BV always has x87 and SSE (see {@link #inUse}).
      */
     public static void saveImage(CpuState s, AddressSpace m, long a) {
         save(s, m, a, XCR0, true, false);
     }
 
     /**
-     * Loads an XSAVE image written by {@link #saveImage} (or by the guest), as XRSTOR64 with every
-     * component requested does. Returns false, loading nothing, where XRSTOR would raise #GP
+     * Loads the image at a (64-byte aligned: not checked here) as XRSTOR64 with EDX:EAX = features
+     * does: the requested components whose XSTATE_BV bit is set are loaded, the other requested ones
+     * initialized, the rest left alone. Returns false, loading nothing, where XRSTOR would raise #GP
      * (a malformed header or MXCSR).
      */
-    public static boolean restoreImage(CpuState s, AddressSpace m, long a) {
-        if (!restorable(m, a, XCR0)) return false;
-        restore(s, m, a, XCR0, true);
+    public static boolean restoreImage(CpuState s, AddressSpace m, long a, long features) {
+        long rfbm = features & XCR0;
+        if (!restorable(m, a, rfbm)) return false;
+        restore(s, m, a, rfbm, true);
         return true;
+    }
+
+    /**
+     * Loads the 512-byte legacy region at a (16-byte aligned: not checked here) as FXRSTOR64 does:
+     * x87 state, MXCSR and XMM0-15. Returns false, loading nothing, where FXRSTOR would raise #GP (a
+     * reserved MXCSR bit set).
+     */
+    public static boolean restoreLegacyImage(CpuState s, AddressSpace m, long a) {
+        return FpuState.restoreLegacy(s, m, a, true);
+    }
+
+    /**
+     * Puts the given components in their initial configuration as the compacted form of XRSTOR
+     * (and XRSTORS) does from an image whose XSTATE_BV is zero (SDM Vol. 1 13.6, 13.8.2): x87 as
+     * after FNINIT with zeroed registers, XMM0-15 zero, YMM bits 255:128 zero; MXCSR goes back to
+     * 1F80H only with the SSE component (the compacted form does not look at AVX for MXCSR). This
+     * is how Linux resets a task's FPU from its init_fpstate on CPUs with XSAVES.
+     */
+    public static void initialize(CpuState s, long components) {
+        components &= XCR0;
+        init(s, components);
+        if ((components & 2) != 0) s.mxcsr = MXCSR_INIT;
+    }
+
+    /** The components' initial configuration, MXCSR aside (the forms of XRSTOR treat it differently). */
+    private static void init(CpuState s, long components) {
+        if ((components & 1) != 0) {
+            FpuState.init(s);
+            java.util.Arrays.fill(s.fpuMant, 0);
+            java.util.Arrays.fill(s.fpuSexp, 0);
+        }
+        if ((components & 2) != 0) java.util.Arrays.fill(s.xmm, 0);
+        if ((components & 4) != 0) java.util.Arrays.fill(s.ymmHi, 0);
     }
 
     private static void save(CpuState s, AddressSpace m, long a, long rfbm, boolean wide, boolean optimized) {
@@ -139,21 +175,11 @@ public final class XSave {
     private static void restore(CpuState s, AddressSpace m, long a, long rfbm, boolean wide) {
         long bv = m.read64(a + HEADER);
         int mxcsr = m.read32(a + 24);
-        if ((rfbm & 1) != 0) {
-            if ((bv & 1) != 0) {
-                FpuState.restoreX87(s, m, a, wide);
-            } else {
-                FpuState.init(s);
-                java.util.Arrays.fill(s.fpuMant, 0);
-                java.util.Arrays.fill(s.fpuSexp, 0);
-            }
-        }
-        if ((rfbm & 6) != 0) s.mxcsr = mxcsr;
-        if ((rfbm & 2) != 0) {
-            for (int k = 0; k < 32; k++) s.xmm[k] = (bv & 2) != 0 ? m.read64(a + 160 + 8L * k) : 0;
-        }
-        if ((rfbm & 4) != 0) {
-            for (int k = 0; k < 32; k++) s.ymmHi[k] = (bv & 4) != 0 ? m.read64(a + AVX_OFFSET + 8L * k) : 0;
-        }
+        long load = rfbm & bv;
+        init(s, rfbm & ~bv);
+        if ((load & 1) != 0) FpuState.restoreX87(s, m, a, wide);
+        if ((rfbm & 6) != 0) s.mxcsr = mxcsr; // the standard form loads MXCSR with SSE or AVX, whatever XSTATE_BV says
+        if ((load & 2) != 0) for (int k = 0; k < 32; k++) s.xmm[k] = m.read64(a + 160 + 8L * k);
+        if ((load & 4) != 0) for (int k = 0; k < 32; k++) s.ymmHi[k] = m.read64(a + AVX_OFFSET + 8L * k);
     }
 }

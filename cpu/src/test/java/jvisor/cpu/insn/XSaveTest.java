@@ -127,14 +127,52 @@ class XSaveTest {
         s.fpuTags = 0x08;
         XSave.saveImage(s, m, 0x10040);
         assertEquals(7, m.read64(0x10040 + 512), "XSTATE_BV");
-        assertEquals(true, XSave.restoreImage(t, m, 0x10040));
+        assertEquals(true, XSave.restoreImage(t, m, 0x10040, XSave.XCR0));
         assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(s.xmm, 32)), java.util.Arrays.toString(java.util.Arrays.copyOf(t.xmm, 32)));
         assertEquals(java.util.Arrays.toString(s.ymmHi), java.util.Arrays.toString(t.ymmHi));
         assertEquals(s.mxcsr, t.mxcsr);
         assertEquals(s.fpuControl, t.fpuControl);
         assertEquals(s.fpuMant[3], t.fpuMant[3]);
         m.write64(0x10040 + 520, 1L << 63); // a compacted-format header: XRSTOR would raise #GP
-        assertEquals(false, XSave.restoreImage(t, m, 0x10040));
+        assertEquals(false, XSave.restoreImage(t, m, 0x10040, XSave.XCR0));
+        m.write64(0x10040 + 520, 0);
+
+        // Only the requested components are loaded; the rest keep what they held.
+        jvisor.cpu.CpuState u = new jvisor.cpu.CpuState();
+        u.ymmHi[5] = 99;
+        assertEquals(true, XSave.restoreImage(u, m, 0x10040, 3));
+        assertEquals(s.xmm[9], u.xmm[9]);
+        assertEquals(99, u.ymmHi[5]);
+        // The legacy region alone, as FXRSTOR64; a reserved MXCSR bit is FXRSTOR's #GP.
+        jvisor.cpu.CpuState v = new jvisor.cpu.CpuState();
+        assertEquals(true, XSave.restoreLegacyImage(v, m, 0x10040));
+        assertEquals(s.xmm[31], v.xmm[31]);
+        assertEquals(0x3f80, v.mxcsr);
+        assertEquals(0, v.ymmHi[0]);
+        m.write32(0x10040 + 24, 0x13f80);
+        assertEquals(false, XSave.restoreLegacyImage(v, m, 0x10040));
+        assertEquals(true, XSave.restoreImage(v, m, 0x10040, 1), "MXCSR is not loaded without SSE or AVX");
+        assertEquals(false, XSave.restoreImage(v, m, 0x10040, 4));
+    }
+
+    /** The initial configuration as the compacted form gives it: MXCSR follows SSE only. */
+    @Test
+    void initializeResetsComponents() {
+        jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
+        s.mxcsr = 0x3f80;
+        s.xmm[3] = 1;
+        s.ymmHi[3] = 2;
+        s.fpuControl = 0x027F;
+        s.fpuMant[2] = 3;
+        XSave.initialize(s, 4);
+        assertEquals(0, s.ymmHi[3]);
+        assertEquals(1, s.xmm[3]);
+        assertEquals(0x3f80, s.mxcsr);
+        XSave.initialize(s, 7);
+        assertEquals(0, s.xmm[3]);
+        assertEquals(0x1f80, s.mxcsr);
+        assertEquals(0x037F, s.fpuControl);
+        assertEquals(0, s.fpuMant[2]);
     }
 
     @Test
