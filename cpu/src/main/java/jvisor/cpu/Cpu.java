@@ -8,6 +8,7 @@ import jvisor.cpu.insn.Instructions;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.HostMemory;
 import jvisor.mmu.PageFault;
+import jvisor.mmu.Tlb;
 
 /**
  * The execution engine of one vCPU: an interpreter over decoded basic blocks.
@@ -15,6 +16,10 @@ import jvisor.mmu.PageFault;
  * <p>{@link #run()} looks up the block at RIP in the block cache (decoding it on a miss), runs
  * its instructions, and repeats until an instruction asks for a VM exit (SYSCALL), raises an
  * exception, or another thread kicks the vCPU. Nothing on that path allocates.
+ *
+ * <p>Guest memory is reached through the vCPU's own {@link Tlb}; several vCPUs may share one
+ * address space, each on its own thread. At every block boundary the run loop lets the TLB catch
+ * up with mapping changes made by other threads, which may also drop the decoded blocks.
  *
  * <p>The operand helpers here ({@link #ea}, {@link #readE}, {@link #writeG}, ...) are what the
  * instruction families in jvisor.cpu.insn use, so each handler stays a few lines.
@@ -28,7 +33,7 @@ public final class Cpu {
     public final CpuState state;
     /** state.r, aliased for the handlers' convenience. */
     public final long[] r;
-    private AddressSpace mem;
+    private final Tlb mem;
 
     /** Exception details of the last EXCEPTION exit. */
     public int exitVector, exitErrorCode;
@@ -54,21 +59,27 @@ public final class Cpu {
         this.decoder = new Decoder(Instructions.TABLE, extensions);
         this.state = new CpuState();
         this.r = state.r;
-        setAddressSpace(space);
+        this.mem = new Tlb(space);
+        mem.setCodeListener(page -> blocks.clear());
     }
 
     public AddressSpace addressSpace() {
-        return mem;
+        return mem.space();
     }
 
     /** Switches to another address space; decoded code of the old one is dropped. */
     public void setAddressSpace(AddressSpace space) {
-        this.mem = space;
+        mem.attach(space);
         blocks.clear();
-        space.setCodeListener(page -> blocks.clear());
     }
 
-    public AddressSpace mem() {
+    /** Detaches from the address space for good (the vCPU's thread is done): mapping changes stop waiting for it. */
+    public void detach() {
+        mem.detach();
+    }
+
+    /** The vCPU's view of guest memory (its TLB). */
+    public Tlb mem() {
         return mem;
     }
 
@@ -86,12 +97,15 @@ public final class Cpu {
     public int run() {
         final CpuState s = state;
         Insn cur = null;
+        final Tlb m = mem;
+        m.enter();
         try {
             while (true) {
                 if (kicked) {
                     kicked = false;
                     return EXIT_KICK;
                 }
+                if (m.stale()) m.sync();
                 cur = null;
                 Block b = blocks.get(s.rip);
                 if (b == null) b = decodeBlock(s.rip);
@@ -129,6 +143,8 @@ public final class Cpu {
             exitErrorCode = f.errorCode;
             exitAddress = cur != null ? cur.addr : s.rip;
             return EXIT_EXCEPTION;
+        } finally {
+            m.leave();
         }
     }
 
@@ -151,18 +167,19 @@ public final class Cpu {
         list.clear();
         long page = pc & ~HostMemory.PAGE_MASK;
         long at = pc;
+        mem.markCode(pc); // before the bytes are fetched: a write from now on drops the block
         while (true) {
             Insn i;
             try {
                 i = decoder.decode(mem, at);
+                // An instruction running into the next page: mark that page too, and fetch it again.
+                if (((i.next - 1) & ~HostMemory.PAGE_MASK) != page && mem.markCode(i.next - 1)) i = decoder.decode(mem, at);
             } catch (PageFault f) {
                 if (list.isEmpty()) throw f; // the very next instruction cannot be fetched: fault now
                 break; // let the block end; the fault, if reached, is raised when its turn comes
             }
             i.blockIndex = list.size();
             list.add(i);
-            mem.markCode(i.addr);
-            mem.markCode(i.next - 1);
             at = i.next;
             if (i.form.endsBlock || list.size() >= MAX_BLOCK_INSNS || (at & ~HostMemory.PAGE_MASK) != page) break;
         }
@@ -171,9 +188,12 @@ public final class Cpu {
         return b;
     }
 
-    /** Decodes the instruction at addr without running it (debugger, traces, tests). */
+    /**
+     * Decodes the instruction at addr without running it (debugger, traces, tests). It reads through
+     * the address space, not the TLB, which may be behind mapping changes made outside the guest.
+     */
     public Insn decodeAt(long addr) {
-        return decoder.decode(mem, addr);
+        return decoder.decode(mem.space(), addr);
     }
 
     /** Number of cached blocks (tests and statistics). */

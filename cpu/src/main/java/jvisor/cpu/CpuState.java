@@ -96,7 +96,7 @@ public final class CpuState {
         lfSrc = o.lfSrc;
         lfRes = o.lfRes;
         lfAux = o.lfAux;
-        System.arraycopy(o.xmm, 0, xmm, 0, 32);
+        System.arraycopy(o.xmm, 0, xmm, 0, xmm.length); // the scratch entries come along, which changes nothing
         System.arraycopy(o.ymmHi, 0, ymmHi, 0, 32);
         mxcsr = o.mxcsr;
         fpuControl = o.fpuControl;

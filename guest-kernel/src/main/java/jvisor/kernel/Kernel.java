@@ -5,7 +5,9 @@ import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.VmExit;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.proc.Process;
+import jvisor.kernel.proc.ProcessTable;
 import jvisor.kernel.proc.Task;
+import jvisor.kernel.proc.TaskExit;
 import jvisor.kernel.signal.FatalSignal;
 import jvisor.kernel.signal.Delivery;
 import jvisor.kernel.strace.Strace;
@@ -24,7 +26,29 @@ import jvisor.mmu.PageFault;
  * into the guest, pending signals are delivered ({@link Delivery}).
  */
 public final class Kernel {
-    private static final int NR_RT_SIGRETURN = 15;
+    private static final int NR_RT_SIGRETURN = 15, NR_EXECVE = 59, NR_EXECVEAT = 322;
+
+    /** execve's arguments as strace prints them, read before the call replaces the memory they are in. */
+    private record ExecTrace(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc) {
+        static ExecTrace read(Task t, long pathAddr, long argvAddr, long envpAddr) {
+            jvisor.mmu.AddressSpace m = t.memory();
+            java.util.List<byte[]> argv = new java.util.ArrayList<>();
+            byte[] path = new byte[0];
+            int envc = 0;
+            try {
+                path = m.readCString(pathAddr, 4096);
+                for (int i = 0; argvAddr != 0 && i < 4096; i++) {
+                    long p = m.read64(argvAddr + 8L * i);
+                    if (p == 0) break;
+                    argv.add(m.readCString(p, 4096));
+                }
+                while (envpAddr != 0 && envc < 1 << 20 && m.read64(envpAddr + 8L * envc) != 0) envc++;
+            } catch (PageFault f) {
+                // strace shows what it could read; the call itself reports EFAULT
+            }
+            return new ExecTrace(path == null ? new byte[0] : path, argv, envpAddr, envc);
+        }
+    }
     private final Hypervisor hv;
     private final SyscallTable table;
     /** Null unless --strace. */
@@ -47,31 +71,73 @@ public final class Kernel {
         return hv;
     }
 
-    /** Runs the process until it exits or is killed; see {@link Process#exitStatus()} and killedBy(). */
+    /**
+     * Runs the first process on the calling thread until it has ended (every task gone), then
+     * returns it: see {@link Process#exitStatus()} and killedBy(). Tasks that clone creates run
+     * on host threads of their own; processes still running when the first one ends are left
+     * to the JVM's exit, as a container's processes die with its init.
+     */
     public Process run(Process p) {
-        Task t = p.mainTask();
-        if (strace != null) strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
-        p.signals.attach(hv);
-        while (!p.exited()) {
-            Delivery.deliver(t, strace);
-            if (p.exited()) break;
-            VmExit exit = hv.switchTo(t.vcpu);
-            switch (exit.kind) {
-                case SYSCALL -> syscall(t);
-                case EXCEPTION -> Delivery.fault(t, exit);
-                case KICK -> { }
-            }
-        }
+        ProcessTable table = p.table;
+        table.setStarter(this::start);
         if (strace != null) {
-            FatalSignal s = p.killedBy();
-            if (s != null) {
-                strace.signal(s);
-                strace.killed(s.signo());
-            } else {
-                strace.exited(p.exitStatus());
+            strace.setPidPrefix(() -> {
+                Task t = Task.current();
+                return t != null && table.taskCount() > 1 ? t.tid : 0;
+            });
+            strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
+        }
+        p.signals.attach(hv);
+        runTask(p.mainTask());
+        try {
+            p.awaitZombie();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = failure;
+        if (f != null) throw new IllegalStateException("a guest task failed: " + f, f);
+        return p;
+    }
+
+    /** A bug in jvisor met by some task (the first one): reported by the first process's run. */
+    private volatile Throwable failure;
+
+    /** Starts a task created by clone on a host thread of its own (guest threads run in parallel). */
+    private void start(Task t) {
+        Thread.ofPlatform().name("vcpu-" + t.tid).daemon(true).stackSize(TASK_THREAD_STACK).start(() -> runTask(t));
+    }
+
+    /** Stack of a task's host thread: deep enough for the interpreter's and the kernel's recursion. */
+    public static final long TASK_THREAD_STACK = GuestThread.STACK;
+
+    /**
+     * One task's life (gVisor's Task.run): deliver signals, switch into the guest, handle the VM
+     * exit, until the task exits or must stop; then the exit path (robust futexes, clear_child_tid,
+     * and the process's end if it was the last task).
+     */
+    void runTask(Task t) {
+        t.bindToCurrentThread();
+        try {
+            while (!t.stopRequested()) {
+                Delivery.deliver(t, strace, interceptor);
+                if (t.stopRequested()) break;
+                VmExit exit = hv.switchTo(t.vcpu);
+                switch (exit.kind) {
+                    case SYSCALL -> syscall(t);
+                    case EXCEPTION -> Delivery.fault(t, exit);
+                    case KICK -> { }
+                }
+            }
+        } catch (Throwable e) {
+            if (failure == null) failure = e;
+            for (Process q : t.process.table.processes()) q.kill(new FatalSignal(9, 0, 0, 0, 0, null));
+        } finally {
+            try {
+                TaskExit.exit(t, strace, interceptor);
+            } finally {
+                Task.unbindCurrentThread();
             }
         }
-        return p;
     }
 
     /**
@@ -91,11 +157,20 @@ public final class Kernel {
             hookArgs = new long[] {a0, a1, a2, a3, a4, a5};
             result = hook.before(t, nr, hookArgs);
         }
+        ExecTrace execTrace = strace != null && (nr == NR_EXECVE || nr == NR_EXECVEAT)
+                ? ExecTrace.read(t, nr == NR_EXECVE ? a0 : a1, nr == NR_EXECVE ? a1 : a2, nr == NR_EXECVE ? a2 : a3)
+                : null;
+        long[] stracePre = strace != null && e != null ? strace.beforeCall(t.memory(), e.args(),
+                new long[] {a0, a1, a2, a3, a4, a5}) : null;
         if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
         if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.
-        if (strace != null) traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result);
+        if (execTrace != null) {
+            strace.execve(execTrace.path, execTrace.argv, execTrace.envpAddr, execTrace.envc, result);
+        } else if (strace != null) {
+            traceSyscall(t, nr, e, new long[] {nr == NR_RT_SIGRETURN ? sp : a0, a1, a2, a3, a4, a5}, result, stracePre);
+        }
         if (nr != NR_RT_SIGRETURN) Delivery.syscallReturned(t, nr);
     }
 
@@ -111,9 +186,9 @@ public final class Kernel {
         }
     }
 
-    private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result) {
+    private void traceSyscall(Task t, int nr, SyscallEntry e, long[] args, long result, long[] pre) {
         if (e != null) {
-            strace.syscall(t.memory(), nr, e.name(), e.args(), e.ret(), args, result, t.exiting);
+            strace.syscall(t.memory(), nr, e.name(), e.args(), e.ret(), args, result, t.exiting, pre);
         } else {
             jvisor.kernel.strace.ArgFormat[] hex = new jvisor.kernel.strace.ArgFormat[6];
             java.util.Arrays.fill(hex, jvisor.kernel.strace.ArgFormat.HEX);

@@ -44,7 +44,7 @@ public final class TestProcess {
     }
 
     public TestProcess(Path root, boolean strace) throws IOException {
-        ProcFs procFs = new ProcFs(4242);
+        ProcFs procFs = new ProcFs();
         PathResolver fs = new PathResolver(root, procFs);
         mm.setBrkStart(0x40_0000);
         process = new Process(4242, 1, Credentials.fromHost(), Limits.unlimited(), mm, fs,

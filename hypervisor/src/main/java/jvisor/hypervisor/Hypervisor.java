@@ -51,13 +51,43 @@ public final class Hypervisor {
         space.unmap(gva, length);
     }
 
+    /** Moves the mappings of [from, from+length) to [to, to+length) with their contents, without copying (mremap). */
+    public void move(AddressSpace space, long from, long length, long to) {
+        space.move(from, length, to);
+    }
+
+    /** Drops the contents of the private pages of [gva, gva+length): they read as zero again (MADV_DONTNEED). */
+    public void discard(AddressSpace space, long gva, long length) {
+        space.discard(gva, length);
+    }
+
+    /**
+     * A copy of the address space for fork: the same mappings, private memory shared copy-on-write
+     * page by page, shared memory shared. The vCPUs of the parent may keep running meanwhile.
+     */
+    public AddressSpace forkAddressSpace(AddressSpace parent) {
+        return parent.forkCopy();
+    }
+
     /** @return false if part of the range is not mapped */
     public boolean protect(AddressSpace space, long gva, long length, int prot) {
         return space.protect(gva, length, prot);
     }
 
+    /**
+     * A new vCPU on space. Several vCPUs may share one address space, each switched to from its
+     * own thread; give each back with {@link #releaseVcpu} when its thread is done.
+     */
     public Vcpu createVcpu(AddressSpace space) {
         return new Vcpu(space);
+    }
+
+    /**
+     * Gives a vCPU back (its task exited): the address space stops waiting for it when its mapping
+     * changes. Call it from any thread once the vCPU is not running; it must not be switched to again.
+     */
+    public void releaseVcpu(Vcpu vcpu) {
+        vcpu.cpu.detach();
     }
 
     /**

@@ -144,4 +144,31 @@ class HypervisorTest {
         assertEquals(CpuFault.SS, hv.switchTo(w).vector);
         assertEquals(DATA + 0x1000, w.state().r[Reg.RSP], "a faulting LEAVE changes nothing");
     }
+
+    @Test
+    void forkedAddressSpaceRunsItsOwnVcpuCopyOnWrite() {
+        // mov qword [0x600000], rax; syscall
+        Vcpu parent = load("48 89 04 25 00 00 60 00  0f 05");
+        AddressSpace space = parent.addressSpace();
+        parent.state().r[Reg.RAX] = 1;
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(parent).kind);
+        AddressSpace childSpace = hv.forkAddressSpace(space);
+        Vcpu child = hv.createVcpu(childSpace);
+        child.state().copyFrom(parent.state()); // fork: the child resumes where the parent is
+        child.state().rip = CODE;
+        child.state().r[Reg.RAX] = 2;
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(child).kind);
+        assertEquals(1, space.read64(DATA));
+        assertEquals(2, childSpace.read64(DATA));
+        assertEquals(1, childSpace.pagesCopied());
+        assertEquals(1, space.vcpuCount());
+        Vcpu thread = hv.createVcpu(space); // clone: a second vCPU on the same space
+        assertEquals(2, space.vcpuCount());
+        hv.releaseVcpu(thread);
+        hv.releaseVcpu(child);
+        assertEquals(1, space.vcpuCount());
+        assertEquals(0, childSpace.vcpuCount());
+        childSpace.clear();
+        assertEquals(1, space.read64(DATA));
+    }
 }

@@ -4,83 +4,216 @@ import static jvisor.mmu.HostMemory.HOST;
 import static jvisor.mmu.HostMemory.PAGE_MASK;
 import static jvisor.mmu.HostMemory.PAGE_SIZE;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.StampedLock;
+
+import jvisor.mmu.Vma.PageRefs;
 
 /**
  * A guest address space: guest virtual addresses mapped straight to host virtual addresses in
- * regions, with no guest page tables (the NanoPVM model). Regions live in a red-black tree
- * ({@link TreeMap}) keyed by guest start address.
+ * mappings, with no guest page tables (the NanoPVM model). Mappings ({@link Vma}) live in a
+ * red-black tree ({@link TreeMap}) keyed by guest start address; {@link #regions} shows them as
+ * /proc/self/maps does.
  *
- * <p>The common case never touches the tree: a direct-mapped software TLB caches, per guest
- * page, the distance to its host page and which accesses are allowed, so a load is a tag compare
- * and a host move. Any change of the mapping flushes the TLB.
+ * <h2>Threads</h2>
+ * Several vCPUs run on one address space at once, each on its own host thread and through its own
+ * {@link Tlb}; kernel code on any thread reads and writes guest memory through the methods here
+ * and changes the mapping concurrently with them. The rules that keep every access away from
+ * host memory that has been released, and every TLB from outliving an access right:
+ * <ol>
+ *   <li>A {@link StampedLock}: mapping changes take it for writing; TLB refills and the kernel's
+ *       copies (one page at a time) take it for reading, so a kernel copy never sees host memory
+ *       disappear under it. Nobody waits for vCPUs while holding it.</li>
+ *   <li>An epoch, bumped by every change that removes or reduces access (unmap, protect, fork,
+ *       copy-on-write, code marking) and by every change of code pages. Each vCPU checks it at
+ *       every block boundary and inside long instructions, and then flushes its TLB or drops its
+ *       decoded blocks. Each vCPU publishes whether it runs guest code and the epoch it has caught
+ *       up with.</li>
+ *   <li>A change bumps the epoch, releases the lock, and waits (spinning, then parking) until
+ *       every other vCPU of the space is outside guest code or has caught up; only then does it
+ *       return, and only then is replaced host memory given back. A vCPU that itself waits (it
+ *       copies a page on write) counts as outside guest code meanwhile and retranslates after.</li>
+ * </ol>
+ * The fast paths stay as they were: a load is a TLB tag compare and a host move, and a block
+ * boundary costs one volatile read more.
  *
- * <p>Pages that the CPU decoded code from are "code pages": they are never entered in the write
- * TLB, so the first write to one takes the slow path and tells the {@link CodeListener}.
+ * <h2>Fork and copy-on-write</h2>
+ * {@link #forkCopy} gives a child the same mappings over the same host pages and adds a reference
+ * to each ({@link HostPages} counts references per page). A private page referenced more than
+ * once is never entered in a write TLB; the first write by either side, guest or kernel, copies
+ * that page alone into a page of its own ({@link PagePool}) and drops a reference to the original.
+ * A page whose other users are all gone is written in place again. Shared memory
+ * ({@link Backing#shared()}) is never copied. Host memory goes back to its {@link Backing} when its
+ * last reference is dropped.
  *
- * <p>Not thread-safe: one vCPU thread uses an address space at a time in this version.
+ * <h2>Code pages</h2>
+ * Pages a vCPU decoded code from are marked ({@link Tlb#markCode}) before their bytes are
+ * fetched; marking takes write permission away from every TLB. The first write to a marked page,
+ * by any vCPU or the kernel, unmarks it and bumps the code epoch, and every vCPU of the space
+ * drops its decoded blocks at its next block boundary (the writer at once).
  */
-public final class AddressSpace {
+public final class AddressSpace implements CodeSource, GuestMemory {
     /** Lowest address mmap hands out without MAP_FIXED (Linux's default vm.mmap_min_addr). */
     public static final long MIN_ADDRESS = 0x10000L;
     /** One past the highest user address of x86-64 with 4-level paging. */
     public static final long USER_END = 0x0000_8000_0000_0000L;
 
-    private static final int TLB_BITS = 10;
-    private static final int TLB_SIZE = 1 << TLB_BITS;
-    private static final int TLB_MASK = TLB_SIZE - 1;
-    private static final long NO_PAGE = -1L; // never a page address: low bits set
-
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private final TreeMap<Long, Region> regions = new TreeMap<>(Long::compareUnsigned);
+    /** tryResolve's answers that are not host addresses (which are never negative). */
+    private static final long NEEDS_COPY = -1, WRITES_CODE = -2;
 
-    // The software TLB: tag = guest page address if that access is allowed, else NO_PAGE.
-    private final long[] readTag = new long[TLB_SIZE];
-    private final long[] writeTag = new long[TLB_SIZE];
-    private final long[] execTag = new long[TLB_SIZE];
-    /** hva - gva for the page in the slot. */
-    private final long[] addend = new long[TLB_SIZE];
+    private static final VarHandle EPOCH, TLB_EPOCH, CODE_EPOCH;
+    private static final AtomicLong TOTAL_PAGES_COPIED = new AtomicLong();
 
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            EPOCH = l.findVarHandle(AddressSpace.class, "epoch", long.class);
+            TLB_EPOCH = l.findVarHandle(AddressSpace.class, "tlbEpoch", long.class);
+            CODE_EPOCH = l.findVarHandle(AddressSpace.class, "codeEpoch", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final TreeMap<Long, Vma> vmas = new TreeMap<>(Long::compareUnsigned);
+    /** Guards vmas and codePages: see the class comment. */
+    private final StampedLock lock = new StampedLock();
     private final LongSet codePages = new LongSet();
-    private CodeListener codeListener = page -> {};
 
-    private Region lastRegion;
-    private long generation;
+    /** Bumped after every change a TLB or a decoded-block cache must catch up with. */
+    volatile long epoch;
+    /** Bumped (before {@link #epoch}) by changes that invalidate translations. */
+    volatile long tlbEpoch;
+    /** Bumped (before {@link #epoch}) by changes of code pages. */
+    volatile long codeEpoch;
 
-    public AddressSpace() {
-        flushTlb();
-    }
+    /** The TLBs of the vCPUs running on this space (copy on write, under vcpuLock). */
+    private volatile Tlb[] vcpus = new Tlb[0];
+    private final Object vcpuLock = new Object();
 
-    public void setCodeListener(CodeListener listener) {
-        this.codeListener = listener;
-    }
+    private final AtomicLong pagesCopied = new AtomicLong();
 
-    /** Bumped on every change of the mapping; caches keyed on the mapping compare it. */
+    /** Bumped on every change of the mapping that caches must see. */
     public long generation() {
-        return generation;
+        return epoch;
+    }
+
+    // ---------------------------------------------------------------- vCPUs
+
+    void attach(Tlb t) {
+        synchronized (vcpuLock) {
+            Tlb[] v = Arrays.copyOf(vcpus, vcpus.length + 1);
+            v[v.length - 1] = t;
+            vcpus = v;
+        }
+    }
+
+    void detach(Tlb t) {
+        synchronized (vcpuLock) {
+            Tlb[] v = vcpus;
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] == t) {
+                    Tlb[] w = new Tlb[v.length - 1];
+                    System.arraycopy(v, 0, w, 0, i);
+                    System.arraycopy(v, i + 1, w, i, v.length - i - 1);
+                    vcpus = w;
+                    return;
+                }
+            }
+        }
+    }
+
+    /** How many vCPUs (TLBs) are attached. */
+    public int vcpuCount() {
+        return vcpus.length;
+    }
+
+    private boolean hasOtherVcpus(Tlb self) {
+        Tlb[] v = vcpus;
+        return v.length > 1 || (v.length == 1 && v[0] != self);
+    }
+
+    private long bump(boolean tlb, boolean code) {
+        if (tlb) TLB_EPOCH.getAndAdd(this, 1L);
+        if (code) CODE_EPOCH.getAndAdd(this, 1L);
+        return (long) EPOCH.getAndAdd(this, 1L) + 1;
+    }
+
+    /**
+     * Waits until every vCPU other than self is outside guest code or has caught up with epoch
+     * target. Called without the lock. While it waits, self counts as outside guest code (it holds
+     * no host address); afterwards it catches up itself.
+     */
+    private void awaitVcpus(long target, Tlb self) {
+        boolean wasInGuest = self != null && self.inGuest;
+        if (wasInGuest) self.inGuest = false;
+        try {
+            for (Tlb t : vcpus) {
+                if (t == self) continue;
+                for (int spins = 0; t.inGuest && t.published < target; spins++) {
+                    if (spins < 100) Thread.onSpinWait();
+                    else if (spins < 200) Thread.yield();
+                    else LockSupport.parkNanos(20_000);
+                }
+            }
+        } finally {
+            if (wasInGuest) self.inGuest = true;
+            if (self != null && self.stale()) self.sync();
+        }
+    }
+
+    /** What one mapping change did, to be finished after the write lock is released. */
+    private static final class Change {
+        final List<PageRefs> dropped = new ArrayList<>();
+        boolean tlb, code;
+    }
+
+    /** Bumps the epoch for the change (under the write lock). */
+    private long publish(Change c) {
+        return c.tlb || c.code ? bump(c.tlb, c.code) : 0;
+    }
+
+    /** After the write lock: waits for the vCPUs to catch up, then gives back what nobody maps any more. */
+    private void finish(Change c, long target) {
+        if (c.tlb) awaitVcpus(target, null);
+        for (PageRefs r : c.dropped) r.release();
     }
 
     // ---------------------------------------------------------------- mapping
 
     /**
      * Maps [gva, gva+length) to host memory at hva with the given protection, replacing whatever
-     * was mapped there (as mmap with MAP_FIXED does).
+     * was mapped there (as mmap with MAP_FIXED does). The mapping holds one reference to each host
+     * page; backing gets the pages back when the last reference (this space's, or a fork child's)
+     * is gone.
      */
     public void map(long gva, long length, int prot, long hva, Backing backing, String name, long fileOffset) {
         checkRange(gva, length);
-        unmap(gva, length);
-        regions.put(gva, new Region(gva, gva + length, prot, hva, backing, name == null ? "" : name, fileOffset));
-        changed();
+        HostPages run = new HostPages(hva, length / PAGE_SIZE, backing);
+        Vma v = Vma.of(gva, gva + length, prot, run, backing, name == null ? "" : name, fileOffset);
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            removeRange(gva, gva + length, c);
+            vmas.put(gva, v);
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        finish(c, target);
     }
 
     /** Maps fresh zeroed anonymous host memory at gva and returns its host address. */
@@ -93,16 +226,16 @@ public final class AddressSpace {
     /** Removes every mapping in [gva, gva+length); unmapped holes are fine (as munmap). */
     public void unmap(long gva, long length) {
         checkRange(gva, length);
-        long end = gva + length;
-        for (Region r : overlapping(gva, end)) {
-            regions.remove(r.start());
-            long cutFrom = Math.max(r.start(), gva), cutTo = Math.min(r.end(), end);
-            if (r.start() < cutFrom) regions.put(r.start(), r.slice(r.start(), cutFrom, r.prot()));
-            if (cutTo < r.end()) regions.put(cutTo, r.slice(cutTo, r.end(), r.prot()));
-            dropCodePages(cutFrom, cutTo);
-            r.backing().release(r.hostAddress(cutFrom), cutTo - cutFrom);
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            removeRange(gva, gva + length, c);
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        changed();
+        finish(c, target);
     }
 
     /**
@@ -113,92 +246,199 @@ public final class AddressSpace {
     public boolean protect(long gva, long length, int prot) {
         checkRange(gva, length);
         long end = gva + length;
-        if (!isFullyMapped(gva, end)) return false;
-        for (Region r : overlapping(gva, end)) {
-            regions.remove(r.start());
-            long from = Math.max(r.start(), gva), to = Math.min(r.end(), end);
-            if (r.start() < from) regions.put(r.start(), r.slice(r.start(), from, r.prot()));
-            regions.put(from, r.slice(from, to, prot));
-            if (to < r.end()) regions.put(to, r.slice(to, r.end(), r.prot()));
-            if ((prot & Prot.EXEC) == 0) dropCodePages(from, to);
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            if (!fullyMapped(gva, end)) return false;
+            for (Vma v : cut(gva, end)) {
+                vmas.put(v.start(), v.slice(v.start(), v.end(), prot, v.region.name()));
+                if ((v.prot() & ~prot) != 0) c.tlb = true; // an access right goes: TLBs must forget it
+            }
+            if ((prot & Prot.EXEC) == 0) dropCodePages(gva, end, c);
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        changed();
+        finish(c, target);
         return true;
     }
 
     /** Renames [gva, gva+length) for /proc/self/maps (e.g. "[heap]") without changing the mapping. */
     public void rename(long gva, long length, String name) {
         long end = gva + length;
-        for (Region r : overlapping(gva, end)) {
-            regions.remove(r.start());
-            long from = Math.max(r.start(), gva), to = Math.min(r.end(), end);
-            if (r.start() < from) regions.put(r.start(), r.slice(r.start(), from, r.prot()));
-            Region mid = r.slice(from, to, r.prot());
-            regions.put(from, new Region(mid.start(), mid.end(), mid.prot(), mid.hva(), mid.backing(), name, mid.fileOffset()));
-            if (to < r.end()) regions.put(to, r.slice(to, r.end(), r.prot()));
+        long stamp = lock.writeLock();
+        try {
+            for (Vma v : cut(gva, end)) vmas.put(v.start(), v.slice(v.start(), v.end(), v.prot(), name));
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        changed();
-    }
-
-    /** The region containing gva, or null. */
-    public Region find(long gva) {
-        Region last = lastRegion;
-        if (last != null && last.contains(gva)) return last;
-        Map.Entry<Long, Region> e = regions.floorEntry(gva);
-        if (e == null || !e.getValue().contains(gva)) return null;
-        lastRegion = e.getValue();
-        return lastRegion;
-    }
-
-    /** All regions in address order (a snapshot). */
-    public List<Region> regions() {
-        return new ArrayList<>(regions.values());
-    }
-
-    public boolean isFullyMapped(long gva, long end) {
-        long at = gva;
-        while (Long.compareUnsigned(at, end) < 0) {
-            Region r = find(at);
-            if (r == null) return false;
-            at = r.end();
-        }
-        return true;
-    }
-
-    public boolean isFree(long gva, long end) {
-        return overlapping(gva, end).isEmpty();
     }
 
     /**
-     * The highest free range of the given length that ends at or below {@code below} and starts at
-     * or above {@link #MIN_ADDRESS} (Linux's top-down mmap layout), or -1 if there is none.
+     * Moves the mappings in [from, from+length) to [to, to+length) with their pages, contents and
+     * copy-on-write state (mremap without copying): whatever was mapped at the destination is
+     * unmapped, the source range is left unmapped. The ranges must not overlap.
      */
-    public long findFreeTopDown(long length, long below) {
-        long candidateEnd = below & ~PAGE_MASK;
-        Map.Entry<Long, Region> e = regions.lowerEntry(candidateEnd);
-        while (true) {
-            if (e != null && Long.compareUnsigned(e.getValue().end(), candidateEnd) > 0) {
-                candidateEnd = e.getValue().start();
-                e = regions.lowerEntry(candidateEnd);
-                continue;
-            }
-            long start = candidateEnd - length;
-            if (Long.compareUnsigned(candidateEnd, length) < 0 || Long.compareUnsigned(start, MIN_ADDRESS) < 0) return -1;
-            if (e == null || Long.compareUnsigned(e.getValue().end(), start) <= 0) return start;
-            candidateEnd = e.getValue().start();
-            e = regions.lowerEntry(candidateEnd);
+    public void move(long from, long length, long to) {
+        checkRange(from, length);
+        checkRange(to, length);
+        if (from < to + length && to < from + length) {
+            throw new IllegalArgumentException(String.format("overlapping move 0x%x -> 0x%x (+0x%x)", from, to, length));
         }
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            removeRange(to, to + length, c);
+            List<Vma> moving = cut(from, from + length);
+            for (Vma v : moving) {
+                Vma m = v.movedTo(v.start() - from + to);
+                vmas.put(m.start(), m);
+            }
+            if (!moving.isEmpty()) c.tlb = true;
+            dropCodePages(from, from + length, c);
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        finish(c, target);
     }
 
-    private List<Region> overlapping(long gva, long end) {
-        List<Region> out = new ArrayList<>();
-        Map.Entry<Long, Region> first = regions.floorEntry(gva);
-        Collection<Region> tail = regions.tailMap(first != null ? first.getKey() : gva, true).values();
-        for (Region r : tail) {
-            if (Long.compareUnsigned(r.start(), end) >= 0) break;
-            if (Long.compareUnsigned(r.end(), gva) > 0) out.add(r);
+    /**
+     * Drops the contents of the private pages in [gva, gva+length): they read as zero afterwards
+     * (MADV_DONTNEED on anonymous memory). A page another address space still shares is not
+     * touched: this space gets a fresh zero page instead. Shared mappings keep their contents, as
+     * Linux's shared memory does. Unmapped holes are skipped.
+     */
+    public void discard(long gva, long length) {
+        checkRange(gva, length);
+        long end = gva + length;
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            List<PageRefs> refs = new ArrayList<>();
+            for (Vma v : overlapping(gva, end)) {
+                if (v.shared) continue;
+                long from = Math.max(v.start(), gva), to = Math.min(v.end(), end);
+                refs.clear();
+                v.collectRefs(from, to, refs);
+                long page = from;
+                for (PageRefs r : refs) {
+                    if (r.run().exclusive(r.from(), r.to())) {
+                        HostMemory.zero(r.run().hostPage(r.from()), (r.to() - r.from()) * PAGE_SIZE);
+                    } else {
+                        for (long i = r.from(); i < r.to(); i++) {
+                            long p = page + (i - r.from()) * PAGE_SIZE;
+                            if (r.run().exclusive(i)) {
+                                HostMemory.zero(r.run().hostPage(i), PAGE_SIZE);
+                            } else {
+                                v.putCopy(p, new HostPages(PagePool.INSTANCE.allocate(), 1, PagePool.INSTANCE));
+                                c.dropped.add(new PageRefs(r.run(), i, i + 1));
+                                c.tlb = true;
+                            }
+                        }
+                    }
+                    page += (r.to() - r.from()) * PAGE_SIZE;
+                }
+            }
+            dropCodePages(gva, end, c);
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
         }
-        return out;
+        finish(c, target);
+    }
+
+    /**
+     * A copy of this address space for fork(2): the same mappings, names and protections. Private
+     * memory is shared copy-on-write page by page (the first write by either side copies that page
+     * only; reads never copy), shared memory stays shared. When this returns, no vCPU of this space
+     * can write a shared private page in place any more. Code-page marks are not inherited: the
+     * child's vCPUs decode for themselves.
+     */
+    public AddressSpace forkCopy() {
+        AddressSpace child = new AddressSpace();
+        List<PageRefs> refs = new ArrayList<>();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            for (Vma v : vmas.values()) {
+                refs.clear();
+                v.collectRefs(v.start(), v.end(), refs);
+                for (PageRefs r : refs) r.addRef();
+                child.vmas.put(v.start(), v.duplicate());
+            }
+            target = bump(true, false);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        awaitVcpus(target, null);
+        return child;
+    }
+
+    /** Releases every mapping (process exit, execve): host pages no other address space shares go back. */
+    public void clear() {
+        Change c = new Change();
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            for (Vma v : vmas.values()) v.collectRefs(v.start(), v.end(), c.dropped);
+            vmas.clear();
+            if (codePages.size() != 0) {
+                codePages.clear();
+                c.code = true;
+            }
+            c.tlb = true;
+            target = publish(c);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        finish(c, target);
+    }
+
+    /** Pages this address space copied on write so far. */
+    public long pagesCopied() {
+        return pagesCopied.get();
+    }
+
+    /** Pages every address space copied on write so far (benchmarks, tests). */
+    public static long totalPagesCopied() {
+        return TOTAL_PAGES_COPIED.get();
+    }
+
+    /** Removes the mappings' parts in [from, to) and records their page references (write lock held). */
+    private void removeRange(long from, long to, Change c) {
+        List<Vma> gone = cut(from, to);
+        if (gone.isEmpty()) return;
+        for (Vma v : gone) v.collectRefs(v.start(), v.end(), c.dropped);
+        c.tlb = true;
+        dropCodePages(from, to, c);
+    }
+
+    /**
+     * Takes the parts of the mappings inside [from, to) out of the tree (leaving the parts outside
+     * in it) and returns them, in address order (write lock held).
+     */
+    private List<Vma> cut(long from, long to) {
+        List<Vma> inside = new ArrayList<>();
+        for (Vma v : overlapping(from, to)) {
+            vmas.remove(v.start());
+            long a = Math.max(v.start(), from), b = Math.min(v.end(), to);
+            if (v.start() < a) vmas.put(v.start(), v.slice(v.start(), a, v.prot(), v.region.name()));
+            if (b < v.end()) vmas.put(b, v.slice(b, v.end(), v.prot(), v.region.name()));
+            inside.add(a == v.start() && b == v.end() ? v : v.slice(a, b, v.prot(), v.region.name()));
+        }
+        return inside;
+    }
+
+    private void dropCodePages(long from, long to, Change c) {
+        if (codePages.size() == 0) return;
+        for (long page : codePages.keysInRange(from, to)) {
+            codePages.remove(page);
+            c.code = true;
+        }
     }
 
     private static void checkRange(long gva, long length) {
@@ -208,195 +448,313 @@ public final class AddressSpace {
         }
     }
 
-    private void changed() {
-        lastRegion = null;
-        generation++;
-        flushTlb();
+    // ---------------------------------------------------------------- queries
+
+    private Vma findVma(long gva) {
+        Map.Entry<Long, Vma> e = vmas.floorEntry(gva);
+        if (e == null || !e.getValue().region.contains(gva)) return null;
+        return e.getValue();
     }
 
-    public void flushTlb() {
-        Arrays.fill(readTag, NO_PAGE);
-        Arrays.fill(writeTag, NO_PAGE);
-        Arrays.fill(execTag, NO_PAGE);
+    private List<Vma> overlapping(long gva, long end) {
+        List<Vma> out = new ArrayList<>();
+        Map.Entry<Long, Vma> first = vmas.floorEntry(gva);
+        for (Vma v : vmas.tailMap(first != null ? first.getKey() : gva, true).values()) {
+            if (Long.compareUnsigned(v.start(), end) >= 0) break;
+            if (Long.compareUnsigned(v.end(), gva) > 0) out.add(v);
+        }
+        return out;
     }
 
-    // ---------------------------------------------------------------- code pages
+    private boolean fullyMapped(long gva, long end) {
+        long at = gva;
+        while (Long.compareUnsigned(at, end) < 0) {
+            Vma v = findVma(at);
+            if (v == null) return false;
+            at = v.end();
+        }
+        return true;
+    }
 
-    /** Marks the page holding gva as holding decoded code: writes to it will be reported. */
-    public void markCode(long gva) {
-        long page = gva & ~PAGE_MASK;
-        if (codePages.add(page)) {
-            int slot = slot(page);
-            if (writeTag[slot] == page) writeTag[slot] = NO_PAGE;
+    /** The mapping containing gva, or null. */
+    public Region find(long gva) {
+        long stamp = lock.readLock();
+        try {
+            Vma v = findVma(gva);
+            return v == null ? null : v.region;
+        } finally {
+            lock.unlockRead(stamp);
         }
     }
 
-    private void dropCodePages(long from, long to) {
-        if (codePages.size() == 0) return;
-        for (long page : codePages.keysInRange(from, to)) {
-            codePages.remove(page);
-            codeListener.codePageChanged(page);
+    /** All mappings in address order (a snapshot), one per mapping however its pages were copied. */
+    public List<Region> regions() {
+        long stamp = lock.readLock();
+        try {
+            List<Region> out = new ArrayList<>(vmas.size());
+            for (Vma v : vmas.values()) out.add(v.region);
+            return out;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    public boolean isFullyMapped(long gva, long end) {
+        long stamp = lock.readLock();
+        try {
+            return fullyMapped(gva, end);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    public boolean isFree(long gva, long end) {
+        long stamp = lock.readLock();
+        try {
+            return overlapping(gva, end).isEmpty();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /**
+     * The highest free range of the given length that ends at or below {@code below} and starts at
+     * or above {@link #MIN_ADDRESS} (Linux's top-down mmap layout), or -1 if there is none.
+     */
+    public long findFreeTopDown(long length, long below) {
+        long stamp = lock.readLock();
+        try {
+            long candidateEnd = below & ~PAGE_MASK;
+            Map.Entry<Long, Vma> e = vmas.lowerEntry(candidateEnd);
+            while (true) {
+                if (e != null && Long.compareUnsigned(e.getValue().end(), candidateEnd) > 0) {
+                    candidateEnd = e.getValue().start();
+                    e = vmas.lowerEntry(candidateEnd);
+                    continue;
+                }
+                long start = candidateEnd - length;
+                if (Long.compareUnsigned(candidateEnd, length) < 0 || Long.compareUnsigned(start, MIN_ADDRESS) < 0) return -1;
+                if (e == null || Long.compareUnsigned(e.getValue().end(), start) <= 0) return start;
+                candidateEnd = e.getValue().start();
+                e = vmas.lowerEntry(candidateEnd);
+            }
+        } finally {
+            lock.unlockRead(stamp);
         }
     }
 
     // ---------------------------------------------------------------- translation
 
-    private static int slot(long gva) {
-        return (int) (gva >>> 12) & TLB_MASK;
+    /**
+     * The host address of gva for an access (read lock held), entered in tlb if there is one.
+     *
+     * @return the host address, or NEEDS_COPY (a write to a page shared copy-on-write) or
+     *     WRITES_CODE (a write to a code page), for the caller to handle without the read lock
+     */
+    private long tryResolve(long gva, Access access, boolean checkProt, Tlb tlb) {
+        Vma v = findVma(gva);
+        if (v == null) throw new PageFault(gva, access, false);
+        int prot = v.prot();
+        if (checkProt && (prot & access.protBit) == 0) throw new PageFault(gva, access, true);
+        long page = gva & ~PAGE_MASK;
+        boolean inPlace = v.writableInPlace(page);
+        boolean code = codePages.size() != 0 && codePages.contains(page);
+        if (access == Access.WRITE) {
+            if (!inPlace) return NEEDS_COPY;
+            if (code) return WRITES_CODE;
+        }
+        long host = v.hostPage(page);
+        if (tlb != null) tlb.install(page, host, prot, inPlace && !code);
+        return host + (gva & PAGE_MASK);
+    }
+
+    /** Handles what tryResolve could not do under the read lock; the caller then tries again. */
+    private void prepareWrite(long gva, long answer, Tlb tlb) {
+        if (answer == NEEDS_COPY) copyOnWrite(gva, tlb);
+        else codeWritten(gva & ~PAGE_MASK, tlb);
+    }
+
+    /** The TLB miss path of a vCPU: translates, fills the slot, returns the host address. */
+    long refill(Tlb tlb, long gva, Access access) {
+        return resolve(gva, access, true, tlb);
     }
 
     /**
-     * Translates gva for an access of the given kind, filling the TLB.
+     * Translates gva for an access of the given kind; a write copies a page shared copy-on-write
+     * and drops decoded code of the page first.
      *
-     * @return the host address of gva
+     * @return the host address of gva, valid only while no other thread changes the mapping (use
+     *     the copying methods below from code that may run concurrently with such changes)
      * @throws PageFault if the page is not mapped or the access is not allowed
      */
     public long translate(long gva, Access access) {
-        Region r = find(gva);
-        if (r == null) throw new PageFault(gva, access, false);
-        if ((r.prot() & access.protBit) == 0) throw new PageFault(gva, access, true);
-        long page = gva & ~PAGE_MASK;
-        if (access == Access.WRITE && codePages.contains(page)) {
-            codePages.remove(page);
-            codeListener.codePageChanged(page);
-        }
-        int s = slot(page);
-        int prot = r.prot();
-        addend[s] = r.hva() - r.start();
-        readTag[s] = (prot & Prot.READ) != 0 ? page : NO_PAGE;
-        writeTag[s] = (prot & Prot.WRITE) != 0 && !codePages.contains(page) ? page : NO_PAGE;
-        execTag[s] = (prot & Prot.EXEC) != 0 ? page : NO_PAGE;
-        return gva + addend[s];
+        return resolve(gva, access, true, null);
     }
 
     /** Host address of gva ignoring protection (the debugger and the loader), or throws PageFault if unmapped. */
     public long translateIgnoringProtection(long gva) {
-        Region r = find(gva);
-        if (r == null) throw new PageFault(gva, Access.READ, false);
-        return r.hostAddress(gva);
+        return resolve(gva, Access.READ, false, null);
     }
 
-    // ---------------------------------------------------------------- loads
-
-    public int read8(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
-        return HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
-    }
-
-    public int read16(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) return HOST.get(U16, gva + addend[s]) & 0xFFFF;
-        return (int) readSlow(gva, 2, Access.READ);
-    }
-
-    public int read32(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) return HOST.get(U32, gva + addend[s]);
-        return (int) readSlow(gva, 4, Access.READ);
-    }
-
-    public long read64(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) return HOST.get(U64, gva + addend[s]);
-        return readSlow(gva, 8, Access.READ);
-    }
-
-    /** Reads an instruction byte: needs execute permission. */
-    public int fetch8(long gva) {
-        int s = slot(gva);
-        if (execTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
-        return HOST.get(U8, translate(gva, Access.EXECUTE)) & 0xFF;
-    }
-
-    /** Little-endian load of size bytes that may cross a page boundary. */
-    private long readSlow(long gva, int size, Access access) {
-        long v = 0;
-        if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
-            long h = translate(gva, access);
-            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, h + i) & 0xFF);
-            return v;
+    private long resolve(long gva, Access access, boolean checkProt, Tlb tlb) {
+        while (true) {
+            long h;
+            long stamp = lock.readLock();
+            try {
+                h = tryResolve(gva, access, checkProt, tlb);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+            if (h >= 0) return h;
+            prepareWrite(gva, h, tlb);
         }
-        // Check both pages before reading anything, so a fault leaves no partial effect.
-        translateBoth(gva, size, access);
-        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
-        return v;
-    }
-
-    /**
-     * Translates both pages of an access that crosses a page boundary, faulting where the CPU
-     * does: an access whose end leaves the canonical range faults there first (the CPU checks the
-     * whole access against the canonical range before paging: #GP or #SS, SDM Vol. 3A 6.15; a
-     * non-canonical address is never mapped, so its PageFault carries it to the CPU, which
-     * classifies it), otherwise at the first unusable page in address order.
-     */
-    private void translateBoth(long gva, int size, Access access) {
-        long second = secondPage(gva, size);
-        if ((second >> 47) != 0 && (second >> 47) != -1) translate(second, access);
-        translate(gva, access);
-        translate(second, access);
     }
 
     /** The first byte of an access on its second page: what a fault there reports (CR2). */
-    private static long secondPage(long gva, int size) {
+    static long secondPage(long gva, int size) {
         return Math.max(gva, (gva + size - 1) & ~PAGE_MASK);
     }
 
-    // ---------------------------------------------------------------- stores
-
-    public void write8(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
-        else HOST.set(U8, translate(gva, Access.WRITE), (byte) v);
+    /**
+     * Gives the page at gva a copy of its own for writing, unless it has become writable in place
+     * meanwhile (the other sharers are gone). Called without the lock.
+     */
+    private void copyOnWrite(long gva, Tlb self) {
+        long page = gva & ~PAGE_MASK;
+        boolean others = hasOtherVcpus(self);
+        // No vCPU may still hold a write translation from before the page was shared (fork bumps
+        // the epoch): otherwise a store could land in the original after it is copied.
+        if (others) awaitVcpus(epoch, self);
+        PageRefs original = null;
+        long target = 0;
+        long stamp = lock.writeLock();
+        try {
+            Vma v = findVma(page);
+            if (v != null && !v.writableInPlace(page)) {
+                original = v.pageRef(page);
+                long copy = PagePool.INSTANCE.allocate();
+                MemorySegment.copy(HOST, v.hostPage(page), HOST, copy, PAGE_SIZE);
+                v.putCopy(page, new HostPages(copy, 1, PagePool.INSTANCE));
+                pagesCopied.incrementAndGet();
+                TOTAL_PAGES_COPIED.incrementAndGet();
+                if (others) target = bump(true, false);
+                else if (self != null) self.drop(page);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        if (original == null) return;
+        // The other vCPUs forget the original before this space's reference to it goes.
+        if (others) awaitVcpus(target, self);
+        original.release();
     }
 
-    public void write16(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) HOST.set(U16, gva + addend[s], (short) v);
-        else writeSlow(gva, 2, v);
+    /** A write is about to reach a code page: unmark it and tell every vCPU's decoded-block cache. */
+    private void codeWritten(long page, Tlb writer) {
+        long code;
+        long stamp = lock.writeLock();
+        try {
+            if (!codePages.remove(page)) return;
+            code = (long) CODE_EPOCH.getAndAdd(this, 1L) + 1;
+            EPOCH.getAndAdd(this, 1L);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        if (writer != null) writer.codeChangedHere(page, code);
     }
 
-    public void write32(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) HOST.set(U32, gva + addend[s], v);
-        else writeSlow(gva, 4, v);
+    /** Marks the page holding gva as holding decoded code (see {@link Tlb#markCode}); for the debugger too. */
+    public boolean markCode(long gva) {
+        return markCode(gva, null);
     }
 
-    public void write64(long gva, long v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) HOST.set(U64, gva + addend[s], v);
-        else writeSlow(gva, 8, v);
+    boolean markCode(long gva, Tlb self) {
+        long page = gva & ~PAGE_MASK;
+        long stamp = lock.readLock();
+        try {
+            if (codePages.contains(page) || findVma(page) == null) return false;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+        boolean others = hasOtherVcpus(self);
+        long target = 0;
+        stamp = lock.writeLock(); // also waits for kernel copies into the page that are under way
+        try {
+            if (findVma(page) == null || !codePages.add(page)) return false;
+            if (others) target = bump(true, false);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        if (self != null) self.dropWrite(page);
+        if (others) awaitVcpus(target, self);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- the kernel's accesses (copy_from_user / copy_to_user)
+
+    @FunctionalInterface
+    private interface PageAccess {
+        /** Accesses chunk bytes at host address host, which are bytes [done, done+chunk) of the request. */
+        void run(long host, long done, int chunk);
     }
 
     /**
-     * Checks that size bytes at gva may be written, faulting exactly as the store would, without
-     * writing. Read-modify-write instructions probe before they record flags, so a store that
-     * faults leaves the flags as they were (an instruction that faults has no effect).
+     * Runs action on [gva, gva+len) page by page, each under the read lock, so no host page goes
+     * away during it. A fault stops at the first page that is not accessible (earlier pages done).
      */
-    public void probeWrite(long gva, int size) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - size) return;
-        translateBoth(gva, size, Access.WRITE);
-    }
-
-    private void writeSlow(long gva, int size, long v) {
-        // Check both pages before writing anything, so a fault leaves memory untouched.
-        translateBoth(gva, size, Access.WRITE);
-        for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
-    }
-
-    // ---------------------------------------------------------------- bulk copies (the kernel's copy_from_user / copy_to_user)
-
-    /** Copies guest memory into dst; throws PageFault (nothing partial is promised) if any byte is unreadable. */
-    public void readBytes(long gva, byte[] dst, int off, int len) {
-        int done = 0;
+    private void eachPage(long gva, long len, Access access, boolean checkProt, PageAccess action) {
+        long done = 0;
         while (done < len) {
             long at = gva + done;
             int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            long h = translate(at, Access.READ);
-            java.lang.foreign.MemorySegment.copy(HOST, U8, h, dst, off + done, chunk);
-            done += chunk;
+            long h;
+            long stamp = lock.readLock();
+            try {
+                h = tryResolve(at, access, checkProt, null);
+                if (h >= 0) action.run(h, done, chunk);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+            if (h >= 0) done += chunk;
+            else prepareWrite(at, h, null);
         }
+    }
+
+    /**
+     * Pins the host memory of [gva, gva+len) for an access of the given kind by the host itself (a
+     * host system call reading into or writing from a guest buffer): see {@link HostRange}. Close
+     * the range when the host is done; it holds no lock meanwhile.
+     *
+     * @throws PageFault (with nothing pinned) if part of the range does not allow the access
+     */
+    public HostRange pin(long gva, long len, Access access) {
+        HostRange.Builder pins = new HostRange.Builder();
+        try {
+            long done = 0;
+            while (done < len) {
+                long at = gva + done;
+                long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
+                long h;
+                long stamp = lock.readLock();
+                try {
+                    h = tryResolve(at, access, true, null);
+                    if (h >= 0) pins.add(findVma(at).runOf(at & ~PAGE_MASK), h, chunk);
+                } finally {
+                    lock.unlockRead(stamp);
+                }
+                if (h >= 0) done += chunk;
+                else prepareWrite(at, h, null);
+            }
+        } catch (RuntimeException | Error e) {
+            pins.build().close();
+            throw e;
+        }
+        return pins.build();
+    }
+
+    /** Copies guest memory into dst; throws PageFault (nothing partial is promised) if any byte is unreadable. */
+    public void readBytes(long gva, byte[] dst, int off, int len) {
+        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, dst, off + (int) done, chunk));
     }
 
     public byte[] readBytes(long gva, int len) {
@@ -405,66 +763,150 @@ public final class AddressSpace {
         return b;
     }
 
-    /** Copies src into guest memory, checking write permission page by page. */
+    /** Copies guest memory into dst ignoring protection (the debugger, fault reports); PageFault if unmapped. */
+    public void peekBytes(long gva, byte[] dst, int off, int len) {
+        eachPage(gva, len, Access.READ, false, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, dst, off + (int) done, chunk));
+    }
+
+    /** Copies guest memory into host memory at dst (page by page, read-checked). */
+    public void readToHost(long gva, long dst, long len) {
+        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, h, HOST, dst + done, chunk));
+    }
+
+    /** Copies src into guest memory, checking write permission page by page (earlier pages are written when a later one faults). */
     public void writeBytes(long gva, byte[] src, int off, int len) {
-        int done = 0;
-        while (done < len) {
-            long at = gva + done;
-            int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            long h = translate(at, Access.WRITE);
-            java.lang.foreign.MemorySegment.copy(src, off + done, HOST, U8, h, chunk);
-            done += chunk;
-        }
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(src, off + (int) done, HOST, U8, h, chunk));
+    }
+
+    /** Copies host memory at src into guest memory (page by page, write-checked). */
+    public void writeFromHost(long gva, long src, long len) {
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(HOST, src + done, HOST, h, chunk));
     }
 
     /** Copies src into guest memory ignoring protection (the ELF loader and the debugger). */
     public void pokeBytes(long gva, byte[] src, int off, int len) {
-        int done = 0;
-        while (done < len) {
-            long at = gva + done;
-            int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            long page = at & ~PAGE_MASK;
-            if (codePages.contains(page)) {
-                codePages.remove(page);
-                codeListener.codePageChanged(page);
-                flushTlb();
-            }
-            java.lang.foreign.MemorySegment.copy(src, off + done, HOST, U8, translateIgnoringProtection(at), chunk);
-            done += chunk;
-        }
+        eachPage(gva, len, Access.WRITE, false, (h, done, chunk) -> MemorySegment.copy(src, off + (int) done, HOST, U8, h, chunk));
+    }
+
+    /** Stores value into [gva, gva+len) with write permission checks. */
+    public void fill(long gva, long len, byte value) {
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HOST.asSlice(h, chunk).fill(value));
     }
 
     /** Reads a NUL-terminated string of at most max bytes (without the NUL); null if no NUL within max. */
     public byte[] readCString(long gva, int max) {
-        byte[] buf = new byte[64];
+        byte[] buf = new byte[Math.min(max, 256)];
         int n = 0;
         while (n < max) {
-            int b = read8(gva + n);
-            if (b == 0) return Arrays.copyOf(buf, n);
-            if (n == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
-            buf[n++] = (byte) b;
+            long at = gva + n;
+            int chunk = (int) Math.min(max - n, PAGE_SIZE - (at & PAGE_MASK));
+            if (n + chunk > buf.length) buf = Arrays.copyOf(buf, Math.min(max, Math.max(buf.length * 2, n + chunk)));
+            readBytes(at, buf, n, chunk); // one page at most: readable as a whole or not at all
+            for (int i = n; i < n + chunk; i++) if (buf[i] == 0) return Arrays.copyOf(buf, i);
+            n += chunk;
         }
         return null;
     }
 
-    /** Zeroes [gva, gva+len) with write permission checks. */
-    public void fill(long gva, long len, byte value) {
-        long done = 0;
-        while (done < len) {
-            long at = gva + done;
-            long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            HOST.asSlice(translate(at, Access.WRITE), chunk).fill(value);
-            done += chunk;
+    /**
+     * Checks that [gva, gva+size) may be written, faulting as a write would (at the first page that
+     * may not), without writing; pages shared copy-on-write get their copies.
+     */
+    public void probeWrite(long gva, int size) {
+        for (long p = gva & ~PAGE_MASK; Long.compareUnsigned(p, gva + size) < 0; p += PAGE_SIZE) {
+            translate(Math.max(p, gva), Access.WRITE);
         }
     }
 
-    /** Releases every region (process exit). */
-    public void clear() {
-        if (!regions.isEmpty()) {
-            Region first = regions.firstEntry().getValue();
-            Region last = regions.lastEntry().getValue();
-            long from = first.start(), to = last.end();
-            unmap(from, to - from);
+    /** Little-endian load of size (1, 2, 4 or 8) bytes, which may cross a page. */
+    private long readValue(long gva, int size) {
+        if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
+            long stamp = lock.readLock();
+            try {
+                long h = tryResolve(gva, Access.READ, true, null); // a read needs no preparation
+                return switch (size) {
+                    case 1 -> HOST.get(U8, h) & 0xFF;
+                    case 2 -> HOST.get(ValueLayout.JAVA_SHORT_UNALIGNED, h) & 0xFFFF;
+                    case 4 -> HOST.get(ValueLayout.JAVA_INT_UNALIGNED, h) & 0xFFFFFFFFL;
+                    default -> HOST.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
+                };
+            } finally {
+                lock.unlockRead(stamp);
+            }
         }
+        byte[] b = new byte[size];
+        readBytes(gva, b, 0, size);
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (b[i] & 0xFF);
+        return v;
+    }
+
+    /** Little-endian store of size (1, 2, 4 or 8) bytes; a store crossing into a page it may not write changes nothing. */
+    private void writeValue(long gva, int size, long v) {
+        if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
+            while (true) {
+                long h;
+                long stamp = lock.readLock();
+                try {
+                    h = tryResolve(gva, Access.WRITE, true, null);
+                    if (h >= 0) {
+                        switch (size) {
+                            case 1 -> HOST.set(U8, h, (byte) v);
+                            case 2 -> HOST.set(ValueLayout.JAVA_SHORT_UNALIGNED, h, (short) v);
+                            case 4 -> HOST.set(ValueLayout.JAVA_INT_UNALIGNED, h, (int) v);
+                            default -> HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, h, v);
+                        }
+                        return;
+                    }
+                } finally {
+                    lock.unlockRead(stamp);
+                }
+                prepareWrite(gva, h, null);
+            }
+        }
+        probeWrite(gva, size);
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) b[i] = (byte) (v >>> (8 * i));
+        writeBytes(gva, b, 0, size);
+    }
+
+    public int read8(long gva) {
+        return (int) readValue(gva, 1);
+    }
+
+    public int read16(long gva) {
+        return (int) readValue(gva, 2);
+    }
+
+    public int read32(long gva) {
+        return (int) readValue(gva, 4);
+    }
+
+    public long read64(long gva) {
+        return readValue(gva, 8);
+    }
+
+    /** Reads an instruction byte: needs execute permission. */
+    @Override
+    public int fetch8(long gva) {
+        byte[] b = new byte[1];
+        eachPage(gva, 1, Access.EXECUTE, true, (h, done, chunk) -> b[0] = HOST.get(U8, h));
+        return b[0] & 0xFF;
+    }
+
+    public void write8(long gva, int v) {
+        writeValue(gva, 1, v);
+    }
+
+    public void write16(long gva, int v) {
+        writeValue(gva, 2, v);
+    }
+
+    public void write32(long gva, int v) {
+        writeValue(gva, 4, v);
+    }
+
+    public void write64(long gva, long v) {
+        writeValue(gva, 8, v);
     }
 }

@@ -1,17 +1,45 @@
 package jvisor.mmu;
 
 /**
- * Who owns the host memory behind a region. When part of a region is unmapped, the address space
- * hands the host range back through {@link #release}; splitting a region for mprotect keeps the
- * same backing for both halves.
+ * Who owns the host memory behind a region, and whether the memory is shared. The address space
+ * counts, per host page, the guest pages that map it (fork adds a user, unmap and copy-on-write
+ * remove one) and hands a page back through {@link #release} when its last user is gone;
+ * splitting a region for mprotect keeps the same backing for both halves.
  */
 public interface Backing {
-    /** The host pages [hva, hva+length) are no longer mapped by any guest region. */
+    /** The host pages [hva, hva+length) are no longer mapped by any guest page of any address space. */
     void release(long hva, long length);
 
-    /** Anonymous host memory from {@link HostMemory#allocate}: released pages go back to the host. */
+    /**
+     * True for MAP_SHARED memory: a write is seen by every address space that maps the page, and
+     * fork gives the child the same pages. False (private memory): fork shares the pages
+     * copy-on-write, so a write by either side goes to a copy of its own.
+     */
+    default boolean shared() {
+        return false;
+    }
+
+    /** Private anonymous host memory from {@link HostMemory#allocate}: released pages go back to the host. */
     Backing ANONYMOUS = HostMemory::free;
 
-    /** Memory the caller owns and frees itself (tests, memory shared with the kernel). */
+    /** Shared anonymous host memory (MAP_SHARED|MAP_ANONYMOUS) from {@link HostMemory#allocate}. */
+    Backing SHARED_ANONYMOUS = shared(ANONYMOUS);
+
+    /** Private memory the caller owns and frees itself (tests, memory shared with the kernel). */
     Backing UNOWNED = (hva, length) -> {};
+
+    /** The same owner, with shared (MAP_SHARED) semantics. */
+    static Backing shared(Backing owner) {
+        return new Backing() {
+            @Override
+            public void release(long hva, long length) {
+                owner.release(hva, length);
+            }
+
+            @Override
+            public boolean shared() {
+                return true;
+            }
+        };
+    }
 }

@@ -1,11 +1,12 @@
 package jvisor.mmu;
 
 /**
- * Told when a guest page that holds decoded code changes: written, unmapped or re-protected.
- * The CPU's decoded-block cache listens, so self-modifying code and code unloading stay correct.
+ * Told when guest pages that hold decoded code change: written (by any vCPU or by the kernel),
+ * unmapped or re-protected. Each vCPU's decoded-block cache listens through its {@link Tlb}, so
+ * self-modifying and cross-modifying code and code unloading stay correct.
  */
 @FunctionalInterface
 public interface CodeListener {
-    /** The page starting at pageAddress changed; drop everything decoded from it. */
+    /** The page starting at pageAddress changed (-1: some pages changed); drop everything decoded from it. */
     void codePageChanged(long pageAddress);
 }

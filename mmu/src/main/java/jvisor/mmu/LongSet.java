@@ -58,6 +58,11 @@ final class LongSet {
         return size;
     }
 
+    void clear() {
+        Arrays.fill(slots, EMPTY);
+        size = 0;
+    }
+
     /** The keys in [from, to), in no particular order. */
     long[] keysInRange(long from, long to) {
         long[] out = new long[size];

@@ -2,7 +2,12 @@ package jvisor.mmu;
 
 /**
  * A run of guest pages [start, end) mapped to host memory starting at {@link #hva}, with one
- * protection. Regions are immutable: map, unmap and protect replace them.
+ * protection: one mapping as /proc/self/maps shows it. Regions are immutable snapshots: map,
+ * unmap and protect replace them.
+ *
+ * <p>{@link #hva} and {@link #hostAddress} name the host memory the mapping was made with. After
+ * a fork, a page written by either side lives in a private copy elsewhere, so the kernel reaches
+ * guest memory through {@link AddressSpace}'s accessors, never through these host addresses.
  *
  * @param start first guest address (page aligned)
  * @param end one past the last guest address (page aligned)
@@ -25,11 +30,6 @@ public record Region(long start, long end, int prot, long hva, Backing backing, 
     /** The host address of a guest address inside this region. */
     public long hostAddress(long gva) {
         return hva + (gva - start);
-    }
-
-    /** The part [from, to) of this region, with the same backing and a possibly different protection. */
-    Region slice(long from, long to, int newProt) {
-        return new Region(from, to, newProt, hva + (from - start), backing, name, fileOffset + (from - start));
     }
 
     @Override

@@ -98,8 +98,12 @@ class AddressSpaceTest {
     void protectSplitsAndIsCheckedByTheTlb() {
         AddressSpace as = new AddressSpace();
         as.mapAnonymous(BASE, 3 * PAGE, Prot.RW, "x");
-        as.write8(BASE + PAGE, 1); // fills the TLB with a writable entry
+        Tlb tlb = new Tlb(as);
+        tlb.write8(BASE + PAGE, 1); // fills the TLB with a writable entry
         assertTrue(as.protect(BASE + PAGE, PAGE, Prot.READ));
+        tlb.enter(); // catches up with the change, as a vCPU does when it enters the guest
+        assertThrows(PageFault.class, () -> tlb.write8(BASE + PAGE, 2));
+        tlb.leave();
         assertThrows(PageFault.class, () -> as.write8(BASE + PAGE, 2));
         assertEquals(1, as.read8(BASE + PAGE));
         as.write8(BASE, 3);
@@ -134,13 +138,16 @@ class AddressSpaceTest {
     void codePagesReportWritesOnce() {
         AddressSpace as = new AddressSpace();
         as.mapAnonymous(BASE, PAGE, Prot.RWX, "code");
+        Tlb tlb = new Tlb(as);
         List<Long> changed = new ArrayList<>();
-        as.setCodeListener(changed::add);
-        as.write8(BASE, 1); // TLB now has a writable entry for the page
-        as.markCode(BASE + 5);
-        as.write8(BASE + 100, 2);
-        as.write8(BASE + 101, 3);
+        tlb.setCodeListener(changed::add);
+        tlb.write8(BASE, 1); // the TLB now has a writable entry for the page
+        assertTrue(tlb.markCode(BASE + 5));
+        assertFalse(tlb.markCode(BASE + 6), "already marked");
+        tlb.write8(BASE + 100, 2);
+        tlb.write8(BASE + 101, 3);
         assertEquals(List.of(BASE), changed);
+        assertEquals(3, as.read8(BASE + 101));
     }
 
     @Test

@@ -110,6 +110,11 @@ class DifferentialTest {
                 simple("signals-altstack-glibc", 128 + 6), // ends with abort()
                 simple("signals-xstate-glibc", 0),
                 simple("time-clocks-glibc", 0),
+                simple("fork-wait-glibc", 0),
+                simple("threads-glibc", 0),
+                simple("signals-restart-glibc", 0),
+                simple("memory-glibc", 0),
+                simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
                 simple("cpu-features-glibc", 0),

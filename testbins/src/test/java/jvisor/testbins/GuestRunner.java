@@ -246,6 +246,28 @@ public final class GuestRunner {
     }
 
     /** An insertion-ordered environment, for tests that give their own. */
+    /** The busybox applets the shell scripts use: links to the static busybox. */
+    public static final List<String> APPLETS = List.of("sh", "ls", "cat", "echo", "sort", "sed", "awk", "grep",
+            "tar", "gzip", "gunzip", "md5sum", "xargs", "cp", "find", "date", "head", "tail", "wc", "mkdir", "rm",
+            "tr", "cut", "sleep", "uniq", "seq", "printf", "expr", "test", "true", "false", "env", "basename",
+            "dirname", "touch", "chmod", "ln", "stat", "od", "kill", "mktemp");
+
+    /**
+     * A directory holding only busybox applets (links to /bin/busybox), made on first use: the
+     * whole PATH of the shell scripts, so every command they start is a static program. Outside
+     * /tmp on purpose: a guest sees /tmp as its own tmpfs, and the applets must be reachable
+     * through the root.
+     */
+    public static synchronized Path appletsDir() throws IOException {
+        Path dir = testbinsDir().resolve("out/applets");
+        Files.createDirectories(dir);
+        for (String a : APPLETS) {
+            Path link = dir.resolve(a);
+            if (!Files.isSymbolicLink(link)) Files.createSymbolicLink(link, Path.of("/bin/busybox"));
+        }
+        return dir;
+    }
+
     public static Map<String, String> env(String... keyValues) {
         if (keyValues.length % 2 != 0) {
             throw new IllegalArgumentException("env needs key/value pairs");

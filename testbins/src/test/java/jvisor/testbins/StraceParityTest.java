@@ -47,6 +47,47 @@ class StraceParityTest {
         assertEquals(expected, actual, "syscalls under jvisor --strace:\n" + jvisorRun.stderrText());
     }
 
+    private static final Pattern SOCKET_CALL = Pattern.compile(
+            "^(socket|socketpair|bind|listen|accept4?|connect|sendto|recvfrom|sendmsg|recvmsg|shutdown"
+            + "|getsockname|getpeername|setsockopt|getsockopt)\\(.*");
+
+    /**
+     * The socket calls of sockets-glibc (its single-process part) print as the host's strace prints
+     * them, argument by argument: addresses, option names and values, msghdr and control messages.
+     * What differs between any two runs is masked: ports, pointers, the temporary directory, pids.
+     */
+    @org.junit.jupiter.api.Test
+    void socketCallsPrintAsHostStracePrintsThem() throws IOException {
+        Path binary = GuestRunner.binary("sockets-glibc");
+        Assumptions.assumeTrue(Files.isExecutable(binary), "sockets-glibc was not built");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "strace is not installed");
+        Path log = work.resolve("native.strace");
+        GuestRunner.run(List.of("/usr/bin/strace", "-qq", "-o", log.toString(), binary.toString(), "nofork"),
+                null, null, work);
+        List<String> expected = socketLines(Files.readString(log));
+        Assumptions.assumeTrue(!expected.isEmpty(), "strace recorded nothing (ptrace not permitted?)");
+
+        List<String> cmd = GuestRunner.jvisorCommand();
+        cmd.addAll(List.of("run", "--strace", binary.toString(), "nofork"));
+        GuestRunner.Result jvisorRun = GuestRunner.run(cmd, null, null, work);
+        assertEquals(0, jvisorRun.exitCode(), jvisorRun.toString());
+        assertEquals(String.join("\n", expected), String.join("\n", socketLines(jvisorRun.stderrText())));
+    }
+
+    static List<String> socketLines(String straceText) {
+        List<String> out = new ArrayList<>();
+        for (String line : straceText.split("\n")) {
+            if (!SOCKET_CALL.matcher(line).matches()) continue;
+            out.add(line.replaceAll("htons\\(\\d+\\)", "htons(PORT)")
+                    .replaceAll("0x[0-9a-f]+", "0xADDR")
+                    .replaceAll("/tmp/jvisor-sockets-[A-Za-z0-9]{6}", "/tmp/DIR")
+                    .replaceAll("pid=\\d+", "pid=PID")
+                    .replaceAll("sun_path=@\"[0-9a-f]{5}\"", "sun_path=@\"AUTOBIND\"")
+                    .replaceAll("\\) +=", ") ="));
+        }
+        return out;
+    }
+
     static List<String> callNames(String straceText) {
         List<String> names = new ArrayList<>();
         for (String line : straceText.split("\n")) {

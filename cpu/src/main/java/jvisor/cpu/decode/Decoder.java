@@ -2,7 +2,7 @@ package jvisor.cpu.decode;
 
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.Reg;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.CodeSource;
 
 /**
  * Decodes x86-64 instructions (legacy prefixes, REX, one-, two- and three-byte opcode maps,
@@ -29,7 +29,7 @@ public final class Decoder {
     private final int extensions;
 
     // Decoding cursor, valid during one decode() call.
-    private AddressSpace mem;
+    private CodeSource mem;
     private long start;
     private int pos;
 
@@ -62,7 +62,7 @@ public final class Decoder {
      *
      * @throws jvisor.mmu.PageFault if a byte of the instruction cannot be fetched (not mapped or not executable)
      */
-    public Insn decode(AddressSpace space, long addr) {
+    public Insn decode(CodeSource space, long addr) {
         Insn insn = new Insn();
         this.mem = space;
         this.start = addr;

@@ -9,6 +9,7 @@ import jvisor.cpu.decode.OpcodeTable;
 /**
  * Integer arithmetic and logic: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in all their forms, INC,
  * DEC, NEG, NOT, TEST (Intel SDM Vol. 2A/2B, the instructions' pages). Flags are recorded lazily.
+ * With LOCK, a memory destination is updated atomically (see {@link Locked}).
  */
 final class Alu {
     static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
@@ -100,15 +101,53 @@ final class Alu {
         }
     }
 
+    /** The result of dst OP src with carry in cin, untruncated, without flags (the atomic retry loop's step). */
+    static long result(int op, long dst, long src, long cin) {
+        return switch (op) {
+            case ADD -> dst + src;
+            case ADC -> dst + src + cin;
+            case SUB, CMP -> dst - src;
+            case SBB -> dst - src - cin;
+            case OR -> dst | src;
+            case AND -> dst & src;
+            default -> dst ^ src; // XOR
+        };
+    }
+
+    /** OP on the memory operand at a: load, compute, store (or LOCK: one atomic update). */
+    private static void opMem(Cpu c, Insn i, long a, int op, long src) {
+        int size = i.opsize;
+        if (op != CMP && i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
+            long h = Locked.address(c, a);
+            long m = Flags.mask(size);
+            long s = src & m;
+            long cin = Flags.cf(c.state) ? 1 : 0;
+            long d;
+            do {
+                d = Locked.load(h, size);
+            } while (!Locked.compareAndSet(h, size, d, result(op, d, s, cin) & m));
+            compute(c.state, op, d, src, size);
+        } else if (op != CMP && i.hasPrefix(Insn.P_LOCK)) {
+            synchronized (Locked.SPLIT) {
+                opMemPlain(c, a, op, src, size);
+            }
+        } else {
+            opMemPlain(c, a, op, src, size);
+        }
+    }
+
+    private static void opMemPlain(Cpu c, long a, int op, long src, int size) {
+        long d = c.load(a, size);
+        if (op != CMP) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
+        long r = compute(c.state, op, d, src, size);
+        if (op != CMP) c.store(a, size, r);
+    }
+
     private static void opEG(Cpu c, Insn i, int op) {
         int size = i.opsize;
         long src = c.getReg(i.reg, size);
         if (i.mem) {
-            long a = c.ea(i);
-            long d = c.load(a, size);
-            if (op != CMP) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
-            long r = compute(c.state, op, d, src, size);
-            if (op != CMP) c.store(a, size, r);
+            opMem(c, i, c.ea(i), op, src);
         } else {
             long r = compute(c.state, op, c.getReg(i.rm, size), src, size);
             if (op != CMP) c.setReg(i.rm, size, r);
@@ -130,11 +169,7 @@ final class Alu {
     private static void opEI(Cpu c, Insn i, int op) {
         int size = i.opsize;
         if (i.mem) {
-            long a = c.ea(i);
-            long d = c.load(a, size);
-            if (op != CMP) c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
-            long r = compute(c.state, op, d, i.imm, size);
-            if (op != CMP) c.store(a, size, r);
+            opMem(c, i, c.ea(i), op, i.imm);
         } else {
             long r = compute(c.state, op, c.getReg(i.rm, size), i.imm, size);
             if (op != CMP) c.setReg(i.rm, size, r);
@@ -154,6 +189,11 @@ final class Alu {
     }
 
     private static void not(Cpu c, Insn i) {
+        if (i.hasPrefix(Insn.P_LOCK)) lockedUnary(c, i, NOT);
+        else notPlain(c, i);
+    }
+
+    private static void notPlain(Cpu c, Insn i) {
         if (i.mem) {
             long a = c.ea(i);
             c.store(a, i.opsize, ~c.load(a, i.opsize));
@@ -163,6 +203,11 @@ final class Alu {
     }
 
     private static void neg(Cpu c, Insn i) {
+        if (i.hasPrefix(Insn.P_LOCK)) lockedUnary(c, i, NEG);
+        else negPlain(c, i);
+    }
+
+    private static void negPlain(Cpu c, Insn i) {
         int size = i.opsize;
         long a = i.mem ? c.ea(i) : 0;
         long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
@@ -172,24 +217,68 @@ final class Alu {
     }
 
     private static void inc(Cpu c, Insn i) {
-        incDec(c, i, Flags.OP_INC, 1);
+        if (i.hasPrefix(Insn.P_LOCK)) lockedUnary(c, i, INC);
+        else incDec(c, i, 1);
     }
 
     private static void dec(Cpu c, Insn i) {
-        incDec(c, i, Flags.OP_DEC, -1);
+        if (i.hasPrefix(Insn.P_LOCK)) lockedUnary(c, i, DEC);
+        else incDec(c, i, -1);
+    }
+
+    private static void incDec(Cpu c, Insn i, long delta) {
+        int size = i.opsize;
+        long a = i.mem ? c.ea(i) : 0;
+        long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
+        long r = (v + delta) & Flags.mask(size);
+        if (i.mem) c.mem().probeWrite(a, size);
+        recordIncDec(c.state, v, delta, size);
+        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
     }
 
     /** INC and DEC set the flags like ADD/SUB of 1 but leave CF alone. */
-    private static void incDec(Cpu c, Insn i, int flagOp, long delta) {
-        int size = i.opsize;
+    private static void recordIncDec(CpuState s, long v, long delta, int size) {
         long m = Flags.mask(size);
-        long a = i.mem ? c.ea(i) : 0;
-        long v = i.mem ? c.load(a, size) : c.getReg(i.rm, size);
-        long r = (v + delta) & m;
-        CpuState s = c.state;
         long carry = Flags.cf(s) ? 1 : 0;
-        if (i.mem) c.mem().probeWrite(a, size);
-        s.lfOp = flagOp; s.lfSize = size; s.lfDst = v & m; s.lfSrc = 1; s.lfRes = r; s.lfAux = carry;
-        if (i.mem) c.store(a, size, r); else c.setReg(i.rm, size, r);
+        s.lfOp = delta > 0 ? Flags.OP_INC : Flags.OP_DEC; s.lfSize = size; s.lfDst = v & m; s.lfSrc = 1;
+        s.lfRes = (v + delta) & m; s.lfAux = carry;
+    }
+
+    // LOCK NOT, NEG, INC, DEC (numbered after ADD..CMP).
+    private static final int NOT = 8, NEG = 9, INC = 10, DEC = 11;
+
+    /**
+     * LOCK NOT, NEG, INC or DEC (the decoder only accepts LOCK with a memory operand): one atomic
+     * update of the operand, or the plain instruction under the split lock for a split operand.
+     */
+    private static void lockedUnary(Cpu c, Insn i, int kind) {
+        int size = i.opsize;
+        long a = c.ea(i);
+        if (Locked.splits(a, size)) {
+            synchronized (Locked.SPLIT) {
+                switch (kind) {
+                    case NOT -> notPlain(c, i);
+                    case NEG -> negPlain(c, i);
+                    default -> incDec(c, i, kind == INC ? 1 : -1);
+                }
+            }
+            return;
+        }
+        long h = Locked.address(c, a);
+        long m = Flags.mask(size);
+        long v;
+        do {
+            v = Locked.load(h, size);
+        } while (!Locked.compareAndSet(h, size, v, switch (kind) {
+            case NOT -> ~v;
+            case NEG -> -v;
+            case INC -> v + 1;
+            default -> v - 1;
+        } & m));
+        switch (kind) {
+            case NOT -> { }
+            case NEG -> compute(c.state, SUB, 0, v, size);
+            default -> recordIncDec(c.state, v, kind == INC ? 1 : -1, size);
+        }
     }
 }

@@ -12,10 +12,8 @@ import jvisor.cpu.decode.OpcodeTable;
  * CMPXCHG16B and XADD, all LOCK-able (Intel SDM Vol. 2A "CMPXCHG", "CMPXCHG8B/CMPXCHG16B",
  * Vol. 2B "XADD").
  *
- * <p>One vCPU runs at a time in this version, so a plain load, compare and store is atomic
- * as far as the guest can tell. Multi-threaded guests (several vCPUs on host threads sharing an
- * address space) will need these, and the other LOCK-prefixed read-modify-writes, to become real
- * atomic operations on host memory (VarHandle compareAndExchange on the translated host address).
+ * <p>With LOCK each is one atomic update of host memory, seen whole by the vCPUs on other
+ * threads (see {@link Locked}); without it, as on hardware, the load and the store are separate.
  *
  * <p>Register details, as on Intel hardware: a 32-bit CMPXCHG that fails loads EAX (zero-extending
  * RAX) and leaves the destination register untouched, upper half included; one that succeeds
@@ -40,20 +38,38 @@ final class Atomic {
         long src = c.getReg(i.reg, size);
         if (i.mem) {
             long a = c.ea(i);
-            long d = c.load(a, size);
-            c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
-            Flags.setSub(c.state, acc, d, acc - d, size);
-            if (d == acc) {
-                c.store(a, size, src);
+            if (i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
+                long h = Locked.address(c, a);
+                long d;
+                do {
+                    d = Locked.load(h, size);
+                } while (d == acc && !Locked.compareAndSet(h, size, d, src));
+                Flags.setSub(c.state, acc, d, acc - d, size);
+                if (d != acc) c.setReg(Reg.RAX, size, d); // the failed compare writes back what it read: no change
+            } else if (i.hasPrefix(Insn.P_LOCK)) {
+                synchronized (Locked.SPLIT) {
+                    cmpxchgMem(c, a, size, acc, src);
+                }
             } else {
-                c.store(a, size, d);
-                c.setReg(Reg.RAX, size, d);
+                cmpxchgMem(c, a, size, acc, src);
             }
         } else {
             long d = c.getReg(i.rm, size);
             Flags.setSub(c.state, acc, d, acc - d, size);
             if (d == acc) c.setReg(i.rm, size, src);
             else c.setReg(Reg.RAX, size, d);
+        }
+    }
+
+    private static void cmpxchgMem(Cpu c, long a, int size, long acc, long src) {
+        long d = c.load(a, size);
+        c.mem().probeWrite(a, size); // a faulting store must leave the flags alone
+        Flags.setSub(c.state, acc, d, acc - d, size);
+        if (d == acc) {
+            c.store(a, size, src);
+        } else {
+            c.store(a, size, d);
+            c.setReg(Reg.RAX, size, d);
         }
     }
 
@@ -64,33 +80,73 @@ final class Atomic {
      */
     private static void cmpxchg8b16b(Cpu c, Insn i) {
         long a = c.ea(i);
-        long[] r = c.r;
-        boolean equal;
+        boolean lock = i.hasPrefix(Insn.P_LOCK);
         if (i.opsize == 8) {
             if ((a & 15) != 0) throw CpuFault.generalProtection();
-            long lo = c.load(a, 8), hi = c.load(a + 8, 8);
-            equal = lo == r[Reg.RAX] && hi == r[Reg.RDX];
-            if (equal) {
-                c.store(a, 8, r[Reg.RBX]);
-                c.store(a + 8, 8, r[Reg.RCX]);
-            } else {
-                c.store(a, 8, lo);
-                c.store(a + 8, 8, hi);
-                r[Reg.RAX] = lo;
-                r[Reg.RDX] = hi;
+            if (!lock) {
+                cmpxchg16bPlain(c, a);
+                return;
             }
-        } else {
-            long m = c.load(a, 8);
+            long h = Locked.address(c, a); // checks the page; 16 aligned bytes never cross one
+            synchronized (Locked.stripe(h)) {
+                cmpxchg16bPlain(c, a);
+            }
+        } else if (lock && !Locked.splits(a, 8)) {
+            long[] r = c.r;
+            long h = Locked.address(c, a);
             long expected = (r[Reg.RDX] << 32) | (r[Reg.RAX] & 0xFFFFFFFFL);
-            equal = m == expected;
-            if (equal) {
-                c.store(a, 8, (r[Reg.RCX] << 32) | (r[Reg.RBX] & 0xFFFFFFFFL));
-            } else {
-                c.store(a, 8, m);
+            long update = (r[Reg.RCX] << 32) | (r[Reg.RBX] & 0xFFFFFFFFL);
+            long m;
+            do {
+                m = Locked.load(h, 8);
+            } while (m == expected && !Locked.compareAndSet(h, 8, m, update));
+            if (m != expected) {
                 r[Reg.RAX] = m & 0xFFFFFFFFL;
                 r[Reg.RDX] = m >>> 32;
             }
+            setZf(c, m == expected);
+        } else if (lock) {
+            synchronized (Locked.SPLIT) {
+                cmpxchg8bPlain(c, a);
+            }
+        } else {
+            cmpxchg8bPlain(c, a);
         }
+    }
+
+    private static void cmpxchg16bPlain(Cpu c, long a) {
+        long[] r = c.r;
+        long lo = c.load(a, 8), hi = c.load(a + 8, 8);
+        boolean equal = lo == r[Reg.RAX] && hi == r[Reg.RDX];
+        if (equal) {
+            c.store(a, 8, r[Reg.RBX]);
+            c.store(a + 8, 8, r[Reg.RCX]);
+        } else {
+            c.store(a, 8, lo);
+            c.store(a + 8, 8, hi);
+            r[Reg.RAX] = lo;
+            r[Reg.RDX] = hi;
+        }
+        setZf(c, equal);
+    }
+
+    private static void cmpxchg8bPlain(Cpu c, long a) {
+        long[] r = c.r;
+        long m = c.load(a, 8);
+        long expected = (r[Reg.RDX] << 32) | (r[Reg.RAX] & 0xFFFFFFFFL);
+        boolean equal = m == expected;
+        if (equal) {
+            c.store(a, 8, (r[Reg.RCX] << 32) | (r[Reg.RBX] & 0xFFFFFFFFL));
+        } else {
+            c.store(a, 8, m);
+            r[Reg.RAX] = m & 0xFFFFFFFFL;
+            r[Reg.RDX] = m >>> 32;
+        }
+        setZf(c, equal);
+    }
+
+    /** CMPXCHG8B/16B change ZF only. */
+    private static void setZf(Cpu c, boolean equal) {
         long f = Flags.status(c.state);
         Flags.setEager(c.state, equal ? f | Flags.ZF : f & ~Flags.ZF);
     }
@@ -101,11 +157,24 @@ final class Atomic {
         long src = c.getReg(i.reg, size);
         if (i.mem) {
             long a = c.ea(i);
-            long d = c.load(a, size);
-            long sum = (d + src) & Flags.mask(size);
-            c.store(a, size, sum);
+            long m = Flags.mask(size);
+            long d;
+            if (i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
+                long h = Locked.address(c, a);
+                do {
+                    d = Locked.load(h, size);
+                } while (!Locked.compareAndSet(h, size, d, (d + src) & m));
+            } else if (i.hasPrefix(Insn.P_LOCK)) {
+                synchronized (Locked.SPLIT) {
+                    d = c.load(a, size);
+                    c.store(a, size, (d + src) & m);
+                }
+            } else {
+                d = c.load(a, size);
+                c.store(a, size, (d + src) & m);
+            }
             c.setReg(i.reg, size, d);
-            Flags.setAdd(c.state, d, src, sum, size);
+            Flags.setAdd(c.state, d, src, (d + src) & m, size);
         } else {
             long d = c.getReg(i.rm, size);
             long sum = (d + src) & Flags.mask(size);

@@ -6,7 +6,7 @@ import jvisor.cpu.CpuState;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 
 /**
  * AVX data movement (Intel SDM Vol. 2): VMOVUPS/UPD/DQU, VMOVAPS/APD/DQA (aligned: #GP unless
@@ -143,7 +143,7 @@ final class AvxMove {
         if (i.mem) {
             long a = address(c, i, bytes, aligned);
             checkLoad(c, a, bytes);
-            AddressSpace m = c.mem();
+            Tlb m = c.mem();
             q0 = m.read64(a);
             q1 = m.read64(a + 8);
             if (bytes == 32) {
@@ -176,7 +176,7 @@ final class AvxMove {
             return;
         }
         long a = address(c, i, bytes, aligned);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         XmmAccess.checkStraddling(m, a, bytes, Access.WRITE);
         m.probeWrite(a, 8); // a page that is mapped but not writable faults before anything is written
         m.probeWrite(a + bytes - 8, 8);
@@ -315,7 +315,7 @@ final class AvxMove {
         CpuState s = c.state;
         int quads = i.vexL == 1 ? 4 : 2;
         long a = c.ea(i);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         for (int pass = 0; pass < 2; pass++) { // first check every selected element, then write
             for (int k = 0; k < quads; k++) {
                 long mask = q(s, i.vvvv, k), v = q(s, i.reg, k);

@@ -27,6 +27,8 @@ import jvisor.cpu.decode.OpcodeTable;
  * address bits outside the operand: the operand-sized unit at ea + (offset >> log2(bits)) *
  * size is accessed. An immediate offset, and any offset with a register operand, is taken
  * modulo the operand width.
+ *
+ * <p>LOCK BTS, BTR and BTC update the memory operand atomically (see {@link Locked}).
  */
 final class BitOps {
     static final int BT = 0, BTS = 1, BTR = 2, BTC = 3;
@@ -64,14 +66,14 @@ final class BitOps {
             long seg = c.segmented(i, 0);
             addr = ((addr - seg) & 0xFFFFFFFFL) + seg;
         }
-        bitOnMem(c, op, addr, size, (int) soff & (size * 8 - 1));
+        bitOnMem(c, i, op, addr, size, (int) soff & (size * 8 - 1));
     }
 
     /** BTx with an immediate bit offset (0F BA /4../7). */
     private static void bitImm(Cpu c, Insn i, int op) {
         int size = i.opsize;
         int bit = (int) i.imm & (size * 8 - 1);
-        if (i.mem) bitOnMem(c, op, c.ea(i), size, bit);
+        if (i.mem) bitOnMem(c, i, op, c.ea(i), size, bit);
         else bitOnReg(c, i, op, bit);
     }
 
@@ -82,7 +84,26 @@ final class BitOps {
         if (op != BT) c.setReg(i.rm, size, apply(op, v, bit));
     }
 
-    private static void bitOnMem(Cpu c, int op, long addr, int size, int bit) {
+    private static void bitOnMem(Cpu c, Insn i, int op, long addr, int size, int bit) {
+        if (op != BT && i.hasPrefix(Insn.P_LOCK)) {
+            if (Locked.splits(addr, size)) {
+                synchronized (Locked.SPLIT) {
+                    bitOnMemPlain(c, op, addr, size, bit);
+                }
+                return;
+            }
+            long h = Locked.address(c, addr);
+            long v;
+            do {
+                v = Locked.load(h, size);
+            } while (!Locked.compareAndSet(h, size, v, apply(op, v, bit)));
+            setCarry(c.state, ((v >>> bit) & 1) != 0);
+            return;
+        }
+        bitOnMemPlain(c, op, addr, size, bit);
+    }
+
+    private static void bitOnMemPlain(Cpu c, int op, long addr, int size, int bit) {
         long v = c.load(addr, size);
         if (op != BT) c.mem().probeWrite(addr, size); // a faulting store must leave the flags alone
         setCarry(c.state, ((v >>> bit) & 1) != 0);

@@ -95,13 +95,24 @@ final class DataMove {
         c.writeG(i, a);
     }
 
+    /** XCHG with a memory operand is locked whether or not it has the prefix (SDM Vol. 2B "XCHG"): see {@link Locked}. */
     private static void xchgEG(Cpu c, Insn i) {
         int size = i.opsize;
         long g = c.getReg(i.reg, size);
         if (i.mem) {
             long a = c.ea(i);
-            long m = c.load(a, size);
-            c.store(a, size, g);
+            long m;
+            if (Locked.splits(a, size)) {
+                synchronized (Locked.SPLIT) {
+                    m = c.load(a, size);
+                    c.store(a, size, g);
+                }
+            } else {
+                long h = Locked.address(c, a);
+                do {
+                    m = Locked.load(h, size);
+                } while (!Locked.compareAndSet(h, size, m, g));
+            }
             c.setReg(i.reg, size, m);
         } else {
             long e = c.getReg(i.rm, size);

@@ -8,7 +8,8 @@ import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.cpu.fpu.F80;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.GuestMemory;
+import jvisor.mmu.Tlb;
 
 /**
  * Floating-point state management (Intel SDM Vol. 1, 10.5 "FXSAVE and FXRSTOR", 8.1.5-8.1.10 for
@@ -121,7 +122,7 @@ final class FpuState {
      */
     private static void fnstenv(Cpu c, Insn i, boolean save) {
         long a = c.ea(i);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         boolean small = i.opsize == 2;
         int envSize = small ? 14 : 28;
         m.translate(a, Access.WRITE);
@@ -161,7 +162,7 @@ final class FpuState {
 
     private static void fldenv(Cpu c, Insn i, boolean restore) {
         long a = c.ea(i);
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         CpuState s = c.state;
         boolean small = i.opsize == 2;
         int envSize = small ? 14 : 28;
@@ -219,7 +220,7 @@ final class FpuState {
     private static void fxsave(Cpu c, Insn i) {
         long a = area(c, i, Access.WRITE);
         CpuState s = c.state;
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         saveX87(s, m, a, i.hasPrefix(Insn.P_REXW));
         m.write32(a + 24, s.mxcsr);
         m.write32(a + 28, MXCSR_MASK);
@@ -227,7 +228,7 @@ final class FpuState {
     }
 
     /** The x87 part of the FXSAVE/XSAVE image at a: bytes 0-23 and 32-159 (64-bit FIP and FDP when wide). */
-    static void saveX87(CpuState s, AddressSpace m, long a, boolean wide) {
+    static void saveX87(CpuState s, GuestMemory m, long a, boolean wide) {
         m.write16(a, s.fpuControl);
         m.write16(a + 2, s.fpuStatus);
         m.write16(a + 4, s.fpuTags & 0xFF);
@@ -255,7 +256,7 @@ final class FpuState {
      * FXRSTOR's load of the 512-byte image at a (alignment and access not checked here); false,
      * loading nothing, where a reserved MXCSR bit is set (FXRSTOR's #GP).
      */
-    static boolean restoreLegacy(CpuState s, AddressSpace m, long a, boolean wide) {
+    static boolean restoreLegacy(CpuState s, GuestMemory m, long a, boolean wide) {
         int mxcsr = m.read32(a + 24);
         if ((mxcsr & ~MXCSR_MASK) != 0) return false;
         restoreX87(s, m, a, wide);
@@ -265,7 +266,7 @@ final class FpuState {
     }
 
     /** Loads the x87 part of an FXSAVE/XSAVE image at a (see {@link #saveX87}). */
-    static void restoreX87(CpuState s, AddressSpace m, long a, boolean wide) {
+    static void restoreX87(CpuState s, GuestMemory m, long a, boolean wide) {
         s.fpuControl = loadControl(m.read16(a));
         s.fpuStatus = summary(m.read16(a + 2), s.fpuControl);
         s.fpuTags = m.read16(a + 4) & 0xFF;

@@ -10,7 +10,7 @@ import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -37,7 +37,9 @@ import jvisor.mmu.HostMemory;
  * element-by-element result (the pattern replication of overlapping forward copies).
  *
  * <p>A REP instruction runs to completion inside its handler: a very long one delays a kick
- * until it is done.
+ * until it is done. Between two elements (or chunks) it lets the TLB catch up with mapping
+ * changes of other threads ({@link Tlb#poll}), so a thread that unmaps memory never waits for the
+ * whole instruction.
  */
 final class StringOps {
     /** Below this many bytes, REP MOVS/STOS go element by element. */
@@ -99,8 +101,10 @@ final class StringOps {
         }
         long n = c.getReg(Reg.RCX, as);
         boolean fast = delta > 0 && as == 8;
+        Tlb m = c.mem();
         try {
             while (n != 0) {
+                m.poll();
                 if (fast && Long.compareUnsigned(n, FAST_MIN_BYTES / size) >= 0) {
                     long done = copyChunk(c.mem(), c.segmented(i, si), di, n, size);
                     if (done < 0) fast = false; // destination just after the source: element by element
@@ -129,12 +133,13 @@ final class StringOps {
      * the caller to do one element; -1 if the destination starts less than FAST_MIN_BYTES after
      * the source, where chunks would be tiny (the pattern-replicating copy).
      */
-    private static long copyChunk(AddressSpace mem, long src, long dst, long n, int size) {
+    private static long copyChunk(Tlb mem, long src, long dst, long n, int size) {
         long room = Math.min(PAGE - (src & PAGE_MASK), PAGE - (dst & PAGE_MASK));
         long elems = Long.compareUnsigned(n, room / size) < 0 ? n : room / size;
         if (elems == 0) return 0;
-        long hs = mem.translate(src, Access.READ);
+        mem.translate(src, Access.READ); // a source fault comes first, as element by element
         long hd = mem.translate(dst, Access.WRITE);
+        long hs = mem.translate(src, Access.READ); // again: copying dst on write may have waited
         long len = elems * size;
         long gap = hd - hs;
         if (gap > 0 && gap < len) { // destination inside the source: keep element order
@@ -161,8 +166,10 @@ final class StringOps {
         }
         long n = c.getReg(Reg.RCX, as);
         boolean fast = delta > 0 && as == 8;
+        Tlb m = c.mem();
         try {
             while (n != 0) {
+                m.poll();
                 if (fast && Long.compareUnsigned(n, FAST_MIN_BYTES / size) >= 0) {
                     long done = fillChunk(c.mem(), di, n, size, v);
                     if (done != 0) {
@@ -182,7 +189,7 @@ final class StringOps {
     }
 
     /** Stores v into as many whole elements as fit in the destination page (at most n); returns how many. */
-    private static long fillChunk(AddressSpace mem, long dst, long n, int size, long v) {
+    private static long fillChunk(Tlb mem, long dst, long n, int size, long v) {
         long room = PAGE - (dst & PAGE_MASK);
         long elems = Long.compareUnsigned(n, room / size) < 0 ? n : room / size;
         if (elems == 0) return 0;
@@ -216,8 +223,10 @@ final class StringOps {
         }
         long n = repeatCount(c, as);
         if (n == 0) return;
+        Tlb m = c.mem();
         try {
             while (n != 0) {
+                m.poll();
                 c.setReg(Reg.RAX, size, c.load(c.segmented(i, si & am), size));
                 si += delta;
                 n--;
@@ -247,8 +256,10 @@ final class StringOps {
         boolean untilEqual = (i.prefixes & Insn.P_REP) == 0; // REPNE: stop when ZF = 1
         long n = repeatCount(c, as);
         if (n == 0) return;
+        Tlb m = c.mem();
         try {
             while (n != 0) {
+                m.poll();
                 long a = c.load(c.segmented(i, si & am), size), b = c.load(di & am, size);
                 Flags.setSub(s, a, b, a - b, size);
                 si += delta;
@@ -280,8 +291,10 @@ final class StringOps {
         boolean untilEqual = (i.prefixes & Insn.P_REP) == 0;
         long n = repeatCount(c, as);
         if (n == 0) return;
+        Tlb m = c.mem();
         try {
             while (n != 0) {
+                m.poll();
                 long b = c.load(di & am, size);
                 Flags.setSub(s, a, b, a - b, size);
                 di += delta;

@@ -6,7 +6,7 @@ import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.cpu.fpu.F80;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 
 /**
  * x87 loads and stores (Intel SDM Vol. 2A/2B, the FLD, FILD, FBLD, FLD1/FLDZ/FLDPI/..., FST/FSTP,
@@ -95,7 +95,7 @@ final class X87Load {
     }
 
     private static void fldMem(Cpu c, Insn i, int size) {
-        AddressSpace mem = c.mem();
+        Tlb mem = c.mem();
         long a = c.ea(i);
         long bits = size == 4 ? mem.read32(a) & 0xFFFFFFFFL : mem.read64(a);
         int hi = size == 10 ? mem.read16(a + 8) : 0;
@@ -192,7 +192,7 @@ final class X87Load {
 
     /** Writes an 80-bit value; both ends are probed first so that a page fault writes nothing. */
     static void store80(Cpu c, long a, long lo, int hi) {
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         m.translate(a, Access.WRITE);
         m.translate(a + 9, Access.WRITE);
         m.write64(a, lo);

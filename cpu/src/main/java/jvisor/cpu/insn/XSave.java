@@ -7,7 +7,8 @@ import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.GuestMemory;
+import jvisor.mmu.Tlb;
 
 /**
  * The user-mode XSAVE feature set for the x87, SSE and AVX state components (Intel SDM Vol. 1,
@@ -70,7 +71,7 @@ public final class XSave {
     private static long area(Cpu c, Insn i, Access access) {
         long a = c.ea(i);
         if ((a & 63) != 0) throw CpuFault.generalProtection();
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         for (long p = a; p < a + SIZE; p = (p | 0xFFF) + 1) m.translate(p, access);
         m.translate(a + SIZE - 1, access);
         return a;
@@ -91,7 +92,7 @@ public final class XSave {
      * the extended state a Linux signal frame carries (with UC_FP_XSTATE and the FP_XSTATE_MAGIC
      * words, which are the kernel's). XSTATE_BV always has x87 and SSE (see {@link #inUse}).
      */
-    public static void saveImage(CpuState s, AddressSpace m, long a) {
+    public static void saveImage(CpuState s, GuestMemory m, long a) {
         save(s, m, a, XCR0, true, false);
     }
 
@@ -101,7 +102,7 @@ public final class XSave {
      * initialized, the rest left alone. Returns false, loading nothing, where XRSTOR would raise #GP
      * (a malformed header or MXCSR).
      */
-    public static boolean restoreImage(CpuState s, AddressSpace m, long a, long features) {
+    public static boolean restoreImage(CpuState s, GuestMemory m, long a, long features) {
         long rfbm = features & XCR0;
         if (!restorable(m, a, rfbm)) return false;
         restore(s, m, a, rfbm, true);
@@ -113,7 +114,7 @@ public final class XSave {
      * x87 state, MXCSR and XMM0-15. Returns false, loading nothing, where FXRSTOR would raise #GP (a
      * reserved MXCSR bit set).
      */
-    public static boolean restoreLegacyImage(CpuState s, AddressSpace m, long a) {
+    public static boolean restoreLegacyImage(CpuState s, GuestMemory m, long a) {
         return FpuState.restoreLegacy(s, m, a, true);
     }
 
@@ -141,7 +142,7 @@ public final class XSave {
         if ((components & 4) != 0) java.util.Arrays.fill(s.ymmHi, 0);
     }
 
-    private static void save(CpuState s, AddressSpace m, long a, long rfbm, boolean wide, boolean optimized) {
+    private static void save(CpuState s, GuestMemory m, long a, long rfbm, boolean wide, boolean optimized) {
         long inUse = inUse(s);
         long write = optimized ? rfbm & inUse : rfbm;
         if ((write & 1) != 0) FpuState.saveX87(s, m, a, wide);
@@ -166,13 +167,13 @@ public final class XSave {
      * Whether XRSTOR can load the image at a: the standard form only (no XSAVEC), so XCOMP_BV and the
      * next 8 header bytes are zero, XSTATE_BV lies within XCR0, and a requested MXCSR is valid.
      */
-    private static boolean restorable(AddressSpace m, long a, long rfbm) {
+    private static boolean restorable(GuestMemory m, long a, long rfbm) {
         long bv = m.read64(a + HEADER), comp = m.read64(a + HEADER + 8), reserved = m.read64(a + HEADER + 16);
         if (comp != 0 || reserved != 0 || (bv & ~XCR0) != 0) return false;
         return (rfbm & 6) == 0 || (m.read32(a + 24) & ~FpuState.MXCSR_MASK) == 0;
     }
 
-    private static void restore(CpuState s, AddressSpace m, long a, long rfbm, boolean wide) {
+    private static void restore(CpuState s, GuestMemory m, long a, long rfbm, boolean wide) {
         long bv = m.read64(a + HEADER);
         int mxcsr = m.read32(a + 24);
         long load = rfbm & bv;

@@ -4,7 +4,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.decode.Insn;
 import jvisor.mmu.Access;
-import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Tlb;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -92,7 +92,7 @@ final class XmmAccess {
 
     /** Stores 16 bytes; a fault (see {@link #checkStraddling}) leaves memory untouched, as the hardware's single access does. */
     static void store128(Cpu c, long a, long lo, long hi) {
-        AddressSpace m = c.mem();
+        Tlb m = c.mem();
         checkStraddling(m, a, 16, Access.WRITE);
         m.write64(a, lo);
         m.write64(a + 8, hi);
@@ -104,7 +104,7 @@ final class XmmAccess {
      * first (#GP or #SS: the CPU checks canonicality before paging, SDM Vol. 3A 6.15), then at the
      * first unusable page in address order (CR2 is the first byte of that page).
      */
-    static void checkStraddling(AddressSpace m, long a, int size, Access access) {
+    static void checkStraddling(Tlb m, long a, int size, Access access) {
         if ((a & HostMemory.PAGE_MASK) <= HostMemory.PAGE_SIZE - size) return;
         long second = (a + size - 1) & ~HostMemory.PAGE_MASK;
         if (!Cpu.isCanonical(second)) m.translate(second, access);

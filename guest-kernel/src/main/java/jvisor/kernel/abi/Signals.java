@@ -52,6 +52,9 @@ public final class Signals {
 
     // si_code values.
     public static final int SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6;
+    /** si_code of SIGCHLD (siginfo.h). */
+    public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5,
+            CLD_CONTINUED = 6;
     public static final int ILL_ILLOPC = 1, ILL_ILLOPN = 2, ILL_ILLADR = 3, ILL_ILLTRP = 4, ILL_PRVOPC = 5,
             ILL_PRVREG = 6, ILL_COPROC = 7, ILL_BADSTK = 8;
     public static final int FPE_INTDIV = 1, FPE_INTOVF = 2, FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5,
@@ -123,6 +126,8 @@ public final class Signals {
                     "BUS_MCEERR_AO"};
             case SIGTRAP -> new String[] {null, "TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT",
                     "TRAP_UNK"};
+            case SIGCHLD -> new String[] {null, "CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED",
+                    "CLD_STOPPED", "CLD_CONTINUED"};
             default -> new String[0];
         };
         return code > 0 && code < names.length ? names[code] : null;

@@ -20,6 +20,8 @@ import jvisor.kernel.syscall.SyscallTable;
  *
  * <pre>
  *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+ *   jvisor check ... (see jvisor.kernel.check.CheckCommand)
+ *   jvisor syscalls [--markdown] (see jvisor.kernel.conformance.SyscallsCommand)
  *   jvisor --help | --version
  * </pre>
  *
@@ -39,6 +41,8 @@ public final class Main {
 
     private static final String USAGE = """
             usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+                   jvisor check [--strict] [--report FILE] [--stdin FILE] BINARY [ARGS...]
+                   jvisor syscalls [--markdown]
                    jvisor --help | --version
 
             Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
@@ -48,9 +52,6 @@ public final class Main {
               --root DIR    the directory the guest sees as / (default /); read-only
               --rw          let the guest write to the root directory (/tmp is always a private tmpfs)
             """;
-
-    /** Stack of the thread that runs the guest: the interpreter and the kernel recurse little, but never run short. */
-    private static final long GUEST_THREAD_STACK = 256L << 20;
 
     private Main() {}
 
@@ -90,6 +91,13 @@ public final class Main {
                 return 0;
             }
             case "run" -> { }
+            case "check" -> {
+                return jvisor.kernel.check.CheckCommand.run(args, from -> HostArgs.arguments(args, from),
+                        HostArgs.environment());
+            }
+            case "syscalls" -> {
+                return jvisor.kernel.conformance.SyscallsCommand.run(args);
+            }
             default -> {
                 return usageError(args[0].startsWith("-") ? "unknown option '" + args[0] + "'"
                         : "unknown command '" + args[0] + "'");
@@ -153,17 +161,8 @@ public final class Main {
         Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
         Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
 
-        Throwable[] failure = new Throwable[1];
-        Thread guest = new Thread(null, () -> {
-            try {
-                kernel.run(p);
-            } catch (Throwable t) {
-                failure[0] = t;
-            }
-        }, "vcpu0", GUEST_THREAD_STACK);
-        guest.start();
-        guest.join();
-        if (failure[0] != null) return internalError(failure[0]);
+        Throwable failure = jvisor.kernel.GuestThread.run(kernel, p, "vcpu0");
+        if (failure != null) return internalError(failure);
 
         FatalSignal s = p.killedBy();
         if (s == null) return p.exitStatus();

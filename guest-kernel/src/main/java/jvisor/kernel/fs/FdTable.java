@@ -26,16 +26,16 @@ public final class FdTable {
     }
 
     /** The description behind fd, or null if fd is not open. */
-    public FileDescription get(long fd) {
+    public synchronized FileDescription get(long fd) {
         if (fd < 0 || fd >= files.length) return null;
         return files[(int) fd];
     }
 
-    public boolean isCloexec(int fd) {
+    public synchronized boolean isCloexec(int fd) {
         return get(fd) != null && cloexec[fd];
     }
 
-    public void setCloexec(int fd, boolean value) {
+    public synchronized void setCloexec(int fd, boolean value) {
         if (get(fd) != null) cloexec[fd] = value;
     }
 
@@ -43,7 +43,7 @@ public final class FdTable {
      * Installs file at the lowest free descriptor that is at least minFd, taking over the caller's
      * reference. Returns the descriptor, or -EMFILE if none is below limit (RLIMIT_NOFILE).
      */
-    public int install(FileDescription file, boolean closeOnExec, int minFd, long limit) {
+    public synchronized int install(FileDescription file, boolean closeOnExec, int minFd, long limit) {
         for (int fd = Math.max(minFd, 0); fd < limit; fd++) {
             if (fd >= files.length) grow(fd + 1);
             if (files[fd] == null) {
@@ -57,7 +57,7 @@ public final class FdTable {
     }
 
     /** Installs file exactly at fd (dup2), closing what was there; takes over the caller's reference. */
-    public void installAt(int fd, FileDescription file, boolean closeOnExec) {
+    public synchronized void installAt(int fd, FileDescription file, boolean closeOnExec) {
         if (fd >= files.length) grow(fd + 1);
         FileDescription old = files[fd];
         files[fd] = file;
@@ -66,7 +66,7 @@ public final class FdTable {
     }
 
     /** close(2): 0 or -EBADF. */
-    public int close(long fd) {
+    public synchronized int close(long fd) {
         FileDescription f = get(fd);
         if (f == null) return -Errno.EBADF;
         files[(int) fd] = null;
@@ -75,20 +75,66 @@ public final class FdTable {
         return 0;
     }
 
+    /** Processes sharing this table (clone with CLONE_FILES); the last one to let go closes everything. */
+    private int users = 1;
+
+    /** Another process shares this table (CLONE_FILES). */
+    public synchronized FdTable share() {
+        users++;
+        return this;
+    }
+
+    /**
+     * fork's copy (dup_fd): the same descriptions under the same numbers, each referenced once
+     * more, with the close-on-exec flags. Record locks are not inherited (fcntl(2)).
+     */
+    public synchronized FdTable copy() {
+        FdTable c = new FdTable();
+        c.files = files.clone();
+        c.cloexec = cloexec.clone();
+        for (FileDescription f : c.files) if (f != null) f.incRef();
+        return c;
+    }
+
+    /** A process stops using the table (exit, execve after unsharing): the last user closes every descriptor. */
+    public void release() {
+        synchronized (this) {
+            if (--users > 0) return;
+        }
+        closeAll();
+    }
+
+    /** execve (unshare_files): a table shared with another process is replaced by a private copy. */
+    public FdTable unshareForExec() {
+        synchronized (this) {
+            if (users == 1) return this;
+        }
+        FdTable c = copy();
+        release();
+        return c;
+    }
+
+    /** execve: closes the descriptors marked close-on-exec. */
+    public synchronized void closeOnExec() {
+        for (int fd = 0; fd < files.length; fd++) {
+            if (files[fd] != null && cloexec[fd]) close(fd);
+        }
+    }
+
     /** Closes every descriptor (process exit). */
-    public void closeAll() {
+    public synchronized void closeAll() {
         for (int fd = 0; fd < files.length; fd++) {
             if (files[fd] != null) close(fd);
         }
     }
 
     /** The size of the table (Linux's max_fds: select ignores descriptors at or above it). */
-    public int capacity() {
+    public synchronized int capacity() {
         return files.length;
     }
 
     /** Open descriptors in increasing order (for /proc/self/fd). */
-    public int[] openFds() {
+    public synchronized int[] openFds() {
         int n = 0;
         int[] out = new int[files.length];
         for (int fd = 0; fd < files.length; fd++) if (files[fd] != null) out[n++] = fd;

@@ -14,7 +14,8 @@ import jvisor.kernel.abi.Fs;
  * {@code -errno}, like the syscall it serves.
  */
 public abstract class FileDescription {
-    private int refs = 1;
+    /** Descriptors (in any process's table) and in-flight users referring to this description. */
+    private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
     /** Access mode and status flags as F_GETFL reports them. */
     protected int flags;
     /** The path inside the sandbox, for /proc/self/fd, /proc/self/maps and *at(2) lookups; may be synthetic. */
@@ -28,16 +29,16 @@ public abstract class FileDescription {
     }
 
     public final void incRef() {
-        refs++;
+        refs.incrementAndGet();
     }
 
     public final void decRef() {
-        if (--refs == 0) release();
+        if (refs.decrementAndGet() == 0) release();
     }
 
     /** True once the last reference is gone. */
     public final boolean released() {
-        return refs <= 0;
+        return refs.get() <= 0;
     }
 
     /** Called when the last descriptor referring to this description is closed. */

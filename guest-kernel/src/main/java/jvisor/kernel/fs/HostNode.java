@@ -168,6 +168,11 @@ public final class HostNode extends Vnode {
             create(name, mode, c);
             return;
         }
+        // A socket inode: connect finds the in-kernel socket bound to it by the inode's identity.
+        if ((mode & Fs.S_IFMT) == Fs.S_IFSOCK) {
+            check(HostOps.mknod(child(name), mode));
+            return;
+        }
         throw fail(Errno.EPERM);
     }
 

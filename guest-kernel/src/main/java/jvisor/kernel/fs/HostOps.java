@@ -30,6 +30,7 @@ public final class HostOps {
 
     private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(I, I, P, I, I), 3);
     private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(I, I, P, I), -1);
+    private static final MethodHandle MKNODAT = call("mknodat", FunctionDescriptor.of(I, I, P, I, J), -1);
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(I, I, P, I), -1);
     private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(I, I, P, I, P, I), -1);
     private static final MethodHandle LINKAT = call("linkat", FunctionDescriptor.of(I, I, P, I, P, I), -1);
@@ -80,6 +81,16 @@ public final class HostOps {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
             return res((int) MKDIRAT.invokeExact(c, -100, Scratch.cString(a, path), mode), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** mknod(2) of a node without a device number (a socket inode for an AF_UNIX bind). */
+    public static int mknod(byte[] path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = CAPTURE_SEGMENT.get();
+            return res((int) MKNODAT.invokeExact(c, -100, Scratch.cString(a, path), mode, 0L), c);
         } catch (Throwable t) {
             throw fail(t);
         }

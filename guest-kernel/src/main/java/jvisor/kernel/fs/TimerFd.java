@@ -76,11 +76,11 @@ public final class TimerFd extends FileDescription {
         while (expirations == 0) {
             if ((flags & Fs.O_NONBLOCK) != 0) return -Errno.EAGAIN;
             long wait = next == 0 ? Blocking.TICK_MS : Math.max(1, Math.min(Blocking.TICK_MS, (next - now()) / 1_000_000 + 1));
-            if (Blocking.interrupted.getAsBoolean()) return -Errno.EINTR;
+            if (Blocking.interrupted.getAsBoolean()) return -jvisor.kernel.abi.Signals.ERESTARTSYS;
             try {
                 wait(wait);
             } catch (InterruptedException e) {
-                return -Errno.EINTR;
+                return -jvisor.kernel.abi.Signals.ERESTARTSYS;
             }
             update();
         }

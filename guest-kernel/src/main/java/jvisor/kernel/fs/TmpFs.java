@@ -237,6 +237,8 @@ public final class TmpFs {
                 create(name, m, c);
             } else if (type == Fs.S_IFIFO) {
                 add(name, new Fifo(fs, Fs.S_IFIFO | (m & 07777), c.euid(), gidFor(c)));
+            } else if (type == Fs.S_IFSOCK) {
+                add(name, new SocketNode(fs, Fs.S_IFSOCK | (m & 07777), c.euid(), gidFor(c)));
             } else {
                 throw fail(Errno.EPERM);
             }
@@ -471,6 +473,19 @@ public final class TmpFs {
                     : acc == Fs.O_WRONLY ? pipe.writeEnd(flags, guestPath) : pipe.bothEnds(flags, guestPath);
             f.vnode = this;
             return f;
+        }
+    }
+
+    /** A socket inode (bind of an AF_UNIX path): found by connect, never opened (ENXIO, as Linux). */
+    public static final class SocketNode extends Node {
+        SocketNode(TmpFs fs, int mode, int uid, int gid) {
+            super(fs, mode, uid, gid);
+        }
+
+        @Override
+        public FileDescription open(byte[] guestPath, int flags) {
+            if ((flags & Fs.O_PATH) != 0) return new ListedDir.PathOnly(guestPath, flags, this);
+            throw fail(Errno.ENXIO);
         }
     }
 

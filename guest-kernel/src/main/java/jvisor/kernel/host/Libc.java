@@ -37,6 +37,7 @@ public final class Libc {
     private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(J, I, P, J));
     private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
     private static final MethodHandle PREAD = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
+    private static final MethodHandle MMAP = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
     private static final MethodHandle PWRITE = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
     private static final MethodHandle GETDENTS64 = errnoCall("getdents64", FunctionDescriptor.of(J, I, P, J));
     private static final MethodHandle LSEEK = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
@@ -66,6 +67,8 @@ public final class Libc {
     private static final MethodHandle GETEGID = plainCall("getegid", FunctionDescriptor.of(I));
     private static final MethodHandle GETPID = plainCall("getpid", FunctionDescriptor.of(I));
     private static final MethodHandle GETPPID = plainCall("getppid", FunctionDescriptor.of(I));
+    private static final MethodHandle GETPGID = plainCall("getpgid", FunctionDescriptor.of(I, I));
+    private static final MethodHandle GETSID = plainCall("getsid", FunctionDescriptor.of(I, I));
     private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
     private static final MethodHandle SIGNAL = plainCall("signal", FunctionDescriptor.of(P, I, P));
     private static final MethodHandle PTHREAD_SIGMASK = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
@@ -119,6 +122,23 @@ public final class Libc {
         try {
             MemorySegment c = capture();
             return result((long) WRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * A MAP_SHARED mapping of a host file (a guest's shared file mapping is the host's own, so its
+     * writes reach the file and other mappings at once): the host address, or -errno.
+     */
+    public static long mmapShared(int fd, long length, boolean writable, long offset) {
+        try {
+            MemorySegment c = capture();
+            int prot = writable ? 3 : 1; // PROT_READ | PROT_WRITE, or PROT_READ
+            MemorySegment p = (MemorySegment) MMAP.invokeExact(c, MemorySegment.NULL, length, prot, 1 /* MAP_SHARED */,
+                    fd, offset);
+            if (p.address() == -1L) return -errno(c);
+            return p.address();
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -318,6 +338,24 @@ public final class Libc {
 
     public static int getppid() {
         return intCall(GETPPID);
+    }
+
+    /** The host process group of jvisor itself (the first guest process starts in it). */
+    public static int getpgid() {
+        try {
+            return (int) GETPGID.invokeExact(0);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** The host session of jvisor itself. */
+    public static int getsid() {
+        try {
+            return (int) GETSID.invokeExact(0);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
     }
 
     private static int intCall(MethodHandle h) {

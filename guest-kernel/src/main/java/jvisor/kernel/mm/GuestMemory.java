@@ -35,20 +35,13 @@ public final class GuestMemory {
     }
 
     /**
-     * The host address of [gva, gva+len) if the whole range is backed by one contiguous run of host
-     * memory, else -1. The caller has checked access with {@link #accessiblePrefix}.
+     * The host address of [gva, gva+len) for the host to use in place, or -1: always -1 now. With
+     * copy-on-write fork and several threads per address space, a host address is only safe while
+     * its pages are pinned (AddressSpace.pin); until the callers pin, every transfer bounces
+     * through native scratch memory with the copies below, which hold the address space's lock.
      */
     public static long contiguousHost(AddressSpace space, long gva, long len) {
-        Region r = space.find(gva);
-        if (r == null) return -1;
-        long hva = r.hostAddress(gva);
-        long end = gva + len;
-        while (Long.compareUnsigned(r.end(), end) < 0) {
-            Region next = space.find(r.end());
-            if (next == null || next.hva() != r.hva() + r.length()) return -1;
-            r = next;
-        }
-        return hva;
+        return -1;
     }
 
     /**
@@ -63,27 +56,13 @@ public final class GuestMemory {
         }
     }
 
-    /** Copies len bytes of guest memory at gva into native memory dst (page by page). */
+    /** Copies len bytes of guest memory at gva into native memory dst (page by page, under the address space's lock). */
     public static void copyIn(AddressSpace space, long gva, MemorySegment dst, long dstOff, long len) {
-        long done = 0;
-        while (done < len) {
-            long at = gva + done;
-            long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            long h = space.translate(at, Access.READ);
-            MemorySegment.copy(HOST, h, dst, dstOff + done, chunk);
-            done += chunk;
-        }
+        space.readToHost(gva, dst.address() + dstOff, len);
     }
 
-    /** Copies len bytes of native memory src into guest memory at gva (page by page, write-checked). */
+    /** Copies len bytes of native memory src into guest memory at gva (page by page, write-checked, under the lock). */
     public static void copyOut(AddressSpace space, long gva, MemorySegment src, long srcOff, long len) {
-        long done = 0;
-        while (done < len) {
-            long at = gva + done;
-            long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            long h = space.translate(at, Access.WRITE);
-            MemorySegment.copy(src, srcOff + done, HOST, h, chunk);
-            done += chunk;
-        }
+        space.writeFromHost(gva, src.address() + srcOff, len);
     }
 }

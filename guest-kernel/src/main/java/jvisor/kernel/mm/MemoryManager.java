@@ -34,11 +34,8 @@ public final class MemoryManager {
     public static final long MMAP_BASE = 0x7ffff7fff000L;
     /** vm.mmap_min_addr: nothing is placed below this without MAP_FIXED. */
     public static final long MMAP_MIN_ADDR = AddressSpace.MIN_ADDRESS;
-    /**
-     * Host address space reserved for the heap, so that the heap is one contiguous host range
-     * however it grows (the host kernel only backs pages that are touched).
-     */
-    static final long HEAP_RESERVE = 16L << 30;
+    /** The largest heap brk grows to (beyond RLIMIT_DATA, which usually allows more). */
+    static final long HEAP_MAX = 16L << 30;
 
     private static final String HEAP = "[heap]";
 
@@ -47,7 +44,6 @@ public final class MemoryManager {
 
     private long startBrk;
     private long brk;
-    private long heapHost;
     /** RLIMIT_DATA's soft limit, for brk. */
     private long dataLimit = -1;
 
@@ -113,36 +109,22 @@ public final class MemoryManager {
             return brk;
         }
         if (Long.compareUnsigned(requested, brk) < 0) {
-            // Shrink: the pages above the new end go; reading them again later gives zeros.
+            // Shrink: the pages above the new end go; growing again maps fresh zeroed pages.
             hv.unmap(space, newEnd, oldEnd - newEnd);
-            HostMemory.zero(heapHost + (newEnd - startBrk), oldEnd - newEnd);
             brk = requested;
             return brk;
         }
-        if (newEnd - startBrk > HEAP_RESERVE) return brk;
+        if (newEnd - startBrk > HEAP_MAX) return brk;
         if (!space.isFree(oldEnd, newEnd + PAGE_SIZE)) return brk;
-        if (heapHost == 0) {
-            try {
-                heapHost = hv.allocateHostMemory(HEAP_RESERVE);
-            } catch (OutOfMemoryError e) {
-                return brk;
-            }
+        // Each extension is ordinary anonymous memory owned by the address space, so that fork's
+        // copy-on-write sharing and unmapping treat the heap like any other private mapping.
+        try {
+            hv.mapAnonymous(space, oldEnd, newEnd - oldEnd, Prot.RW, HEAP);
+        } catch (OutOfMemoryError e) {
+            return brk;
         }
-        hv.map(space, oldEnd, heapHost + (oldEnd - startBrk), newEnd - oldEnd, Prot.RW, Backing.UNOWNED, HEAP, 0);
         brk = requested;
         return brk;
-    }
-
-    /**
-     * The heap's host pages are kept when the guest loses them (they are part of one reservation):
-     * whatever unmaps or replaces part of the heap other than brk must clear them, so that the heap
-     * grows back over zeros.
-     */
-    private void forgetHeap(long from, long length) {
-        if (heapHost == 0) return;
-        long start = Math.max(from, startBrk);
-        long end = Math.min(from + length, pageUp(brk));
-        if (Long.compareUnsigned(start, end) < 0) HostMemory.zero(heapHost + (start - startBrk), end - start);
     }
 
     // ---------------------------------------------------------------- mmap(2)
@@ -185,23 +167,52 @@ public final class MemoryManager {
         }
 
         int hwProt = hardwareProt(prot);
+        String name = file != null ? new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8) : "";
+        if (type != Mman.MAP_PRIVATE) return mmapShared(at, len, hwProt, file, offset, name);
+        long hva = allocateCopy(len, file, offset);
+        if (hva < 0) return hva;
+        hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
+        return at;
+    }
+
+    /** Fresh host memory holding the file's bytes from offset (zeros without a file, or past its end); -errno on failure. */
+    private long allocateCopy(long len, FileDescription file, long offset) {
         long hva;
         try {
             hva = hv.allocateHostMemory(len);
         } catch (OutOfMemoryError e) {
             return -Errno.ENOMEM;
         }
-        String name = "";
         if (file != null) {
             long r = file.mmapCopy(hva, len, offset);
             if (r < 0) {
                 HostMemory.free(hva, len);
                 return r;
             }
-            name = new String(file.guestPath(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (fixed) forgetHeap(at, len);
-        hv.map(space, at, hva, len, hwProt, Backing.ANONYMOUS, name, file != null ? offset : 0);
+        return hva;
+    }
+
+    /**
+     * MAP_SHARED: one block of host memory that every mapping of it uses in place (see
+     * {@link SharedMemory}): a host file's own MAP_SHARED mapping, or anonymous memory (also for
+     * /dev/zero), or a copy of a kernel file written back on msync and munmap.
+     */
+    private long mmapShared(long at, long len, int hwProt, FileDescription file, long offset, String name) {
+        boolean writable = file == null || file.writable();
+        long hva;
+        FileDescription writeBack = null;
+        int hostFd = file != null ? file.hostFd() : -1;
+        if (hostFd >= 0 && !file.isDirectory()) {
+            hva = jvisor.kernel.host.Libc.mmapShared(hostFd, len, writable, offset);
+            if (hva < 0) return hva;
+        } else {
+            hva = allocateCopy(len, file, offset);
+            if (hva < 0) return hva;
+            if (file instanceof jvisor.kernel.fs.TmpFile) writeBack = file;
+        }
+        SharedMemory block = new SharedMemory(hva, len, writable, writeBack, offset);
+        hv.map(space, at, hva, len, hwProt, block, name, file != null ? offset : 0);
         return at;
     }
 
@@ -237,7 +248,6 @@ public final class MemoryManager {
         }
         long len = pageUp(length);
         if (len == 0) return -Errno.EINVAL;
-        forgetHeap(addr, len);
         hv.unmap(space, addr, len);
         return 0;
     }
@@ -253,7 +263,54 @@ public final class MemoryManager {
         prot &= ~grows;
         if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_SEM)) != 0) return -Errno.EINVAL;
         if (Long.compareUnsigned(end, TASK_SIZE) > 0) return -Errno.ENOMEM;
+        if ((prot & Mman.PROT_WRITE) != 0) {
+            // A shared mapping of a file opened read-only can never become writable (mprotect(2) EACCES).
+            for (Region r : space.regions()) {
+                if (Long.compareUnsigned(r.end(), addr) <= 0 || Long.compareUnsigned(r.start(), end) >= 0) continue;
+                if (r.backing() instanceof SharedMemory sm && !sm.writable) return -Errno.EACCES;
+            }
+        }
         return hv.protect(space, addr, len, hardwareProt(prot)) ? 0 : -Errno.ENOMEM;
+    }
+
+    /**
+     * msync(2): flags checked as Linux does; shared copies of kernel files are written back
+     * (a host file's shared mapping is the file already). ENOMEM if part of the range is unmapped.
+     */
+    public long msync(long addr, long length, int flags) {
+        if (!aligned(addr)) return -Errno.EINVAL;
+        if ((flags & ~(Mman.MS_ASYNC | Mman.MS_INVALIDATE | Mman.MS_SYNC)) != 0) return -Errno.EINVAL;
+        if ((flags & Mman.MS_ASYNC) != 0 && (flags & Mman.MS_SYNC) != 0) return -Errno.EINVAL;
+        long len = pageUp(length);
+        long end = addr + len;
+        if (Long.compareUnsigned(end, addr) < 0) return -Errno.ENOMEM;
+        if (len == 0) return 0;
+        if (!space.isFullyMapped(addr, end)) return -Errno.ENOMEM;
+        for (Region r : space.regions()) {
+            if (Long.compareUnsigned(r.end(), addr) <= 0 || Long.compareUnsigned(r.start(), end) >= 0) continue;
+            if (r.backing() instanceof SharedMemory sm) {
+                long from = Math.max(r.start(), addr), to = Math.min(r.end(), end);
+                sm.sync(r.hostAddress(from), to - from);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * mincore(2): every mapped page counts as resident (the host pages them in on demand, and
+     * a guest cannot tell the difference); ENOMEM for unmapped pages, as Linux.
+     */
+    public long mincore(long addr, long length, long vecAddr) {
+        if (!aligned(addr)) return -Errno.EINVAL;
+        long len = pageUp(length);
+        if (Long.compareUnsigned(addr + len, TASK_SIZE) > 0 || Long.compareUnsigned(addr + len, addr) < 0) {
+            return -Errno.ENOMEM;
+        }
+        if (!space.isFullyMapped(addr, addr + len)) return -Errno.ENOMEM;
+        byte[] vec = new byte[(int) (len / PAGE_SIZE)];
+        java.util.Arrays.fill(vec, (byte) 1);
+        space.writeBytes(vecAddr, vec, 0, vec.length);
+        return 0;
     }
 
     // ---------------------------------------------------------------- mremap(2)
@@ -280,13 +337,11 @@ public final class MemoryManager {
             if (!aligned(newAddr)) return -Errno.EINVAL;
             if (Long.compareUnsigned(newAddr, TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
             if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
-            forgetHeap(newAddr, newLen);
             hv.unmap(space, newAddr, newLen);
             return move(oldAddr, oldLen, newAddr, newLen, first, dontUnmap);
         }
         if (newLen <= oldLen && !dontUnmap) {
             if (newLen < oldLen) {
-                forgetHeap(oldAddr + newLen, oldLen - newLen);
                 hv.unmap(space, oldAddr + newLen, oldLen - newLen);
             }
             return oldAddr;
@@ -320,23 +375,29 @@ public final class MemoryManager {
 
     /** Moves a mapping: copies its contents to fresh host memory mapped at to, then drops the old range. */
     private long move(long from, long oldLen, long to, long newLen, Region first, boolean keepOld) {
+        if (!keepOld) {
+            // The pages themselves move (shared memory stays shared, copy-on-write pages stay so).
+            long keep = Math.min(oldLen, newLen);
+            if (oldLen > newLen) hv.unmap(space, from + newLen, oldLen - newLen);
+            hv.move(space, from, keep, to);
+            if (newLen > oldLen) {
+                try {
+                    hv.mapAnonymous(space, to + oldLen, newLen - oldLen, first.prot(), first.name());
+                } catch (OutOfMemoryError e) {
+                    return -Errno.ENOMEM;
+                }
+            }
+            return to;
+        }
         long hva;
         try {
             hva = hv.allocateHostMemory(newLen);
         } catch (OutOfMemoryError e) {
             return -Errno.ENOMEM;
         }
-        long copy = Math.min(oldLen, newLen);
-        long done = 0;
-        while (done < copy) {
-            Region r = space.find(from + done);
-            long n = Math.min(copy - done, r.end() - (from + done));
-            MemorySegment.copy(HostMemory.HOST, r.hostAddress(from + done), HostMemory.HOST, hva + done, n);
-            done += n;
-        }
+        space.readToHost(from, hva, Math.min(oldLen, newLen)); // MREMAP_DONTUNMAP: a copy, the old range emptied
         hv.map(space, to, hva, newLen, first.prot(), Backing.ANONYMOUS, first.name(),
                 first.name().startsWith("/") ? first.fileOffset() : 0);
-        forgetHeap(from, oldLen);
         if (keepOld) {
             // MREMAP_DONTUNMAP: the old range stays mapped but empty.
             hv.mapAnonymous(space, from, oldLen, first.prot(), first.name());
@@ -370,9 +431,11 @@ public final class MemoryManager {
             long to = Math.min(end, r.end());
             if (advice == Mman.MADV_DONTNEED || advice == Mman.MADV_FREE || advice == Mman.MADV_REMOVE
                     || advice == Mman.MADV_DONTNEED_LOCKED) {
-                // Anonymous memory reads as zeros afterwards. (A private file mapping would show the
-                // file's contents again; its copy is left as it is here.)
-                if (!r.name().startsWith("/")) HostMemory.zero(r.hostAddress(at), to - at);
+                // Private anonymous memory reads as zeros afterwards: the range gets fresh pages (never
+                // zeroing host pages in place, which a forked process may still share). A private
+                // file mapping would show the file's contents again: its copy is left as it is, as is
+                // shared memory, whose contents live on in the shared block.
+                if (!r.name().startsWith("/")) hv.discard(space, at, to - at);
             }
             at = to;
         }
@@ -391,12 +454,32 @@ public final class MemoryManager {
         return space.regions();
     }
 
-    /** Gives every host page back (process exit). */
+    /** Processes using this memory: more than one while a vfork child (CLONE_VM) borrows it. */
+    private int users = 1;
+
+    /** Another process shares this memory (clone with CLONE_VM, vfork). */
+    public synchronized MemoryManager share() {
+        users++;
+        return this;
+    }
+
+    /**
+     * fork's copy of the address space: the same mappings and program break; private memory is
+     * shared copy-on-write page by page and MAP_SHARED memory stays shared (the mmu's fork).
+     */
+    public MemoryManager forkCopy() {
+        MemoryManager m = new MemoryManager(hv, hv.forkAddressSpace(space));
+        m.startBrk = startBrk;
+        m.brk = brk;
+        m.dataLimit = dataLimit;
+        return m;
+    }
+
+    /** Gives every host page back when the last process using this memory lets go (exit, execve). */
     public void release() {
-        space.clear();
-        if (heapHost != 0) {
-            HostMemory.free(heapHost, HEAP_RESERVE);
-            heapHost = 0;
+        synchronized (this) {
+            if (--users > 0) return;
         }
+        space.clear();
     }
 }

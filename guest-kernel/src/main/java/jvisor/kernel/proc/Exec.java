@@ -11,6 +11,7 @@ import java.util.List;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Reg;
+import jvisor.cpu.insn.XSave;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.Vcpu;
 import jvisor.kernel.elf.ElfException;
@@ -49,7 +50,7 @@ public final class Exec {
         ElfFile elf = ElfFile.parse(data);
 
         int pid = jvisor.kernel.host.Libc.getpid();
-        ProcFs procFs = new ProcFs(pid);
+        ProcFs procFs = new ProcFs();
         PathResolver fs;
         try {
             fs = new PathResolver(req.root(), procFs);
@@ -90,8 +91,8 @@ public final class Exec {
         procFs.attach(p);
 
         Vcpu vcpu = hv.createVcpu(space);
-        Task task = new Task(p, pid, vcpu);
-        p.setMainTask(task);
+        Task task = p.attachMainTask(vcpu);
+        task.comm = commOf(req.execfn());
         setEntryRegisters(task.regs, image.entry(), stack.sp());
 
         for (int fd = 0; fd <= 2; fd++) {
@@ -101,7 +102,113 @@ public final class Exec {
         return p;
     }
 
-    /** psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0. */
+    /**
+     * execve's point of no return (fs/exec.c begin_new_exec, de_thread, setup_new_exec): the
+     * other threads of the process end, the calling task becomes the leader, the new image
+     * replaces the memory, close-on-exec descriptors close, caught signals go back to their
+     * default, and the registers start the new program. The ELF was parsed and checked before.
+     *
+     * @param exePath the executable's path inside the root (the script's interpreter for #!)
+     * @param execfn the path as given to execve (AT_EXECFN)
+     */
+    public static void replaceImage(Task t, ElfFile elf, byte[] exePath, List<byte[]> argv, List<byte[]> envp,
+            byte[] execfn) throws ElfException {
+        Process p = t.process;
+        // The new image is built in a fresh address space first: a failure leaves the process as it was.
+        Hypervisor hv = p.mm.hypervisor();
+        AddressSpace space = hv.createAddressSpace();
+        MemoryManager mm = new MemoryManager(hv, space);
+        String exe = new String(exePath, StandardCharsets.UTF_8);
+        LoadedImage image;
+        InitialStack.Layout stack;
+        try {
+            image = ElfLoader.load(hv, space, elf, exe);
+            byte[] random = new byte[16];
+            RANDOM.nextBytes(random);
+            stack = InitialStack.build(hv, space, image, argv, envp, execfn, random,
+                    new InitialStack.Ids(p.creds.uid(), p.creds.euid(), p.creds.gid(), p.creds.egid()));
+        } catch (ElfException | RuntimeException e) {
+            mm.release();
+            throw e;
+        }
+        mm.setBrkStart(image.brkStart());
+        mm.setDataLimit(p.limits.cur(Rlimits.RLIMIT_DATA));
+
+        // The point of no return.
+        killOtherThreads(t);
+        if (t.tid != p.pid) {
+            int old = t.tid;
+            t.tid = p.pid;
+            p.table.retid(t, old);
+            p.setLeader(t);
+        }
+
+        MemoryManager old = p.mm;
+        p.mm = mm;
+        t.vcpu.setAddressSpace(space);
+        old.release(); // a vfork parent keeps its memory: this only drops the child's share
+        if (t.vforkDone != null) {
+            t.vforkDone.countDown();
+            t.vforkDone = null;
+        }
+
+        p.fds = p.fds.unshareForExec();
+        p.fds.closeOnExec();
+        p.sigactions = p.sigactions.copy();
+        p.sigactions.resetForExec();
+        p.exePath = exePath;
+        p.argv = argv;
+        p.envp = envp;
+        p.auxv = stack.auxv();
+        p.execfn = execfn;
+        p.initialEnvp = stack.envpAddr();
+        synchronized (p.table) {
+            p.execed = true;
+        }
+
+        t.altStackSp = 0;
+        t.altStackSize = 0;
+        t.altStackFlags = 0;
+        t.robustListHead = 0;
+        t.robustListLen = 0;
+        t.rseqAddr = 0;
+        t.rseqLen = 0;
+        t.rseqSig = 0;
+        t.clearChildTid = 0;
+        t.restartBlock = null;
+        t.comm = commOf(execfn);
+        setEntryRegisters(t.regs, image.entry(), stack.sp());
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The task name execve gives (__set_task_comm with kbasename of the path as passed): at most 15 bytes. */
+    static byte[] commOf(byte[] path) {
+        int slash = -1;
+        for (int i = 0; i < path.length; i++) if (path[i] == '/') slash = i;
+        int len = Math.min(path.length - slash - 1, 15);
+        return java.util.Arrays.copyOfRange(path, slash + 1, slash + 1 + len);
+    }
+
+    /** de_thread: every other task of the process is stopped and has exited before the image changes. */
+    private static void killOtherThreads(Task t) {
+        Process p = t.process;
+        p.stopTasks(t);
+        while (p.taskCount() > 1) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0; the x87,
+     * SSE and AVX state in its initial configuration (start_thread's fpu__clear_user_states), so
+     * no YMM upper half or x87 register survives execve.
+     */
     static void setEntryRegisters(CpuState s, long entry, long sp) {
         java.util.Arrays.fill(s.r, 0);
         s.r[Reg.RSP] = sp;
@@ -110,11 +217,7 @@ public final class Exec {
         s.fsBase = 0;
         s.gsBase = 0;
         s.setRflags(0x202);
-        s.mxcsr = 0x1F80;
-        s.fpuControl = 0x037F;
-        s.fpuStatus = 0;
-        java.util.Arrays.fill(s.xmm, 0);
-        java.util.Arrays.fill(s.ymmHi, 0);
+        XSave.initialize(s, XSave.XCR0);
     }
 
     private static byte[] readBinary(Path binary) throws ElfException {

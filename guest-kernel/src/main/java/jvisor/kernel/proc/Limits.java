@@ -33,6 +33,14 @@ public final class Limits {
         return l;
     }
 
+    /** fork's copy: the child starts with the parent's limits and changes its own. */
+    public synchronized Limits copy() {
+        Limits l = new Limits();
+        System.arraycopy(cur, 0, l.cur, 0, cur.length);
+        System.arraycopy(max, 0, l.max, 0, max.length);
+        return l;
+    }
+
     /** Every limit infinite (tests). */
     public static Limits unlimited() {
         Limits l = new Limits();

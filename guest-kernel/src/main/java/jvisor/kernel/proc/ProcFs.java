@@ -25,23 +25,36 @@ import jvisor.mmu.Region;
  * the rest of /proc (cpuinfo, meminfo...) is the host's, seen through the root.
  */
 public final class ProcFs implements SyntheticTree {
-    private Process process;
-    private final String pidName;
+    private ProcessTable table;
 
-    public ProcFs(int pid) {
-        this.pidName = Integer.toString(pid);
+
+    /** Connects the tree to the sandbox's processes once the first one exists (the resolver is built first). */
+    public void attach(Process p) {
+        this.table = p.table;
     }
 
-    /** Connects the tree to its process once that exists (the resolver is built first). */
-    public void attach(Process p) {
-        this.process = p;
+    /** The process "self" means: the calling task's, or the first process outside guest tasks (tests). */
+    private Process self() {
+        Task t = Task.current();
+        if (t != null) return t.process;
+        return table == null ? null : table.init();
+    }
+
+    /** The live process named by a /proc entry, or null. */
+    private Process byName(String name) {
+        if (table == null || name.isEmpty() || name.length() > 9) return null;
+        for (int i = 0; i < name.length(); i++) if (name.charAt(i) < '0' || name.charAt(i) > '9') return null;
+        if (name.length() > 1 && name.charAt(0) == '0') return null;
+        Process p = table.process(Integer.parseInt(name));
+        return p == null || p.isZombie() ? null : p;
     }
 
     private static final long BOOT_NANOS = System.nanoTime();
 
     @Override
     public FileDescription fdFile(int fd) {
-        return process == null ? null : process.fds.get(fd);
+        Process p = self();
+        return p == null ? null : p.fds.get(fd);
     }
 
     private static final List<String> TOP = List.of("self", "thread-self", "cpuinfo", "meminfo", "uptime", "loadavg",
@@ -52,7 +65,9 @@ public final class ProcFs implements SyntheticTree {
         if (below.isEmpty()) {
             return SyntheticNode.dir(() -> {
                 List<String> c = new ArrayList<>();
-                c.add(pidName);
+                if (table != null) {
+                    for (Process p : table.processes()) if (!p.isZombie()) c.add(Integer.toString(p.pid));
+                }
                 c.addAll(TOP);
                 return c;
             });
@@ -60,15 +75,20 @@ public final class ProcFs implements SyntheticTree {
         String first = below.get(0);
         List<String> rest = below.subList(1, below.size());
         if (first.equals("self") || first.equals("thread-self")) {
+            Process self = self();
+            if (self == null) return SyntheticNode.MISSING;
             if (below.size() == 1) {
-                return SyntheticNode.symlink((first.equals("self") ? pidName : pidName + "/task/" + pidName)
-                        .getBytes(StandardCharsets.US_ASCII));
+                Task t = Task.current();
+                int tid = t != null ? t.tid : self.pid;
+                return SyntheticNode.symlink((first.equals("self") ? Integer.toString(self.pid)
+                        : self.pid + "/task/" + tid).getBytes(StandardCharsets.US_ASCII));
             }
-            return null == process ? SyntheticNode.MISSING : entry(rest);
+            return entry(self, rest);
         }
-        if (first.equals(pidName)) {
+        Process named = byName(first);
+        if (named != null) {
             if (below.size() == 1) return SyntheticNode.dir(() -> PID_ENTRIES);
-            return process == null ? SyntheticNode.MISSING : entry(rest);
+            return entry(named, rest);
         }
         if (first.equals("sys")) return sys(rest);
         if (below.size() != 1) return SyntheticNode.MISSING;
@@ -79,14 +99,14 @@ public final class ProcFs implements SyntheticTree {
                 double up = (System.nanoTime() - BOOT_NANOS) / 1e9;
                 return String.format("%.2f %.2f%n", up, up).getBytes(StandardCharsets.US_ASCII);
             });
-            case "loadavg" -> SyntheticNode.file(() -> ("0.00 0.00 0.00 1/1 " + pidName + "\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            case "loadavg" -> SyntheticNode.file(() -> ("0.00 0.00 0.00 1/" + (table == null ? 1 : table.taskCount())
+                    + " " + (self() == null ? 0 : self().pid) + "\n").getBytes(StandardCharsets.US_ASCII));
             case "version" -> SyntheticNode.file(() -> ("Linux version " + release()
                     + " (jvisor@jvisor) (jvisor) #1 SMP PREEMPT_DYNAMIC jvisor\n").getBytes(StandardCharsets.US_ASCII));
             case "stat" -> SyntheticNode.file(() -> ("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime "
                     + (System.currentTimeMillis() / 1000 - (System.nanoTime() - BOOT_NANOS) / 1_000_000_000L)
                     + "\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n").getBytes(StandardCharsets.US_ASCII));
-            case "mounts" -> SyntheticNode.file(this::mounts);
+            case "mounts" -> SyntheticNode.file(() -> mounts(self()));
             case "filesystems" -> SyntheticNode.file(() -> "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n"
                     .getBytes(StandardCharsets.US_ASCII));
             default -> SyntheticNode.MISSING;
@@ -94,7 +114,7 @@ public final class ProcFs implements SyntheticTree {
     }
 
     private static final List<String> PID_ENTRIES = List.of("exe", "cwd", "root", "fd", "maps", "cmdline", "environ",
-            "comm", "auxv", "status", "stat", "mounts");
+            "comm", "auxv", "status", "stat", "mounts", "task");
 
     private static String release() {
         return "6.1.0-jvisor";
@@ -144,8 +164,9 @@ public final class ProcFs implements SyntheticTree {
         }
     }
 
-    private SyntheticNode entry(List<String> rest) {
+    private SyntheticNode entry(Process process, List<String> rest) {
         String name = rest.get(0);
+        if (name.equals("task")) return task(process, rest.subList(1, rest.size()));
         if (rest.size() == 1) {
             return switch (name) {
                 case "exe" -> SyntheticNode.symlink(process.exePath);
@@ -156,14 +177,14 @@ public final class ProcFs implements SyntheticTree {
                     for (int fd : process.fds.openFds()) c.add(Integer.toString(fd));
                     return c;
                 });
-                case "maps" -> SyntheticNode.file(this::maps);
+                case "maps" -> SyntheticNode.file(() -> maps(process));
                 case "cmdline" -> SyntheticNode.file(() -> nulJoined(process.argv));
                 case "environ" -> SyntheticNode.file(() -> nulJoined(process.envp));
-                case "comm" -> SyntheticNode.file(this::comm);
-                case "auxv" -> SyntheticNode.file(this::auxv);
-                case "status" -> SyntheticNode.file(this::status);
-                case "stat" -> SyntheticNode.file(this::stat);
-                case "mounts" -> SyntheticNode.file(this::mounts);
+                case "comm" -> SyntheticNode.file(() -> comm(process));
+                case "auxv" -> SyntheticNode.file(() -> auxv(process));
+                case "status" -> SyntheticNode.file(() -> status(process));
+                case "stat" -> SyntheticNode.file(() -> stat(process));
+                case "mounts" -> SyntheticNode.file(() -> mounts(process));
                 default -> SyntheticNode.MISSING;
             };
         }
@@ -179,30 +200,47 @@ public final class ProcFs implements SyntheticTree {
         return SyntheticNode.MISSING;
     }
 
-    private String commName() {
-        byte[] c = comm();
+    /** /proc/PID/task: one directory per thread, each showing the process's entries. */
+    private SyntheticNode task(Process process, List<String> rest) {
+        if (rest.isEmpty()) {
+            return SyntheticNode.dir(() -> {
+                List<String> c = new ArrayList<>();
+                for (Task t : process.tasks()) c.add(Integer.toString(t.tid));
+                return c;
+            });
+        }
+        boolean found = false;
+        for (Task t : process.tasks()) if (Integer.toString(t.tid).equals(rest.get(0))) found = true;
+        if (!found) return SyntheticNode.MISSING;
+        if (rest.size() == 1) return SyntheticNode.dir(() -> PID_ENTRIES.subList(0, PID_ENTRIES.size() - 1));
+        if (rest.get(1).equals("task")) return SyntheticNode.MISSING;
+        return entry(process, rest.subList(1, rest.size()));
+    }
+
+    private String commName(Process process) {
+        byte[] c = comm(process);
         return new String(c, 0, c.length - 1, StandardCharsets.UTF_8);
     }
 
-    private long vmSizeKb() {
+    private long vmSizeKb(Process process) {
         long total = 0;
         for (Region r : process.mm.regions()) total += r.end() - r.start();
         return total / 1024;
     }
 
-    private byte[] status() {
+    private byte[] status(Process process) {
         Credentials c = process.creds;
-        long vm = vmSizeKb();
-        String s = "Name:\t" + commName() + "\n"
+        long vm = vmSizeKb(process);
+        String s = "Name:\t" + commName(process) + "\n"
                 + String.format("Umask:\t%04o%n", process.umask)
                 + "State:\tR (running)\n"
-                + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid
+                + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid()
                 + "\nTracerPid:\t0\n"
                 + "Uid:\t" + c.uid() + "\t" + c.euid() + "\t" + c.euid() + "\t" + c.euid() + "\n"
                 + "Gid:\t" + c.gid() + "\t" + c.egid() + "\t" + c.egid() + "\t" + c.egid() + "\n"
                 + "FDSize:\t64\nGroups:\t\n"
                 + "VmPeak:\t" + vm + " kB\nVmSize:\t" + vm + " kB\nVmRSS:\t" + vm + " kB\n"
-                + "Threads:\t1\n"
+                + "Threads:\t" + process.taskCount() + "\n"
                 + "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
                 + String.format("SigBlk:\t%016x%n", process.mainTask() != null ? process.mainTask().sigmask : 0)
                 + "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
@@ -213,19 +251,21 @@ public final class ProcFs implements SyntheticTree {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] stat() {
-        long vsize = vmSizeKb() * 1024;
+    private byte[] stat(Process process) {
+        long vsize = vmSizeKb(process) * 1024;
         StringBuilder sb = new StringBuilder();
-        sb.append(process.pid).append(" (").append(commName()).append(") R ").append(process.ppid).append(' ')
-                .append(process.pid).append(' ').append(process.pid).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 ")
+        sb.append(process.pid).append(" (").append(commName(process)).append(") R ").append(process.ppid()).append(' ')
+                .append(process.pgid()).append(' ').append(process.sid()).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 ")
+                .append(process.taskCount()).append(" 0 0 ")
                 .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
         for (int i = 26; i <= 52; i++) sb.append(" 0");
         sb.append('\n');
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] mounts() {
+    private byte[] mounts(Process process) {
         StringBuilder sb = new StringBuilder();
+        if (process == null) return new byte[0];
         for (jvisor.kernel.fs.Mount m : process.fs.mounts()) {
             sb.append(m.source).append(' ').append(new String(m.path, StandardCharsets.UTF_8)).append(' ')
                     .append(m.fsType).append(' ').append(m.readOnly ? "ro" : "rw").append(",relatime 0 0\n");
@@ -236,7 +276,7 @@ public final class ProcFs implements SyntheticTree {
     /** /proc/cpuinfo: one CPU with the emulated CPUID's signature, brand and feature flags. */
     static byte[] cpuinfo() {
         jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
-        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7);
+        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7), xsaveLeaf = cpuid(s, 0xD, 1);
         int[] v = cpuid(s, 0);
         String vendor = regString(v[1]) + regString(v[3]) + regString(v[2]);
         StringBuilder brand = new StringBuilder();
@@ -262,25 +302,36 @@ public final class ProcFs implements SyntheticTree {
         String[] extEcx = new String[32];
         extEcx[0] = "lahf_lm";
         extEcx[5] = "abm";
+        // CPUID.(EAX=0DH,ECX=1):EAX, Linux's word 10. OSXSAVE (leaf 1 ECX bit 27) has no name in cpuinfo.
+        String[] xsaveEax = {"xsaveopt", "xsavec", "xgetbv1", "xsaves"};
         StringBuilder flags = new StringBuilder();
         appendFlags(flags, l1[3], edx);
         appendFlags(flags, e1[3], extEdx);
         appendFlags(flags, l1[2], ecx);
         appendFlags(flags, e1[2], extEcx);
         appendFlags(flags, l7[1], l7ebx);
+        appendFlags(flags, xsaveLeaf[0], xsaveEax);
         // Family 6 and 15 add the extended model (bits 16-19) above the model, as Linux prints it.
         int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
         if (family == 6 || family == 15) model |= ((l1[0] >> 16) & 0xf) << 4;
         int[] l3 = cpuid(s, 4, 3);
         long l3Kib = (long) ((l3[1] >>> 22) + 1) * (((l3[1] >>> 12) & 0x3ff) + 1) * ((l3[1] & 0xfff) + 1) * (l3[2] + 1L) / 1024;
-        String out = "processor\t: 0\nvendor_id\t: " + vendor + "\ncpu family\t: " + family + "\nmodel\t\t: " + model
-                + "\nmodel name\t: " + brand.toString().trim() + "\nstepping\t: " + stepping
-                + "\ncpu MHz\t\t: 1000.000\ncache size\t: " + l3Kib + " KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0"
-                + "\ncpu cores\t: 1\napicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes"
-                + "\ncpuid level\t: " + v[0] + "\nwp\t\t: yes\nflags\t\t:" + flags
-                + "\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64"
-                + "\naddress sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n";
-        return out.getBytes(StandardCharsets.UTF_8);
+        int cpus = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
+        StringBuilder out = new StringBuilder();
+        for (int cpu = 0; cpu < cpus; cpu++) { // one entry per emulated CPU (one per host processor)
+            out.append("processor\t: ").append(cpu).append("\nvendor_id\t: ").append(vendor)
+                    .append("\ncpu family\t: ").append(family).append("\nmodel\t\t: ").append(model)
+                    .append("\nmodel name\t: ").append(brand.toString().trim()).append("\nstepping\t: ").append(stepping)
+                    .append("\ncpu MHz\t\t: 1000.000\ncache size\t: ").append(l3Kib).append(" KB\nphysical id\t: 0")
+                    .append("\nsiblings\t: ").append(cpus)
+                    .append("\ncore id\t\t: ").append(cpu).append("\ncpu cores\t: ").append(cpus)
+                    .append("\napicid\t\t: ").append(cpu).append("\ninitial apicid\t: ").append(cpu)
+                    .append("\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: ").append(v[0])
+                    .append("\nwp\t\t: yes\nflags\t\t:").append(flags)
+                    .append("\nbogomips\t: 2000.00\nclflush size\t: 64\ncache_alignment\t: 64")
+                    .append("\naddress sizes\t: 48 bits physical, 48 bits virtual\npower management:\n\n");
+        }
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static void appendFlags(StringBuilder sb, int bits, String[] names) {
@@ -336,18 +387,15 @@ public final class ProcFs implements SyntheticTree {
         return out.toByteArray();
     }
 
-    private byte[] comm() {
-        byte[] exe = process.exePath;
-        int slash = -1;
-        for (int i = 0; i < exe.length; i++) if (exe[i] == '/') slash = i;
-        int len = Math.min(exe.length - slash - 1, 15); // TASK_COMM_LEN - 1
-        byte[] out = new byte[len + 1];
-        System.arraycopy(exe, slash + 1, out, 0, len);
-        out[len] = '\n';
+    private byte[] comm(Process process) {
+        Task leader = process.mainTask();
+        byte[] c = leader != null ? leader.comm() : new byte[0];
+        byte[] out = java.util.Arrays.copyOf(c, c.length + 1);
+        out[c.length] = '\n';
         return out;
     }
 
-    private byte[] auxv() {
+    private byte[] auxv(Process process) {
         long[] a = process.auxv();
         byte[] out = new byte[a.length * 8];
         java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(a);
@@ -358,7 +406,7 @@ public final class ProcFs implements SyntheticTree {
      * /proc/self/maps in Linux's format (fs/proc/task_mmu.c show_map_vma): adjacent regions that
      * Linux would hold in one vma (same protection and name, contiguous file offsets) are merged.
      */
-    public byte[] maps() {
+    public byte[] maps(Process process) {
         StringBuilder sb = new StringBuilder();
         List<Region> regions = process.mm.regions();
         try (Arena arena = Arena.ofConfined()) {

@@ -9,10 +9,24 @@ import jvisor.mmu.AddressSpace;
  * per-thread kernel state the syscalls manage. Syscall handlers receive the calling task.
  */
 public final class Task {
+    private static final ThreadLocal<Task> CURRENT = new ThreadLocal<>();
+
     public final Process process;
-    public final int tid;
+    /** The thread id; changes only when a non-leader thread calls execve and becomes the leader. */
+    public int tid;
     public final Vcpu vcpu;
     public final CpuState regs;
+
+    /** Set when the task must leave the guest and exit: a group exit, a fatal signal, execve in another thread. */
+    private volatile boolean stopRequested;
+    /** Set whenever a signal may have become deliverable to this task; cleared by the delivery path. */
+    public volatile boolean recheck;
+    /** exit(2)'s status, for the process status if this is the last task. */
+    public int exitCode;
+    /** The host thread that runs this task (null before it starts). */
+    volatile Thread hostThread;
+    /** Counted down when a vfork child releases its parent's memory: at execve or exit (CLONE_VFORK). */
+    public java.util.concurrent.CountDownLatch vforkDone;
 
     /** Blocked signals (rt_sigprocmask(2)): per thread. */
     public long sigmask;
@@ -42,6 +56,13 @@ public final class Task {
     public long rseqAddr;
     public int rseqLen, rseqSig;
 
+    /** The thread's name (execve's path, prctl PR_SET_NAME), inherited by clone; null: the executable's base name. */
+    public byte[] comm;
+    /** prctl(PR_SET_PDEATHSIG): recorded and reported. */
+    public int parentDeathSignal;
+    /** prctl(PR_SET_TIMERSLACK), in ns. */
+    public long timerSlackNs = 50_000;
+
     /** Set by exit(2) and exit_group(2): the syscall does not return. */
     public boolean exiting;
 
@@ -54,5 +75,50 @@ public final class Task {
 
     public AddressSpace memory() {
         return vcpu.addressSpace();
+    }
+
+    /** The thread's name: execve's or PR_SET_NAME's, else the executable's base name (at most 15 bytes). */
+    public byte[] comm() {
+        return comm != null ? comm : Exec.commOf(process.exePath);
+    }
+
+    /** The task the calling host thread runs, or null outside guest tasks (tests, the JVM's own threads). */
+    public static Task current() {
+        return CURRENT.get();
+    }
+
+    /** Binds the calling host thread to this task (at the start of its run loop). */
+    public void bindToCurrentThread() {
+        CURRENT.set(this);
+        hostThread = Thread.currentThread();
+    }
+
+    public static void unbindCurrentThread() {
+        CURRENT.remove();
+    }
+
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /**
+     * Makes the task leave the guest (a kick) and any blocking wait (they poll {@link #stopRequested}
+     * or get notified), so its run loop exits.
+     */
+    public void requestStop() {
+        stopRequested = true;
+        recheck = true;
+        vcpu.cpu().kick();
+        process.signals.wakeAll();
+    }
+
+    /** True if the task should give up a blocking wait: it must stop, or a signal it does not block is pending. */
+    public boolean interrupted() {
+        return stopRequested || process.signals.pendingIn(this, ~sigmask);
+    }
+
+    @Override
+    public String toString() {
+        return "task " + tid + " of " + process;
     }
 }

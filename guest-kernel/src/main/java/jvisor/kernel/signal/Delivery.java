@@ -33,8 +33,13 @@ public final class Delivery {
      * interrupted syscall. Called before every switch into the guest; cheap when there is nothing.
      */
     public static void deliver(Task t, Strace strace) {
+        deliver(t, strace, null);
+    }
+
+    /** As {@link #deliver(Task, Strace)}, telling hook (if not null) of every signal strace would show. */
+    public static void deliver(Task t, Strace strace, jvisor.kernel.syscall.SyscallInterceptor hook) {
         ProcessSignals ps = t.process.signals;
-        if (!ps.recheck && !t.restoreSigmask) {
+        if (!t.recheck && !t.restoreSigmask) {
             if (t.syscallNr < 0) return;
             long rax = t.regs.r[Reg.RAX];
             if (rax > -Signals.ERESTARTSYS || rax < -Signals.ERESTART_RESTARTBLOCK) {
@@ -42,7 +47,7 @@ public final class Delivery {
                 return;
             }
         }
-        ps.recheck = false;
+        t.recheck = false;
         while (!t.process.exited()) {
             SigInfo info = ps.dequeue(t, ~t.sigmask);
             if (info == null) break;
@@ -50,7 +55,7 @@ public final class Delivery {
             SigAction a = t.process.sigactions.get(sig);
             long h = a.handler();
             if (h == Signals.SIG_IGN && sig != Signals.SIGKILL) {
-                if (strace != null) strace.signal(info);
+                announce(t, info, strace, hook);
                 continue;
             }
             if (h == Signals.SIG_DFL || sig == Signals.SIGKILL) {
@@ -60,15 +65,20 @@ public final class Delivery {
                         return;
                     }
                     default -> { // ignore, stop, continue (see the class comment)
-                        if (strace != null) strace.signal(info);
+                        announce(t, info, strace, hook);
                         continue;
                     }
                 }
             }
-            if (strace != null) strace.signal(info);
+            announce(t, info, strace, hook);
             handle(t, info, a, strace);
         }
         finishSyscall(t);
+    }
+
+    private static void announce(Task t, SigInfo info, Strace strace, jvisor.kernel.syscall.SyscallInterceptor hook) {
+        if (strace != null) strace.signal(info);
+        if (hook != null) hook.signalDelivered(t, info);
     }
 
     /** Sets up a handler's frame (handle_signal), deciding first what an interrupted syscall returns. */
@@ -124,7 +134,7 @@ public final class Delivery {
         if (t.restoreSigmask) {
             t.restoreSigmask = false;
             t.sigmask = t.savedSigmask;
-            t.process.signals.markRecheck();
+            t.process.signals.markRecheck(t);
         }
     }
 

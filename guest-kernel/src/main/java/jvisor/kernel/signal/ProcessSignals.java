@@ -22,8 +22,6 @@ public final class ProcessSignals {
     private final Process process;
     /** Signals sent to the whole process. */
     final SigQueue shared = new SigQueue();
-    /** Set whenever something may have become deliverable; cleared by the delivery path. */
-    volatile boolean recheck;
     private Hypervisor hv;
 
     private final Map<Integer, PosixTimer> timers = new TreeMap<>();
@@ -38,15 +36,11 @@ public final class ProcessSignals {
     /** The hypervisor used to kick a running vCPU when a signal arrives from another thread. */
     public void attach(Hypervisor hv) {
         this.hv = hv;
-        // Blocking file operations (pipes, poll) end with EINTR when a signal the task does not
-        // block arrives. (They return EINTR, not ERESTARTSYS, so SA_RESTART does not restart them yet.)
-        Task t = process.mainTask();
-        if (t != null) jvisor.kernel.fs.Blocking.interrupted = () -> pendingIn(t, ~t.sigmask);
     }
 
-    /** Something (a mask change) may have made a pending signal deliverable. */
-    public void markRecheck() {
-        recheck = true;
+    /** Something (a mask change of t) may have made a pending signal deliverable to t. */
+    public void markRecheck(Task t) {
+        t.recheck = true;
     }
 
     // ---------------------------------------------------------------- sending
@@ -67,7 +61,29 @@ public final class ProcessSignals {
         if ((target.sigmask & bit) == 0 && process.sigactions.ignored(sig) && sig != Signals.SIGKILL) return true;
         boolean queued = (toThread ? target.pending : shared).add(info);
         if (!queued) return info.signo < Signals.SIGRTMIN;
-        wake(target);
+        if (toThread) {
+            wake(target);
+        } else {
+            // complete_signal picks one thread that does not block it; waking them all is simpler
+            // and as correct: each takes shared signals with its own mask, the first one wins.
+            for (Task t : process.tasks()) wake(t);
+            if (process.taskCount() == 0) wake(target);
+        }
+        return true;
+    }
+
+    /**
+     * A signal to the whole process (kill(2), SIGCHLD): queued on the shared set through any of
+     * its live tasks. Returns false if the process has no task left (a zombie: nothing to do).
+     */
+    public boolean sendToProcess(SigInfo info) {
+        Task target = process.mainTask();
+        if (target == null || target.stopRequested()) {
+            java.util.List<Task> live = process.tasks();
+            if (live.isEmpty()) return false;
+            target = live.get(0);
+        }
+        send(target, info, false);
         return true;
     }
 
@@ -78,10 +94,15 @@ public final class ProcessSignals {
 
     /** Wakes the target from a blocking syscall and out of the guest. Called with the lock held. */
     private void wake(Task target) {
-        recheck = true;
+        target.recheck = true;
         notifyAll();
         if (hv != null) hv.kick(target.vcpu);
         else target.vcpu.cpu().kick();
+    }
+
+    /** Wakes every task blocked in {@link #await} so that it looks at its state again. */
+    public synchronized void wakeAll() {
+        notifyAll();
     }
 
     /** Drops the pending instances of a signal that just became ignored, in every pending set. */
@@ -131,7 +152,7 @@ public final class ProcessSignals {
      */
     public synchronized boolean await(Task t, long deadline, java.util.function.LongSupplier wake) {
         while (true) {
-            if (((t.pending.mask() | shared.mask()) & wake.getAsLong()) != 0) return true;
+            if (((t.pending.mask() | shared.mask()) & wake.getAsLong()) != 0 || t.stopRequested()) return true;
             long now = System.nanoTime();
             if (deadline != Long.MAX_VALUE && now - deadline >= 0) return false;
             try {

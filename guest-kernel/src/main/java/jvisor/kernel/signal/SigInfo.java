@@ -58,6 +58,15 @@ public final class SigInfo {
         return new SigInfo(signo, 0, code, addr, 0, 0, 0, report, null);
     }
 
+    /**
+     * SIGCHLD for a child that ended (do_notify_parent): si_pid, si_uid, si_status (the exit
+     * code, or the signal for CLD_KILLED), si_utime and si_stime in clock ticks.
+     */
+    public static SigInfo child(int signo, int code, int pid, int uid, int status, long utime, long stime) {
+        return new SigInfo(signo, 0, code, (pid & 0xFFFFFFFFL) | ((long) uid << 32), status & 0xFFFFFFFFL, utime,
+                stime, null, null);
+    }
+
     /** A POSIX timer's signal. */
     static SigInfo timer(int signo, PosixTimer t) {
         return new SigInfo(signo, 0, SI_TIMER, t.id & 0xFFFFFFFFL, t.value, 0, 0, null, t);
@@ -121,6 +130,13 @@ public final class SigInfo {
             switch (signo) {
                 case Signals.SIGILL, Signals.SIGFPE, Signals.SIGSEGV, Signals.SIGBUS ->
                         sb.append(", si_addr=").append(w0 == 0 ? "NULL" : "0x" + Long.toHexString(w0));
+                case Signals.SIGCHLD -> {
+                    source(sb);
+                    sb.append(", si_status=");
+                    if (code == Signals.CLD_EXITED) sb.append((int) w1);
+                    else sb.append(Signals.name((int) w1));
+                    sb.append(", si_utime=").append(w2).append(", si_stime=").append(w3);
+                }
                 default -> {
                     if (w0 != 0) source(sb);
                 }

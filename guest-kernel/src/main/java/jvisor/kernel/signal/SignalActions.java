@@ -10,6 +10,25 @@ public final class SignalActions {
         java.util.Arrays.fill(actions, SigAction.DEFAULT);
     }
 
+    /** fork's copy (without CLONE_SIGHAND). */
+    public SignalActions copy() {
+        SignalActions c = new SignalActions();
+        System.arraycopy(actions, 0, c.actions, 0, actions.length);
+        return c;
+    }
+
+    /**
+     * execve (flush_signal_handlers): caught signals go back to SIG_DFL; ignored ones stay ignored.
+     * Flags and masks are cleared, as Linux does.
+     */
+    public void resetForExec() {
+        for (int sig = 1; sig < actions.length; sig++) {
+            long h = actions[sig].handler();
+            if (h != Signals.SIG_IGN) actions[sig] = SigAction.DEFAULT;
+            else actions[sig] = new SigAction(Signals.SIG_IGN, 0, 0, 0);
+        }
+    }
+
     public SigAction get(int sig) {
         return actions[sig];
     }

@@ -37,7 +37,15 @@ public enum ArgFormat {
     OPEN_FLAGS, DUP3_FLAGS, AT_FLAGS, FACCESSAT_FLAGS, ACCESS_MODE, WHENCE, PROT, MMAP_FLAGS, MREMAP_FLAGS,
     /** mremap's new_address: printed only with MREMAP_FIXED. */
     MREMAP_NEWADDR,
-    MADVICE, CLOCK, TIMER_FLAGS, GRND_FLAGS, RSEQ_FLAGS, SIGNUM, SIGHOW, RLIMIT_RESOURCE, ARCH_CODE, FCNTL_CMD,
+    MADVICE, CLOCK, TIMER_FLAGS,
+    /** clone's flags: CLONE_* names, then the exit signal in the low byte ("...|SIGCHLD"). */
+    CLONE_FLAGS,
+    /** wait4/waitid options. */
+    WAIT_OPTIONS,
+    /** wait4's int *wstatus, filled in: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
+    WSTATUS_OUT,
+    /** futex's operation: FUTEX_WAIT_PRIVATE, FUTEX_WAKE, ... */
+    FUTEX_OP, GRND_FLAGS, RSEQ_FLAGS, SIGNUM, SIGHOW, RLIMIT_RESOURCE, ARCH_CODE, FCNTL_CMD,
     IOCTL_CMD,
 
     // Arguments whose meaning depends on another argument.
@@ -63,6 +71,24 @@ public enum ArgFormat {
     ITIMER_WHICH, ITIMERVAL_IN, ITIMERVAL_OUT, ITIMERSPEC_IN, ITIMERSPEC_OUT,
     /** getrusage's who. */
     RUSAGE_WHO,
+
+    // Sockets (printed by StraceNet).
+    /** socket's family, type (with SOCK_CLOEXEC/SOCK_NONBLOCK), protocol (IPPROTO_* for AF_INET*); accept4's flags. */
+    SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS,
+    /** socketpair's int sv[2], filled in. */
+    SOCK_FDS_OUT,
+    /** A struct sockaddr the call reads, its length the next argument. */
+    SOCKADDR_IN,
+    /** A struct sockaddr the call fills in, its socklen_t* the next argument. */
+    SOCKADDR_OUT,
+    /** A socklen_t* value-result argument: [in] or [in => out]. */
+    SOCKLEN_INOUT,
+    SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME,
+    /** setsockopt's value (length the next argument); getsockopt's (its socklen_t* the next argument). */
+    SOCKOPT_IN, SOCKOPT_OUT,
+    MSG_FLAGS,
+    /** struct msghdr of sendmsg and recvmsg; struct mmsghdr arrays of sendmmsg and recvmmsg. */
+    MSGHDR_IN, MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT,
 
     // Results only.
     /** The result in hex (brk, mmap). */

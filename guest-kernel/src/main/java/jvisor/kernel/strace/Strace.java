@@ -36,9 +36,21 @@ public final class Strace {
     private static final DateTimeFormatter TIME_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
 
     private final Sink sink;
+    /** The pid to put in front of a line ("[pid  1234] ", as strace -f once several tasks exist), or 0 for none. */
+    private volatile java.util.function.IntSupplier pidPrefix = () -> 0;
 
     public Strace(Sink sink) {
         this.sink = sink;
+    }
+
+    /** Sets where the calling task's pid comes from when lines need one (0: no prefix). */
+    public void setPidPrefix(java.util.function.IntSupplier pidPrefix) {
+        this.pidPrefix = pidPrefix;
+    }
+
+    private void emit(String line) {
+        int pid = pidPrefix.getAsInt();
+        sink.line(pid != 0 ? String.format("[pid %5d] %s", pid, line) : line);
     }
 
     // ---------------------------------------------------------------- lines
@@ -52,6 +64,20 @@ public final class Strace {
      */
     public void syscall(AddressSpace mem, int nr, String name, ArgFormat[] formats, ArgFormat ret, long[] args,
             long result, boolean noReturn) {
+        syscall(mem, nr, name, formats, ret, args, result, noReturn, null);
+    }
+
+    /**
+     * What a call's value-result arguments held before it ran (socklen_t *addrlen, msg_namelen),
+     * for the [in => out] notation; null when the call has none. Without --strace never called.
+     */
+    public long[] beforeCall(AddressSpace mem, ArgFormat[] formats, long[] args) {
+        return StraceNet.before(mem, formats, args);
+    }
+
+    /** Prints one syscall; pre is what {@link #beforeCall} read, or null. */
+    public void syscall(AddressSpace mem, int nr, String name, ArgFormat[] formats, ArgFormat ret, long[] args,
+            long result, boolean noReturn, long[] pre) {
         StringBuilder sb = new StringBuilder(96);
         sb.append(name != null ? name : "syscall_0x" + Integer.toHexString(nr)).append('(');
         boolean first = true;
@@ -59,7 +85,7 @@ public final class Strace {
             if (omitted(formats[i], i, args)) continue;
             if (!first) sb.append(", ");
             first = false;
-            arg(sb, mem, formats[i], i, args, result);
+            arg(sb, mem, formats[i], i, args, result, pre);
         }
         sb.append(") ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
@@ -76,7 +102,7 @@ public final class Strace {
         } else {
             result(sb, ret, args, result);
         }
-        sink.line(sb.toString());
+        emit(sb.toString());
     }
 
     /**
@@ -84,6 +110,11 @@ public final class Strace {
      * {@code execve("./hello", ["./hello"], 0x7fffffffe818 /* 35 vars *}{@code /) = 0}.
      */
     public void execve(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc) {
+        execve(path, argv, envpAddr, envc, 0);
+    }
+
+    /** An execve the guest made, with its result (formatted from what was read before the image changed). */
+    public void execve(byte[] path, java.util.List<byte[]> argv, long envpAddr, int envc, long result) {
         StringBuilder sb = new StringBuilder("execve(");
         StraceStrings.quote(sb, path, path.length, false, false);
         sb.append(", [");
@@ -99,30 +130,78 @@ public final class Strace {
         sb.append("], 0x").append(Long.toHexString(envpAddr)).append(" /* ").append(envc).append(" var")
                 .append(envc == 1 ? "" : "s").append(" */) ");
         while (sb.length() < RESULT_COLUMN) sb.append(' ');
-        sink.line(sb.append("= 0").toString());
+        sb.append("= ");
+        if (Errno.isError(result)) {
+            int e = (int) -result;
+            String en = Errno.name(e);
+            sb.append("-1 ").append(en != null ? en : "E???").append(" (").append(Errno.message(e)).append(')');
+        } else {
+            sb.append(result);
+        }
+        emit(sb.toString());
     }
 
     /** "--- SIGSEGV {si_signo=SIGSEGV, ...} ---" */
     public void signal(FatalSignal s) {
-        sink.line("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
+        emit("--- " + Signals.name(s.signo()) + " " + s.siginfo() + " ---");
     }
 
     /** "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=42, si_uid=1000} ---" for a delivered signal. */
     public void signal(jvisor.kernel.signal.SigInfo info) {
-        sink.line("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
+        emit("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
     public void exited(int status) {
-        sink.line("+++ exited with " + status + " +++");
+        emit("+++ exited with " + status + " +++");
     }
 
     public void killed(int signo) {
-        sink.line("+++ killed by " + Signals.name(signo) + " +++");
+        emit("+++ killed by " + Signals.name(signo) + " +++");
     }
 
     // ---------------------------------------------------------------- arguments
 
-    private static boolean omitted(ArgFormat f, int i, long[] args) {
+    /** clone flags as strace prints them: the CLONE_ names, then the exit signal of the low byte. */
+    private static void cloneFlags(StringBuilder sb, long v) {
+        long flags = v & ~jvisor.kernel.abi.Clone.CSIGNAL;
+        int sig = (int) (v & jvisor.kernel.abi.Clone.CSIGNAL);
+        if (flags != 0) jvisor.kernel.abi.Clone.FLAGS.appendFlags(sb, flags);
+        if (sig != 0) {
+            if (flags != 0) sb.append('|');
+            sb.append(Signals.name(sig));
+        } else if (flags == 0) {
+            sb.append('0');
+        }
+    }
+
+    /** A wait status word as strace decodes it (the WIFEXITED/WIFSIGNALED macros of wait(2)). */
+    private static void waitStatus(StringBuilder sb, int s) {
+        sb.append("[{");
+        if ((s & 0x7f) == 0) {
+            sb.append("WIFEXITED(s) && WEXITSTATUS(s) == ").append((s >> 8) & 0xff);
+        } else if ((s & 0xff) == 0x7f) {
+            sb.append("WIFSTOPPED(s) && WSTOPSIG(s) == ").append(Signals.name((s >> 8) & 0xff));
+        } else {
+            sb.append("WIFSIGNALED(s) && WTERMSIG(s) == ").append(Signals.name(s & 0x7f));
+            if ((s & 0x80) != 0) sb.append(" && WCOREDUMP(s)");
+        }
+        sb.append("}]");
+    }
+
+    private static final String[] FUTEX_CMDS = {"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
+        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
+        "FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI", "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2"};
+
+    private static void futexOp(StringBuilder sb, int op) {
+        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        if (cmd >= 0 && cmd < FUTEX_CMDS.length) sb.append(FUTEX_CMDS[cmd]);
+        else sb.append(cmd);
+        if ((op & jvisor.kernel.abi.Clone.FUTEX_PRIVATE_FLAG) != 0) sb.append("_PRIVATE");
+        if ((op & jvisor.kernel.abi.Clone.FUTEX_CLOCK_REALTIME) != 0) sb.append("|FUTEX_CLOCK_REALTIME");
+    }
+
+    /** True if strace leaves argument i out (open's mode without O_CREAT, fcntl's unused third argument). */
+    public static boolean omitted(ArgFormat f, int i, long[] args) {
         return switch (f) {
             case CREATE_MODE -> i == 0 || (args[i - 1] & (Fs.O_CREAT | Fs.O_TMPFILE_BIT)) == 0;
             case MREMAP_NEWADDR -> i == 0 || (args[i - 1] & Mman.MREMAP_FIXED) == 0;
@@ -135,7 +214,7 @@ public final class Strace {
         };
     }
 
-    private void arg(StringBuilder sb, AddressSpace mem, ArgFormat f, int i, long[] args, long result) {
+    private void arg(StringBuilder sb, AddressSpace mem, ArgFormat f, int i, long[] args, long result, long[] pre) {
         long v = args[i];
         boolean ok = !Errno.isError(result);
         switch (f) {
@@ -152,7 +231,8 @@ public final class Strace {
             case PATH -> path(sb, mem, v, Fs.PATH_MAX);
             case BUF_IN -> buffer(sb, mem, v, args[i + 1], false);
             case BUF_OUT -> {
-                if (ok) buffer(sb, mem, v, result, false);
+                // recv(MSG_TRUNC) returns more than it copied: the buffer holds at most count bytes.
+                if (ok) buffer(sb, mem, v, Long.compareUnsigned(result, args[i + 1]) > 0 ? args[i + 1] : result, false);
                 else ptr(sb, v);
             }
             case BUF_OUT_HEX -> {
@@ -174,6 +254,16 @@ public final class Strace {
             case MREMAP_FLAGS -> Mman.MREMAP_FLAGS.appendFlags(sb, (int) v);
             case MADVICE -> Mman.MADVICE.appendValue(sb, (int) v);
             case CLOCK -> Clocks.NAMES.appendValue(sb, (int) v);
+            case CLONE_FLAGS -> cloneFlags(sb, v);
+            case WAIT_OPTIONS -> {
+                if (v == 0) sb.append('0');
+                else jvisor.kernel.abi.Clone.WAIT_OPTIONS.appendFlags(sb, v & 0xFFFFFFFFL);
+            }
+            case WSTATUS_OUT -> {
+                if (!ok || v == 0 || result == 0) ptr(sb, v);
+                else waitStatus(sb, mem.read32(v));
+            }
+            case FUTEX_OP -> futexOp(sb, (int) v);
             case TIMER_FLAGS -> Clocks.TIMER_FLAGS.appendFlags(sb, (int) v);
             case GRND_FLAGS -> Misc.GRND_FLAGS.appendFlags(sb, (int) v);
             case RSEQ_FLAGS -> Misc.RSEQ_FLAGS.appendFlags(sb, (int) v);
@@ -301,6 +391,9 @@ public final class Strace {
                 if (ok && args[0] != 0) groups(sb, mem, v, result);
                 else ptr(sb, v);
             }
+            case SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS, SOCK_FDS_OUT, SOCKADDR_IN, SOCKADDR_OUT,
+                    SOCKLEN_INOUT, SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME, SOCKOPT_IN, SOCKOPT_OUT, MSG_FLAGS, MSGHDR_IN,
+                    MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT -> StraceNet.arg(sb, mem, f, i, args, result, pre);
             default -> hex(sb, v);
         }
     }
@@ -331,12 +424,12 @@ public final class Strace {
 
     // ---------------------------------------------------------------- helpers
 
-    private static void hex(StringBuilder sb, long v) {
+    static void hex(StringBuilder sb, long v) {
         if (v == 0) sb.append('0');
         else sb.append("0x").append(Long.toHexString(v));
     }
 
-    private static void ptr(StringBuilder sb, long v) {
+    static void ptr(StringBuilder sb, long v) {
         if (v == 0) sb.append("NULL");
         else sb.append("0x").append(Long.toHexString(v));
     }
@@ -640,7 +733,7 @@ public final class Strace {
         return n;
     }
 
-    private static void iovec(StringBuilder sb, AddressSpace mem, long addr, long count, long total) {
+    static void iovec(StringBuilder sb, AddressSpace mem, long addr, long count, long total) {
         if (count < 0 || count > 1024) {
             ptr(sb, addr);
             return;
@@ -706,7 +799,7 @@ public final class Strace {
 
     // ---------------------------------------------------------------- safe guest reads
 
-    private static byte[] bytes(AddressSpace mem, long addr, int n) {
+    static byte[] bytes(AddressSpace mem, long addr, int n) {
         if (mem == null) return null;
         try {
             return mem.readBytes(addr, n);
@@ -739,7 +832,7 @@ public final class Strace {
     }
 
     /** n unsigned 32-bit values. */
-    private static long[] ints(AddressSpace mem, long addr, int n) {
+    static long[] ints(AddressSpace mem, long addr, int n) {
         byte[] b = bytes(mem, addr, n * 4);
         if (b == null) return null;
         long[] out = new long[n];

@@ -17,7 +17,7 @@ import jvisor.kernel.abi.Mman;
 import jvisor.kernel.fs.FileDescription;
 import jvisor.kernel.proc.Task;
 
-/** brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2) (gVisor sys_mmap.go); see MemoryManager. */
+/** brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2), msync(2), mincore(2) (gVisor sys_mmap.go); see MemoryManager. */
 final class SysMemory {
     private SysMemory() {}
 
@@ -30,6 +30,8 @@ final class SysMemory {
         t.define("mremap", (k, a, b, c, d, e, f) -> k.process.mm.mremap(a, b, c, (int) d, e), RET_HEX,
                 PTR, ULONG, ULONG, MREMAP_FLAGS, MREMAP_NEWADDR);
         t.define("madvise", (k, a, b, c, d, e, f) -> k.process.mm.madvise(a, b, (int) c), RET_DEC, PTR, ULONG, MADVICE);
+        t.define("msync", (k, a, b, c, d, e, f) -> k.process.mm.msync(a, b, (int) c), RET_DEC, PTR, ULONG, HEX);
+        t.define("mincore", (k, a, b, c, d, e, f) -> k.process.mm.mincore(a, b, c), RET_DEC, PTR, ULONG, PTR);
     }
 
     static long mmap(Task t, long addr, long length, int prot, int flags, int fd, long offset) {

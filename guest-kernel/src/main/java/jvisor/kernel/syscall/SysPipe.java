@@ -41,27 +41,7 @@ final class SysPipe {
         Pipe p = new Pipe();
         FileDescription r = p.readEnd(flags & Fs.O_NONBLOCK, null);
         FileDescription w = p.writeEnd(flags & Fs.O_NONBLOCK, null);
-        boolean cloexec = (flags & Fs.O_CLOEXEC) != 0;
-        long limit = SysSupport.fdLimit(t);
-        int rfd = t.process.fds.install(r, cloexec, 0, limit);
-        if (rfd < 0) {
-            w.decRef();
-            return rfd;
-        }
-        int wfd = t.process.fds.install(w, cloexec, 0, limit);
-        if (wfd < 0) {
-            t.process.fds.close(rfd);
-            return wfd;
-        }
-        try {
-            t.memory().write32(fdsAddr, rfd);
-            t.memory().write32(fdsAddr + 4, wfd);
-        } catch (RuntimeException e) {
-            t.process.fds.close(rfd);
-            t.process.fds.close(wfd);
-            return -Errno.EFAULT;
-        }
-        return 0;
+        return SysSupport.installPair(t, r, w, (flags & Fs.O_CLOEXEC) != 0, fdsAddr);
     }
 
     static long eventfd(Task t, long initval, int flags) {

@@ -11,6 +11,7 @@ import java.util.function.LongSupplier;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.kernel.abi.Signals;
 import jvisor.kernel.fs.Blocking;
 import jvisor.kernel.fs.EpollFile;
 import jvisor.kernel.fs.FileDescription;
@@ -29,7 +30,7 @@ final class SysPoll {
     private SysPoll() {}
 
     static void register(SyscallTable t) {
-        t.define("poll", (k, a, b, c, d, e, f) -> poll(k, a, b, c < 0 ? -1 : msToNs(c), 0), RET_DEC, PTR, ULONG, INT);
+        t.define("poll", (k, a, b, c, d, e, f) -> pollWithRestart(k, a, b, (int) c), RET_DEC, PTR, ULONG, INT);
         t.define("ppoll", (k, a, b, c, d, e, f) -> poll(k, a, b, timespecNs(k, c), c), RET_DEC, PTR, ULONG, PTR, PTR,
                 ULONG);
         t.define("select", (k, a, b, c, d, e, f) -> select(k, (int) a, b, c, d, e, false), RET_DEC,
@@ -62,22 +63,49 @@ final class SysPoll {
 
     /**
      * Calls check until it returns non-zero or the timeout (ns, -1 forever) passes; napping
-     * between checks. Returns check's value, 0 on timeout, -EINTR if a signal interrupts.
+     * between checks. Returns check's value, 0 on timeout, -ERESTARTNOHAND if a signal interrupts.
      */
     static long waitFor(long timeoutNs, LongSupplier check) {
-        long deadline = timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
+        return waitUntil(timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs, timeoutNs == 0, check);
+    }
+
+    /** {@link #waitFor} to a deadline of System.nanoTime (Long.MAX_VALUE: forever); once: only one check. */
+    private static long waitUntil(long deadline, boolean once, LongSupplier check) {
         while (true) {
             long n = check.getAsLong();
             if (n != 0) return n;
             long left = deadline - System.nanoTime();
-            if (timeoutNs == 0 || left <= 0) return 0;
+            if (once || left <= 0) return 0;
             long napMs = Math.max(1, Math.min(left / 1_000_000L, 5));
             int r = Blocking.nap(napMs);
             if (r < 0) return r;
         }
     }
 
+    /**
+     * poll(2) itself: with a timeout, an interrupting signal ends it with ERESTART_RESTARTBLOCK and
+     * restart_syscall continues to the same deadline (fs/select.c, do_restart_poll); without one it
+     * is ERESTARTNOHAND. ppoll keeps ERESTARTNOHAND (poll_select_finish).
+     */
+    private static long pollWithRestart(Task t, long fdsAddr, long nfds, int timeoutMs) {
+        if (timeoutMs < 0) return poll(t, fdsAddr, nfds, -1, 0);
+        long ns = msToNs(timeoutMs);
+        return pollUntil(t, fdsAddr, nfds, System.nanoTime() + ns, ns == 0);
+    }
+
+    private static long pollUntil(Task t, long fdsAddr, long nfds, long deadline, boolean once) {
+        long r = pollWaiting(t, fdsAddr, nfds, deadline, once);
+        if (r != -Signals.ERESTARTNOHAND) return r;
+        t.restartBlock = task -> pollUntil(task, fdsAddr, nfds, deadline, false);
+        return -Signals.ERESTART_RESTARTBLOCK;
+    }
+
     static long poll(Task t, long fdsAddr, long nfds, long timeoutNs, long tsAddr) {
+        return pollWaiting(t, fdsAddr, nfds, timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs,
+                timeoutNs == 0);
+    }
+
+    private static long pollWaiting(Task t, long fdsAddr, long nfds, long deadline, boolean once) {
         if (Long.compareUnsigned(nfds, SysSupport.fdLimit(t)) > 0) return -Errno.EINVAL;
         AddressSpace m = t.memory();
         int n = (int) nfds;
@@ -88,7 +116,7 @@ final class SysPoll {
             events[i] = (short) m.read16(fdsAddr + 8L * i + 4);
         }
         short[] revents = new short[n];
-        long r = waitFor(timeoutNs, () -> {
+        long r = waitUntil(deadline, once, () -> {
             int ready = 0;
             for (int i = 0; i < n; i++) {
                 revents[i] = 0;
@@ -106,7 +134,7 @@ final class SysPoll {
             }
             return ready;
         });
-        if (r < 0) return r == -Errno.EINTR ? -Errno.EINTR : r;
+        if (r < 0) return r;
         for (int i = 0; i < n; i++) m.write16(fdsAddr + 8L * i + 6, revents[i]);
         return r;
     }
@@ -224,7 +252,8 @@ final class SysPoll {
             got[0] = ep.collect(max);
             return got[0].size();
         });
-        if (r <= 0) return r;
+        if (r < 0) return -Errno.EINTR; // epoll_wait is never restarted (signal(7))
+        if (r == 0) return 0;
         AddressSpace m = t.memory();
         for (int i = 0; i < got[0].size(); i++) {
             m.write32(eventsAddr + 12L * i, (int) got[0].get(i)[0]);

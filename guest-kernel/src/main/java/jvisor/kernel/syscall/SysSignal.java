@@ -1,6 +1,10 @@
 package jvisor.kernel.syscall;
 
 import static jvisor.kernel.strace.ArgFormat.INT;
+
+import java.util.ArrayList;
+import java.util.List;
+
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 import static jvisor.kernel.strace.ArgFormat.SIGACTION_IN;
 import static jvisor.kernel.strace.ArgFormat.SIGACTION_OUT;
@@ -19,6 +23,8 @@ import static jvisor.kernel.strace.ArgFormat.ULONG;
 import jvisor.cpu.Reg;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Signals;
+import jvisor.kernel.proc.Process;
+import jvisor.kernel.proc.ProcessTable;
 import jvisor.kernel.proc.Task;
 import jvisor.kernel.signal.AltStack;
 import jvisor.kernel.signal.Delivery;
@@ -102,7 +108,7 @@ final class SysSignal {
                 }
             }
             t.sigmask = mask & ~Signals.UNBLOCKABLE;
-            t.process.signals.markRecheck();
+            t.process.signals.markRecheck(t);
         }
         if (oldset != 0) t.memory().write64(oldset, old);
         return 0;
@@ -141,30 +147,65 @@ final class SysSignal {
     }
 
     /**
-     * kill(2): only the process itself can be reached from inside the sandbox. kill(-1, sig)
-     * reaches every process but the caller, none of which exists here: ESRCH.
+     * kill(2) (kill_something_info): pid > 0 one process, 0 the caller's process group, -1 every
+     * process but the caller, < -1 the group -pid. Every guest runs as the same user, so the
+     * permission check always passes. A zombie can still be signalled (nothing happens).
      */
     static long kill(Task t, int pid, long sig) {
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
-        int self = t.process.pid;
-        if (pid == -1 || (pid > 0 && pid != self) || (pid < -1 && -pid != self)) return -Errno.ESRCH;
-        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_USER), false);
+        if (pid == Integer.MIN_VALUE) return -Errno.ESRCH;
+        SigInfo info = fromSelf(t, (int) sig, Signals.SI_USER);
+        ProcessTable table = t.process.table;
+        if (pid > 0) {
+            Process p = table.process(pid);
+            if (p == null) {
+                Task thread = table.task(pid); // a thread's id reaches its whole process
+                if (thread == null) return -Errno.ESRCH;
+                p = thread.process;
+            }
+            if (sig != 0) sendTo(t, p, info);
+            return 0;
+        }
+        List<Process> targets;
+        if (pid == -1) {
+            targets = new ArrayList<>();
+            for (Process p : table.processes()) if (p != t.process && p.pid > 1 && !p.isZombie()) targets.add(p);
+        } else {
+            targets = table.group(pid == 0 ? t.process.pgid() : -pid);
+        }
+        if (targets.isEmpty()) return -Errno.ESRCH;
+        if (sig != 0) for (Process p : targets) sendTo(t, p, info);
         return 0;
+    }
+
+    /** A process-directed signal; to the caller's own process through the caller (its mask decides). */
+    private static void sendTo(Task t, Process p, SigInfo info) {
+        if (p == t.process) p.signals.send(t, info, false);
+        else p.signals.sendToProcess(info);
+    }
+
+    /** The task tid, if it belongs to process tgid (or any process when tgid is -1). */
+    private static Task thread(Task t, int tgid, int tid) {
+        Task target = tid == t.tid ? t : t.process.table.task(tid);
+        if (target == null || (tgid != -1 && target.process.pid != tgid)) return null;
+        return target;
     }
 
     static long tgkill(Task t, int tgid, int tid, long sig) {
         if (tgid <= 0 || tid <= 0) return -Errno.EINVAL;
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
-        if (tgid != t.process.pid || tid != t.tid) return -Errno.ESRCH;
-        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
+        Task target = thread(t, tgid, tid);
+        if (target == null) return -Errno.ESRCH;
+        if (sig != 0) target.process.signals.send(target, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
         return 0;
     }
 
     static long tkill(Task t, int tid, long sig) {
         if (tid <= 0) return -Errno.EINVAL;
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
-        if (tid != t.tid) return -Errno.ESRCH;
-        if (sig != 0) t.process.signals.send(t, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
+        Task target = thread(t, -1, tid);
+        if (target == null) return -Errno.ESRCH;
+        if (sig != 0) target.process.signals.send(target, fromSelf(t, (int) sig, Signals.SI_TKILL), true);
         return 0;
     }
 
@@ -172,10 +213,13 @@ final class SysSignal {
     static long rtSigqueueinfo(Task t, int pid, long sig, long uinfo) {
         SigInfo info = SigInfo.read(t.memory(), uinfo, (int) sig);
         if ((info.code >= 0 || info.code == Signals.SI_TKILL) && pid != t.process.pid) return -Errno.EPERM;
-        if (pid <= 0 || pid != t.process.pid) return -Errno.ESRCH;
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
+        Process p = pid > 0 ? t.process.table.process(pid) : null;
+        if (p == null) return -Errno.ESRCH;
         if (sig == 0) return 0;
-        return t.process.signals.send(t, info, false) ? 0 : -Errno.EAGAIN;
+        if (p == t.process) return p.signals.send(t, info, false) ? 0 : -Errno.EAGAIN;
+        p.signals.sendToProcess(info); // a zombie takes the signal and ignores it
+        return 0;
     }
 
     static long rtTgsigqueueinfo(Task t, int tgid, int tid, long sig, long uinfo) {
@@ -183,9 +227,10 @@ final class SysSignal {
         SigInfo info = SigInfo.read(t.memory(), uinfo, (int) sig);
         if ((info.code >= 0 || info.code == Signals.SI_TKILL) && tid != t.tid) return -Errno.EPERM;
         if (sig < 0 || sig > Signals.NSIG) return -Errno.EINVAL;
-        if (tgid != t.process.pid || tid != t.tid) return -Errno.ESRCH;
+        Task target = thread(t, tgid, tid);
+        if (target == null) return -Errno.ESRCH;
         if (sig == 0) return 0;
-        return t.process.signals.send(t, info, true) ? 0 : -Errno.EAGAIN;
+        return target.process.signals.send(target, info, true) ? 0 : -Errno.EAGAIN;
     }
 
     /** Blocks until a signal the task does not block is pending; true if one came before deadline. */
@@ -238,7 +283,7 @@ final class SysSignal {
         } else if (info == null) {
             return -Errno.EAGAIN;
         }
-        ps.markRecheck();
+        ps.markRecheck(t);
         if (uinfo != 0) info.write(t.memory(), uinfo);
         return info.signo;
     }
@@ -246,7 +291,7 @@ final class SysSignal {
     /** rt_sigreturn(2): back from a handler; returns the restored rax. A bad frame is a SIGSEGV. */
     static long rtSigreturn(Task t) {
         t.restartBlock = null; // restore_sigcontext: pending restarts now fail with EINTR
-        t.process.signals.markRecheck();
+        t.process.signals.markRecheck(t);
         if (!SignalFrame.restore(t)) {
             Delivery.force(t, SigInfo.fault(Signals.SIGSEGV, Signals.SI_KERNEL, 0, null));
             return 0;

@@ -32,6 +32,33 @@ final class SysSupport {
                 jvisor.kernel.abi.Rlimits.NR_OPEN);
     }
 
+    /**
+     * Installs two new descriptions (pipe2, socketpair) and writes their descriptors to int[2] at
+     * fdsAddr: 0, or the error with nothing left installed.
+     */
+    static long installPair(Task t, FileDescription a, FileDescription b, boolean cloexec, long fdsAddr) {
+        long limit = fdLimit(t);
+        int fa = t.process.fds.install(a, cloexec, 0, limit);
+        if (fa < 0) {
+            b.decRef();
+            return fa;
+        }
+        int fb = t.process.fds.install(b, cloexec, 0, limit);
+        if (fb < 0) {
+            t.process.fds.close(fa);
+            return fb;
+        }
+        try {
+            t.memory().write32(fdsAddr, fa);
+            t.memory().write32(fdsAddr + 4, fb);
+        } catch (RuntimeException e) {
+            t.process.fds.close(fa);
+            t.process.fds.close(fb);
+            return -Errno.EFAULT;
+        }
+        return 0;
+    }
+
     /** A path argument (getname): EFAULT if unreadable, ENAMETOOLONG if longer than PATH_MAX. */
     static byte[] path(Task t, long addr) {
         byte[] p = t.memory().readCString(addr, Fs.PATH_MAX);

@@ -20,21 +20,25 @@ import jvisor.mmu.AddressSpace;
 
 /**
  * The calling thread and process: exit, ids, TLS (arch_prctl), robust futex list, rseq, CPU
- * affinity (gVisor sys_thread.go, sys_tls_amd64.go, sys_rseq.go). The emulated machine has one CPU.
+ * affinity (gVisor sys_thread.go, sys_tls_amd64.go, sys_rseq.go). The emulated machine has as many
+ * CPUs as the host gives the JVM: guest threads run in parallel on host threads, and affinity
+ * is recorded but not enforced (the host schedules the threads).
  */
 final class SysThread {
     private SysThread() {}
 
     /** sizeof(struct robust_list_head). */
     private static final int ROBUST_LIST_HEAD_SIZE = 24;
-    /** Bytes of the CPU mask the kernel reports: one unsigned long for one CPU (cpumask_size()). */
+    /** The emulated CPUs: one per host processor available to the JVM (at most 64 here). */
+    static final int CPUS = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
+    /** Bytes of the CPU mask the kernel reports: cpumask_size(), one unsigned long for up to 64 CPUs. */
     private static final int CPUMASK_SIZE = 8;
 
     static void register(SyscallTable t) {
-        t.define("exit", (k, a, b, c, d, e, f) -> exit(k, (int) a), RET_NONE, INT);
-        t.define("exit_group", (k, a, b, c, d, e, f) -> exit(k, (int) a), RET_NONE, INT);
+        t.define("exit", (k, a, b, c, d, e, f) -> exitThread(k, (int) a), RET_NONE, INT);
+        t.define("exit_group", (k, a, b, c, d, e, f) -> exitGroup(k, (int) a), RET_NONE, INT);
         t.define("getpid", (k, a, b, c, d, e, f) -> k.process.pid, RET_DEC);
-        t.define("getppid", (k, a, b, c, d, e, f) -> k.process.ppid, RET_DEC);
+        t.define("getppid", (k, a, b, c, d, e, f) -> k.process.ppid(), RET_DEC);
         t.define("gettid", (k, a, b, c, d, e, f) -> k.tid, RET_DEC);
         t.define("set_tid_address", (k, a, b, c, d, e, f) -> {
             k.clearChildTid = a;
@@ -54,10 +58,18 @@ final class SysThread {
     }
 
     /**
-     * exit(2) of the only thread, or exit_group(2): the process ends with status & 0xff. The
-     * call does not return; the kernel loop sees the exit.
+     * exit(2): this thread ends; if it was the last one, the process ends with status & 0xff.
+     * The call does not return; the task's run loop sees the stop.
      */
-    static long exit(Task t, int status) {
+    static long exitThread(Task t, int status) {
+        t.exiting = true;
+        t.exitCode = status;
+        t.requestStop();
+        return 0;
+    }
+
+    /** exit_group(2): every thread ends and the process exits with status & 0xff. */
+    static long exitGroup(Task t, int status) {
         t.exiting = true;
         t.process.exit(status);
         return 0;
@@ -150,8 +162,9 @@ final class SysThread {
         if (pid != 0 && pid != t.tid) return -Errno.ESRCH;
         if (len <= 0 || (len & 7) != 0) return -Errno.EINVAL;
         int n = (int) Math.min(len, CPUMASK_SIZE);
+        long all = CPUS == 64 ? -1L : (1L << CPUS) - 1;
         byte[] bits = new byte[n];
-        bits[0] = 1; // CPU 0
+        for (int i = 0; i < n; i++) bits[i] = (byte) (all >>> (8 * i));
         t.memory().writeBytes(mask, bits, 0, n);
         return n;
     }
@@ -159,8 +172,10 @@ final class SysThread {
     static long schedSetaffinity(Task t, int pid, long len, long mask) {
         if (pid != 0 && pid != t.tid) return -Errno.ESRCH;
         if (len <= 0) return -Errno.EINVAL;
-        int first = t.memory().read8(mask);
-        return (first & 1) != 0 ? 0 : -Errno.EINVAL; // only CPU 0 exists
+        long all = CPUS == 64 ? -1L : (1L << CPUS) - 1;
+        long m = 0;
+        for (int i = 0; i < Math.min(len, 8); i++) m |= (long) t.memory().read8(mask + i) << (8 * i);
+        return (m & all) != 0 ? 0 : -Errno.EINVAL; // a mask without any existing CPU
     }
 
     static long getcpu(Task t, long cpu, long node) {

@@ -99,7 +99,9 @@ final class SysTime {
         if (isCpuClock(clock)) {
             int r = cpuClock(t, clock);
             if (r < 0) return r;
-            GuestTime.writeTimespec(t.memory(), tp, GuestTime.cpuNanos(t));
+            long ns = clock == Clocks.CLOCK_THREAD_CPUTIME_ID ? GuestTime.cpuNanos(t)
+                    : GuestTime.cpuNanosOfProcess(t.process);
+            GuestTime.writeTimespec(t.memory(), tp, ns);
             return 0;
         }
         if (!hostClock(clock)) return -Errno.EINVAL;
@@ -209,7 +211,7 @@ final class SysTime {
             AddressSpace m = t.memory();
             m.write64(buf, GuestTime.userNanos(t) / (NSEC_PER_SEC / USER_HZ));
             m.write64(buf + 8, GuestTime.systemNanos(t) / (NSEC_PER_SEC / USER_HZ));
-            m.write64(buf + 16, 0);
+            m.write64(buf + 16, t.process.childrenNanos() / (NSEC_PER_SEC / USER_HZ)); // tms_cutime
             m.write64(buf + 24, 0);
         }
         // jiffies since boot in USER_HZ, starting from INITIAL_JIFFIES (-300 s, wrapped to 32 bits).
@@ -222,10 +224,13 @@ final class SysTime {
         if (who != RUSAGE_SELF && who != RUSAGE_THREAD && who != RUSAGE_CHILDREN) return -Errno.EINVAL;
         AddressSpace m = t.memory();
         m.fill(usage, 144, (byte) 0);
-        if (who != RUSAGE_CHILDREN) {
-            GuestTime.writeTimeval(m, usage, GuestTime.userNanos(t));
-            GuestTime.writeTimeval(m, usage + 16, GuestTime.systemNanos(t));
-        }
+        long user = switch (who) {
+            case RUSAGE_THREAD -> GuestTime.cpuNanos(t);
+            case RUSAGE_CHILDREN -> t.process.childrenNanos();
+            default -> GuestTime.userNanos(t);
+        };
+        GuestTime.writeTimeval(m, usage, user);
+        if (who != RUSAGE_CHILDREN) GuestTime.writeTimeval(m, usage + 16, GuestTime.systemNanos(t));
         return 0;
     }
 

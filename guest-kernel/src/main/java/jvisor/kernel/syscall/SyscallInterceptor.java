@@ -31,4 +31,20 @@ public interface SyscallInterceptor {
     default long after(Task t, int nr, long[] args, long result) {
         return result;
     }
+
+    /**
+     * Called when a signal is delivered to the task (a handler is about to run, or the signal is
+     * ignored or does nothing by default): where strace prints {@code --- SIGUSR1 {...} ---}. A
+     * signal that ends the process is not reported here: see the process's killedBy().
+     */
+    default void signalDelivered(Task t, jvisor.kernel.signal.SigInfo info) {
+    }
+
+    /**
+     * Called when a task has finished its exit (its host thread is about to end): where strace
+     * prints {@code +++ exited with N +++} or {@code +++ killed by SIG +++}. processEnded: it was
+     * the process's last task, so the process's exitStatus() or killedBy() is now final.
+     */
+    default void taskExited(Task t, boolean processEnded) {
+    }
 }

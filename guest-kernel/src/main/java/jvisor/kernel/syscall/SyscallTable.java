@@ -40,9 +40,16 @@ public final class SyscallTable {
         SysFcntl.register(t);
         SysPipe.register(t);
         SysPoll.register(t);
+        SysSocket.register(t);
         SysSendfile.register(t);
         SysMemory.register(t);
         SysThread.register(t);
+        SysClone.register(t);
+        SysWait.register(t);
+        SysFutex.register(t);
+        SysProcessGroup.register(t);
+        SysExec.register(t);
+        SysPrctl.register(t);
         SysIdentity.register(t);
         SysTime.register(t);
         SysSignal.register(t);

@@ -31,14 +31,21 @@ public final class GuestTime {
         return ts.get(ValueLayout.JAVA_LONG, 0) * NSEC_PER_SEC + ts.get(ValueLayout.JAVA_LONG, 8);
     }
 
-    /** CPU time of the task (also of its process: one thread per process for now), in ns. */
+    /** CPU time of the task (CLOCK_THREAD_CPUTIME_ID), in ns. */
     public static long cpuNanos(Task t) {
         return t.regs.instructionsRetired;
     }
 
-    /** User CPU time of the process. */
+    /** CPU time of the whole process: its live tasks and the ones that have exited (CLOCK_PROCESS_CPUTIME_ID). */
+    public static long cpuNanosOfProcess(jvisor.kernel.proc.Process p) {
+        long sum = p.exitedTasksNanos();
+        for (Task t : p.tasks()) sum += cpuNanos(t);
+        return sum;
+    }
+
+    /** User CPU time of the task's process. */
     public static long userNanos(Task t) {
-        return cpuNanos(t);
+        return cpuNanosOfProcess(t.process);
     }
 
     /** System CPU time of the process: not counted (see the class comment). */

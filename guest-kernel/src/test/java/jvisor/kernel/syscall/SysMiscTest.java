@@ -49,7 +49,7 @@ class SysMiscTest {
     void unknownAndUnimplementedSyscallsFailWithEnosys() {
         assertEquals(-Errno.ENOSYS, p.callNr(1000));
         assertEquals(-Errno.ENOSYS, p.callNr(335));
-        assertEquals(-Errno.ENOSYS, p.call("fork"));
+        assertEquals(-Errno.ENOSYS, p.call("acct", 0));
         assertEquals(-Errno.ENOSYS, p.callNr(-1));
     }
 
@@ -91,7 +91,8 @@ class SysMiscTest {
 
         long mask = p.alloc(128);
         assertEquals(8, p.call("sched_getaffinity", 0, 128, mask));
-        assertEquals(1, p.space.read64(mask));
+        int cpus = Math.min(64, Runtime.getRuntime().availableProcessors());
+        assertEquals(cpus == 64 ? -1L : (1L << cpus) - 1, p.space.read64(mask), "one CPU per host processor");
         assertEquals(-Errno.EINVAL, p.call("sched_getaffinity", 0, 3, mask));
         assertEquals(-Errno.ESRCH, p.call("sched_getaffinity", 99999, 8, mask));
         long cpu = p.alloc(8);

@@ -1,0 +1,88 @@
+package jvisor.cpu.insn;
+
+import static jvisor.mmu.HostMemory.HOST;
+
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.Flags;
+
+/**
+ * LOCK-prefixed read-modify-writes (and XCHG with memory, which is always locked) as atomic
+ * operations on host memory, so that vCPUs on other host threads sharing the address space see
+ * each one whole (Intel SDM Vol. 3A "Locked Atomic Operations",
+ * "Bus Locking"; Vol. 2A "LOCK").
+ *
+ * <p>An operand of 1, 2, 4 or 8 bytes inside one aligned 8-byte word is updated with a
+ * compare-and-set loop on that word: the handler loads the operand, computes the new value and
+ * stores it only if the word still holds what it loaded, else starts over. The compare covers the
+ * whole word, so a plain store by another vCPU to a neighbouring byte is never undone.
+ *
+ * <p>An operand crossing an 8-byte boundary (a split lock, which hardware turns into a bus lock)
+ * runs the plain instruction under one global lock instead: atomic with respect to every other
+ * split locked access, not to aligned locked accesses that overlap it (which no sane program
+ * mixes). CMPXCHG16B needs a 16-byte atomic update that Java has no compare-and-set for: it runs
+ * under one of 64 locks chosen by address, atomic with respect to every other CMPXCHG16B, not to
+ * 8-byte locked updates of one of its halves.
+ *
+ * <p>The host address comes from {@link jvisor.mmu.Tlb#translateForUpdate}: read permission is
+ * checked first, then write permission, so a fault is the one the plain instruction raises, and a
+ * page shared copy-on-write is copied before it is updated. The address stays valid to the end of
+ * the instruction.
+ */
+final class Locked {
+    /** The lock of split locked accesses. */
+    static final Object SPLIT = new Object();
+
+    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
+    private static final Object[] STRIPES = new Object[64];
+
+    static {
+        for (int k = 0; k < STRIPES.length; k++) STRIPES[k] = new Object();
+    }
+
+    private Locked() {}
+
+    /** True if size bytes at a cross an 8-byte boundary (guest and host addresses agree modulo a page). */
+    static boolean splits(long a, int size) {
+        return (a & 7) + size > 8;
+    }
+
+    /** The host address of the operand at guest address a, checked for reading and writing. */
+    static long address(Cpu c, long a) {
+        return c.mem().translateForUpdate(a);
+    }
+
+    /** The operand of size bytes at host address h (inside one aligned word), zero-extended. */
+    static long load(long h, int size) {
+        long w = (long) WORD.getVolatile(HOST, h & ~7L);
+        return (w >>> shift(h)) & Flags.mask(size);
+    }
+
+    /**
+     * Stores update into the operand at h if it still holds expect (both zero-extended), atomically.
+     *
+     * @return false if the operand changed since it was loaded
+     */
+    static boolean compareAndSet(long h, int size, long expect, long update) {
+        long word = h & ~7L;
+        int shift = shift(h);
+        long m = Flags.mask(size) << shift;
+        while (true) {
+            long w = (long) WORD.getVolatile(HOST, word);
+            if ((w & m) != (expect << shift)) return false;
+            if (WORD.compareAndSet(HOST, word, w, (w & ~m) | ((update << shift) & m))) return true;
+            // another byte of the word changed: the operand may still match, look again
+        }
+    }
+
+    /** The lock that makes CMPXCHG16B at host address h atomic. */
+    static Object stripe(long h) {
+        return STRIPES[(int) (h >>> 4) & (STRIPES.length - 1)];
+    }
+
+    private static int shift(long h) {
+        return (int) (h & 7) * 8;
+    }
+}

@@ -1,0 +1,47 @@
+package jvisor.kernel.abi;
+
+/** clone(2) and clone3(2) flags (include/uapi/linux/sched.h) and futex(2) operations (linux/futex.h). */
+public final class Clone {
+    private Clone() {}
+
+    public static final long CSIGNAL = 0xff;
+    public static final long CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+            CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
+            CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000,
+            CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000,
+            CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWCGROUP = 0x2000000,
+            CLONE_NEWUTS = 0x4000000, CLONE_NEWIPC = 0x8000000, CLONE_NEWUSER = 0x10000000,
+            CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000, CLONE_IO = 0x80000000L;
+    /** clone3 only. */
+    public static final long CLONE_CLEAR_SIGHAND = 0x100000000L, CLONE_INTO_CGROUP = 0x200000000L;
+
+    /** Namespaces: a sandbox has exactly one of each. */
+    public static final long NAMESPACES = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
+            | CLONE_NEWPID | CLONE_NEWNET;
+
+    public static final Xlat FLAGS = Xlat.of("CLONE_???", "CLONE_VM", CLONE_VM, "CLONE_FS", CLONE_FS, "CLONE_FILES",
+            CLONE_FILES, "CLONE_SIGHAND", CLONE_SIGHAND, "CLONE_PIDFD", CLONE_PIDFD, "CLONE_PTRACE", CLONE_PTRACE,
+            "CLONE_VFORK", CLONE_VFORK, "CLONE_PARENT", CLONE_PARENT, "CLONE_THREAD", CLONE_THREAD, "CLONE_NEWNS",
+            CLONE_NEWNS, "CLONE_SYSVSEM", CLONE_SYSVSEM, "CLONE_SETTLS", CLONE_SETTLS, "CLONE_PARENT_SETTID",
+            CLONE_PARENT_SETTID, "CLONE_CHILD_CLEARTID", CLONE_CHILD_CLEARTID, "CLONE_DETACHED", CLONE_DETACHED,
+            "CLONE_UNTRACED", CLONE_UNTRACED, "CLONE_CHILD_SETTID", CLONE_CHILD_SETTID, "CLONE_NEWCGROUP",
+            CLONE_NEWCGROUP, "CLONE_NEWUTS", CLONE_NEWUTS, "CLONE_NEWIPC", CLONE_NEWIPC, "CLONE_NEWUSER",
+            CLONE_NEWUSER, "CLONE_NEWPID", CLONE_NEWPID, "CLONE_NEWNET", CLONE_NEWNET, "CLONE_IO", CLONE_IO);
+
+    // futex(2)
+    public static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
+            FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9,
+            FUTEX_WAKE_BITSET = 10, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_CMP_REQUEUE_PI = 12, FUTEX_LOCK_PI2 = 13;
+    public static final int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256, FUTEX_CMD_MASK = ~(128 | 256);
+    public static final int FUTEX_BITSET_MATCH_ANY = -1;
+    /** Robust futex word bits (futex(2), "Robust futexes"). */
+    public static final int FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
+
+    // wait4(2), waitid(2)
+    public static final int WNOHANG = 1, WUNTRACED = 2, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+    public static final int WNOTHREAD = 0x20000000, WALL = 0x40000000, WCLONE = 0x80000000;
+    public static final int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+    public static final Xlat WAIT_OPTIONS = Xlat.of("W???", "WNOHANG", WNOHANG, "WUNTRACED", WUNTRACED, "WEXITED",
+            WEXITED, "WCONTINUED", WCONTINUED, "WNOWAIT", WNOWAIT, "__WNOTHREAD", WNOTHREAD, "__WALL", WALL,
+            "__WCLONE", WCLONE & 0xffffffffL);
+}

@@ -1,0 +1,335 @@
+package jvisor.mmu;
+
+import static jvisor.mmu.HostMemory.HOST;
+import static jvisor.mmu.HostMemory.PAGE_MASK;
+import static jvisor.mmu.HostMemory.PAGE_SIZE;
+
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The software TLB of one vCPU: the vCPU's loads, stores and instruction fetches go through it.
+ * It caches, per guest page, the distance to its host page and which accesses are allowed, in a
+ * direct-mapped table, so a load is a tag compare and a host move; a miss asks the
+ * {@link AddressSpace} and refills the slot.
+ *
+ * <p>Only the owning thread uses a TLB. Other threads change the address space and then make
+ * every TLB catch up before host memory is released or an access right removed (see the protocol
+ * in {@link AddressSpace}): the owner publishes whether it is running guest code
+ * ({@link #enter}, {@link #leave}) and the address-space epoch it has caught up with, and checks
+ * the epoch at every block boundary ({@link #stale}, {@link #sync}) and inside long instructions
+ * ({@link #poll}). Code that holds a host address from this TLB must not cross such a check: a
+ * host address is valid until the next block boundary, poll, or slow-path translation for write.
+ *
+ * <p>The write tag of a page is set only when a write may go to the host page in place: the
+ * page is writable, no vCPU decoded code from it (so the first write reaches the slow path and
+ * drops the decoded blocks), and no other address space shares it copy-on-write.
+ */
+public final class Tlb implements CodeSource, GuestMemory {
+    private static final int TLB_BITS = 10;
+    private static final int TLB_SIZE = 1 << TLB_BITS;
+    private static final int TLB_MASK = TLB_SIZE - 1;
+    private static final long NO_PAGE = -1L; // never a page address: low bits set
+
+    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    // tag = guest page address if that access is allowed, else NO_PAGE.
+    private final long[] readTag = new long[TLB_SIZE];
+    private final long[] writeTag = new long[TLB_SIZE];
+    private final long[] execTag = new long[TLB_SIZE];
+    /** hva - gva for the page in the slot. */
+    private final long[] addend = new long[TLB_SIZE];
+
+    private AddressSpace space;
+    private boolean attached;
+
+    /** True while the owner runs guest code (and so may hold host addresses from this TLB). */
+    volatile boolean inGuest;
+    /** The address-space epoch this TLB has caught up with; threads that change the mapping wait for it. */
+    volatile long published = -1;
+    /** The owner's copy of {@link #published}, for the check at every block boundary. */
+    private long synced = -1;
+    private long seenTlbEpoch, seenCodeEpoch;
+    private CodeListener listener = page -> {};
+
+    /** A TLB attached to space. */
+    public Tlb(AddressSpace space) {
+        flush();
+        attach(space);
+    }
+
+    public AddressSpace space() {
+        return space;
+    }
+
+    /** Told (on the owner's thread) when code pages of the address space change. */
+    public void setCodeListener(CodeListener listener) {
+        this.listener = listener;
+    }
+
+    /** Moves this TLB to another address space (execve); it starts empty. */
+    public void attach(AddressSpace s) {
+        detach();
+        flush();
+        space = s;
+        synced = -1; // the next enter() or stale() check catches up
+        seenTlbEpoch = s.tlbEpoch;
+        seenCodeEpoch = s.codeEpoch;
+        s.attach(this);
+        attached = true;
+    }
+
+    /**
+     * Detaches from the address space: the vCPU is gone (its thread exited), so mapping changes no
+     * longer wait for it. The TLB must not be used again unless re-attached.
+     */
+    public void detach() {
+        inGuest = false;
+        if (attached) {
+            space.detach(this);
+            attached = false;
+        }
+    }
+
+    // ---------------------------------------------------------------- the catch-up protocol
+
+    /** The owner starts running guest code: from here on, mapping changes wait for this TLB. */
+    public void enter() {
+        inGuest = true; // a volatile store, ordered before the epoch load below
+        if (space.epoch != synced) sync();
+    }
+
+    /** The owner stopped running guest code (a VM exit): it holds no host address any more. */
+    public void leave() {
+        inGuest = false;
+    }
+
+    /** True when the address space changed since this TLB last caught up: call {@link #sync} at the next boundary. */
+    public boolean stale() {
+        return space.epoch != synced;
+    }
+
+    /** Inside a long instruction, between iterations that hold no host address: catches up if needed. */
+    public void poll() {
+        if (space.epoch != synced) sync();
+    }
+
+    /** Catches up with the address space: drops stale translations and tells the listener about changed code. */
+    public void sync() {
+        AddressSpace s = space;
+        long e = s.epoch; // read first: the counters below are at least as new
+        long t = s.tlbEpoch;
+        if (t != seenTlbEpoch) {
+            seenTlbEpoch = t;
+            flush();
+        }
+        long c = s.codeEpoch;
+        if (c != seenCodeEpoch) {
+            seenCodeEpoch = c;
+            listener.codePageChanged(-1);
+        }
+        synced = e;
+        published = e;
+    }
+
+    /** This TLB's own write changed code: its listener hears it now, the other vCPUs at their next boundary. */
+    void codeChangedHere(long page, long newCodeEpoch) {
+        listener.codePageChanged(page);
+        if (seenCodeEpoch == newCodeEpoch - 1) seenCodeEpoch = newCodeEpoch; // nothing else changed since
+    }
+
+    public void flush() {
+        Arrays.fill(readTag, NO_PAGE);
+        Arrays.fill(writeTag, NO_PAGE);
+        Arrays.fill(execTag, NO_PAGE);
+    }
+
+    private static int slot(long gva) {
+        return (int) (gva >>> 12) & TLB_MASK;
+    }
+
+    /** Enters a translation of the guest page at page to host page host. */
+    void install(long page, long host, int prot, boolean writeInPlace) {
+        int s = slot(page);
+        addend[s] = host - page;
+        readTag[s] = (prot & Prot.READ) != 0 ? page : NO_PAGE;
+        writeTag[s] = (prot & Prot.WRITE) != 0 && writeInPlace ? page : NO_PAGE;
+        execTag[s] = (prot & Prot.EXEC) != 0 ? page : NO_PAGE;
+    }
+
+    /** Forgets the translation of one page. */
+    void drop(long page) {
+        int s = slot(page);
+        if (readTag[s] == page || writeTag[s] == page || execTag[s] == page) {
+            readTag[s] = NO_PAGE;
+            writeTag[s] = NO_PAGE;
+            execTag[s] = NO_PAGE;
+        }
+    }
+
+    /** Takes write permission away from one page (it became a code page). */
+    void dropWrite(long page) {
+        int s = slot(page);
+        if (writeTag[s] == page) writeTag[s] = NO_PAGE;
+    }
+
+    // ---------------------------------------------------------------- translation
+
+    /**
+     * Translates gva for an access of the given kind, filling the TLB on a miss. A write to a page
+     * shared copy-on-write copies it first, which may wait for the other vCPUs of the address
+     * space: host addresses obtained before this call may then be stale.
+     *
+     * @return the host address of gva
+     * @throws PageFault if the page is not mapped or the access is not allowed
+     */
+    public long translate(long gva, Access access) {
+        int s = slot(gva);
+        long page = gva & ~PAGE_MASK;
+        long[] tags = access == Access.READ ? readTag : access == Access.WRITE ? writeTag : execTag;
+        if (tags[s] == page) return gva + addend[s];
+        return space.refill(this, gva, access);
+    }
+
+    /**
+     * The host address of gva for a read-modify-write of memory: faults as the load would, then
+     * as the store would (LOCK-prefixed and other atomic instructions).
+     */
+    public long translateForUpdate(long gva) {
+        int s = slot(gva);
+        long page = gva & ~PAGE_MASK;
+        if (writeTag[s] == page && readTag[s] == page) return gva + addend[s];
+        translate(gva, Access.READ);
+        return translate(gva, Access.WRITE);
+    }
+
+    /**
+     * Marks the page holding gva as holding decoded code: from now on a write to it, by any vCPU or
+     * the kernel, reaches the slow path and tells every vCPU's listener. Call before fetching the
+     * bytes to decode.
+     *
+     * @return true if the page was not marked before
+     */
+    public boolean markCode(long gva) {
+        return space.markCode(gva, this);
+    }
+
+    // ---------------------------------------------------------------- loads
+
+    public int read8(long gva) {
+        int s = slot(gva);
+        if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
+        return HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+    }
+
+    public int read16(long gva) {
+        int s = slot(gva);
+        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) return HOST.get(U16, gva + addend[s]) & 0xFFFF;
+        return (int) readSlow(gva, 2, Access.READ);
+    }
+
+    public int read32(long gva) {
+        int s = slot(gva);
+        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) return HOST.get(U32, gva + addend[s]);
+        return (int) readSlow(gva, 4, Access.READ);
+    }
+
+    public long read64(long gva) {
+        int s = slot(gva);
+        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) return HOST.get(U64, gva + addend[s]);
+        return readSlow(gva, 8, Access.READ);
+    }
+
+    /** Reads an instruction byte: needs execute permission. */
+    @Override
+    public int fetch8(long gva) {
+        int s = slot(gva);
+        if (execTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
+        return HOST.get(U8, translate(gva, Access.EXECUTE)) & 0xFF;
+    }
+
+    /** Little-endian load of size bytes that may cross a page boundary. */
+    private long readSlow(long gva, int size, Access access) {
+        long v = 0;
+        if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
+            long h = translate(gva, access);
+            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, h + i) & 0xFF);
+            return v;
+        }
+        // Check both pages before reading anything, so a fault leaves no partial effect.
+        translateBoth(gva, size, access);
+        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
+        return v;
+    }
+
+    // ---------------------------------------------------------------- stores
+
+    public void write8(long gva, int v) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
+        else HOST.set(U8, translate(gva, Access.WRITE), (byte) v);
+    }
+
+    public void write16(long gva, int v) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) HOST.set(U16, gva + addend[s], (short) v);
+        else writeSlow(gva, 2, v);
+    }
+
+    public void write32(long gva, int v) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) HOST.set(U32, gva + addend[s], v);
+        else writeSlow(gva, 4, v);
+    }
+
+    public void write64(long gva, long v) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) HOST.set(U64, gva + addend[s], v);
+        else writeSlow(gva, 8, v);
+    }
+
+    /**
+     * Checks that [gva, gva+size) (size at most a page) may be written, faulting as the write would,
+     * without writing. Read-modify-write instructions probe before they record flags, so a store
+     * that faults leaves the flags as they were (an instruction that faults has no effect).
+     */
+    public void probeWrite(long gva, int size) {
+        int s = slot(gva);
+        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - size) return;
+        translateBoth(gva, size, Access.WRITE);
+    }
+
+    private void writeSlow(long gva, int size, long v) {
+        // Check both pages before writing anything, so a fault leaves memory untouched.
+        translateBoth(gva, size, Access.WRITE);
+        for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
+    }
+
+    /**
+     * Translates both pages of an access that crosses a page boundary, faulting where the CPU
+     * does: an access whose end leaves the canonical range faults there first (the CPU checks the
+     * whole access against the canonical range before paging: #GP or #SS, SDM Vol. 3A 6.15; a
+     * non-canonical address is never mapped, so its PageFault carries it to the CPU, which
+     * classifies it), otherwise at the first unusable page in address order.
+     */
+    private void translateBoth(long gva, int size, Access access) {
+        long second = AddressSpace.secondPage(gva, size);
+        if ((second >> 47) != 0 && (second >> 47) != -1) translate(second, access);
+        translate(gva, access);
+        translate(second, access);
+    }
+
+    /** Stores value into [gva, gva+len), page by page with write checks (REP STOS of one repeated byte). */
+    public void fill(long gva, long len, byte value) {
+        long done = 0;
+        while (done < len) {
+            long at = gva + done;
+            long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
+            HOST.asSlice(translate(at, Access.WRITE), chunk).fill(value);
+            done += chunk;
+        }
+    }
+}
