@@ -45,11 +45,21 @@ public final class Cpu {
     /** Null unless hooks, breakpoints, watchpoints or stepping may apply to this vCPU (jvisor.cpu.debug). */
     private volatile CpuProbe probe;
 
-    private final Decoder decoder = new Decoder(Instructions.TABLE);
+    private final Decoder decoder;
     private final BlockCache blocks = new BlockCache();
     private final ArrayList<Insn> scratch = new ArrayList<>();
 
+    /** A vCPU with the instruction set CPUID advertises. */
     public Cpu(AddressSpace space) {
+        this(space, Cpuid.EXTENSIONS);
+    }
+
+    /**
+     * A vCPU that also runs the forms of the given extensions (jvisor.cpu.decode.Extensions),
+     * advertised or not: the differential tester proves them against the host this way.
+     */
+    public Cpu(AddressSpace space, int extensions) {
+        this.decoder = new Decoder(Instructions.TABLE, extensions);
         this.state = new CpuState();
         this.r = state.r;
         this.mem = new Tlb(space);

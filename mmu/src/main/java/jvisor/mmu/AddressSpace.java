@@ -62,7 +62,7 @@ import jvisor.mmu.Vma.PageRefs;
  * by any vCPU or the kernel, unmarks it and bumps the code epoch, and every vCPU of the space
  * drops its decoded blocks at its next block boundary (the writer at once).
  */
-public final class AddressSpace implements CodeSource {
+public final class AddressSpace implements CodeSource, GuestMemory {
     /** Lowest address mmap hands out without MAP_FIXED (Linux's default vm.mmap_min_addr). */
     public static final long MIN_ADDRESS = 0x10000L;
     /** One past the highest user address of x86-64 with 4-level paging. */

@@ -25,7 +25,7 @@ import java.util.Arrays;
  * page is writable, no vCPU decoded code from it (so the first write reaches the slow path and
  * drops the decoded blocks), and no other address space shares it copy-on-write.
  */
-public final class Tlb implements CodeSource {
+public final class Tlb implements CodeSource, GuestMemory {
     private static final int TLB_BITS = 10;
     private static final int TLB_SIZE = 1 << TLB_BITS;
     private static final int TLB_MASK = TLB_SIZE - 1;

@@ -109,6 +109,7 @@ class DifferentialTest {
                 simple("signals-faults-glibc", 128 + 11), // ends with a fault while SIGSEGV is blocked
                 simple("signals-wait-glibc", 0),
                 simple("signals-altstack-glibc", 128 + 6), // ends with abort()
+                simple("signals-xstate-glibc", 0),
                 simple("time-clocks-glibc", 0),
                 simple("fork-wait-glibc", 0),
                 simple("threads-glibc", 0),
@@ -124,7 +125,8 @@ class DifferentialTest {
                 simple("simd-sse2-glibc", 0),
                 simple("simd-ssse3-glibc", 0),
                 simple("simd-sse41-glibc", 0),
-                simple("simd-sse42-glibc", 0)
+                simple("simd-sse42-glibc", 0),
+                simple("simd-avx2-glibc", 0)
         );
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The differential CPU tester: random instructions and random instruction sequences, generated
  * from the opcode table ({@link Catalogue}, {@link Generator}), run on the host CPU
  * ({@link NativeOracle}) and on the emulator ({@link EmulatorRunner}), compared in full
- * ({@link Differ}: GPRs, RFLAGS, XMM, MXCSR, memory, exceptions).
+ * ({@link Differ}: GPRs, RFLAGS, YMM, MXCSR, memory, exceptions).
  *
  * <p>System properties:
  * <ul>
@@ -42,7 +42,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Deliberate departures from "everything, bit for bit", each kept in one named place:
  * {@link Catalogue#exclusion} (forms not generated: control transfers, CPUID, RDTSC, x87),
- * {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound),
+ * {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound, and
+ * RCP's tiny-or-not results at the SDM's ambiguous magnitude), {@link Differ#gatherIncomplete}
+ * (the destination elements a faulting gather has not reached, which the SDM leaves open),
  * {@link Differ#UNDEFINED_FLAG_EXCEPTIONS} (empty: every SDM-undefined flag agrees with this
  * host), {@link Generator#NONCANONICAL} (non-canonical addresses are off by default: jvisor
  * raises #PF where the CPU raises #GP or #SS), and {@link #KNOWN_SSE_MISMATCHES}.

@@ -11,6 +11,7 @@ import java.util.List;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Reg;
+import jvisor.cpu.insn.XSave;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.Vcpu;
 import jvisor.kernel.elf.ElfException;
@@ -209,7 +210,11 @@ public final class Exec {
         }
     }
 
-    /** psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0. */
+    /**
+     * psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0; the x87,
+     * SSE and AVX state in its initial configuration (start_thread's fpu__clear_user_states), so
+     * no YMM upper half or x87 register survives execve.
+     */
     static void setEntryRegisters(CpuState s, long entry, long sp) {
         java.util.Arrays.fill(s.r, 0);
         s.r[Reg.RSP] = sp;
@@ -218,10 +223,7 @@ public final class Exec {
         s.fsBase = 0;
         s.gsBase = 0;
         s.setRflags(0x202);
-        s.mxcsr = 0x1F80;
-        s.fpuControl = 0x037F;
-        s.fpuStatus = 0;
-        java.util.Arrays.fill(s.xmm, 0);
+        XSave.initialize(s, XSave.XCR0);
     }
 
     private static byte[] readBinary(Path binary) throws ElfException {

@@ -276,7 +276,7 @@ public final class ProcFs implements SyntheticTree {
     /** /proc/cpuinfo: one CPU with the emulated CPUID's signature, brand and feature flags. */
     static byte[] cpuinfo() {
         jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
-        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7);
+        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7), xsaveLeaf = cpuid(s, 0xD, 1);
         int[] v = cpuid(s, 0);
         String vendor = regString(v[1]) + regString(v[3]) + regString(v[2]);
         StringBuilder brand = new StringBuilder();
@@ -302,12 +302,15 @@ public final class ProcFs implements SyntheticTree {
         String[] extEcx = new String[32];
         extEcx[0] = "lahf_lm";
         extEcx[5] = "abm";
+        // CPUID.(EAX=0DH,ECX=1):EAX, Linux's word 10. OSXSAVE (leaf 1 ECX bit 27) has no name in cpuinfo.
+        String[] xsaveEax = {"xsaveopt", "xsavec", "xgetbv1", "xsaves"};
         StringBuilder flags = new StringBuilder();
         appendFlags(flags, l1[3], edx);
         appendFlags(flags, e1[3], extEdx);
         appendFlags(flags, l1[2], ecx);
         appendFlags(flags, e1[2], extEcx);
         appendFlags(flags, l7[1], l7ebx);
+        appendFlags(flags, xsaveLeaf[0], xsaveEax);
         // Family 6 and 15 add the extended model (bits 16-19) above the model, as Linux prints it.
         int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
         if (family == 6 || family == 15) model |= ((l1[0] >> 16) & 0xf) << 4;
