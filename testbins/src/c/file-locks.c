@@ -1,7 +1,7 @@
 /* Advisory file locks between processes: POSIX record locks (F_SETLK, F_SETLKW, F_GETLK,
  * release on any close, not inherited by fork, EDEADLK), open file description locks
  * (F_OFD_*) and flock(2). Prints what the kernel answered; pids are printed as who they are
- * (parent, child), not as numbers. Runs in the current directory. */
+ * (parent, child), not as numbers. Works in a fresh directory of /tmp. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +43,8 @@ static void hear(int fd) { char c; if (read(fd, &c, 1) != 1) _exit(4); }
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     const char *path = "locks.dat";
+    char dir[] = "/tmp/file-locks-XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir) < 0) { perror("setup"); return 1; }
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (write(fd, "0123456789abcdefghij", 20) != 20) return 1;
     pid_t parent = getpid();
@@ -131,5 +133,7 @@ int main(void) {
     waitpid(child, &st, 0);
     printf("child exit %d\n", WEXITSTATUS(st));
     unlink(path);
+    chdir("/");
+    rmdir(dir);
     return 0;
 }

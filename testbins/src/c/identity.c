@@ -235,7 +235,6 @@ int main(void) {
     r("raw getpriority = 20 - nice, minus base", sys(SYS_getpriority, PRIO_PROCESS, 0, 0) + base);
     r("setpriority(PRIO_PROCESS, 0, 100) clamps", setpriority(PRIO_PROCESS, 0, 100));
     printf("nice now %d\n", getpriority(PRIO_PROCESS, 0));
-    r("setpriority(PRIO_PGRP, 0, 19)", setpriority(PRIO_PGRP, 0, 19));
     r("getpriority(PRIO_PROCESS, no such pid)", sys(SYS_getpriority, PRIO_PROCESS, 999999, 0));
     r("getpriority(7, 0) bad which", sys(SYS_getpriority, 7, 0, 0));
     r("setpriority(7, 0, 0) bad which", setpriority(7, 0, 0));

@@ -316,6 +316,18 @@ public final class Libc {
         }
     }
 
+    /** The nice value jvisor itself runs at (the guest's first process starts with it), or 0. */
+    public static int hostNice() {
+        try {
+            MethodHandle getpriority = LINKER.downcallHandle(LIBC.find("getpriority").orElseThrow(),
+                    FunctionDescriptor.of(I, I, I));
+            int n = (int) getpriority.invokeExact(0 /* PRIO_PROCESS */, 0);
+            return Math.max(-20, Math.min(19, n));
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
     /**
      * The host kernel's cpumask_size(): what sched_getaffinity(2) returns for a large buffer (it
      * depends on the kernel's configuration, NR_CPUS or the possible CPUs), or 8 if unknown.

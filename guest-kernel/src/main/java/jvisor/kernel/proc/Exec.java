@@ -93,6 +93,7 @@ public final class Exec {
         Vcpu vcpu = hv.createVcpu(space);
         Task task = p.attachMainTask(vcpu);
         task.comm = commOf(req.execfn());
+        p.nice = jvisor.kernel.host.Libc.hostNice(); // as a child of jvisor's own process would inherit it
         setEntryRegisters(task.regs, image.entry(), stack.sp());
 
         for (int fd = 0; fd <= 2; fd++) {
