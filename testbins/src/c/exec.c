@@ -2,7 +2,7 @@
  * image inherits (argv, environment, close-on-exec descriptors, signal dispositions, mask and
  * pending signals, the task name, #! interpreters). The program re-executes itself in different
  * roles; paths are printed by their last component so the output does not depend on where the
- * test runs. Runs in the current directory, which must be writable. */
+ * test runs. Works in a fresh directory of /tmp. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +144,8 @@ int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[2], "--child") == 0) return child_role(argc, argv); /* #! interp-arg */
     setvbuf(stdout, NULL, _IONBF, 0);
     if (!realpath("/proc/self/exe", self)) return 1;
+    char dir[] = "/tmp/exec-XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir) < 0) { perror("setup"); return 1; }
 
     char *none[] = {NULL};
     r("execve(nonexistent)", execve("./no-such-program", none, none));
@@ -195,5 +197,7 @@ int main(int argc, char **argv) {
     unlink("interp.sh");
     unlink("nested.sh");
     unlink("link-to-self");
+    chdir("/");
+    rmdir(dir);
     return 0;
 }
