@@ -115,6 +115,7 @@ class DifferentialTest {
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),
+                simple("exec-glibc", 0),
                 simple("identity-glibc", 0),
                 simple("file-locks-glibc", 0),
                 simple("sockets-glibc", 0),

@@ -111,9 +111,10 @@ public final class Exec {
      *
      * @param exePath the executable's path inside the root (the script's interpreter for #!)
      * @param execfn the path as given to execve (AT_EXECFN)
+     * @param commSource the path whose last component names the task (comm)
      */
     public static void replaceImage(Task t, ElfFile elf, byte[] exePath, List<byte[]> argv, List<byte[]> envp,
-            byte[] execfn) throws ElfException {
+            byte[] execfn, byte[] commSource) throws ElfException {
         Process p = t.process;
         // The new image is built in a fresh address space first: a failure leaves the process as it was.
         Hypervisor hv = p.mm.hypervisor();
@@ -183,7 +184,7 @@ public final class Exec {
         t.rseqSig = 0;
         t.clearChildTid = 0;
         t.restartBlock = null;
-        t.comm = commOf(execfn);
+        t.comm = commOf(commSource);
         setEntryRegisters(t.regs, image.entry(), stack.sp());
     }
 

@@ -58,7 +58,10 @@ final class SysExec {
         for (byte[] s : envp) total += s.length + 1;
         if (total > MAX_ARG_TOTAL) return -Errno.E2BIG;
 
-        byte[] execfn = path;
+        byte[] execfn = execfn(dirfd, path);
+        // The task name: the last component of the name as passed, or for an fexecve-style
+        // AT_EMPTY_PATH the file's own name (fs/exec.c alloc_bprm, comm_from_dentry).
+        byte[] commSource = path.length == 0 ? null : execfn;
         for (int depth = 0;; depth++) {
             Loaded file = load(t, dirfd, path, flags);
             byte[] data = file.data;
@@ -86,12 +89,27 @@ final class SysExec {
             }
             if (argv.isEmpty()) argv = List.of(new byte[0]); // Linux 5.18+: an empty argv gets "" as argv[0]
             try {
-                Exec.replaceImage(t, elf, file.guestPath, List.copyOf(argv), List.copyOf(envp), execfn);
+                Exec.replaceImage(t, elf, file.guestPath, List.copyOf(argv), List.copyOf(envp), execfn,
+                        commSource != null ? commSource : file.guestPath);
             } catch (ElfException e) {
                 return -Errno.ENOEXEC;
             }
             return 0;
         }
+    }
+
+    /**
+     * The file name the new program sees as AT_EXECFN (fs/exec.c alloc_bprm): the path as given
+     * when it is absolute or relative to the working directory, "/dev/fd/N" for AT_EMPTY_PATH,
+     * "/dev/fd/N/PATH" for a path relative to a directory descriptor.
+     */
+    static byte[] execfn(int dirfd, byte[] path) {
+        if (dirfd == Fs.AT_FDCWD || (path.length > 0 && path[0] == '/')) return path;
+        String prefix = "/dev/fd/" + dirfd + (path.length == 0 ? "" : "/");
+        byte[] p = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(p, p.length + path.length);
+        System.arraycopy(path, 0, out, p.length, path.length);
+        return out;
     }
 
     private record Loaded(byte[] guestPath, byte[] data) {
