@@ -6,6 +6,13 @@ import java.util.Set;
  * The differences between a native run and a jvisor run that say nothing about syscall semantics,
  * each a named rule. The check applies a rule only where its condition holds, counts every use and
  * lists the rules it applied in the report; {@code --strict} applies none.
+ *
+ * <p>Most rules allow one value to differ where it is compared. Those for what the scheduler
+ * decides work on a task's record before it is aligned: {@link #ASYNC_SIGNALS} takes signals
+ * from outside out ({@link AsyncSignals}), {@link #REAP_TIMING} and {@link #WAIT_ORDER} the waits
+ * for any child ({@link Reaping}), {@link #FUTEX_CONTENTION} the futex calls of threads
+ * ({@link Contention}), and {@link #STREAM_CHUNKS} merges the pieces of stream data
+ * ({@link StreamData}); what they take out is compared by what it means rather than by position.
  */
 public enum Rule {
     ADDRESSES("addresses", "pointers differ (both non-NULL): the host randomizes its address-space layout, "
@@ -21,8 +28,10 @@ public enum Rule {
     PORTS("ports", "port numbers the host chose (bind to port 0, connect's automatic bind) differ consistently: "
             + "each native port always stands for the same jvisor port, learned from the addresses the kernel "
             + "returns (getsockname, accept, ...), in socket addresses and in data that is exactly a port"),
-    TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments)"),
-    INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems)"),
+    TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments), "
+            + "and so do times of day shown in text (ls -l), by at most ten minutes"),
+    INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems), "
+            + "also in the names of pipes and sockets (pipe:[4711]) and the length of a link that names one"),
     DEVICE_NUMBERS("device-numbers", "device numbers of file systems differ (st_dev, stx_dev_*, stx_mnt_id)"),
     RANDOM_BYTES("random-bytes", "bytes from getrandom(2) differ"),
     RANDOM_DRAWS("random-draws", "the libc draws random bits (getrandom, or the clock) a number of times that "
