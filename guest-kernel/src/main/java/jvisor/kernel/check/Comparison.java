@@ -64,9 +64,37 @@ final class Comparison {
                     j == null ? "" : "task " + j.tid, "a run recorded nothing", null));
             return;
         }
+        if (!strict) {
+            nativeStreams = StreamData.streamCalls(nat);
+            jvisorStreams = StreamData.streamCalls(jv);
+            nativeThreads = Contention.threaded(nat);
+            Map<Integer, String> nativePaths = new HashMap<>(), jvisorPaths = new HashMap<>();
+            paths("1", nat, n, nativePaths, jv, j, jvisorPaths);
+            nativeWrites = StreamData.writes(nat, nativePaths, nativeStreams);
+            jvisorWrites = StreamData.writes(jv, jvisorPaths, jvisorStreams);
+        }
         task("1", nat, n, jv, j);
         for (Runnable r : deferred) r.run();
     }
+
+    /** Each paired task's place in the creation tree ("1.2.1"), as task() names them. */
+    private static void paths(String path, Trace nat, Trace.Task n, Map<Integer, String> np, Trace jv, Trace.Task j,
+            Map<Integer, String> jp) {
+        np.put(n.tid, path);
+        jp.put(j.tid, path);
+        for (int k = 0; k < Math.min(n.children.size(), j.children.size()); k++) {
+            Trace.Task nc = nat.get(n.children.get(k)), jc = jv.get(j.children.get(k));
+            if (nc != null && jc != null) paths(path + "." + (k + 1), nat, nc, np, jv, jc, jp);
+        }
+    }
+
+    /** Each run's reads and writes of streams, and its tasks that share a process with other threads. */
+    private Map<Event, Integer> nativeStreams = Map.of(), jvisorStreams = Map.of();
+    private Set<Integer> nativeThreads = Set.of();
+    /** Each run's writes, by task place: the candidates when several writers fill one pipe. */
+    private List<StreamData.Write> nativeWrites = List.of(), jvisorWrites = List.of();
+    /** Calls merged from pieces (stream-chunks), with the pieces. */
+    private final Map<Event, StreamData.Pieces> merged = new java.util.IdentityHashMap<>();
 
     /** The asynchronous signals' comparisons, run once every task is paired (their si_pid name other tasks). */
     private final List<Runnable> deferred = new ArrayList<>();
@@ -106,13 +134,34 @@ final class Comparison {
     // ---------------------------------------------------------------- events
 
     private void events(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        boolean loopsDiffer = false;
         if (!strict) {
+            List<Reaping.Wait> nativeWaits = new ArrayList<>(), jvisorWaits = new ArrayList<>();
+            nat = Reaping.split(nat, nativeWaits);
+            jv = Reaping.split(jv, jvisorWaits);
+            loopsDiffer = !Reaping.sameShape(nativeWaits, jvisorWaits);
+            if (!nativeWaits.isEmpty() || !jvisorWaits.isEmpty()) deferred.add(() -> reaps(task, nativeWaits, jvisorWaits));
+            // strace shows clone3's flags, jvisor's record its pointer: the native run tells the threads.
+            if (nativeThreads.contains((int) nativeTid)) {
+                List<Event.Call> nativeContended = new ArrayList<>(), jvisorContended = new ArrayList<>();
+                nat = Contention.split(nat, nativeContended);
+                jv = Contention.split(jv, jvisorContended);
+                contention(task, nativeContended, jvisorContended);
+            }
             List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
             List<Boolean> nativeIgnored = new ArrayList<>();
             nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
             jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
             if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
                 deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
+            }
+            nat = StreamData.merge(nat, nativeStreams, merged);
+            jv = StreamData.merge(jv, jvisorStreams, merged);
+            if (loopsDiffer) {
+                List<Event> n = Reaping.withoutUndonePairs(nat), j = Reaping.withoutUndonePairs(jv);
+                if (n != nat || j != jv) use(Rule.REAP_TIMING, task, "signal mask and handler changes undone in a wait loop");
+                nat = n;
+                jv = j;
             }
         }
         List<String> nk = new ArrayList<>(), jk = new ArrayList<>();
@@ -127,6 +176,9 @@ final class Comparison {
             } else if (!strict && killedFromOutside(nat, jv) && s.nativeStart() + s.nativeCount() == nat.size() - 1
                     && s.jvisorStart() + s.jvisorCount() == jv.size() - 1) {
                 use(Rule.KILLED_MIDWAY, task, nat.get(nat.size() - 1));
+            } else if (!strict && loopsDiffer && Reaping.netNil(nat, s.nativeStart(), s.nativeStart() + s.nativeCount())
+                    && Reaping.netNil(jv, s.jvisorStart(), s.jvisorStart() + s.jvisorCount())) {
+                use(Rule.REAP_TIMING, task, s.nativeCount() > 0 ? nat.get(s.nativeStart()) : jv.get(s.jvisorStart()));
             } else {
                 unmatched(task, nat.subList(s.nativeStart(), s.nativeStart() + s.nativeCount()), s.nativeStart(),
                         jv.subList(s.jvisorStart(), s.jvisorStart() + s.jvisorCount()), s.jvisorStart());
@@ -193,15 +245,6 @@ final class Comparison {
         };
     }
 
-    /** wait4 for any child or a group (pid <= 0), waitid with P_ALL or P_PGID: it reaps whichever ended first. */
-    private static boolean waitsForAnyChild(Event.Call c) {
-        return switch (c.name()) {
-            case "wait4" -> (int) arg(c, 0) <= 0;
-            case "waitid" -> arg(c, 0) == 0 || arg(c, 0) == 2;
-            default -> false;
-        };
-    }
-
     private static boolean allCalls(List<Event> events, Set<String> names) {
         for (Event e : events) if (!(e instanceof Event.Call c && names.contains(c.name()))) return false;
         return true;
@@ -230,11 +273,13 @@ final class Comparison {
     /**
      * The asynchronous signals of a task pair (sent by another process, a timer or the kernel),
      * compared by what they are, not where they arrived: each jvisor signal must match a native one
-     * with the same signal and si_code (the siginfo compared field by field); a native one jvisor
-     * lacks is allowed only if the program ignored it.
+     * with the same signal and si_code (the siginfo compared field by field), from the same sender
+     * where the sender is known; a native one jvisor lacks is allowed only if the program ignored it
+     * or it merged with another pending one.
      */
     private void asyncSignals(String task, List<Event.Signal> nat, List<Boolean> nativeIgnored, List<Event.Signal> jv) {
         List<Event.Signal> left = new ArrayList<>(jv);
+        List<Event.Signal> unmatched = new ArrayList<>();
         for (int i = 0; i < nat.size(); i++) {
             Event.Signal n = nat.get(i);
             if (nativeIgnored.get(i)) { // jvisor, untraced, discards it
@@ -243,20 +288,35 @@ final class Comparison {
             }
             Event.Signal match = null;
             for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
-                    if (match == null) match = j;
-                    if (samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
-                        match = j;
-                        break;
-                    }
+                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
+                        && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
+                    match = j;
+                    break;
                 }
             }
-            if (match != null) {
+            if (match == null) {
+                unmatched.add(n);
+                continue;
+            }
+            left.remove(match);
+            use(Rule.ASYNC_SIGNALS, task, n);
+            pair(task, -1, n, -1, match);
+        }
+        // No signal from the same sender: merged with another of its kind, or paired with one from another sender.
+        for (Event.Signal n : unmatched) {
+            Event.Signal match = null;
+            for (Event.Signal j : left) {
+                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
+                    match = j;
+                    break;
+                }
+            }
+            if (merged(n, jv)) {
+                use(Rule.ASYNC_SIGNALS, task, n);
+            } else if (match != null) {
                 left.remove(match);
                 use(Rule.ASYNC_SIGNALS, task, n);
                 pair(task, -1, n, -1, match);
-            } else if (merged(n, jv)) {
-                use(Rule.ASYNC_SIGNALS, task, n);
             } else {
                 divergences.add(new Divergence(task, "missing", Names.signal(n.signo()), -1, -1, Render.event(n), "",
                         "an asynchronous signal of the native run has no counterpart under jvisor", null));
@@ -269,6 +329,110 @@ final class Comparison {
             }
             divergences.add(new Divergence(task, "extra", Names.signal(j.signo()), -1, -1, "", Render.event(j),
                     "an asynchronous signal under jvisor has no counterpart in the native run", null));
+        }
+    }
+
+    /**
+     * A task's waits for any child (taken out of its record by {@link Reaping}). Waits that both
+     * runs made alike, at the same places and reaping the same children, are compared one by one;
+     * otherwise child by child (rule wait-order when only the children's order differs, reap-timing
+     * when the waits came at other moments): each child reaped in one run is reaped in the other,
+     * with the same status, and the failures timing does not explain are the same.
+     */
+    private void reaps(String task, List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
+        boolean shape = Reaping.sameShape(nat, jv);
+        if (shape && sameChildren(nat, jv)) {
+            for (int i = 0; i < nat.size(); i++) call(task, nat.get(i).index(), nat.get(i).call(), jv.get(i).index(), jv.get(i).call());
+            return;
+        }
+        Rule rule = shape ? Rule.WAIT_ORDER : Rule.REAP_TIMING;
+        List<Reaping.Wait> left = new ArrayList<>(), missing = new ArrayList<>();
+        for (Reaping.Wait w : jv) if (Reaping.reaped(w.call()) != 0) left.add(w);
+        for (Reaping.Wait n : nat) {
+            long child = Reaping.reaped(n.call());
+            if (child == 0) continue;
+            Reaping.Wait match = null;
+            for (Reaping.Wait j : left) {
+                if (samePid(child, Reaping.reaped(j.call()), false)) {
+                    match = j;
+                    break;
+                }
+            }
+            if (match == null) {
+                missing.add(n);
+                continue;
+            }
+            left.remove(match);
+            use(rule, task, n.call());
+            reapedAlike(task, n, match);
+        }
+        for (int k = 0; k < Math.max(missing.size(), left.size()); k++) {
+            Reaping.Wait n = k < missing.size() ? missing.get(k) : null, j = k < left.size() ? left.get(k) : null;
+            String detail = n == null ? "under jvisor the task reaps a child that it does not reap natively"
+                    : j == null ? "natively the task reaps a child that it does not reap under jvisor"
+                    : "the task reaps another child in each run, and neither is reaped in the other run";
+            divergences.add(new Divergence(task, "result", (n != null ? n : j).call().name(), n != null ? n.index() : -1,
+                    j != null ? j.index() : -1, n != null ? Render.event(n.call()) : "", j != null ? Render.event(j.call()) : "",
+                    detail, null));
+        }
+        // Errors other than ECHILD and an interruption are no matter of timing: each must be in both runs.
+        List<Reaping.Wait> nativeErrors = new ArrayList<>();
+        for (Reaping.Wait n : nat) if (n.call().failed() && !Reaping.timingFailure(n.call())) nativeErrors.add(n);
+        for (Reaping.Wait j : jv) {
+            if (!j.call().failed() || Reaping.timingFailure(j.call())) continue;
+            Reaping.Wait same = null;
+            for (Reaping.Wait n : nativeErrors) if (n.call().result() == j.call().result()) same = n;
+            if (same != null) {
+                nativeErrors.remove(same);
+            } else {
+                divergences.add(new Divergence(task, "errno", j.call().name(), -1, j.index(), "", Render.event(j.call()),
+                        "a wait fails under jvisor with an error no wait of the native run's task gives", null));
+            }
+        }
+        for (Reaping.Wait n : nativeErrors) {
+            divergences.add(new Divergence(task, "errno", n.call().name(), n.index(), -1, Render.event(n.call()), "",
+                    "a wait fails natively with an error no wait of the jvisor run's task gives", null));
+        }
+    }
+
+    private boolean sameChildren(List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
+        for (int i = 0; i < nat.size(); i++) {
+            long n = Reaping.reaped(nat.get(i).call()), j = Reaping.reaped(jv.get(i).call());
+            if ((n == 0) != (j == 0) || (n != 0 && !samePid(n, j, false))) return false;
+        }
+        return true;
+    }
+
+    /** Two waits (of any options, at any place) that reaped the same child: the status must be the same. */
+    private void reapedAlike(String task, Reaping.Wait n, Reaping.Wait j) {
+        pairedCalls++;
+        covered.merge(n.call().name(), 1, Integer::sum);
+        int status = n.call().name().equals("waitid") ? 2 : 1;
+        List<String> diffs = new ArrayList<>();
+        if (n.call().args().size() > status && j.call().args().size() > status) {
+            value(new Where(n.call().name(), "arg" + status, true), n.call().args().get(status), j.call().args().get(status),
+                    diffs, task);
+        }
+        if (!diffs.isEmpty()) {
+            divergences.add(new Divergence(task, "args", n.call().name(), n.index(), j.index(), Render.event(n.call()),
+                    Render.event(j.call()), "the same child reaped with another status: " + String.join("; ", diffs), null));
+        }
+    }
+
+    /**
+     * The futex waits and wakes and sched_yield calls of a thread (taken out of its record by
+     * {@link Contention}): compared one by one if both runs made the same, otherwise checked for
+     * results the kernel can give (rule futex-contention).
+     */
+    private void contention(String task, List<Event.Call> nat, List<Event.Call> jv) {
+        if (Contention.sameCalls(nat, jv)) {
+            for (int i = 0; i < nat.size(); i++) call(task, -1, nat.get(i), -1, jv.get(i));
+            return;
+        }
+        use(Rule.FUTEX_CONTENTION, task, !nat.isEmpty() ? nat.get(0) : jv.get(0));
+        for (Event.Call j : jv) {
+            String wrong = Contention.impossible(j);
+            if (wrong != null) divergences.add(new Divergence(task, "result", j.name(), -1, -1, "", Render.event(j), wrong, null));
         }
     }
 
@@ -427,6 +591,17 @@ final class Comparison {
             value(w, n.args().get(i), j.args().get(i), data ? dataDiffs : argDiffs, task);
         }
         String resultDiff = result(task, n, j, entry);
+        if (!strict && (merged.containsKey(n) || merged.containsKey(j)) && !pieces(n).equals(pieces(j))) {
+            use(Rule.STREAM_CHUNKS, task, j);
+        }
+        Integer nativeStream = streamRead(n, nativeStreams), jvisorStream = streamRead(j, jvisorStreams);
+        if (!strict && resultDiff == null && argDiffs.isEmpty() && !dataDiffs.isEmpty() && nativeStream != null
+                && jvisorStream != null && n.args().get(1) instanceof Value.Str ns && j.args().get(1) instanceof Value.Str js
+                && StreamData.sameWritesReordered(ns.bytes(), js.bytes(), into(nativeWrites, nativeStream, task),
+                        into(jvisorWrites, jvisorStream, task))) {
+            use(Rule.CONCURRENT_WRITERS, task, n);
+            dataDiffs.clear();
+        }
         String kind = resultDiff != null ? (n.failed() || j.failed() ? "errno" : "result")
                 : !argDiffs.isEmpty() ? "args" : !dataDiffs.isEmpty() ? "data" : null;
         if (kind == null) return;
@@ -447,6 +622,26 @@ final class Comparison {
         }
         divergences.add(new Divergence(task, kind, n.name(), ni, ji, Render.event(n), Render.event(j),
                 String.join("; ", all), explanation));
+    }
+
+    /** The pieces a call's bytes came in: a merged call's, or the call's own result. */
+    private List<Long> pieces(Event.Call c) {
+        StreamData.Pieces p = merged.get(c);
+        return p != null ? p.sizes() : List.of(c.result());
+    }
+
+    /** The stream a call reads (merged from pieces, or one read), or null if it reads none. */
+    private Integer streamRead(Event.Call c, Map<Event, Integer> streams) {
+        if (!StreamData.isRead(c) || c.args().size() < 2) return null;
+        StreamData.Pieces p = merged.get(c);
+        return p != null ? Integer.valueOf(p.stream()) : streams.get(c);
+    }
+
+    /** The writes into the stream by every task but this one. */
+    private static List<StreamData.Write> into(List<StreamData.Write> writes, int stream, String task) {
+        List<StreamData.Write> out = new ArrayList<>();
+        for (StreamData.Write w : writes) if (w.stream() == stream && !w.task().equals(task)) out.add(w);
+        return out;
     }
 
     /** clock_nanosleep, timer_settime and timerfd_settime with TIMER_ABSTIME: their times are clock readings. */
@@ -488,10 +683,9 @@ final class Comparison {
             Rule r = null;
             if (name.equals("rt_sigreturn")) r = Rule.INTERRUPTED_REGISTERS;
             else if (Rule.MMAP_SYSCALLS.contains(name) && entry != null && entry.ret() == ArgFormat.RET_HEX) r = Rule.MMAP_ADDRESSES;
-            else if (waitsForAnyChild(n) && nr > 0 && jr > 0 && !samePid(nr, jr, false) && pidToJvisor.containsKey(nr)
-                    && pidToNative.containsKey(jr)) r = Rule.WAIT_ORDER;
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
+            else if (linkOfAnonInode(n, j)) r = Rule.INODE_NUMBERS;
             if (r != null) {
                 use(r, task, name + " result");
                 return null;
@@ -543,12 +737,20 @@ final class Comparison {
                     use(Rule.PIDS, task, w.syscall() + " " + w.path());
                     return;
                 }
+                if (ns.bytes().length == 2 && js.bytes().length == 2 && samePort(w, ns.bytes(), js.bytes())) {
+                    use(Rule.PORTS, task, w.syscall() + " " + w.path());
+                    return;
+                }
                 if (!ns.truncated() && sameTempNames(ns.bytes(), js.bytes())) {
                     use(Rule.TEMP_NAMES, task, w.syscall() + " " + w.path());
                     return;
                 }
                 if (!ns.truncated() && anonInodes(ns.bytes()).equals(anonInodes(js.bytes()))) {
                     use(Rule.INODE_NUMBERS, task, w.syscall() + " " + w.path());
+                    return;
+                }
+                if (!ns.truncated() && sameButClockTimes(ns.bytes(), js.bytes())) {
+                    use(Rule.TIMES, task, w.syscall() + " " + w.path());
                     return;
                 }
             }
@@ -584,7 +786,7 @@ final class Comparison {
     }
 
     /** A set, or an array of small numbers (strace prints a one-member set as [10]), or null. */
-    private static Value.Bits bits(Value v) {
+    static Value.Bits bits(Value v) {
         if (v instanceof Value.Bits b) return b;
         if (!(v instanceof Value.Arr a)) return null;
         java.util.BitSet s = new java.util.BitSet();
@@ -666,6 +868,29 @@ final class Comparison {
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /** Native port to jvisor's, and back (ports the host chose, learned from the addresses the kernel returns). */
+    private final Map<Integer, Integer> portToJvisor = new HashMap<>(), portToNative = new HashMap<>();
+
+    /**
+     * A port field of a socket address (sin_port, sin6_port) or data that is exactly two bytes:
+     * true if the native port stands for the jvisor port. Pairs are learned from addresses the
+     * kernel returns (outputs); an address the program passes, or data, must use a known pair.
+     */
+    private boolean samePort(Where w, byte[] n, byte[] j) {
+        String field = w.last();
+        boolean portField = field.equals("sin_port") || field.equals("sin6_port");
+        boolean data = w.fields().isEmpty() && w.format() != null && isData(w.format());
+        if (!portField && !data) return false;
+        int np = ((n[0] & 0xFF) << 8) | (n[1] & 0xFF), jp = ((j[0] & 0xFF) << 8) | (j[1] & 0xFF);
+        if (np == 0 || jp == 0) return false;
+        Integer known = portToJvisor.get(np);
+        if (known != null) return known == jp;
+        if (!portField || !w.output() || portToNative.containsKey(jp)) return false;
+        portToJvisor.put(np, jp);
+        portToNative.put(jp, np);
+        return true;
+    }
+
     /** Native mkstemp suffix to jvisor's, and back. */
     private final Map<String, String> tempToJvisor = new HashMap<>(), tempToNative = new HashMap<>();
 
@@ -711,7 +936,54 @@ final class Comparison {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
+    private static final java.util.regex.Pattern CLOCK_TIME = java.util.regex.Pattern.compile("(?<![0-9:])([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?(?![0-9:])");
+    /** How far apart the two runs' clock times shown in text may be (the runs follow each other). */
+    private static final int CLOCK_TIME_SLACK_SECONDS = 600;
+
+    /**
+     * True if the texts differ only in times of day ("21:50", "21:50:07", as ls -l and date show
+     * a file's or the clock's time) that lie at most ten minutes apart: the native run comes after
+     * jvisor's, and a timestamp taken in each may fall in another minute.
+     */
+    static boolean sameButClockTimes(byte[] a, byte[] b) {
+        if (a.length != b.length || Arrays.equals(a, b)) return false;
+        String x = new String(a, StandardCharsets.ISO_8859_1), y = new String(b, StandardCharsets.ISO_8859_1);
+        boolean[] covered = new boolean[a.length];
+        java.util.regex.Matcher m = CLOCK_TIME.matcher(x);
+        while (m.find()) {
+            java.util.regex.Matcher o = CLOCK_TIME.matcher(y).region(m.start(), y.length());
+            if (!o.lookingAt() || o.end() != m.end() || Math.abs(seconds(m) - seconds(o)) > CLOCK_TIME_SLACK_SECONDS) continue;
+            for (int k = m.start(); k < m.end(); k++) covered[k] = true;
+        }
+        for (int k = 0; k < a.length; k++) if (a[k] != b[k] && !covered[k]) return false;
+        return true;
+    }
+
+    private static int seconds(java.util.regex.Matcher m) {
+        int s = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60;
+        return m.group(3) != null ? s + Integer.parseInt(m.group(3)) : s;
+    }
+
     private static final java.util.regex.Pattern ANON_INODE = java.util.regex.Pattern.compile("(pipe|socket):\\[\\d+\\]");
+
+    /**
+     * readlink of a /proc/self/fd link that names a pipe or a socket by its inode ("pipe:[4711]"):
+     * its length, the result, follows the number of digits.
+     */
+    private static boolean linkOfAnonInode(Event.Call n, Event.Call j) {
+        int buf = switch (n.name()) {
+            case "readlink" -> 1;
+            case "readlinkat" -> 2;
+            default -> -1;
+        };
+        if (buf < 0 || n.args().size() <= buf || j.args().size() <= buf
+                || !(n.args().get(buf) instanceof Value.Str ns) || !(j.args().get(buf) instanceof Value.Str js)) {
+            return false;
+        }
+        String a = anonInodes(ns.bytes()), b = anonInodes(js.bytes());
+        return !ns.truncated() && ns.bytes().length == n.result() && js.bytes().length == j.result() && a.equals(b)
+                && ANON_INODE.matcher(new String(ns.bytes(), StandardCharsets.ISO_8859_1)).find();
+    }
 
     /** The text with the inode numbers of pipes and sockets ("pipe:[4711]", as /proc/self/fd shows them) blanked. */
     private static String anonInodes(byte[] b) {
