@@ -185,7 +185,11 @@ public final class Kernel {
                 : null;
         long[] stracePre = strace != null && e != null ? strace.beforeCall(t.memory(), e.args(),
                 new long[] {a0, a1, a2, a3, a4, a5}) : null;
-        if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
+        if (result == SyscallInterceptor.PROCEED) {
+            result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
+            TaskMonitor m = monitor; // as ptrace's exec event, before the syscall's return is seen
+            if (m != null && result == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT)) m.execed(t);
+        }
         if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Assumptions;
@@ -155,6 +157,126 @@ class DebugToolsTest {
         GuestRunner.Result g = jvisor("continue\n", "run", "--stop-on=signal=SIGSEGV", binary.toString());
         contains(g.stderrText(), "jvisor: stopped by --stop-on=signal=SIGSEGV");
         assertEquals(128 + 11, g.exitCode(), g.toString());
+    }
+
+    /** The defined symbols of a program as nm lists them (the host's binutils are the oracle): name to {address, size}. */
+    private static Map<String, List<long[]>> nm(Path program) {
+        GuestRunner.Result r = GuestRunner.run(List.of("nm", "-S", "--defined-only", program.toString()), null, null, null);
+        Assumptions.assumeTrue(r.exitCode() == 0, "nm (binutils) is needed: " + r);
+        Map<String, List<long[]>> out = new HashMap<>();
+        for (String line : r.stdoutText().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 3) continue;
+            long size = f.length == 4 ? Long.parseUnsignedLong(f[1], 16) : 0;
+            out.computeIfAbsent(f[f.length - 1], k -> new ArrayList<>()).add(new long[] {Long.parseUnsignedLong(f[0], 16), size});
+        }
+        return out;
+    }
+
+    private static long address(Map<String, List<long[]>> symbols, String name) {
+        return symbols.get(name).get(0)[0];
+    }
+
+    private static long end(Map<String, List<long[]>> symbols, String name) {
+        long[] s = symbols.get(name).get(0);
+        return s[0] + s[1];
+    }
+
+    /** Whether NAME+OFF names address in that program. */
+    private static boolean names(Map<String, List<long[]>> symbols, String name, long offset, long address) {
+        for (long[] s : symbols.getOrDefault(name, List.of())) {
+            if (s[0] + offset == address && (offset == 0 || offset < s[1])) return true;
+        }
+        return false;
+    }
+
+    private static Path execer() {
+        Path p = GuestRunner.binary("exec-chain-glibc");
+        Assumptions.assumeTrue(Files.isExecutable(p), "exec-chain-glibc was not built");
+        return p;
+    }
+
+    @Test
+    void stopOnExecStopsAtEveryProgramAndTheDebuggerUsesItsNames() throws Exception {
+        Path execer = execer();
+        Map<String, List<long[]>> crash = nm(binary), exec = nm(execer);
+        String crashPath = binary.toRealPath().toString();
+        GuestRunner.Result r = jvisor(String.join("\n", "continue", "info symbol $pc", "break store", "continue", "bt",
+                "info threads", "delete", "continue", ""), "run", "--stop-on=exec", execer.toString(), "--fork",
+                binary.toString(), "3");
+        String out = r.stdoutText();
+        contains(r.stderrText(), "jvisor: stopped by --stop-on=exec");
+        contains(out, "Program stopped before its first instruction.");
+        contains(out, String.format("=> 0x%x <_start>:", address(exec, "_start")));
+        matches(out, "^process (\\d+) is executing new program: " + Pattern.quote(crashPath) + "$");
+        contains(out, "  [VM exit: syscall exit: execve, before the new program's first instruction]");
+        contains(out, String.format("=> 0x%x <_start>:", address(crash, "_start")));
+        contains(out, "_start in " + crashPath);
+        contains(out, String.format("Breakpoint 1 at 0x%x <store>", address(crash, "store")));
+        contains(out, String.format("Breakpoint 1, 0x%x <store>", address(crash, "store")));
+        matches(out, "^#1 +0x[0-9a-f]+ in main \\(\\)$");
+        // the parent waits in the kernel, the child (the new program) is at its breakpoint
+        matches(out, "^  \\d+ +Thread \\d+ +\\(running in the kernel\\)$");
+        matches(out, "^\\* \\d+ +Thread \\d+ +0x[0-9a-f]+ <store>$");
+        contains(out, "child exited with 3");
+        contains(out, "[program exited with code 3]");
+        assertEquals(3, r.exitCode(), r.toString());
+
+        GuestRunner.Result c = jvisor(String.join("\n", "catch exec", "continue", "info breakpoints", "continue", ""), "debug",
+                execer.toString(), binary.toString());
+        contains(c.stdoutText(), "Catchpoint 1 (exec'd " + crashPath + ")");
+        matches(c.stdoutText(), "^1 +catchpoint +exec  \\(hit 1 time\\)$");
+        contains(c.stdoutText(), "Program received signal SIGSEGV.");
+        matches(c.stdoutText(), "^=> 0x[0-9a-f]+ <store\\+\\d+>:\tmov qword ptr \\[rdi\\], rsi$");
+    }
+
+    private static final Pattern TRACE_LINE = Pattern.compile("^(?:\\[pid (\\d+)\\] )?#\\d+ 0x([0-9a-f]+) <([^>+]+)(?:\\+(\\d+))?> .*");
+
+    @Test
+    void theTraceNamesEveryAddressAfterTheProgramOfItsProcess() throws Exception {
+        Path execer = execer();
+        Map<String, List<long[]>> crash = nm(binary), exec = nm(execer);
+        // main of both programs up to the end of launch, report_child (exec-chain-glibc) and store (crash-glibc)
+        long from = Math.min(address(exec, "main"), address(crash, "main"));
+        long to = Math.max(end(exec, "report_child"), Math.max(end(exec, "launch"), end(crash, "store")));
+        Path trace = work.resolve("trace.txt");
+        GuestRunner.Result r = jvisor(null, "run", "--trace=" + trace, String.format("--trace-range=0x%x-0x%x", from, to),
+                execer.toString(), "--fork", binary.toString(), "3");
+        assertEquals(3, r.exitCode(), r.toString());
+        assertEquals("stored 1\nstored 4\nstored 9\nchild exited with 3\n", r.stdoutText());
+        List<String> lines = Files.readAllLines(trace);
+        Map<String, List<String[]>> byPid = new HashMap<>(); // pid ("" before the fork) -> {address, name, offset}
+        for (String l : lines) {
+            java.util.regex.Matcher m = TRACE_LINE.matcher(l);
+            if (!m.matches()) {
+                assertTrue(l.matches("^(\\[pid \\d+\\] )?#\\d+ 0x[0-9a-f]+ .*"), l);
+                continue; // between the symbols of the range (padding): nothing to name
+            }
+            byPid.computeIfAbsent(m.group(1) == null ? "" : m.group(1), k -> new ArrayList<>())
+                    .add(new String[] {m.group(2), m.group(3), m.group(4) == null ? "0" : m.group(4)});
+        }
+        String child = byPid.keySet().stream().filter(p -> byPid.get(p).stream().anyMatch(x -> x[1].equals("launch")))
+                .findFirst().orElseThrow(() -> new AssertionError("no task ran launch:\n" + String.join("\n", lines)));
+        for (var e : byPid.entrySet()) {
+            // exec-chain-glibc's names up to an execve, crash-glibc's after it; only the child execs
+            List<String[]> seq = e.getValue();
+            int split = 0;
+            while (split < seq.size() && names(exec, seq.get(split))) split++;
+            List<String[]> after = seq.subList(split, seq.size());
+            for (String[] x : after) {
+                assertTrue(names(crash, x), () -> "pid " + e.getKey() + ": <" + x[1] + "+" + x[2] + "> is not 0x" + x[0]
+                        + ", neither in exec-chain-glibc nor in crash-glibc");
+            }
+            assertEquals(e.getKey().equals(child), after.stream().anyMatch(x -> x[1].equals("store")),
+                    "only the child runs crash-glibc's store (pid " + e.getKey() + ")");
+        }
+        assertTrue(byPid.entrySet().stream().anyMatch(e -> !e.getKey().equals(child)
+                && e.getValue().stream().anyMatch(x -> x[1].equals("report_child"))), "the parent's report_child");
+    }
+
+    /** Whether a trace line's {address, name, offset} names the address in that program. */
+    private static boolean names(Map<String, List<long[]>> symbols, String[] line) {
+        return names(symbols, line[1], Long.parseLong(line[2]), Long.parseUnsignedLong(line[0], 16));
     }
 
     @Test

@@ -103,6 +103,12 @@ class DifferentialTest {
                 simple("poll-basic-glibc", 0),
                 simple("ud2-glibc", 128 + 4),     // SIGILL
                 simple("crash-glibc", 128 + 11),  // SIGSEGV: the debugging tools' planted NULL write
+                new Case("exec-chain-glibc crash-glibc", "exec-chain-glibc", List.of(GuestRunner.binary("crash-glibc").toString()),
+                        null, null, WorkDir.TEMP, 128 + 11), // execve, then the new program's SIGSEGV
+                new Case("exec-chain-glibc --fork crash-glibc 3", "exec-chain-glibc",
+                        List.of("--fork", GuestRunner.binary("crash-glibc").toString(), "3"), null, null, WorkDir.TEMP, 3),
+                new Case("exec-chain-glibc missing program", "exec-chain-glibc", List.of("/no/such/program"), null, null, WorkDir.TEMP,
+                        127),
                 simple("rowrite-glibc", 128 + 11), // SIGSEGV
                 simple("signals-handler-glibc", 128 + 15), // ends with raise(SIGTERM)
                 simple("signals-handler-musl", 128 + 15),

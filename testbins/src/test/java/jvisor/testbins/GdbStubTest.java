@@ -46,16 +46,16 @@ class GdbStubTest {
     record Session(String gdb, int jvisorExit, String jvisorStderr, String guestStdout) {
     }
 
-    private static List<String> gdbCommand(List<String> script, boolean remote, int port, String... args) {
+    private static List<String> gdbCommand(Path program, List<String> script, boolean remote, int port, String... args) {
         List<String> cmd = new ArrayList<>(List.of(GDB.toString(), "-nx", "-batch", "-ex", "set confirm off",
                 "-ex", "set width 0", "-ex", "set height 0", "-ex", "set style enabled off"));
         if (remote) cmd.addAll(List.of("-ex", "target remote :" + port));
         for (String s : script) cmd.addAll(List.of("-ex", s));
         if (remote) {
-            cmd.add(binary.toString());
+            cmd.add(program.toString());
         } else {
             cmd.add("--args");
-            cmd.add(binary.toString());
+            cmd.add(program.toString());
             cmd.addAll(List.of(args));
         }
         return cmd;
@@ -63,8 +63,12 @@ class GdbStubTest {
 
     /** Starts jvisor with --gdb 0, runs gdb against it, and waits for both. */
     private static Session underJvisor(List<String> script, String... args) throws Exception {
+        return underJvisor(binary, script, args);
+    }
+
+    private static Session underJvisor(Path program, List<String> script, String... args) throws Exception {
         List<String> cmd = GuestRunner.jvisorCommand();
-        cmd.addAll(List.of("run", "--gdb", "0", binary.toString()));
+        cmd.addAll(List.of("run", "--gdb", "0", program.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
@@ -92,7 +96,7 @@ class GdbStubTest {
         try {
             int p = port.get(TIMEOUT_S, TimeUnit.SECONDS);
             assertTrue(p > 0, () -> "jvisor did not start its gdb stub:\n" + err);
-            GuestRunner.Result g = GuestRunner.run(gdbCommand(script, true, p), null, null, null);
+            GuestRunner.Result g = GuestRunner.run(gdbCommand(program, script, true, p), null, null, null);
             if (!jvisor.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) throw new AssertionError("jvisor did not end after gdb: " + err);
             errPump.join(5000);
             return new Session(g.stdoutText() + g.stderrText(), jvisor.exitValue(), err.toString(), out.get(10, TimeUnit.SECONDS));
@@ -104,9 +108,13 @@ class GdbStubTest {
 
     /** The same script under gdb natively, or null if the host does not let gdb trace. */
     private static String nativeTranscript(List<String> script, String... args) {
+        return nativeTranscript(binary, script, args);
+    }
+
+    private static String nativeTranscript(Path program, List<String> script, String... args) {
         List<String> s = new ArrayList<>(List.of("break main", "run"));
         s.addAll(script.subList(script.indexOf("continue") + 1, script.size()));
-        GuestRunner.Result r = GuestRunner.run(gdbCommand(s, false, 0, args), null, null, null);
+        GuestRunner.Result r = GuestRunner.run(gdbCommand(program, s, false, 0, args), null, null, null);
         String text = r.stdoutText() + r.stderrText();
         if (text.contains("ptrace") || text.contains("Operation not permitted") || !text.contains("Breakpoint 1, main")) {
             return null;
@@ -125,16 +133,22 @@ class GdbStubTest {
     /**
      * Lines both runs must share: from the main breakpoint on, without the program's own output
      * (a native inferior shares gdb's terminal), addresses of the stack (argv differs with the
-     * environment), and the name gdb gives the inferior.
+     * environment), the name gdb gives the inferior (a remote one has no pid: gdb's remote
+     * protocol without multiprocess), and gdb's warning that the stub does not serve files (gdb
+     * then reads an execve'd program from the host's file system, where it is).
      */
     static List<String> comparable(String transcript) {
         List<String> out = new ArrayList<>();
         boolean started = false;
         for (String line : transcript.split("\n")) {
             if (line.startsWith("Breakpoint 1, main")) started = true;
-            if (!started || line.startsWith("stored ") || line.isBlank()) continue;
+            if (!started || line.startsWith("stored ") || line.startsWith("child exited") || line.isBlank()
+                    || line.startsWith("warning: remote target does not support file transfer")) {
+                continue;
+            }
             String l = line.replaceAll("argv=0x[0-9a-f]+", "argv=STACK")
                     .replaceAll("\\[Inferior 1 \\([^)]*\\)", "[Inferior 1 (...)")
+                    .replaceAll("^(process \\d+|Remote target) is executing new program:", "(...) is executing new program:")
                     .replaceAll("^(r[sb]p|rsi|rdx|rbx|rcx|r8|r12)( +)0x[0-9a-f]+ +\\S+", "$1 STACK");
             out.add(l);
         }
@@ -187,6 +201,45 @@ class GdbStubTest {
         assertEquals(128 + 11, s.jvisorExit(), s.jvisorStderr());
 
         String nat = nativeTranscript(CRASH_SCRIPT);
+        Assumptions.assumeTrue(nat != null, "native gdb cannot trace here: only the jvisor side was checked");
+        assertEquals(comparable(nat), comparable(g));
+    }
+
+    private static final List<String> EXEC_SCRIPT = List.of("break main", "continue", "catch exec", "continue",
+            "info symbol $pc", "break store", "continue", "continue", "bt", "delete", "continue");
+
+    @Test
+    @Timeout(300)
+    void gdbFollowsAnExecAndCatchesIt() throws Exception {
+        Path execer = GuestRunner.binary("exec-chain-glibc");
+        Assumptions.assumeTrue(Files.isExecutable(execer), "exec-chain-glibc was not built");
+        String crashPath = binary.toRealPath().toString();
+        Session s = underJvisor(execer, EXEC_SCRIPT, binary.toString(), "3");
+        String g = s.gdb();
+        assertTrue(g.contains("Breakpoint 1, main (argc=3"), g);
+        assertTrue(g.contains("is executing new program: " + crashPath), g);
+        assertTrue(g.matches("(?s).*\\nCatchpoint 2 \\(exec'd " + Pattern.quote(crashPath)
+                + "\\), 0x[0-9a-f]+ in _start \\(\\)\\n.*"), g);
+        assertTrue(g.contains("_start in section .text"), "gdb read the new program's symbols:\n" + g);
+        assertTrue(g.contains("file src/c/crash.c, line"), "break store is in the new program:\n" + g);
+        assertTrue(g.contains("Breakpoint 1, main (argc=2"), "gdb moved break main into the new program:\n" + g);
+        assertTrue(g.matches("(?s).*Breakpoint 3, store \\(where=.*value=(value@entry=)?1\\) at src/c/crash.c.*"), g);
+        assertTrue(g.contains("[Inferior 1 (Remote target) exited with code 03]"), g);
+        assertEquals(3, s.jvisorExit(), s.jvisorStderr());
+        assertEquals("stored 1\nstored 4\nstored 9\n", s.guestStdout());
+
+        // A forked child's execve: gdb, told of no fork, sees the child as a thread of its one
+        // inferior; registers and memory it reads are the stopped child's.
+        Session f = underJvisor(execer, List.of("catch exec", "continue", "break store", "continue", "bt", "delete",
+                "continue"), "--fork", binary.toString(), "3");
+        String fg = f.gdb();
+        assertTrue(fg.matches("(?s).*hit Catchpoint 1 \\(exec'd " + Pattern.quote(crashPath) + "\\).*"), fg);
+        assertTrue(fg.matches("(?s).*\\n#1  0x[0-9a-f]+ in main \\(.*\\) at src/c/crash.c:\\d+\\n.*"),
+                "the child's stack, read from the child's memory:\n" + fg);
+        assertTrue(fg.contains("[Inferior 1 (Remote target) exited with code 03]"), fg);
+        assertEquals("stored 1\nstored 4\nstored 9\nchild exited with 3\n", f.guestStdout());
+
+        String nat = nativeTranscript(execer, EXEC_SCRIPT, binary.toString(), "3");
         Assumptions.assumeTrue(nat != null, "native gdb cannot trace here: only the jvisor side was checked");
         assertEquals(comparable(nat), comparable(g));
     }

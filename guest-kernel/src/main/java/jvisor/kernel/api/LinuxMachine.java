@@ -41,7 +41,7 @@ import jvisor.mmu.AddressSpace;
  * Hooks run on the guest's thread. Between stops the state methods ({@link #reg}, {@link #read},
  * ...) are about the current task, the one that stopped.
  *
- * <p>A runnable example: {@code guest-kernel/src/test/java/jvisor/kernel/api/FindTheCrash.java}.
+ * <p>A runnable example: {@code testbins/src/test/java/jvisor/testbins/example/FindTheCrash.java}.
  */
 public final class LinuxMachine implements AutoCloseable {
     /** Stack of each guest thread: the interpreter and the kernel recurse little, but never run short. */
@@ -51,7 +51,6 @@ public final class LinuxMachine implements AutoCloseable {
     private final Kernel kernel;
     private final Process process;
     private final DebugSession session;
-    private final ElfSymbols symbols;
     private final long loadBias;
     private Thread guest;
     private volatile Throwable failure;
@@ -139,10 +138,10 @@ public final class LinuxMachine implements AutoCloseable {
             // Exec.start read and accepted it a moment ago; without a second look there are no names
         }
         loadBias = bias;
-        symbols = syms;
+        session.symbols().put(process, syms);
     }
 
-    /** What the loader added to the executable's link addresses (non-zero for static PIE). */
+    /** What the loader added to the link addresses of the program jvisor started (non-zero for static PIE). */
     public long loadBias() {
         return loadBias;
     }
@@ -161,8 +160,14 @@ public final class LinuxMachine implements AutoCloseable {
         return process;
     }
 
+    /** The symbols of the program the current task runs (the one jvisor started, until an execve). */
     public ElfSymbols symbols() {
-        return symbols;
+        return symbols(currentTask());
+    }
+
+    /** The symbols of the program a task runs: each process has those of its own program, execve changes them. */
+    public ElfSymbols symbols(Task t) {
+        return session.symbols().of(t);
     }
 
     public Probes probes() {
@@ -208,9 +213,13 @@ public final class LinuxMachine implements AutoCloseable {
         probes().addBreakpoint(address);
     }
 
-    /** A breakpoint at an ELF symbol; throws IllegalArgumentException if there is none of that name. */
+    /**
+     * A breakpoint at an ELF symbol of the current task's program; throws IllegalArgumentException
+     * if there is none of that name. It stays at that address when a later execve loads another
+     * program (gdb would look the name up again in the new program).
+     */
     public long breakpoint(String symbol) {
-        ElfSymbols.Symbol s = symbols.find(symbol);
+        ElfSymbols.Symbol s = symbols().find(symbol);
         if (s == null) throw new IllegalArgumentException("no symbol '" + symbol + "' in the program");
         breakpoint(s.address());
         return s.address();
@@ -231,6 +240,15 @@ public final class LinuxMachine implements AutoCloseable {
     /** Stop at faults (exception exits) before they become signals. */
     public void stopOnFaults(boolean on) {
         session.setStopOnFault(on);
+    }
+
+    /**
+     * Stop after every successful execve of any process, before the new program's first
+     * instruction: an {@link Stop.Kind#EXEC} stop whose {@link Stop#program()} is the new
+     * program's path; {@link #symbols()} are the new program's from then on.
+     */
+    public void stopOnExec(boolean on) {
+        session.setStopOnExec(on);
     }
 
     // ---------------------------------------------------------------- running
@@ -358,9 +376,9 @@ public final class LinuxMachine implements AutoCloseable {
         memory().pokeBytes(address, data, 0, data.length);
     }
 
-    /** {@code main+21} for an address, or its hex form. */
+    /** {@code main+21} for an address in the current task's program, or its hex form. */
     public String describe(long address) {
-        String s = symbols.describe(address);
+        String s = symbols().describe(address);
         return s != null ? s : "0x" + Long.toHexString(address);
     }
 

@@ -42,7 +42,7 @@ final class DebugLauncher {
         }
         Stop end;
         try (m; TraceSink sink = d.trace() ? TraceSink.open(d.traceFile()) : null) {
-            if (d.trace()) new InsnTrace(m.hypervisor(), m.symbols(), traceOptions(d, m.symbols()), sink).install();
+            if (d.trace()) new InsnTrace(m.hypervisor(), m.session().symbols(), traceOptions(d, m.symbols()), sink).install();
             StopConditions stops = StopConditions.apply(d.stopOn(), m);
             if (d.gdbPort() >= 0) end = gdb(o, m, d.gdbPort());
             else if (d.debugger()) end = console(m).run(m.start());
@@ -147,7 +147,10 @@ final class DebugLauncher {
             DebugSession s = m.session();
             for (DebugOptions.StopOn on : list) {
                 switch (on.kind()) {
-                    case EXEC -> c.exec = true;
+                    case EXEC -> {
+                        c.exec = true;
+                        s.setStopOnExec(true);
+                    }
                     case FAULT -> {
                         c.anyFault = true;
                         s.setStopOnFault(true);
@@ -195,7 +198,7 @@ final class DebugLauncher {
         /** The condition a stop satisfies, as the user wrote it, or null. */
         String matches(Stop s) {
             return switch (s.kind()) {
-                case START -> exec ? "exec" : null;
+                case START, EXEC -> exec ? "exec" : null;
                 case FAULT -> anyFault ? "fault" : anySignal || (signals & Signals.bit(s.signo())) != 0
                         ? "signal=" + Signals.name(s.signo()) : null;
                 case SIGNAL -> anySignal || (signals & Signals.bit(s.signo())) != 0 ? "signal=" + Signals.name(s.signo()) : null;

@@ -1,5 +1,6 @@
 package jvisor.kernel.debug;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -91,10 +92,12 @@ public final class DebugSession implements TaskMonitor {
     private boolean detached;
     private Process process;
     private final List<SyscallInterceptor> syscallHooks = new CopyOnWriteArrayList<>();
+    private final ProgramSymbols symbols = new ProgramSymbols();
 
     // What stops (the policy): set by the frontends, read by the tasks.
     private volatile boolean stopAtStart;
     private volatile boolean stopOnFault;
+    private volatile boolean stopOnExec;
     private volatile long signalStops;
     private final BitSet catchEntry = new BitSet();
     private final BitSet catchReturn = new BitSet();
@@ -116,6 +119,11 @@ public final class DebugSession implements TaskMonitor {
         return probes;
     }
 
+    /** The symbol tables of the programs the processes run, kept current across execve. */
+    public ProgramSymbols symbols() {
+        return symbols;
+    }
+
     // ---------------------------------------------------------------- policy
 
     /** Stop before the program's first instruction (a debugger's "starti"). */
@@ -130,6 +138,15 @@ public final class DebugSession implements TaskMonitor {
 
     public boolean stopsOnFault() {
         return stopOnFault;
+    }
+
+    /** Stop after every successful execve, before the new program's first instruction (gdb's "catch exec"). */
+    public void setStopOnExec(boolean on) {
+        stopOnExec = on;
+    }
+
+    public boolean stopsOnExec() {
+        return stopOnExec;
     }
 
     /** Signals that stop the task before they are delivered: {@code Signals.bit(n)} for signal n. */
@@ -262,7 +279,7 @@ public final class DebugSession implements TaskMonitor {
         detached = true;
         events.clear();
         current = null;
-        stopAtStart = stopOnFault = false;
+        stopAtStart = stopOnFault = stopOnExec = false;
         signalStops = 0;
         catchEntry.clear();
         catchReturn.clear();
@@ -297,7 +314,7 @@ public final class DebugSession implements TaskMonitor {
 
     private synchronized Tracked track(Task t) {
         Tracked tr = tasks.get(t.tid);
-        if (tr == null) {
+        if (tr == null || tr.task != t) { // new, or a thread that took its leader's tid at execve
             tr = new Tracked(t);
             tasks.put(t.tid, tr);
         }
@@ -341,6 +358,22 @@ public final class DebugSession implements TaskMonitor {
     public void started(Task t) {
         track(t);
         if (stopAtStart) park(t, Stop.of(Stop.Kind.START, t, Signals.SIGTRAP, "program start, before the first instruction", null), true);
+    }
+
+    @Override
+    public void execed(Task t) {
+        symbols.execed(t.process);
+        synchronized (this) {
+            // execve from a thread other than the leader gave it the leader's tid: forget its old one
+            tasks.entrySet().removeIf(e -> e.getValue().task == t && e.getKey() != t.tid);
+        }
+        track(t);
+        probe(t).runUntil(-1); // a "finish" or "until" aimed at the old program (gdb drops it too)
+        if (stopOnExec) {
+            String program = new String(t.process.exePath, StandardCharsets.UTF_8);
+            park(t, new Stop(Stop.Kind.EXEC, t, Signals.SIGTRAP,
+                    "syscall exit: execve, before the new program's first instruction", null, -1, 0, null, 0, program), true);
+        }
     }
 
     @Override
@@ -409,7 +442,8 @@ public final class DebugSession implements TaskMonitor {
 
     @Override
     public synchronized void taskExited(Task t) {
-        tasks.remove(t.tid);
+        Tracked tr = tasks.get(t.tid);
+        if (tr != null && tr.task == t) tasks.remove(t.tid); // not the execve'ing thread that took over its tid
         notifyAll(); // a frontend waiting for every task to stop no longer waits for this one
     }
 

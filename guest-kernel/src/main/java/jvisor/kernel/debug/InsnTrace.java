@@ -17,7 +17,7 @@ import jvisor.hypervisor.ExitKind;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.Vcpu;
 import jvisor.hypervisor.VmExit;
-import jvisor.kernel.elf.ElfSymbols;
+import jvisor.kernel.proc.Task;
 import jvisor.mmu.Access;
 import jvisor.mmu.PageFault;
 
@@ -32,7 +32,9 @@ import jvisor.mmu.PageFault;
  * </pre>
  *
  * The number is the task's count of retired instructions, so {@link Options#after} and the
- * numbers agree. Only what changed is listed: general registers, RIP when it did not simply
+ * numbers agree. Addresses are named after the program of the task's process (so they change
+ * with execve); while the guest runs several tasks each line starts with {@code [pid TID]}, as
+ * strace's lines do. Only what changed is listed: general registers, RIP when it did not simply
  * advance, flags one by one, FS/GS base, XMM registers, MXCSR, the x87 stack and status, and
  * memory stores with old and new values. While no trace is installed none of this exists and the
  * interpreter runs its plain loop; once {@link Options#count} lines are out the trace removes
@@ -56,7 +58,7 @@ public final class InsnTrace implements InsnHook {
     private static final int CHANGES_COLUMN = 110;
 
     private final Consumer<String> out;
-    private final ElfSymbols symbols;
+    private final ProgramSymbols symbols;
     private final Options options;
     private final Hypervisor hv;
     private Probes.Handle insnHandle, memHandle;
@@ -78,10 +80,13 @@ public final class InsnTrace implements InsnHook {
         int mxcsr, fpuStatus, fpuControl;
         Insn insn;
         long number;
+        /** Width of the line's "[pid N] " tag: the columns start after it. */
+        int tag;
         final List<long[]> stores = new ArrayList<>(); // {address, size, old, new}
     }
 
-    public InsnTrace(Hypervisor hv, ElfSymbols symbols, Options options, Consumer<String> out) {
+    /** symbols names each address after the program of the task that runs it. */
+    public InsnTrace(Hypervisor hv, ProgramSymbols symbols, Options options, Consumer<String> out) {
         this.hv = hv;
         this.symbols = symbols;
         this.options = options;
@@ -166,7 +171,7 @@ public final class InsnTrace implements InsnHook {
         Snapshot b = before.get();
         if (b.insn == null) return;
         StringBuilder sb = head(vcpu.cpu(), b);
-        pad(sb, CHANGES_COLUMN);
+        pad(sb, b.tag + CHANGES_COLUMN);
         sb.append("=> ").append(CpuFault.vectorName(exit.vector)).append(String.format(
                 " (vector %d) error code %#x address %#x;", exit.vector, exit.errorCode, exit.address));
         operands(sb, b.insn, vcpu.state());
@@ -188,13 +193,16 @@ public final class InsnTrace implements InsnHook {
         Insn i = b.insn;
         String[] d = disassemble(cpu, i);
         StringBuilder sb = new StringBuilder(160);
+        Task t = Task.current(); // hooks run on the task's own thread
+        if (t != null && t.process.table.taskCount() > 1) sb.append("[pid ").append(t.tid).append("] ");
+        b.tag = sb.length();
         sb.append('#').append(b.number).append(' ');
         sb.append("0x").append(Long.toHexString(i.addr));
-        String sym = symbols.describe(i.addr);
+        String sym = t != null ? symbols.of(t).describe(i.addr) : null;
         if (sym != null) sb.append(" <").append(sym).append('>');
-        pad(sb, 40);
+        pad(sb, b.tag + 40);
         sb.append(d[0]);
-        pad(sb, 72);
+        pad(sb, b.tag + 72);
         sb.append(d[1]);
         return sb;
     }
@@ -239,7 +247,7 @@ public final class InsnTrace implements InsnHook {
 
     private static void changes(StringBuilder sb, Snapshot b, CpuState s, Insn insn) {
         int mark = sb.length();
-        pad(sb, CHANGES_COLUMN);
+        pad(sb, b.tag + CHANGES_COLUMN);
         int listStart = sb.length();
         for (int r = 0; r < 16; r++) {
             if (b.r[r] != s.r[r]) change(sb, Reg.name(r), b.r[r], s.r[r]);

@@ -10,8 +10,8 @@ import jvisor.kernel.signal.FatalSignal;
  *
  * @param kind what happened
  * @param task the task that stopped (null once the program ended)
- * @param signo the signal a debugger reports for it: SIGTRAP for breakpoints, steps, syscalls
- *        and the start; SIGINT for an interrupt; the fault's or the pending signal's own number
+ * @param signo the signal a debugger reports for it: SIGTRAP for breakpoints, steps, syscalls,
+ *        execve and the start; SIGINT for an interrupt; the fault's or the pending signal's own number
  * @param vmExit which VM exit brought the task here, in words ("syscall exit", "exception exit:
  *        #PF page fault (vector 14) error code 0x6 address 0x0", "kick"), or where it was
  * @param debug the probe's details for breakpoints, watchpoints and steps, else null
@@ -19,9 +19,10 @@ import jvisor.kernel.signal.FatalSignal;
  * @param syscallResult the result for a syscall-return stop
  * @param signal the fault's siginfo and report for FAULT stops, the killer for KILLED
  * @param exitStatus the status for EXITED
+ * @param program for EXEC stops, the path (inside the guest's root) of the program execve loaded
  */
 public record Stop(Kind kind, Task task, int signo, String vmExit, DebugStop debug, int syscall, long syscallResult,
-        FatalSignal signal, int exitStatus) {
+        FatalSignal signal, int exitStatus, String program) {
 
     public enum Kind {
         /** Before the first instruction of the program. */
@@ -38,10 +39,18 @@ public record Stop(Kind kind, Task task, int signo, String vmExit, DebugStop deb
         SIGNAL,
         SYSCALL_ENTRY,
         SYSCALL_RETURN,
+        /** execve replaced the program of the task's process: before the new program's first instruction. */
+        EXEC,
         /** The program exited; exitStatus holds the status. */
         EXITED,
         /** The program was killed by a signal. */
         KILLED
+    }
+
+    /** A stop without a program path (every kind but EXEC). */
+    public Stop(Kind kind, Task task, int signo, String vmExit, DebugStop debug, int syscall, long syscallResult,
+            FatalSignal signal, int exitStatus) {
+        this(kind, task, signo, vmExit, debug, syscall, syscallResult, signal, exitStatus, null);
     }
 
     public boolean ended() {
@@ -68,6 +77,7 @@ public record Stop(Kind kind, Task task, int signo, String vmExit, DebugStop deb
             case SIGNAL -> Signals.name(signo) + " about to be delivered";
             case SYSCALL_ENTRY -> "syscall entry";
             case SYSCALL_RETURN -> "syscall return";
+            case EXEC -> "execve: now running " + program;
             case EXITED -> "exited with status " + exitStatus;
             case KILLED -> "killed by " + Signals.name(signo);
         };

@@ -11,8 +11,17 @@ import jvisor.kernel.proc.Task;
  * the calling task (a debugger stop) for as long as it likes.
  */
 public interface TaskMonitor {
-    /** The task is about to execute the first instruction of a program (its start, or after execve). */
+    /** The first process's task is about to execute the program's first instruction. */
     void started(Task t);
+
+    /**
+     * A successful execve or execveat of the task replaced its process's program (the new image
+     * is in {@code t.process.image}, its path in exePath); the task will execute the new
+     * program's first instruction once the syscall has returned. Called before the syscall
+     * interceptor's {@code after}, as ptrace reports the exec event before the syscall's exit.
+     */
+    default void execed(Task t) {
+    }
 
     /** Before every switch into the guest, before pending signals are delivered. */
     void beforeSwitch(Task t);

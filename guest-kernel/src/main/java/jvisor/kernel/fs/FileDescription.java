@@ -1,9 +1,13 @@
 package jvisor.kernel.fs;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.kernel.syscall.SyscallException;
 
 /**
  * An open file description (open(2)'s "open file description"): what file descriptors point to.
@@ -112,7 +116,7 @@ public abstract class FileDescription {
         try {
             vnode.truncate(length);
             return 0;
-        } catch (jvisor.kernel.syscall.SyscallException e) {
+        } catch (SyscallException e) {
             return -e.errno;
         }
     }
@@ -170,6 +174,34 @@ public abstract class FileDescription {
 
     public long pread(long hostBuf, long count, long offset) {
         return -Errno.ESPIPE;
+    }
+
+    /**
+     * The whole file, read from offset 0 with pread (the file offset does not move): what execve
+     * loads, and what the debugger reads symbol tables from.
+     *
+     * @throws SyscallException with the errno of a failed read, or ENOMEM
+     *         when the file is longer than max bytes
+     */
+    public final byte[] readAll(int max) {
+        try (Arena arena = Arena.ofConfined()) {
+            int chunk = 1 << 20;
+            MemorySegment buf = arena.allocate(chunk);
+            byte[] out = new byte[0];
+            int len = 0;
+            long off = 0;
+            while (true) {
+                long n = pread(buf.address(), chunk, off);
+                if (n < 0) throw SyscallException.of((int) -n);
+                if (n == 0) break;
+                if (len + n > max) throw SyscallException.of(Errno.ENOMEM);
+                if (len + n > out.length) out = Arrays.copyOf(out, (int) Math.max(len + n, out.length * 2L));
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, len, (int) n);
+                len += (int) n;
+                off += n;
+            }
+            return Arrays.copyOf(out, len);
+        }
     }
 
     public long pwrite(long hostBuf, long count, long offset) {

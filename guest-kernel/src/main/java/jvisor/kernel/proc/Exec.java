@@ -85,6 +85,7 @@ public final class Exec {
         Process p = new Process(pid, jvisor.kernel.host.Libc.getppid(), creds, limits, mm, fs,
                 exeGuest.getBytes(StandardCharsets.UTF_8), req.argv(), req.envp(),
                 cwdGuest.getBytes(StandardCharsets.UTF_8));
+        p.image = image;
         p.auxv = stack.auxv();
         p.execfn = req.execfn();
         p.initialEnvp = stack.envpAddr();
@@ -159,6 +160,7 @@ public final class Exec {
         p.sigactions = p.sigactions.copy();
         p.sigactions.resetForExec();
         p.exePath = exePath;
+        p.image = image;
         p.argv = argv;
         // execve(2): the saved set-user-ID and set-group-ID are copied from the effective ids (no
         // set-user-ID bits are honoured: the guest's files are the host user's).

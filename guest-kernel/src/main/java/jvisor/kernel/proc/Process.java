@@ -3,6 +3,7 @@ package jvisor.kernel.proc;
 import java.util.ArrayList;
 import java.util.List;
 
+import jvisor.kernel.elf.LoadedImage;
 import jvisor.kernel.fs.FdTable;
 import jvisor.kernel.fs.PathResolver;
 import jvisor.kernel.mm.MemoryManager;
@@ -38,6 +39,12 @@ public final class Process {
 
     /** The executable's path inside the root (/proc/PID/exe). */
     public byte[] exePath;
+    /**
+     * Where the running program was loaded: a new object at every execve, shared with fork
+     * children (they run the same image), so its identity names one program image (the debugging
+     * tools keep a symbol table per image).
+     */
+    public volatile LoadedImage image;
     public List<byte[]> argv;
     public List<byte[]> envp;
     /** The auxiliary vector as key, value pairs (/proc/self/auxv). */

@@ -60,6 +60,7 @@ public final class TaskClone {
             owner.nice = pp.nice;
             owner.schedPolicy = pp.schedPolicy;
             owner.schedPriority = pp.schedPriority;
+            owner.image = pp.image;
             owner.auxv = pp.auxv;
             owner.execfn = pp.execfn;
             owner.initialEnvp = pp.initialEnvp;

@@ -6,9 +6,6 @@ import static jvisor.kernel.strace.ArgFormat.PATH;
 import static jvisor.kernel.strace.ArgFormat.PTR;
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -145,30 +142,9 @@ final class SysExec {
         if (pr < 0) throw SysSupport.err((int) -pr);
         FileDescription f = node.open(guestPath, Fs.O_RDONLY);
         try {
-            return new Loaded(guestPath, readAll(f));
+            return new Loaded(guestPath, f.readAll(MAX_BINARY));
         } finally {
             f.decRef();
-        }
-    }
-
-    private static byte[] readAll(FileDescription f) {
-        try (Arena arena = Arena.ofConfined()) {
-            int chunk = 1 << 20;
-            MemorySegment buf = arena.allocate(chunk);
-            byte[] out = new byte[0];
-            int len = 0;
-            long off = 0;
-            while (true) {
-                long n = f.pread(buf.address(), chunk, off);
-                if (n < 0) throw SysSupport.err((int) -n);
-                if (n == 0) break;
-                if (len + n > MAX_BINARY) throw SysSupport.err(Errno.ENOMEM);
-                if (len + n > out.length) out = Arrays.copyOf(out, (int) Math.max(len + n, out.length * 2L));
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, len, (int) n);
-                len += (int) n;
-                off += n;
-            }
-            return Arrays.copyOf(out, len);
         }
     }
 

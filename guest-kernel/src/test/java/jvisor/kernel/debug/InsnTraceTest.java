@@ -22,7 +22,7 @@ class InsnTraceTest {
     List<String> trace(InsnTrace.Options o) throws Exception {
         List<String> lines = new ArrayList<>();
         try (LinuxMachine m = LinuxMachine.load(TinyProgram.write(dir))) {
-            new InsnTrace(m.hypervisor(), m.symbols(), o, lines::add).install();
+            new InsnTrace(m.hypervisor(), m.session().symbols(), o, lines::add).install();
             m.run();
         }
         return lines;

@@ -3,6 +3,7 @@ package jvisor.kernel.debug;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -160,6 +161,63 @@ class LinuxMachineTest {
             m.stopOnFaults(true);
             assertEquals(Stop.Kind.FAULT, m.run().kind());
             assertEquals(77, m.read64(TinyProgram.PID) & 0xFFFFFFFFL);
+        }
+    }
+
+    /** The launcher in dir, with dir as the guest's root (the host's /tmp is not the guest's), execve'ing target. */
+    LinuxMachine launcher(String target) throws Exception {
+        TinyProgram.write(dir);
+        return LinuxMachine.builder(TinyProgram.writeExecer(dir, target)).root(dir).load();
+    }
+
+    @Test
+    void anExecStopsBeforeTheNewProgramWhoseSymbolsTakeOver() throws Exception {
+        try (LinuxMachine m = launcher("/tiny")) {
+            assertEquals("launcher+14", m.describe(TinyProgram.LAUNCHER + 14));
+            assertNull(m.symbols().find("twice"));
+            m.stopOnExec(true);
+            Stop s = m.run();
+            assertEquals(Stop.Kind.EXEC, s.kind());
+            assertEquals(Signals.SIGTRAP, s.signo());
+            assertEquals("/tiny", s.program(), "the path inside the guest's root");
+            assertEquals(TinyProgram.START, m.reg("rip"), "before the new program's first instruction");
+            assertEquals("_start", m.describe(m.reg("rip")));
+            assertNull(m.symbols().find("launcher"), "the old program's names are gone");
+            assertEquals(TinyProgram.TWICE, m.breakpoint("twice"));
+            s = m.run();
+            assertEquals(Stop.Kind.BREAKPOINT, s.kind());
+            assertEquals(TinyProgram.TWICE, m.reg("rip"));
+            assertEquals(Stop.Kind.KILLED, m.run().kind(), "the new program's NULL write");
+        }
+    }
+
+    @Test
+    void withoutAStopTheNamesStillFollowTheExecAndCatchpointsComeInPtracesOrder() throws Exception {
+        try (LinuxMachine m = launcher("/tiny")) {
+            m.breakpoint(TinyProgram.TWICE);
+            assertEquals(Stop.Kind.BREAKPOINT, m.run().kind());
+            assertEquals("twice", m.describe(m.reg("rip")));
+            assertEquals("twice", m.symbols(m.currentTask()).describe(TinyProgram.TWICE));
+        }
+        try (LinuxMachine m = launcher("/tiny")) {
+            m.session().catchSyscall(59, true, true);
+            m.stopOnExec(true);
+            List<String> stops = new ArrayList<>();
+            for (Stop s = m.run(); s.kind() != Stop.Kind.KILLED; s = m.run()) {
+                stops.add(s.kind() + " " + m.describe(m.reg("rip")));
+            }
+            // ptrace reports the exec event before the syscall's exit, which returns 0 in the new program
+            assertEquals(List.of("SYSCALL_ENTRY launcher+16", "EXEC _start", "SYSCALL_RETURN _start"), stops);
+        }
+    }
+
+    @Test
+    void aFailedExecIsNoExecStop() throws Exception {
+        try (LinuxMachine m = launcher("/missing")) {
+            m.stopOnExec(true);
+            Stop s = m.run();
+            assertEquals(Stop.Kind.EXITED, s.kind());
+            assertEquals(256 - 2, s.exitStatus(), "exit(-ENOENT)");
         }
     }
 }

@@ -38,9 +38,45 @@ public final class TinyProgram {
 
     /** Writes the executable into dir and returns its path. */
     public static Path write(Path dir) throws IOException {
-        byte[] code = HexFormat.of().parseHex(CODE.replace(" ", ""));
-        String[] names = {"_start", "twice", "counter", "pid"};
-        long[][] syms = {{START, 0x2a, 1}, {TWICE, 4, 1}, {COUNTER, 8, 0}, {PID, 8, 0}}; // address, size, function?
+        return write(dir.resolve("tiny"), START, HexFormat.of().parseHex(CODE.replace(" ", "")), COUNTER, new byte[0],
+                new String[] {"_start", "twice", "counter", "pid"},
+                new long[][] {{START, 0x2a, 1}, {TWICE, 4, 1}, {COUNTER, 8, 0}, {PID, 8, 0}});
+    }
+
+    /** Where {@link #writeExecer} puts its code and the path it execs. */
+    public static final long LAUNCHER = 0x500000, LAUNCHER_PATH = 0x501000;
+
+    /**
+     * A second program, at other addresses and with other names, that replaces itself with the
+     * program at guestPath (a path as the guest sees it: the host's /tmp is not the guest's)
+     * through execve (argv and envp NULL), or exits with execve's -errno:
+     *
+     * <pre>
+     * 500000 &lt;launcher&gt;     mov edi, 0x501000    ; the path
+     * 500005 &lt;launcher+5&gt;   xor esi, esi
+     * 500007 &lt;launcher+7&gt;   xor edx, edx
+     * 500009 &lt;launcher+9&gt;   mov eax, 59          ; execve
+     * 50000e &lt;launcher+14&gt;  syscall
+     * 500010 &lt;launcher+16&gt;  mov edi, eax
+     * 500012 &lt;launcher+18&gt;  mov eax, 60          ; exit
+     * 500017 &lt;launcher+23&gt;  syscall
+     * </pre>
+     */
+    public static Path writeExecer(Path dir, String guestPath) throws IOException {
+        byte[] code = HexFormat.of().parseHex("bf00105000" + "31f6" + "31d2" + "b83b000000" + "0f05" + "89c7" + "b83c000000"
+                + "0f05");
+        byte[] path = (guestPath + "\0").getBytes(StandardCharsets.UTF_8);
+        return write(dir.resolve("launcher"), LAUNCHER, code, LAUNCHER_PATH, path, new String[] {"launcher", "path"},
+                new long[][] {{LAUNCHER, code.length, 1}, {LAUNCHER_PATH, path.length, 0}});
+    }
+
+    /**
+     * An ELF executable of two segments, code (read, execute) at codeAddr and data (read, write)
+     * at dataAddr, one page each, and a symbol table: names[i] at syms[i] = {address, size, 1 for
+     * a function or 0 for an object}.
+     */
+    private static Path write(Path p, long codeAddr, byte[] code, long dataAddr, byte[] data, String[] names,
+            long[][] syms) throws IOException {
         ByteArrayBuilder strtab = new ByteArrayBuilder();
         strtab.put((byte) 0);
         int[] nameAt = new int[names.length];
@@ -57,12 +93,13 @@ public final class TinyProgram {
         b.put(0, (byte) 0x7f).put(1, (byte) 'E').put(2, (byte) 'L').put(3, (byte) 'F');
         b.put(4, (byte) 2).put(5, (byte) 1).put(6, (byte) 1);
         b.putShort(16, (short) 2).putShort(18, (short) 62).putInt(20, 1);
-        b.putLong(24, START).putLong(32, 64).putLong(40, shOff);
+        b.putLong(24, codeAddr).putLong(32, 64).putLong(40, shOff);
         b.putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) 2);
         b.putShort(58, (short) 64).putShort(60, (short) 3).putShort(62, (short) 0);
-        phdr(b, 64, 5, 0x1000, START, 0x1000); // PF_R | PF_X
-        phdr(b, 64 + 56, 6, 0x2000, COUNTER, 0x1000); // PF_R | PF_W
+        phdr(b, 64, 5, 0x1000, codeAddr, 0x1000); // PF_R | PF_X
+        phdr(b, 64 + 56, 6, 0x2000, dataAddr, 0x1000); // PF_R | PF_W
         System.arraycopy(code, 0, out, 0x1000, code.length);
+        System.arraycopy(data, 0, out, 0x2000, data.length);
         for (int i = 0; i < names.length; i++) {
             int o = symOff + 24 * (i + 1);
             b.putInt(o, nameAt[i]);
@@ -73,8 +110,8 @@ public final class TinyProgram {
         System.arraycopy(strtab.toArray(), 0, out, strOff, strSize);
         section(b, shOff + 64, 2, symOff, symSize, 2, 24); // SHT_SYMTAB, linked to section 2
         section(b, shOff + 128, 3, strOff, strSize, 0, 0); // SHT_STRTAB
-        Path p = dir.resolve("tiny");
         Files.write(p, out);
+        p.toFile().setExecutable(true);
         return p;
     }
 

@@ -32,9 +32,10 @@ import jvisor.mmu.Region;
  * {@code jvisor debug}: a command-line debugger in gdb's manner, on the {@link LinuxMachine} API.
  * Commands (and their usual short forms): stepi, nexti, continue, finish, until, break, tbreak,
  * watch, rwatch, awatch, delete, info (registers, all-registers, breakpoints, signals, threads,
- * proc mappings), x/FMT, print, set, disassemble, backtrace, catch syscall, maps, thread, kill,
- * detach, quit, help. An empty line repeats stepi, nexti and x. Every stop says which VM exit
- * brought the program there.
+ * proc mappings), x/FMT, print, set, disassemble, backtrace, catch syscall, catch exec, maps,
+ * thread, kill, detach, quit, help. An empty line repeats stepi, nexti and x. Every stop says
+ * which VM exit brought the program there. Symbols are those of the program the selected
+ * thread's process runs: after an execve, the new program's.
  */
 public final class ConsoleDebugger {
     static final String PROMPT = "(jvisor) ";
@@ -42,7 +43,8 @@ public final class ConsoleDebugger {
     private final LinuxMachine m;
     private final LineInput.Source in;
     private final Consumer<String> out;
-    private final ElfSymbols symbols;
+    /** Whether execve stopped the program before this debugger's catchpoints (--stop-on=exec). */
+    private final boolean stopsOnExecWithoutCatchpoint;
     private final Map<String, Command> commands = new LinkedHashMap<>();
     private final Map<String, String> aliases = new LinkedHashMap<>();
     private final List<Point> points = new ArrayList<>();
@@ -69,16 +71,32 @@ public final class ConsoleDebugger {
         final String what;
         final long address;
         final Watchpoint watch;
+        /** The syscall a syscall catchpoint catches (-1: all), else Integer.MIN_VALUE. */
         final int syscall;
+        /** A "catch exec" catchpoint. */
+        final boolean exec;
         int hits;
 
         Point(int id, String kind, String what, long address, Watchpoint watch, int syscall) {
+            this(id, kind, what, address, watch, syscall, false);
+        }
+
+        Point(int id, String kind, String what, long address, Watchpoint watch, int syscall, boolean exec) {
             this.id = id;
             this.kind = kind;
             this.what = what;
             this.address = address;
             this.watch = watch;
             this.syscall = syscall;
+            this.exec = exec;
+        }
+
+        boolean isBreakpoint() {
+            return kind.endsWith("breakpoint");
+        }
+
+        boolean catchesSyscalls() {
+            return syscall != Integer.MIN_VALUE;
         }
     }
 
@@ -86,7 +104,7 @@ public final class ConsoleDebugger {
         this.m = m;
         this.in = in;
         this.out = out;
-        this.symbols = m.symbols();
+        this.stopsOnExecWithoutCatchpoint = m.session().stopsOnExec();
         m.session().setStopOnFault(true);
         m.session().setSignalStops(Signals.bit(Signals.SIGINT) | Signals.bit(Signals.SIGUSR1) | Signals.bit(Signals.SIGUSR2)
                 | Signals.bit(Signals.SIGTERM) | Signals.bit(Signals.SIGABRT) | Signals.bit(Signals.SIGHUP)
@@ -214,8 +232,9 @@ public final class ConsoleDebugger {
                 a -> addWatch(a, Watchpoint.Kind.ACCESS));
         command("delete", "d", "delete [N...]", "Delete breakpoints, watchpoints, catchpoints (all without N).", false,
                 this::delete);
-        command("catch", "", "catch syscall [NAME|NUMBER...]", "Stop at the entry and the return of syscalls (all without names).",
-                false, this::catchCommand);
+        command("catch", "", "catch syscall [NAME|NUMBER...] | catch exec", "Stop at the entry and the return of syscalls "
+                + "(all without names), or after each execve, before the new program's first instruction.", false,
+                this::catchCommand);
         command("info", "i", "info WHAT", "registers [NAME...|general|float|sse|all], all-registers, breakpoints, signals, "
                 + "threads, proc mappings, symbol ADDR", false, this::info);
         command("x", "", "x/FMT ADDRESS", "Examine memory: FMT is [count][format][size], format x d u o t c a s i, size b h w g.",
@@ -292,7 +311,7 @@ public final class ConsoleDebugger {
 
     private void finish() {
         CpuState s = regs();
-        ElfSymbols.Symbol f = symbols.at(s.rip);
+        ElfSymbols.Symbol f = symbols().at(s.rip);
         long depth = f != null ? Frames.frameDepth(f.address(), s.rip, this::decode) : -1;
         long ret, spAfter;
         if (depth >= 0) {
@@ -339,6 +358,7 @@ public final class ConsoleDebugger {
             }
             case SIGNAL -> say("Program received signal " + Signals.name(s.signo()) + " (about to be delivered).");
             case SYSCALL_ENTRY, SYSCALL_RETURN -> syscallStop(s);
+            case EXEC -> execStop(s);
         }
         if (s.kind() != Stop.Kind.STEP) say("  [VM exit: " + s.vmExit() + "]");
         if (s.task() != null) say("=> " + instructionLine(s.task().regs.rip));
@@ -366,11 +386,23 @@ public final class ConsoleDebugger {
         var e = table.get(s.syscall());
         String name = e != null ? e.name() : Integer.toString(s.syscall());
         Point p = null;
-        for (Point q : points) if (q.kind.equals("catchpoint") && (q.syscall == s.syscall() || q.syscall < 0)) p = q;
+        for (Point q : points) if (q.catchesSyscalls() && (q.syscall == s.syscall() || q.syscall < 0)) p = q;
         String id = p != null ? "Catchpoint " + p.id + " " : "";
         if (p != null && s.kind() == Stop.Kind.SYSCALL_ENTRY) p.hits++;
         if (s.kind() == Stop.Kind.SYSCALL_ENTRY) say(id + "(call to syscall " + name + ")");
         else say(id + "(returned from syscall " + name + ") = " + s.syscallResult());
+    }
+
+    /** gdb's words for an exec event, with the catchpoint that caught it. */
+    private void execStop(Stop s) {
+        say("process " + s.task().process.pid + " is executing new program: " + s.program());
+        for (Point p : points) {
+            if (p.exec) {
+                p.hits++;
+                say("Catchpoint " + p.id + " (exec'd " + s.program() + ")");
+                return;
+            }
+        }
     }
 
     private static String value(byte[] b) {
@@ -387,13 +419,28 @@ public final class ConsoleDebugger {
     }
 
     private Point pointAt(long address) {
-        for (Point p : points) if (p.watch == null && p.syscall == Integer.MIN_VALUE && p.address == address) return p;
+        for (Point p : points) if (p.isBreakpoint() && p.address == address) return p;
         return null;
     }
 
-    /** {@code 0x401702 <store+18>}. */
+    /** The symbols of the program the selected thread runs. */
+    private ElfSymbols symbols() {
+        return m.symbols(current());
+    }
+
+    /** {@code 0x401702 <store+18>}, named in the selected thread's program. */
     private String where(long address) {
-        String s = symbols.describe(address);
+        return where(current(), address);
+    }
+
+    /** The path of the program t's process runs. */
+    private static String program(Task t) {
+        return new String(t.process.exePath, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** {@code 0x401702 <store+18>}, named in t's program. */
+    private String where(Task t, long address) {
+        String s = m.symbols(t).describe(address);
         return "0x" + Long.toHexString(address) + (s != null ? " <" + s + ">" : "");
     }
 
@@ -449,7 +496,7 @@ public final class ConsoleDebugger {
         if (expr.startsWith("*")) {
             addr = eval(expr.substring(1));
         } else {
-            ElfSymbols.Symbol s = symbols.find(expr);
+            ElfSymbols.Symbol s = symbols().find(expr);
             if (s != null) {
                 addr = s.address();
                 if (s.size() > 0 && s.size() <= 4096) len = (int) s.size();
@@ -472,7 +519,16 @@ public final class ConsoleDebugger {
 
     private void catchCommand(String a) {
         String[] w = a.strip().split("\\s+");
-        if (!w[0].equals("syscall")) throw new IllegalArgumentException("Only 'catch syscall [NAME|NUMBER...]' is known.");
+        if (w[0].equals("exec") && w.length == 1) {
+            m.session().setStopOnExec(true);
+            Point p = new Point(nextPointId++, "catchpoint", "exec", 0, null, Integer.MIN_VALUE, true);
+            points.add(p);
+            say("Catchpoint " + p.id + " (exec)");
+            return;
+        }
+        if (!w[0].equals("syscall")) {
+            throw new IllegalArgumentException("Only 'catch syscall [NAME|NUMBER...]' and 'catch exec' are known.");
+        }
         SyscallTable table = SyscallTable.linux();
         if (w.length == 1) {
             m.session().catchSyscall(-1, true, true);
@@ -518,10 +574,12 @@ public final class ConsoleDebugger {
         points.remove(p);
         if (p.watch != null) {
             m.probes().removeWatchpoint(p.watch);
-        } else if (p.kind.equals("catchpoint")) {
+        } else if (p.exec) {
+            m.session().setStopOnExec(stopsOnExecWithoutCatchpoint || points.stream().anyMatch(q -> q.exec));
+        } else if (p.catchesSyscalls()) {
             m.session().clearSyscallCatches();
             for (Point q : points) {
-                if (q.kind.equals("catchpoint")) m.session().catchSyscall(q.syscall, true, true);
+                if (q.catchesSyscalls()) m.session().catchSyscall(q.syscall, true, true);
             }
         } else {
             m.probes().removeBreakpoint(p.address);
@@ -543,8 +601,8 @@ public final class ConsoleDebugger {
             case "proc" -> maps();
             case "symbol" -> {
                 long addr = eval(rest);
-                String s = symbols.describe(addr);
-                say(s != null ? s.replace("+", " + ") + " in the program" : "No symbol matches " + rest + ".");
+                String s = symbols().describe(addr);
+                say(s != null ? s.replace("+", " + ") + " in " + program(current()) : "No symbol matches " + rest + ".");
             }
             case "" -> throw new IllegalArgumentException("\"info\" needs a subcommand: registers, all-registers, "
                     + "breakpoints, signals, threads, proc mappings, symbol.");
@@ -630,7 +688,7 @@ public final class ConsoleDebugger {
         }
         say("Num     Type                 Address            What");
         for (Point p : points) {
-            String addr = p.syscall != Integer.MIN_VALUE ? "" : String.format("0x%016x", p.address);
+            String addr = p.kind.equals("catchpoint") ? "" : String.format("0x%016x", p.address);
             say(String.format("%-7d %-20s %-18s %s%s", p.id, p.kind, addr, p.what,
                     p.hits > 0 ? "  (hit " + p.hits + " time" + (p.hits == 1 ? ")" : "s)") : ""));
         }
@@ -663,7 +721,7 @@ public final class ConsoleDebugger {
         for (Task t : m.session().tasks()) {
             Stop s = m.session().stopOf(t);
             say(String.format("%s %-4d Thread %-10d %s", t == cur ? "*" : " ", t.tid, t.tid,
-                    s != null ? where(t.regs.rip) : "(running in the kernel)"));
+                    s != null ? where(t, t.regs.rip) : "(running in the kernel)"));
         }
     }
 
@@ -691,7 +749,7 @@ public final class ConsoleDebugger {
     // ---------------------------------------------------------------- data
 
     private long eval(String expr) {
-        return Expr.eval(expr, regs(), symbols, this::load64);
+        return Expr.eval(expr, regs(), symbols(), this::load64);
     }
 
     private long load64(long address) {
@@ -725,7 +783,7 @@ public final class ConsoleDebugger {
             case "a" -> where(v);
             default -> Long.toString(v);
         };
-        ElfSymbols.Symbol s = symbols.find(expr.strip().replaceFirst("^&", ""));
+        ElfSymbols.Symbol s = symbols().find(expr.strip().replaceFirst("^&", ""));
         if (s != null && fmt.equals("d")) text = where(v);
         say("$ = " + text);
     }
@@ -900,7 +958,7 @@ public final class ConsoleDebugger {
 
     private void disassemble(String a) {
         long pc = a.isBlank() ? regs().rip : eval(a);
-        ElfSymbols.Symbol f = symbols.at(pc);
+        ElfSymbols.Symbol f = symbols().at(pc);
         long from, to;
         if (f != null && f.size() > 0 && f.size() < 0x10000) {
             from = f.address();
@@ -918,6 +976,7 @@ public final class ConsoleDebugger {
     }
 
     private void backtrace() {
+        ElfSymbols symbols = symbols();
         for (Frames.Frame f : Frames.walk(regs(), mem(), symbols, this::decode)) {
             ElfSymbols.Symbol s = symbols.at(f.pc());
             say(String.format("#%-2d 0x%016x in %s", f.level(), f.pc(), s != null ? s.name() + " ()" : "?? ()"));

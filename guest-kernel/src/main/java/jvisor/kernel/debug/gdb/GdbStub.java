@@ -20,6 +20,7 @@ import jvisor.kernel.debug.DebugSession;
 import jvisor.kernel.debug.DebugSession.Action;
 import jvisor.kernel.debug.Stop;
 import jvisor.kernel.proc.Task;
+import jvisor.mmu.AddressSpace;
 import jvisor.mmu.HostMemory;
 import jvisor.mmu.PageFault;
 
@@ -33,7 +34,9 @@ import jvisor.mmu.PageFault;
  * g/G/p/P, m/M/X, Z0/Z1 breakpoints and Z2/Z3/Z4 watchpoints (as hardware ones: no breakpoint
  * instruction is ever written into guest memory), c/C/s/S and vCont with per-thread actions,
  * threads (qfThreadInfo, qC, Hg/Hc, T), stop replies with the signal, thread, breakpoint and
- * watchpoint details, QCatchSyscalls, QPassSignals, D (detach), k and vKill, the 0x03 interrupt.
+ * watchpoint details, QCatchSyscalls, QPassSignals, D (detach), k and vKill, the 0x03 interrupt,
+ * and exec events (the {@code exec} stop reason) when gdb announces {@code exec-events+}: gdb then
+ * loads the new program's symbols and stops only for {@code catch exec}.
  * gdb's numbering of signals differs from Linux's and is translated ({@link GdbSignals}).
  */
 public final class GdbStub implements AutoCloseable {
@@ -47,7 +50,7 @@ public final class GdbStub implements AutoCloseable {
     private RspConnection conn;
     private Stop last;
     private int gThread = -1, cThread = -1;
-    private boolean swbreak, hwbreak;
+    private boolean swbreak, hwbreak, execEvents;
     /** Breakpoints gdb inserted, with their Z type (0 software, 1 hardware), for the stop reply and detach. */
     private final List<long[]> breakpoints = new ArrayList<>();
     private final Map<String, Watchpoint> watchpoints = new HashMap<>();
@@ -203,9 +206,11 @@ public final class GdbStub implements AutoCloseable {
         if (p.startsWith("qSupported")) {
             swbreak = p.contains("swbreak+");
             hwbreak = p.contains("hwbreak+");
+            execEvents = p.contains("exec-events+");
+            session.setStopOnExec(execEvents); // only a gdb that asked understands the exec stop reason
             return "PacketSize=" + Integer.toHexString(PACKET_SIZE) + ";QStartNoAckMode+;qXfer:features:read+;"
                     + "QCatchSyscalls+;QPassSignals+;QProgramSignals+;vContSupported+"
-                    + (swbreak ? ";swbreak+" : "") + (hwbreak ? ";hwbreak+" : "");
+                    + (swbreak ? ";swbreak+" : "") + (hwbreak ? ";hwbreak+" : "") + (execEvents ? ";exec-events+" : "");
         }
         if (p.equals("QStartNoAckMode")) {
             conn.send("OK");
@@ -291,11 +296,21 @@ public final class GdbStub implements AutoCloseable {
         return ts.isEmpty() ? machine.process().pid : ts.get(0).tid;
     }
 
-    private CpuState regs(int tid) {
+    /** The task gdb means by tid (its Hg or Hc choice; 0 or -1: any), else the one that stopped. */
+    private Task task(int tid) {
         Task t = tid > 0 ? session.task(tid) : null;
         if (t == null) t = session.task(currentTid());
         if (t == null) t = machine.process().mainTask();
-        return t.regs;
+        return t;
+    }
+
+    private CpuState regs(int tid) {
+        return task(tid).regs;
+    }
+
+    /** Memory of the Hg thread's process: after a fork, each process has its own. */
+    private AddressSpace memory() {
+        return task(gThread).memory();
     }
 
     private long origRax() {
@@ -312,7 +327,7 @@ public final class GdbStub implements AutoCloseable {
             long at = addr + done;
             int chunk = (int) Math.min(len - done, HostMemory.PAGE_SIZE - (at & HostMemory.PAGE_MASK));
             try {
-                machine.memory().peekBytes(at, buf, done, chunk);
+                memory().peekBytes(at, buf, done, chunk);
             } catch (PageFault | IllegalArgumentException e) {
                 break;
             }
@@ -325,7 +340,7 @@ public final class GdbStub implements AutoCloseable {
     private String writeMemory(long addr, byte[] data) {
         if (data.length == 0) return "OK";
         try {
-            machine.memory().pokeBytes(addr, data, 0, data.length);
+            memory().pokeBytes(addr, data, 0, data.length);
             return "OK";
         } catch (PageFault | IllegalArgumentException e) {
             return "E14";
@@ -375,11 +390,16 @@ public final class GdbStub implements AutoCloseable {
     }
 
     private void detach() {
+        removePoints();
+        session.detach();
+    }
+
+    /** Removes every breakpoint and watchpoint gdb inserted. */
+    private void removePoints() {
         for (long[] b : breakpoints) machine.probes().removeBreakpoint(b[0]);
         breakpoints.clear();
         for (Watchpoint w : watchpoints.values()) machine.probes().removeWatchpoint(w);
         watchpoints.clear();
-        session.detach();
     }
 
     // ---------------------------------------------------------------- running
@@ -438,6 +458,9 @@ public final class GdbStub implements AutoCloseable {
                 if (s != null) {
                     last = s;
                     if (s.task() != null) gThread = cThread = s.task().tid;
+                    // For gdb the old program's breakpoints went with its memory (Linux clears the
+                    // debug registers too): it inserts them again where the new symbols put them.
+                    if (s.kind() == Stop.Kind.EXEC) removePoints();
                     return stopReply(s);
                 }
                 while (conn.available()) {
@@ -479,6 +502,7 @@ public final class GdbStub implements AutoCloseable {
             }
             case SYSCALL_ENTRY -> b.append("syscall_entry:").append(Integer.toHexString(s.syscall())).append(';');
             case SYSCALL_RETURN -> b.append("syscall_return:").append(Integer.toHexString(s.syscall())).append(';');
+            case EXEC -> b.append("exec:").append(Hex.of(s.program())).append(';');
             default -> { }
         }
         return b.toString();

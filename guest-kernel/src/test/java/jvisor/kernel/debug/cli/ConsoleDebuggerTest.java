@@ -26,7 +26,11 @@ class ConsoleDebuggerTest {
     }
 
     Session session(String... commands) throws Exception {
-        try (LinuxMachine m = LinuxMachine.load(TinyProgram.write(dir))) {
+        return session(LinuxMachine.load(TinyProgram.write(dir)), commands);
+    }
+
+    Session session(LinuxMachine machine, String... commands) {
+        try (LinuxMachine m = machine) {
             List<String> out = new ArrayList<>();
             ConsoleDebugger d = new ConsoleDebugger(m, LineInput.of(List.of(commands), null), out::add);
             Stop end = d.run(m.start());
@@ -96,5 +100,27 @@ class ConsoleDebuggerTest {
         has(s, "^0x402018:\t0x0000000000000007$");
         has(s, "^\\[program exited with code 0\\]$");
         assertEquals(Stop.Kind.EXITED, s.end().kind());
+    }
+
+    @Test
+    void catchExecStopsInTheNewProgramWithItsNames() throws Exception {
+        TinyProgram.write(dir);
+        LinuxMachine m = LinuxMachine.builder(TinyProgram.writeExecer(dir, "/tiny")).root(dir).load();
+        Session s = session(m, "info symbol $pc", "catch exec", "info breakpoints", "c", "info symbol $pc", "break twice",
+                "p launcher", "c", "bt", "info breakpoints", "delete 1", "c", "c");
+        has(s, "^launcher in /launcher$");
+        has(s, "^Catchpoint 1 \\(exec\\)$");
+        has(s, "^1 +catchpoint +exec$");
+        has(s, "^process \\d+ is executing new program: /tiny\nCatchpoint 1 \\(exec'd /tiny\\)\n"
+                + "  \\[VM exit: syscall exit: execve, before the new program's first instruction\\]\n"
+                + "=> 0x401000 <_start>:\tmov edi, 5$");
+        has(s, "^_start in /tiny$");
+        has(s, "^Breakpoint 2 at 0x401030 <twice>$");
+        has(s, "^No symbol \"launcher\" in the program.$");
+        has(s, "^Breakpoint 2, 0x401030 <twice>$");
+        has(s, "^#0  0x0000000000401030 in twice \\(\\)\n#1  0x000000000040100a in _start \\(\\)$");
+        has(s, "^1 +catchpoint +exec  \\(hit 1 time\\)$");
+        has(s, "^Program received signal SIGSEGV.$");
+        assertEquals(Stop.Kind.KILLED, s.end().kind());
     }
 }

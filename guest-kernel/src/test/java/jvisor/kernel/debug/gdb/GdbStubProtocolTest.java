@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -89,16 +90,21 @@ class GdbStubProtocolTest {
         return b.toString();
     }
 
+    /** Serves one client on another thread; the future holds the program's end. */
+    private static CompletableFuture<Stop> serve(GdbStub stub) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return stub.serve();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void aSessionAsGdbWouldHaveIt() throws Exception {
         try (LinuxMachine m = LinuxMachine.load(TinyProgram.write(dir)); GdbStub stub = GdbStub.listen(m, 0)) {
-            CompletableFuture<Stop> served = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return stub.serve();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Stop> served = serve(stub);
             try (Client c = new Client(stub.port())) {
                 String features = c.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386");
                 assertTrue(features.contains("qXfer:features:read+") && features.contains("swbreak+"), features);
@@ -153,6 +159,46 @@ class GdbStubProtocolTest {
             Stop end = served.get(30, TimeUnit.SECONDS);
             assertEquals(Stop.Kind.KILLED, end.kind());
         }
+    }
+
+    /** The stub serving a session on the launcher (dir is the guest's root), and a client that said hello. */
+    private Stop execSession(boolean execEvents, ClientScript script) throws Exception {
+        TinyProgram.write(dir);
+        try (LinuxMachine m = LinuxMachine.builder(TinyProgram.writeExecer(dir, "/tiny")).root(dir).load();
+                GdbStub stub = GdbStub.listen(m, 0)) {
+            CompletableFuture<Stop> served = serve(stub);
+            try (Client c = new Client(stub.port())) {
+                String features = c.ask("qSupported:swbreak+;hwbreak+" + (execEvents ? ";exec-events+" : ""));
+                assertEquals(execEvents, features.contains("exec-events+"), features);
+                script.run(c);
+            }
+            return served.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    interface ClientScript {
+        void run(Client c) throws Exception;
+    }
+
+    @Test
+    void execStopsReachGdbOnlyIfItAskedForThem() throws Exception {
+        Stop end = execSession(true, c -> {
+            // a breakpoint where the new program's twice will be: gdb's breakpoints go with the old program
+            assertEquals("OK", c.ask("Z0," + Long.toHexString(TinyProgram.TWICE) + ",1"));
+            String stop = c.ask("vCont;c");
+            String path = HexFormat.of().formatHex("/tiny".getBytes(StandardCharsets.UTF_8));
+            assertTrue(stop.matches("T05thread:[0-9a-f]+;exec:" + path + ";"), stop);
+            assertEquals(le64(TinyProgram.START), c.ask("p10"), "before the new program's first instruction");
+            assertTrue(c.ask("vCont;c").startsWith("T0bthread:"), "on to the NULL write, past the dropped breakpoint");
+            assertEquals("X0b", c.ask("vCont;C0b"));
+        });
+        assertEquals(Stop.Kind.KILLED, end.kind());
+
+        end = execSession(false, c -> {
+            assertTrue(c.ask("vCont;c").startsWith("T0bthread:"), "no exec stop for a gdb that did not ask");
+            assertEquals("X0b", c.ask("vCont;C0b"));
+        });
+        assertEquals(Stop.Kind.KILLED, end.kind());
     }
 
     @Test
