@@ -110,6 +110,8 @@ class DifferentialTest {
                 simple("signals-altstack-glibc", 128 + 6), // ends with abort()
                 simple("time-clocks-glibc", 0),
                 simple("fork-wait-glibc", 0),
+                simple("job-control-glibc", 0),
+                simple("job-control-threads-glibc", 0),
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),

@@ -106,6 +106,11 @@ public final class ProcessTable {
         return tasks.size();
     }
 
+    /** Every process, zombies included, in no order; the caller holds this table's lock. */
+    Iterable<Process> all() {
+        return processes.values();
+    }
+
     /** The members of process group pgid that are not zombies. */
     public synchronized List<Process> group(int pgid) {
         List<Process> l = new ArrayList<>();
@@ -154,9 +159,14 @@ public final class ProcessTable {
         p.zombie = true;
         for (Process c : p.children) {
             c.parent = init != p ? init : null;
-            if (init != null && init != p) init.children.add(c);
+            if (init != null && init != p) {
+                init.children.add(c);
+                c.adopted = true;
+            }
+            JobControl.killOrphanedGroup(this, c, p);
         }
         p.children.clear();
+        JobControl.killOrphanedGroup(this, p, null);
         if (autoreap || p.parent == null) reap(p);
         notifyAll();
         return p.reaped;

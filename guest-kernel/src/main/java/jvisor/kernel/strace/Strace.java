@@ -151,6 +151,11 @@ public final class Strace {
         emit("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
+    /** "--- stopped by SIGSTOP ---": the task stopped in a group stop. */
+    public void stopped(int signo) {
+        emit("--- stopped by " + Signals.name(signo) + " ---");
+    }
+
     public void exited(int status) {
         emit("+++ exited with " + status + " +++");
     }

@@ -52,11 +52,6 @@ public final class SyscallStates {
 
     static {
         // Only partly implemented: what is missing.
-        partial("kill", "stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) do not stop the process "
-                + "(no job control yet)");
-        partial("wait4", "stopped and continued children are never reported (no process is ever stopped)");
-        partial("waitid", "stopped and continued children are never reported; without WEXITED the call answers "
-                + "as with WNOHANG");
         partial("futex", "priority-inheritance operations (FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, "
                 + "FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI, FUTEX_LOCK_PI2) fail with ENOSYS");
         partial("clone", "CLONE_PIDFD fails with EINVAL and namespaces (CLONE_NEW*) with EPERM");
