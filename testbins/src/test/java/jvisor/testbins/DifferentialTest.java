@@ -112,6 +112,7 @@ class DifferentialTest {
                 simple("fork-wait-glibc", 0),
                 simple("job-control-glibc", 0),
                 simple("job-control-threads-glibc", 0),
+                simple("job-control-tty-glibc", 0),
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),

@@ -68,6 +68,8 @@ public final class Process {
     boolean reaped;
     /** Set by execve: the parent may no longer change the process group (setpgid's EACCES). */
     boolean execed;
+    /** The session's controlling terminal (Linux's signal->tty), inherited by fork; null: none. */
+    jvisor.kernel.tty.Terminal ctty;
     /** Reparented to the sandbox's first process when its parent ended (see JobControl). */
     boolean adopted;
     /**
@@ -113,6 +115,7 @@ public final class Process {
             pgid = jvisor.kernel.host.Libc.getpgid();
             sid = jvisor.kernel.host.Libc.getsid();
             hostGroupTied = jvisor.kernel.host.HostProcStat.groupConnected(pgid, sid);
+            ctty = table.terminals.hostControllingTerminal(sid);
         } else {
             hostGroupTied = false;
         }
@@ -189,6 +192,19 @@ public final class Process {
     public int sid() {
         synchronized (table) {
             return sid;
+        }
+    }
+
+    /** The controlling terminal, or null. */
+    public jvisor.kernel.tty.Terminal controllingTerminal() {
+        synchronized (table) {
+            return ctty;
+        }
+    }
+
+    public void setControllingTerminal(jvisor.kernel.tty.Terminal t) {
+        synchronized (table) {
+            ctty = t;
         }
     }
 

@@ -17,6 +17,9 @@ public final class ProcessTable {
     /** Linux's default pid_max: numbers wrap around below it. */
     private static final int PID_MAX = 4_194_304;
 
+    /** The terminals the sandbox's processes have met, with their job control state. */
+    public final jvisor.kernel.tty.Terminals terminals = new jvisor.kernel.tty.Terminals();
+
     /** The futex wait queues of every process in the sandbox. */
     public final jvisor.kernel.futex.Futexes futexes = new jvisor.kernel.futex.Futexes();
 
@@ -147,6 +150,7 @@ public final class ProcessTable {
         }
         caller.sid = caller.pid;
         caller.pgid = caller.pid;
+        caller.ctty = null; // proc_clear_tty: a new session has no controlling terminal
         return caller.pid;
     }
 
