@@ -60,6 +60,14 @@ static void give_terminal(pid_t pgrp, const char *to) {
     printf("the leader gives the terminal to %s: %s\n", to, err(r));
 }
 
+/* A child stopped by the terminal goes on in the foreground: it sends lines, then exits. */
+static void resume_in_foreground(pid_t c, int lines) {
+    give_terminal(c, "the stopped child");
+    kill(c, SIGCONT);
+    for (int i = 0; i < lines; i++) relay_line(report[0]);
+    wait_show("waitpid", c, 0);
+}
+
 static void on_signal(int sig) { (void) sig; }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -130,11 +138,7 @@ static void background_tcsetpgrp(void) {
     }
     relay_line(report[0]);
     wait_show("waitpid WUNTRACED", c, WUNTRACED);
-    give_terminal(c, "the stopped child");
-    kill(c, SIGCONT);
-    relay_line(report[0]);
-    relay_line(report[0]);
-    wait_show("waitpid", c, 0);
+    resume_in_foreground(c, 2);
     printf("the foreground is the leader's group again: %d\n", tcgetpgrp(pty_slave) == leader_group);
 }
 
@@ -151,11 +155,7 @@ static void background_read(void) {
     }
     wait_show("waitpid WUNTRACED", c, WUNTRACED);
     write_all(pty_master, "a line\n", 7);
-    give_terminal(c, "the stopped child");
-    kill(c, SIGCONT);
-    relay_line(report[0]);
-    relay_line(report[0]);
-    wait_show("waitpid", c, 0);
+    resume_in_foreground(c, 2);
 
     printf("-- with SIGTTIN ignored\n");
     c = fork_in_own_group();
@@ -205,11 +205,7 @@ static void background_write(void) {
         _exit(0);
     }
     wait_show("waitpid WUNTRACED", c, WUNTRACED);
-    give_terminal(c, "the stopped child");
-    kill(c, SIGCONT);
-    relay_line(report[0]);
-    relay_line(report[0]);
-    wait_show("waitpid", c, 0);
+    resume_in_foreground(c, 2);
     show_master_output("the master reads", 6);
 
     printf("-- with TOSTOP and SIGTTOU ignored\n");
@@ -301,37 +297,13 @@ static void requests_and_errors(void) {
     wait_show("waitpid", c, 0);
 }
 
-/* Where the SIGHUP handler reports, and what. */
-static int hangup_report;
-static const char *hangup_line = "foreground child: got SIGHUP\n";
-
-static void on_sighup(int sig) {
-    (void) sig;
-    write(hangup_report, hangup_line, strlen(hangup_line));
-}
-
 /* The terminal's special characters (ISIG): ^C and ^Z typed on the master signal the foreground group. */
-static int sigint_report;
-
-static void on_sigint(int sig) {
-    (void) sig;
-    static const char msg[] = "child: got SIGINT\n";
-    write(sigint_report, msg, sizeof msg - 1);
-}
-
 static void special_characters(void) {
     printf("\n== ^C and ^Z from the master ==\n");
-    sigint_report = report[1];
     pid_t c = fork_in_own_group();
     if (c == 0) {
-        signal(SIGINT, on_sigint);
-        sigset_t intr, none;
-        sigemptyset(&intr);
-        sigaddset(&intr, SIGINT);
-        sigemptyset(&none);
-        sigprocmask(SIG_BLOCK, &intr, NULL);
-        write_all(report[1], "r", 1);
-        sigsuspend(&none);
+        report_signal_on(SIGINT, report[1], "child: got SIGINT\n");
+        ready_then_await(SIGINT, report[1]);
         _exit(0);
     }
     await_byte(report[0]);
@@ -385,9 +357,7 @@ static void master_closed(void) {
         sigemptyset(&hup);
         sigaddset(&hup, SIGHUP);
         sigprocmask(SIG_BLOCK, &hup, NULL);
-        hangup_line = "new session leader: got SIGHUP\n";
-        hangup_report = report[1];
-        signal(SIGHUP, on_sighup);
+        report_signal_on(SIGHUP, report[1], "new session leader: got SIGHUP\n");
         close(m);
         sigprocmask(SIG_UNBLOCK, &hup, NULL);
         const char *g = err(tcgetpgrp(s));
@@ -435,18 +405,14 @@ static void orphaned_background(void) {
 }
 
 /* The session leader exits: its terminal's foreground group gets SIGHUP. */
+static int hangup_report; /* the first process's pipe: it hears after the leader is gone */
+
 static void leader_exits(void) {
     printf("\n== the session leader exits ==\n");
     pid_t c = fork_in_own_group();
     if (c == 0) {
-        signal(SIGHUP, on_sighup);
-        sigset_t hup, none;
-        sigemptyset(&hup);
-        sigaddset(&hup, SIGHUP);
-        sigemptyset(&none);
-        sigprocmask(SIG_BLOCK, &hup, NULL); /* SIGHUP may come as soon as the leader hears from us */
-        write_all(report[1], "r", 1);
-        sigsuspend(&none);
+        report_signal_on(SIGHUP, hangup_report, "foreground child: got SIGHUP\n");
+        ready_then_await(SIGHUP, report[1]); /* SIGHUP may come as soon as the leader hears from us */
         send_line(hangup_report, "foreground child: then tcgetpgrp %s\n", err(tcgetpgrp(pty_slave)));
         _exit(12);
     }
@@ -487,13 +453,6 @@ int main(void) {
     show("the session leader", status);
     relay_line(hup[0]);
     relay_line(hup[0]);
-    int codes[8], orphans = 0;
-    while (orphans < 8 && waitpid(-1, &status, 0) > 0) codes[orphans++] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    for (int i = 0; i < orphans; i++)
-        for (int j = i + 1; j < orphans; j++)
-            if (codes[j] < codes[i]) { int x = codes[i]; codes[i] = codes[j]; codes[j] = x; }
-    printf("orphans reaped: %d, exit codes:", orphans);
-    for (int i = 0; i < orphans; i++) printf(" %d", codes[i]);
-    printf("\n");
+    reap_orphans();
     return 0;
 }

@@ -171,14 +171,6 @@ static void handler_waits_for_continue(void) {
 
 /* ---------------------------------------------------------------------------------------------- */
 
-static int report_fd;
-
-static void on_sighup(int sig) {
-    (void) sig;
-    static const char msg[] = "got SIGHUP\n";
-    write(report_fd, msg, sizeof msg - 1);
-}
-
 /*
  * Orphaned process groups (POSIX; credentials(7)). This process leads its session, and its own
  * group is orphaned: its parent is in another session. A member of a group whose last tie to the
@@ -192,23 +184,22 @@ static void orphaned_groups(void) {
 
     int rep[2];
     if (pipe(rep)) fail("pipe");
-    report_fd = rep[1];
 
     /* The tie goes away when a parent in another group exits (reparenting). */
     pid_t p = fork();
     if (p == 0) {
         pid_t b = fork_in_own_group();
         if (b == 0) {
-            signal(SIGHUP, on_sighup);
+            report_signal_on(SIGHUP, rep[1], "got SIGHUP\n");
             raise(SIGTSTP); /* our group is tied to the session through our parent: we stop */
-            send_line(report_fd, "grandchild: continued\n");
+            send_line(rep[1], "grandchild: continued\n");
             raise(SIGTSTP); /* now orphaned: nothing happens */
-            send_line(report_fd, "grandchild: SIGTSTP ignored after the group became orphaned\n");
+            send_line(rep[1], "grandchild: SIGTSTP ignored after the group became orphaned\n");
             _exit(4);
         }
         int status;
         waitpid(b, &status, WUNTRACED);
-        send_line(report_fd, "parent of the grandchild: it %s; exiting\n",
+        send_line(rep[1], "parent of the grandchild: it %s; exiting\n",
                   WIFSTOPPED(status) ? "stopped" : "did not stop");
         _exit(0);
     }
@@ -223,14 +214,14 @@ static void orphaned_groups(void) {
     if (p == 0) {
         pid_t m = fork();
         if (m == 0) {
-            signal(SIGHUP, on_sighup);
+            report_signal_on(SIGHUP, rep[1], "got SIGHUP\n");
             raise(SIGSTOP);
-            send_line(report_fd, "group member: continued\n");
+            send_line(rep[1], "group member: continued\n");
             _exit(6);
         }
         int status;
         waitpid(m, &status, WUNTRACED);
-        send_line(report_fd, "group leader: the member %s; exiting\n", WIFSTOPPED(status) ? "stopped" : "did not stop");
+        send_line(rep[1], "group leader: the member %s; exiting\n", WIFSTOPPED(status) ? "stopped" : "did not stop");
         _exit(0);
     }
     relay_line(rep[0]);
@@ -264,14 +255,6 @@ int main(void) {
     int status;
     waitpid(leader, &status, 0);
     show("the session leader", status);
-    /* Reap the orphans that came back to us, in the order of their exit codes. */
-    int codes[8], orphans = 0;
-    while (orphans < 8 && waitpid(-1, &status, 0) > 0) codes[orphans++] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    for (int i = 0; i < orphans; i++)
-        for (int j = i + 1; j < orphans; j++)
-            if (codes[j] < codes[i]) { int x = codes[i]; codes[i] = codes[j]; codes[j] = x; }
-    printf("orphans reaped: %d, exit codes:", orphans);
-    for (int i = 0; i < orphans; i++) printf(" %d", codes[i]);
-    printf("\n");
+    reap_orphans();
     return 0;
 }

@@ -145,4 +145,46 @@ static inline pid_t fork_in_own_group(void) {
     return c;
 }
 
+/* A handler that reports its signal by writing handler_line to handler_fd (async-signal-safe). */
+static int handler_fd;
+static const char *handler_line;
+
+static inline void report_signal(int sig) {
+    (void) sig;
+    write(handler_fd, handler_line, strlen(handler_line));
+}
+
+/* Reports the signal sig with line on fd when it comes (the handler blocks nothing else). */
+static inline void report_signal_on(int sig, int fd, const char *line) {
+    handler_fd = fd;
+    handler_line = line;
+    signal(sig, report_signal);
+}
+
+/* Blocks sig, tells fd "r", then waits for sig: it cannot come between the two. */
+static inline void ready_then_await(int sig, int fd) {
+    sigset_t set, none;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    write_all(fd, "r", 1);
+    sigsuspend(&none);
+}
+
+/* Reaps the processes that came back to this child subreaper; prints their exit codes in order. */
+static inline void reap_orphans(void) {
+    int status, codes[8], orphans = 0;
+    while (orphans < 8 && waitpid(-1, &status, 0) > 0) codes[orphans++] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    for (int i = 0; i < orphans; i++)
+        for (int j = i + 1; j < orphans; j++)
+            if (codes[j] < codes[i]) {
+                int x = codes[i];
+                codes[i] = codes[j];
+                codes[j] = x;
+            }
+    printf("orphans reaped: %d, exit codes:", orphans);
+    for (int i = 0; i < orphans; i++) printf(" %d", codes[i]);
+    printf("\n");
+}
 #endif
