@@ -236,10 +236,10 @@ public final class HostFile extends FileDescription {
         return n;
     }
 
-    /** A VLNEXT written to this master last: the next byte is literal. */
-    private final boolean[] lnext = new boolean[1];
-
     // ---------------------------------------------------------------- terminals
+
+    /** For a pty master: a VLNEXT was the last byte written, the next one is literal. */
+    private final boolean[] lnext = new boolean[1];
 
     /** Set once {@link #terminal} has looked (or the opener said what this file is). */
     private volatile boolean terminalKnown;

@@ -45,6 +45,12 @@ public final class JobControl {
         }
     }
 
+    /** True if jvisor's own host process group (the first process's at start) is tied to its session. */
+    public static boolean hostGroupTied(ProcessTable table) {
+        Process init = table.init();
+        return init != null && init.hostGroupTied;
+    }
+
     /**
      * will_become_orphaned_pgrp: no member of group pgid but ignored (a process that is exiting)
      * has a parent in another group of the same session. Caller holds the table lock.

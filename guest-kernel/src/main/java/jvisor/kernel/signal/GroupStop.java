@@ -13,7 +13,7 @@ import jvisor.kernel.strace.Strace;
  * restart code and is restarted once they continue. The last thread to stop makes the process
  * stopped and tells the parent (SIGCHLD with CLD_STOPPED). SIGCONT resumes them when it is sent
  * ({@link ProcessSignals#send}); the first thread to run again tells the parent (CLD_CONTINUED).
- * A stopped thread wakes only for SIGCONT, a signal that kills the process, or the process's end.
+ * A stopped thread wakes only for SIGCONT, SIGKILL, or the process's end by other means.
  */
 final class GroupStop {
     private GroupStop() {}

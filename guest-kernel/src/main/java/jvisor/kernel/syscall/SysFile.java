@@ -42,6 +42,8 @@ import jvisor.kernel.fs.TmpFs;
 import jvisor.kernel.fs.Vnode;
 import jvisor.kernel.proc.Credentials;
 import jvisor.kernel.proc.Task;
+import jvisor.kernel.tty.Terminal;
+import jvisor.kernel.tty.TtyJobControl;
 
 /**
  * Opening, closing and manipulating file descriptors; access, readlink, getcwd, chdir (gVisor
@@ -142,9 +144,9 @@ final class SysFile {
         }
         if (node.type() == Fs.S_IFCHR && !pathOnly) {
             // tty_open_proc_set_tty: a session leader's first terminal becomes its controlling one.
-            jvisor.kernel.tty.Terminal term = f.terminal();
+            Terminal term = f.terminal();
             if (term != null && !f.ptyMaster()) {
-                jvisor.kernel.tty.TtyJobControl.opened(t.process, term, (flags & Fs.O_NOCTTY) != 0, wantsRead);
+                TtyJobControl.opened(t.process, term, (flags & Fs.O_NOCTTY) != 0, wantsRead);
             }
         }
         return install(t, f, flags);
@@ -237,10 +239,10 @@ final class SysFile {
     static long ioctl(Task t, long fd, long request, long arg) {
         FileDescription f = SysSupport.file(t, fd);
         int req = (int) request;
-        jvisor.kernel.tty.Terminal term = f.terminal();
+        Terminal term = f.isPathOnly() ? null : f.terminal();
         if (term != null) {
-            long r = jvisor.kernel.tty.TtyJobControl.ioctl(t, term, f.ptyMaster(), f.readable(), req, arg);
-            if (r != jvisor.kernel.tty.TtyJobControl.PASS) return r;
+            long r = TtyJobControl.ioctl(t, term, f.ptyMaster(), f.readable(), req, arg);
+            if (r != TtyJobControl.PASS) return r;
         }
         switch (req) {
             case Ioctls.FIOCLEX -> {

@@ -147,6 +147,7 @@ final class SysSendfile {
         if (!in.readable() || !out.writable()) return -Errno.EBADF;
         if ((out.getFlags() & Fs.O_APPEND) != 0) return -Errno.EINVAL;
         if (in.isDirectory()) return -Errno.EINVAL;
+        if (in.terminal() != null) return -Errno.EINVAL; // a terminal has no splice_read: callers fall back to read
         long[] off = null;
         if (offAddr != 0) {
             if (in instanceof Pipe.End) return -Errno.ESPIPE;

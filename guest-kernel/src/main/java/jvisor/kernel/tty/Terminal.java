@@ -20,6 +20,12 @@ public final class Terminal {
     /** A pty slave whose master was closed: its files are hung up (hung_up_tty_fops). */
     volatile boolean hungUp;
 
+    /**
+     * For the host's terminal jvisor runs on: a host descriptor of it (to ask the host for its
+     * foreground group) and jvisor's host process group; -1 for other terminals.
+     */
+    int hostFd = -1, hostGroup = -1;
+
     Terminal(long rdev, byte[] hostPath, boolean pty) {
         this.rdev = rdev;
         this.hostPath = hostPath;
@@ -31,9 +37,25 @@ public final class Terminal {
         return session;
     }
 
-    /** The foreground process group, or 0 (caller holds the table lock). */
+    /**
+     * The foreground process group, or 0 (caller holds the table lock). On the host's terminal the
+     * host decides first: while another host group is in front there (jvisor runs in the
+     * background of the user's shell), that group is the foreground, whatever the guest set.
+     */
     public int foreground() {
-        return pgrp;
+        int host = hostForeground();
+        return host > 0 && host != hostGroup ? host : pgrp;
+    }
+
+    /** The host terminal's foreground group as the host sees it, or -1 (not the host's terminal). */
+    int hostForeground() {
+        return hostFd < 0 ? -1 : jvisor.kernel.host.Libc.tcgetpgrp(hostFd);
+    }
+
+    /** True on the host's terminal while jvisor is not in its foreground. */
+    boolean jvisorInBackground() {
+        int host = hostForeground();
+        return host > 0 && host != hostGroup;
     }
 
     @Override

@@ -35,9 +35,18 @@ public final class Terminals {
     public Terminal hostControllingTerminal(int sid) {
         HostProcStat self = HostProcStat.of("self");
         if (self == null || self.ttyNr() == 0) return null;
-        Terminal t = forDevice(self.ttyNr() & 0xFFFFFFFFL, "/dev/tty".getBytes(StandardCharsets.US_ASCII), false);
+        byte[] path = "/dev/tty".getBytes(StandardCharsets.US_ASCII);
+        Terminal t = forDevice(self.ttyNr() & 0xFFFFFFFFL, path, false);
         t.session = sid;
-        t.pgrp = Math.max(self.tpgid(), 0);
+        // In the guest the first process's group is in front; the host says whether jvisor is.
+        t.pgrp = self.pgrp();
+        t.hostGroup = self.pgrp();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            int fd = jvisor.kernel.host.Libc.open(jvisor.kernel.host.Scratch.cString(arena, path),
+                    jvisor.kernel.abi.Fs.O_RDONLY | jvisor.kernel.abi.Fs.O_NOCTTY | jvisor.kernel.abi.Fs.O_CLOEXEC
+                            | jvisor.kernel.abi.Fs.O_NONBLOCK, 0);
+            t.hostFd = Math.max(fd, -1);
+        }
         return t;
     }
 }

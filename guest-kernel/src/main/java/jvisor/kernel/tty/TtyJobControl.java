@@ -17,6 +17,11 @@ import jvisor.kernel.signal.SigInfo;
  * one that changes its settings (or writes, under TOSTOP) gets SIGTTOU, unless it blocks or
  * ignores the signal. Everything here holds the process table's lock while it looks at terminals
  * and processes together.
+ *
+ * <p>On the host's terminal jvisor itself is one job of the user's shell: while the shell keeps
+ * another job in front, the whole of jvisor is in the background, and what would stop a
+ * background guest group stops jvisor's host process group instead (the shell sees it stopped
+ * and continues it with fg); the guest's own foreground group applies while jvisor is in front.
  */
 public final class TtyJobControl {
     private TtyJobControl() {}
@@ -69,7 +74,7 @@ public final class TtyJobControl {
     private static int foregroundFor(Process p, Terminal term, boolean master) {
         synchronized (p.table) {
             if (!master && p.controllingTerminal() != term) return -Errno.ENOTTY;
-            return term.pgrp;
+            return term.foreground();
         }
     }
 
@@ -228,14 +233,23 @@ public final class TtyJobControl {
     public static long checkChange(Task t, Terminal term, int sig) {
         if (term.hungUp) return 0; // the host's hung-up file answers
         Process p = t.process;
+        boolean jvisorInBackground;
         synchronized (p.table) {
             if (p.controllingTerminal() != term) return 0;
-            int fg = term.pgrp;
+            jvisorInBackground = term.jvisorInBackground();
+            int fg = term.foreground();
             if (fg == 0 || fg == p.pgid()) return 0;
         }
         boolean ignored = (t.sigmask & Signals.bit(sig)) != 0
                 || p.sigactions.get(sig).handler() == Signals.SIG_IGN;
         if (ignored) return sig == Signals.SIGTTIN ? -Errno.EIO : 0;
+        if (jvisorInBackground) {
+            // The user's shell put jvisor in the background: jvisor's whole host group stops, as
+            // a native program's would, and the call is restarted when the shell continues it.
+            if (!JobControl.hostGroupTied(p.table)) return -Errno.EIO;
+            jvisor.kernel.host.Libc.signalOwnGroup(term.hostGroup, sig);
+            return -Signals.ERESTARTSYS;
+        }
         if (JobControl.inOrphanedGroup(p)) return -Errno.EIO;
         synchronized (p.table) {
             killGroup(p.table, p.pgid(), SigInfo.kernel(sig));
@@ -255,7 +269,8 @@ public final class TtyJobControl {
     public static long checkWrite(Task t, Terminal term, java.util.function.BooleanSupplier tostop) {
         Process p = t.process;
         synchronized (p.table) {
-            if (p.controllingTerminal() != term || term.pgrp == 0 || term.pgrp == p.pgid()) return 0;
+            int fg = term.foreground();
+            if (p.controllingTerminal() != term || fg == 0 || fg == p.pgid()) return 0;
         }
         return tostop.getAsBoolean() ? checkChange(t, term, Signals.SIGTTOU) : 0;
     }
