@@ -19,12 +19,15 @@ public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid
 
     /** The fields of host process pid ("self" for jvisor), or null if it is gone or unreadable. */
     public static HostProcStat of(String pid) {
-        String s;
         try {
-            s = Files.readString(Path.of("/proc", pid, "stat"));
+            return parse(Files.readString(Path.of("/proc", pid, "stat")));
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** The fields of a /proc/PID/stat line, or null if it is not one. */
+    static HostProcStat parse(String s) {
         // "pid (comm) state ppid pgrp session tty_nr tpgid ...": comm may hold spaces and parentheses.
         int close = s.lastIndexOf(')');
         if (close < 0) return null;
