@@ -537,20 +537,20 @@ final class Comparison {
 
     /** Where a value sits: the syscall, the part (argN, result, siginfo, stdout) and the field path in it. */
     record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields, boolean directory,
-            boolean absoluteTime) {
+            boolean absoluteTime, boolean pidValues) {
         Where(String syscall, String part, boolean output) {
-            this(syscall, part, output, null, List.of(), false, false);
+            this(syscall, part, output, null, List.of(), false, false, false);
         }
 
         Where field(String name) {
             List<String> f = new ArrayList<>(fields);
             f.add(name);
-            return new Where(syscall, part, output, format, f, directory, absoluteTime);
+            return new Where(syscall, part, output, format, f, directory, absoluteTime, pidValues);
         }
 
         /** Inside a stat or statx structure of a directory. */
         Where ofDirectory() {
-            return new Where(syscall, part, output, format, fields, true, absoluteTime);
+            return new Where(syscall, part, output, format, fields, true, absoluteTime, pidValues);
         }
 
         String last() {
@@ -586,7 +586,7 @@ final class Comparison {
             int reg = i;
             ArgFormat f = reg < formats.length ? formats[reg] : ArgFormat.HEX;
             boolean output = GuestValues.isOutput(f);
-            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n));
+            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n), Rule.pidIoctl(n));
             boolean data = isData(f);
             value(w, n.args().get(i), j.args().get(i), data ? dataDiffs : argDiffs, task);
         }
@@ -766,7 +766,7 @@ final class Comparison {
             }
             return;
         }
-        Value.Bits nb = bits(n), jb = bits(j);
+        Value.Bits nb = w.pidValues() ? null : bits(n), jb = w.pidValues() ? null : bits(j);
         if (nb != null && jb != null) {
             comparedValues++;
             boolean same = nb.complement() || jb.complement() ? nb.sigmask() == jb.sigmask() : nb.set().equals(jb.set());
@@ -827,6 +827,7 @@ final class Comparison {
         }
         if (w.fields().isEmpty() && Rule.pidArgument(w.syscall(), w.argIndex()) && samePid(n, j, false)) return Rule.PIDS;
         if (field.equals("si_pid") && samePid(n, j, false)) return Rule.PIDS;
+        if (w.pidValues() && samePid(n, j, false)) return Rule.PIDS;
         if (Rule.inodeField(field)) return Rule.INODE_NUMBERS;
         if (Rule.deviceField(field)) return Rule.DEVICE_NUMBERS;
         for (String f : w.fields()) if (Rule.timeField(f)) return Rule.TIMES;

@@ -58,7 +58,7 @@ final class GuestValues {
                 case BUF_OUT, BUF_OUT_HEX -> ok ? bytes(mem, v, Long.compareUnsigned(result, args[i + 1]) > 0 ? args[i + 1] : result)
                         : new Value.Addr(v);
                 case PATH_OUT -> ok ? cstring(mem, v, (int) Math.min(Math.max(result, 0), Fs.PATH_MAX)) : new Value.Addr(v);
-                case IOCTL_ARG -> ok ? ioctl(mem, args[1] & 0xFFFFFFFFL, v) : new Value.Addr(v);
+                case IOCTL_ARG -> ok || ioctlInput(args[1]) ? ioctl(mem, args[1] & 0xFFFFFFFFL, v) : new Value.Addr(v);
                 case ARCH_ADDR -> {
                     int code = (int) args[0];
                     boolean get = code == Misc.ARCH_GET_FS || code == Misc.ARCH_GET_GS;
@@ -335,6 +335,12 @@ final class GuestValues {
         return new Value.Arr(items);
     }
 
+    /** ioctl requests whose argument the kernel reads: strace shows it even when the call fails. */
+    private static boolean ioctlInput(long req) {
+        int r = (int) req;
+        return r == Ioctls.TIOCSPGRP || r == Ioctls.TIOCSPTLCK;
+    }
+
     private static Value ioctl(AddressSpace mem, long req, long v) {
         if (req == Ioctls.TCGETS) {
             return struct("c_iflag", num(mem.read32(v) & 0xFFFFFFFFL), "c_oflag", num(mem.read32(v + 4) & 0xFFFFFFFFL),
@@ -345,7 +351,8 @@ final class GuestValues {
             return struct("ws_row", num(mem.read16(v)), "ws_col", num(mem.read16(v + 2)), "ws_xpixel",
                     num(mem.read16(v + 4)), "ws_ypixel", num(mem.read16(v + 6)));
         }
-        if (req == Ioctls.FIONREAD || req == Ioctls.TIOCGPGRP || req == Ioctls.TIOCGSID || req == Ioctls.TIOCOUTQ) {
+        if (req == Ioctls.FIONREAD || req == Ioctls.TIOCGPGRP || req == Ioctls.TIOCSPGRP || req == Ioctls.TIOCGSID
+                || req == Ioctls.TIOCOUTQ || req == (Ioctls.TIOCGPTN & 0xFFFFFFFFL) || req == Ioctls.TIOCSPTLCK) {
             return new Value.Arr(List.of(num(mem.read32(v))));
         }
         return new Value.Addr(v);

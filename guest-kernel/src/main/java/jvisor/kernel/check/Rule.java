@@ -106,6 +106,14 @@ public enum Rule {
         };
     }
 
+    /** ioctl requests whose argument points to a process group or session id (TIOCGPGRP, TIOCSPGRP, TIOCGSID). */
+    static boolean pidIoctl(Event.Call c) {
+        if (!c.name().equals("ioctl") || c.args().size() < 2 || !(c.args().get(1) instanceof Value.Num req)) return false;
+        int r = (int) req.value();
+        return r == jvisor.kernel.abi.Ioctls.TIOCGPGRP || r == jvisor.kernel.abi.Ioctls.TIOCSPGRP
+                || r == jvisor.kernel.abi.Ioctls.TIOCGSID;
+    }
+
     /** Syscalls whose outputs (and result) are clock readings or times left. */
     static final Set<String> TIME_OUTPUTS = Set.of("clock_gettime", "gettimeofday", "time", "times", "getrusage",
             "nanosleep", "clock_nanosleep", "timer_gettime", "timerfd_gettime", "getitimer", "setitimer",

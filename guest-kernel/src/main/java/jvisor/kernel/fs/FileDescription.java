@@ -241,6 +241,16 @@ public abstract class FileDescription {
         return -Errno.ENODEV;
     }
 
+    /** The terminal this file is (with its job control state), or null if it is none. */
+    public jvisor.kernel.tty.Terminal terminal() {
+        return null;
+    }
+
+    /** True if this file is the master side of a pseudoterminal (its terminal is the slave). */
+    public boolean ptyMaster() {
+        return false;
+    }
+
     /** The host fd behind this description, or -1 (for /proc/self/fd and faccessat). */
     public int hostFd() {
         return -1;

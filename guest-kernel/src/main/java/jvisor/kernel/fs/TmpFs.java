@@ -245,9 +245,15 @@ public final class TmpFs {
         }
 
         /** Adds a device node (for /dev). */
-        public void device(String name, int m, int major, int minor, BiFunction<byte[], Integer, FileDescription> opener) {
+        public Device device(String name, int m, int major, int minor, BiFunction<byte[], Integer, FileDescription> opener) {
             Device d = new Device(fs, m, major, minor, opener);
             entries.put(name, d);
+            return d;
+        }
+
+        /** Removes a device node the kernel added (a pty's slave once its master is closed). */
+        public void removeDevice(String name, Device d) {
+            if (entries.remove(name, d)) d.nlink = 0;
         }
 
         public Dir subdir(String name, int m) {

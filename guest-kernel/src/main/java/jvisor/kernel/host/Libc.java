@@ -238,6 +238,15 @@ public final class Libc {
         }
     }
 
+    /** tcgetpgrp(3) of a host terminal: TIOCGPGRP; the group, or -errno. */
+    public static int tcgetpgrp(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pgrp = arena.allocate(4);
+            int r = ioctl(fd, 0x540F /* TIOCGPGRP */, pgrp);
+            return r < 0 ? r : pgrp.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
     public static int fcntl(int fd, int cmd, long arg) {
         try {
             MemorySegment c = capture();
@@ -407,6 +416,18 @@ public final class Libc {
         try {
             MemorySegment c = capture();
             return (int) result((int) SETRLIMIT.invokeExact(c, resource, rlim), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Sends sig to jvisor's own host process group (kill(2) with -pgrp): how a terminal's job
+     * control reaches jvisor as a whole when jvisor is in the background of the host's terminal.
+     */
+    public static void signalOwnGroup(int pgrp, int sig) {
+        try {
+            int unused = (int) KILL.invokeExact(-pgrp, sig);
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -233,7 +233,7 @@ public final class ProcFs implements SyntheticTree {
         long vm = vmSizeKb(process);
         String s = "Name:\t" + commName(process) + "\n"
                 + String.format("Umask:\t%04o%n", process.umask)
-                + "State:\tR (running)\n"
+                + "State:\t" + state(process) + "\n"
                 + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid()
                 + "\nTracerPid:\t0\n"
                 + "Uid:\t" + c.uid() + "\t" + c.euid() + "\t" + c.euid() + "\t" + c.euid() + "\n"
@@ -251,11 +251,25 @@ public final class ProcFs implements SyntheticTree {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The State line: stopped while the process is (job control), else running. */
+    private static String state(Process process) {
+        return process.signals.isStopped() ? "T (stopped)" : "R (running)";
+    }
+
     private byte[] stat(Process process) {
         long vsize = vmSizeKb(process) * 1024;
         StringBuilder sb = new StringBuilder();
-        sb.append(process.pid).append(" (").append(commName(process)).append(") R ").append(process.ppid()).append(' ')
-                .append(process.pgid()).append(' ').append(process.sid()).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 ")
+        int ttyNr = 0, tpgid = -1;
+        synchronized (process.table) {
+            jvisor.kernel.tty.Terminal term = process.ctty;
+            if (term != null) {
+                ttyNr = (int) term.rdev;
+                tpgid = term.foreground() != 0 ? term.foreground() : -1;
+            }
+        }
+        sb.append(process.pid).append(" (").append(commName(process)).append(") ").append(state(process).charAt(0))
+                .append(' ').append(process.ppid()).append(' ').append(process.pgid()).append(' ').append(process.sid())
+                .append(' ').append(ttyNr).append(' ').append(tpgid).append(" 4194304 0 0 0 0 0 0 0 0 20 0 ")
                 .append(process.taskCount()).append(" 0 0 ")
                 .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
         for (int i = 26; i <= 52; i++) sb.append(" 0");

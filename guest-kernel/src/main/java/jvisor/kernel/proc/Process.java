@@ -82,6 +82,15 @@ public final class Process {
     boolean reaped;
     /** Set by execve: the parent may no longer change the process group (setpgid's EACCES). */
     boolean execed;
+    /** The session's controlling terminal (Linux's signal->tty), inherited by fork; null: none. */
+    jvisor.kernel.tty.Terminal ctty;
+    /** Reparented to the sandbox's first process when its parent ended (see JobControl). */
+    boolean adopted;
+    /**
+     * For the first process: whether its host process group has a member whose parent is in
+     * another group of the session (then the group is not orphaned), as the host says at start.
+     */
+    final boolean hostGroupTied;
 
     // Guarded by this.
     private final List<Task> tasks = new ArrayList<>();
@@ -98,8 +107,6 @@ public final class Process {
         this(new ProcessTable(pid), pid, ppid, creds, limits, mm, fs, new FdTable(), new SignalActions(), exePath,
                 argv, envp, cwd);
         table.setInit(this);
-        pgid = jvisor.kernel.host.Libc.getpgid();
-        sid = jvisor.kernel.host.Libc.getsid();
     }
 
     Process(ProcessTable table, int pid, int outsidePpid, Credentials creds, Limits limits, MemoryManager mm,
@@ -118,6 +125,14 @@ public final class Process {
         this.argv = argv;
         this.envp = envp;
         this.cwd = cwd;
+        if (table.init() == null) {
+            pgid = jvisor.kernel.host.Libc.getpgid();
+            sid = jvisor.kernel.host.Libc.getsid();
+            hostGroupTied = jvisor.kernel.host.HostProcStat.groupConnected(pgid, sid);
+            ctty = table.terminals.hostControllingTerminal(sid);
+        } else {
+            hostGroupTied = false;
+        }
     }
 
     /** The thread group leader: the task whose tid is the pid (the task that called execve last). */
@@ -191,6 +206,19 @@ public final class Process {
     public int sid() {
         synchronized (table) {
             return sid;
+        }
+    }
+
+    /** The controlling terminal, or null. */
+    public jvisor.kernel.tty.Terminal controllingTerminal() {
+        synchronized (table) {
+            return ctty;
+        }
+    }
+
+    public void setControllingTerminal(jvisor.kernel.tty.Terminal t) {
+        synchronized (table) {
+            ctty = t;
         }
     }
 

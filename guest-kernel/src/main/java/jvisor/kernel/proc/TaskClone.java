@@ -68,6 +68,7 @@ public final class TaskClone {
             synchronized (table) {
                 owner.pgid = pp.pgid;
                 owner.sid = pp.sid;
+                owner.ctty = pp.ctty;
                 Process parentOfChild = (flags & CLONE_PARENT) != 0 && pp.parent != null ? pp.parent : pp;
                 table.addProcess(owner, parentOfChild);
             }

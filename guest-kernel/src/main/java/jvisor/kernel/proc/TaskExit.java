@@ -95,6 +95,7 @@ public final class TaskExit {
 
     /** The last task is gone: release, reparent, notify the parent, leave a zombie. */
     private static void processExit(Process p, Strace strace) {
+        jvisor.kernel.tty.TtyJobControl.sessionLeaderExited(p);
         p.release();
         ProcessTable table = p.table;
         // As Linux's exit_notify under tasklist_lock: the zombie appears and the exit signal is

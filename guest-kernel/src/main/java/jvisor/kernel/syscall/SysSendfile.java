@@ -166,6 +166,7 @@ final class SysSendfile {
             case Fs.S_IFCHR -> !(in instanceof DevFile d && d.kind() == DevFile.Kind.NULL);
             default -> false;
         };
+        if (in.terminal() != null) spliceRead = false; // a terminal has no splice_read: callers fall back to read
         if (!spliceRead) return -Errno.EINVAL;
         if (outType != Fs.S_IFIFO) {
             if (!seekable || (out.getFlags() & Fs.O_APPEND) != 0 || outType == 0) return -Errno.EINVAL;
