@@ -87,6 +87,7 @@ public final class Cpu {
     public int run() {
         final CpuState s = state;
         Insn cur = null;
+        Block prev = null;
         final Tlb m = mem;
         m.enter();
         try {
@@ -97,8 +98,15 @@ public final class Cpu {
                 }
                 if (m.stale()) m.sync();
                 cur = null;
-                Block b = blocks.get(s.rip);
-                if (b == null) b = decodeBlock(s.rip);
+                // Follow the chain from the previous block when it is still valid (no code changed
+                // since): it skips the cache lookup.
+                Block b = prev != null && prev.valid ? prev.successor(s.rip) : null;
+                if (b == null) {
+                    b = blocks.get(s.rip);
+                    if (b == null) b = decodeBlock(s.rip);
+                    if (prev != null && prev.valid) prev.chain(b);
+                }
+                prev = b;
                 b.executions++;
                 Insn[] insns = b.insns;
                 for (Insn i : insns) {
