@@ -6,6 +6,8 @@ import java.util.Arrays;
  * Decoded blocks by guest start address: an open-addressing table of primitive keys (no boxing
  * on lookup). Any change to a code page empties it; code changes are rare enough (loading,
  * unloading, JITs in the guest) that exact per-page bookkeeping is not worth its cost yet.
+ * Emptying it marks every block it held invalid, which also cuts the chains between them
+ * ({@link Block#valid}).
  */
 final class BlockCache {
     private static final long EMPTY = -1L; // no instruction starts at the last address byte with a full block
@@ -55,6 +57,9 @@ final class BlockCache {
     }
 
     void clear() {
+        if (blocks != null) {
+            for (Block b : blocks) if (b != null) b.valid = false;
+        }
         keys = new long[1024];
         Arrays.fill(keys, EMPTY);
         blocks = new Block[1024];

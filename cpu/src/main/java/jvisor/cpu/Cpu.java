@@ -114,6 +114,7 @@ public final class Cpu {
         if (p != null && p.takesOver(this)) return p.run(this);
         final CpuState s = state;
         Insn cur = null;
+        Block prev = null;
         final Tlb m = mem;
         m.enter();
         try {
@@ -124,8 +125,15 @@ public final class Cpu {
                 }
                 if (m.stale()) m.sync();
                 cur = null;
-                Block b = blocks.get(s.rip);
-                if (b == null) b = decodeBlock(s.rip);
+                // Follow the chain from the previous block when it is still valid (no code changed
+                // since): it skips the cache lookup.
+                Block b = prev != null && prev.valid ? prev.successor(s.rip) : null;
+                if (b == null) {
+                    b = blocks.get(s.rip);
+                    if (b == null) b = decodeBlock(s.rip);
+                    if (prev != null && prev.valid) prev.chain(b);
+                }
+                prev = b;
                 b.executions++;
                 Insn[] insns = b.insns;
                 for (Insn i : insns) {

@@ -4,6 +4,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
+import jvisor.cpu.decode.Op;
 import jvisor.cpu.decode.OpcodeTable;
 
 /**
@@ -26,15 +27,16 @@ final class Alu {
             String b1 = String.format("%02X", k * 8 + 1), b2 = String.format("%02X", k * 8 + 2);
             String b3 = String.format("%02X", k * 8 + 3), b4 = String.format("%02X", k * 8 + 4);
             String b5 = String.format("%02X", k * 8 + 5);
-            t.row(base + " /r", n + " Eb,Gb", (c, i) -> opEG(c, i, op), rmw);
-            t.row(b1 + " /r", n + " Ev,Gv", (c, i) -> opEG(c, i, op), rmw);
-            t.row(b2 + " /r", n + " Gb,Eb", (c, i) -> opGE(c, i, op));
-            t.row(b3 + " /r", n + " Gv,Ev", (c, i) -> opGE(c, i, op));
-            t.row(b4, n + " AL,Ib", (c, i) -> opAccImm(c, i, op));
-            t.row(b5, n + " rAX,Iz", (c, i) -> opAccImm(c, i, op));
-            t.row("80 /" + k, n + " Eb,Ib", (c, i) -> opEI(c, i, op), rmw);
-            t.row("81 /" + k, n + " Ev,Iz", (c, i) -> opEI(c, i, op), rmw);
-            t.row("83 /" + k, n + " Ev,Ib", (c, i) -> opEI(c, i, op), rmw);
+            Op[] h = HANDLERS[op];
+            t.row(base + " /r", n + " Eb,Gb", h[0], rmw);
+            t.row(b1 + " /r", n + " Ev,Gv", h[0], rmw);
+            t.row(b2 + " /r", n + " Gb,Eb", h[1]);
+            t.row(b3 + " /r", n + " Gv,Ev", h[1]);
+            t.row(b4, n + " AL,Ib", h[2]);
+            t.row(b5, n + " rAX,Iz", h[2]);
+            t.row("80 /" + k, n + " Eb,Ib", h[3], rmw);
+            t.row("81 /" + k, n + " Ev,Iz", h[3], rmw);
+            t.row("83 /" + k, n + " Ev,Ib", h[3], rmw);
         }
         t.row("84 /r", "test Eb,Gb", Alu::testEG);
         t.row("85 /r", "test Ev,Gv", Alu::testEG);
@@ -54,6 +56,23 @@ final class Alu {
         t.row("FE /1", "dec Eb", Alu::dec, "lock");
         t.row("FF /1", "dec Ev", Alu::dec, "lock");
     }
+
+    /**
+     * The handlers of each operation (by number) for its forms E,G / G,E / accumulator,immediate /
+     * E,immediate. Every lambda here is a class of its own with its operation a constant, so the
+     * JVM compiles each handler specialised to its operation; one lambda capturing the operation
+     * would be a single class whose compiled code switches on it at every instruction.
+     */
+    private static final Op[][] HANDLERS = {
+        {(c, i) -> opEG(c, i, ADD), (c, i) -> opGE(c, i, ADD), (c, i) -> opAccImm(c, i, ADD), (c, i) -> opEI(c, i, ADD)},
+        {(c, i) -> opEG(c, i, OR), (c, i) -> opGE(c, i, OR), (c, i) -> opAccImm(c, i, OR), (c, i) -> opEI(c, i, OR)},
+        {(c, i) -> opEG(c, i, ADC), (c, i) -> opGE(c, i, ADC), (c, i) -> opAccImm(c, i, ADC), (c, i) -> opEI(c, i, ADC)},
+        {(c, i) -> opEG(c, i, SBB), (c, i) -> opGE(c, i, SBB), (c, i) -> opAccImm(c, i, SBB), (c, i) -> opEI(c, i, SBB)},
+        {(c, i) -> opEG(c, i, AND), (c, i) -> opGE(c, i, AND), (c, i) -> opAccImm(c, i, AND), (c, i) -> opEI(c, i, AND)},
+        {(c, i) -> opEG(c, i, SUB), (c, i) -> opGE(c, i, SUB), (c, i) -> opAccImm(c, i, SUB), (c, i) -> opEI(c, i, SUB)},
+        {(c, i) -> opEG(c, i, XOR), (c, i) -> opGE(c, i, XOR), (c, i) -> opAccImm(c, i, XOR), (c, i) -> opEI(c, i, XOR)},
+        {(c, i) -> opEG(c, i, CMP), (c, i) -> opGE(c, i, CMP), (c, i) -> opAccImm(c, i, CMP), (c, i) -> opEI(c, i, CMP)},
+    };
 
     /** Computes dst OP src at the given size, records the flags, returns the truncated result. */
     static long compute(CpuState s, int op, long dst, long src, int size) {

@@ -5,6 +5,7 @@ import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
+import jvisor.cpu.decode.Op;
 import jvisor.cpu.decode.OpcodeTable;
 
 /**
@@ -43,20 +44,36 @@ final class Shift {
     static void register(OpcodeTable t) {
         for (int k = 0; k < 8; k++) {
             // /6 is an undocumented alias of SHL (/4) that every x86-64 CPU executes as SHL.
-            final int op = k == SAL ? SHL : k;
+            Op[] h = HANDLERS[k == SAL ? SHL : k];
             String n = NAMES[k];
-            t.row("C0 /" + k, n + " Eb,Ib", (c, i) -> shift(c, i, op, (int) i.imm, true));
-            t.row("C1 /" + k, n + " Ev,Ib", (c, i) -> shift(c, i, op, (int) i.imm, true));
-            t.row("D0 /" + k, n + " Eb,1", (c, i) -> shift(c, i, op, 1, false));
-            t.row("D1 /" + k, n + " Ev,1", (c, i) -> shift(c, i, op, 1, false));
-            t.row("D2 /" + k, n + " Eb,CL", (c, i) -> shift(c, i, op, (int) c.r[Reg.RCX], false));
-            t.row("D3 /" + k, n + " Ev,CL", (c, i) -> shift(c, i, op, (int) c.r[Reg.RCX], false));
+            t.row("C0 /" + k, n + " Eb,Ib", h[0]);
+            t.row("C1 /" + k, n + " Ev,Ib", h[0]);
+            t.row("D0 /" + k, n + " Eb,1", h[1]);
+            t.row("D1 /" + k, n + " Ev,1", h[1]);
+            t.row("D2 /" + k, n + " Eb,CL", h[2]);
+            t.row("D3 /" + k, n + " Ev,CL", h[2]);
         }
         t.row("0F A4 /r", "shld Ev,Gv,Ib", (c, i) -> doubleShift(c, i, true, (int) i.imm));
         t.row("0F A5 /r", "shld Ev,Gv,CL", (c, i) -> doubleShift(c, i, true, (int) c.r[Reg.RCX]));
         t.row("0F AC /r", "shrd Ev,Gv,Ib", (c, i) -> doubleShift(c, i, false, (int) i.imm));
         t.row("0F AD /r", "shrd Ev,Gv,CL", (c, i) -> doubleShift(c, i, false, (int) c.r[Reg.RCX]));
     }
+
+    /**
+     * The handlers of each operation (by number; SAL is SHL) for a count in an immediate, of 1,
+     * and in CL. Each lambda is a class of its own with its operation a constant, so the JVM
+     * compiles each handler specialised to its operation (see Alu's table).
+     */
+    private static final Op[][] HANDLERS = {
+        {(c, i) -> shift(c, i, ROL, (int) i.imm, true), (c, i) -> shift(c, i, ROL, 1, false), (c, i) -> shift(c, i, ROL, (int) c.r[Reg.RCX], false)},
+        {(c, i) -> shift(c, i, ROR, (int) i.imm, true), (c, i) -> shift(c, i, ROR, 1, false), (c, i) -> shift(c, i, ROR, (int) c.r[Reg.RCX], false)},
+        {(c, i) -> shift(c, i, RCL, (int) i.imm, true), (c, i) -> shift(c, i, RCL, 1, false), (c, i) -> shift(c, i, RCL, (int) c.r[Reg.RCX], false)},
+        {(c, i) -> shift(c, i, RCR, (int) i.imm, true), (c, i) -> shift(c, i, RCR, 1, false), (c, i) -> shift(c, i, RCR, (int) c.r[Reg.RCX], false)},
+        {(c, i) -> shift(c, i, SHL, (int) i.imm, true), (c, i) -> shift(c, i, SHL, 1, false), (c, i) -> shift(c, i, SHL, (int) c.r[Reg.RCX], false)},
+        {(c, i) -> shift(c, i, SHR, (int) i.imm, true), (c, i) -> shift(c, i, SHR, 1, false), (c, i) -> shift(c, i, SHR, (int) c.r[Reg.RCX], false)},
+        null, // SAL is SHL
+        {(c, i) -> shift(c, i, SAR, (int) i.imm, true), (c, i) -> shift(c, i, SAR, 1, false), (c, i) -> shift(c, i, SAR, (int) c.r[Reg.RCX], false)},
+    };
 
     /** ZF, SF and PF of a result already truncated to size bytes. */
     static long szp(long res, int size) {
