@@ -79,11 +79,20 @@ class CheckTestbinsTest {
     }
 
     /** The shell scripts of testbins/scripts, each under busybox sh and under a static bash. */
+    /**
+     * Scripts the check leaves out, with the reason (ScriptTest still compares their output with
+     * the host's).
+     */
+    private static final Map<String, String> SCRIPTS_NOT_CHECKED = Map.of(
+            "job-control.sh", "stops, continues and kills background jobs: where a job is when a signal reaches it "
+                    + "(natively a SIGTERM to a stopped job waits for SIGCONT) and the order of the shell's "
+                    + "notifications vary between runs, and the check has no rule for them yet");
+
     static Stream<String> scripts() throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(GuestRunner.testbinsDir().resolve("scripts"))) {
             for (Path p : s.sorted().toList()) {
-                if (!p.toString().endsWith(".sh")) continue;
+                if (!p.toString().endsWith(".sh") || SCRIPTS_NOT_CHECKED.containsKey(p.getFileName().toString())) continue;
                 out.add("busybox " + p.getFileName());
                 out.add("bash " + p.getFileName());
             }
