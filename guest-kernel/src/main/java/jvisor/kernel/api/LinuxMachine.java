@@ -162,7 +162,10 @@ public final class LinuxMachine implements AutoCloseable {
 
     /** The symbols of the program the current task runs (the one jvisor started, until an execve). */
     public ElfSymbols symbols() {
-        return symbols(currentTask());
+        // A hook runs on a guest task's own thread, while run() holds this machine's lock: it
+        // names addresses after its own task's program without taking the lock.
+        Task here = Task.current();
+        return symbols(here != null ? here : currentTask());
     }
 
     /** The symbols of the program a task runs: each process has those of its own program, execve changes them. */
@@ -397,6 +400,9 @@ public final class LinuxMachine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        process.releaseKeptMemory();
+        // Only once the guest's thread is gone: a vCPU still inside the guest (a hook waiting for
+        // this machine's lock) would make the release wait for it forever.
+        if (!guest.isAlive()) process.releaseKeptMemory();
+        else process.keepMemoryAfterExit = false; // the process's own end gives it back
     }
 }
