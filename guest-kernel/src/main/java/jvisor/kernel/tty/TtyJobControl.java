@@ -104,7 +104,7 @@ public final class TtyJobControl {
             int sid = p.sid();
             if (p.controllingTerminal() != term || term.session != sid) return -Errno.ENOTTY;
             int groupSession = sessionOfGroup(table, pgrp);
-            if (groupSession == 0) return -Errno.ESRCH;
+            if (groupSession == NO_SUCH_GROUP) return -Errno.ESRCH;
             if (groupSession != sid) return -Errno.EPERM;
             term.pgrp = pgrp;
             return 0;
@@ -113,14 +113,20 @@ public final class TtyJobControl {
 
     /**
      * session_of_pgrp after find_vpid: the session of a member of group pgrp, else of the process
-     * or thread with that id; 0 if the id names nothing. Caller holds the table lock.
+     * or thread with that id; {@link #NO_SUCH_GROUP} if the id names nothing. Not 0: a session id
+     * inherited from the host is 0 when its leader lies outside the host's pid namespace (a
+     * container's processes), and getsid(2) reports exactly that. Caller holds the table lock.
      */
+    private static final int NO_SUCH_GROUP = -1;
+
     private static int sessionOfGroup(ProcessTable table, int pgrp) {
+        // Group 0 is what a process inherits from outside the host's pid namespace: no pid names it.
+        if (pgrp == 0) return NO_SUCH_GROUP;
         for (Process q : table.processes()) if (q.pgid() == pgrp) return q.sid();
         Task thread = table.task(pgrp);
         if (thread != null) return thread.process.sid();
         Process q = table.process(pgrp);
-        return q != null ? q.sid() : 0;
+        return q != null ? q.sid() : NO_SUCH_GROUP;
     }
 
     /**
