@@ -119,8 +119,7 @@ class DifferentialTest {
                 simple("time-clocks-glibc", 0),
                 simple("fork-wait-glibc", 0),
                 simple("job-control-glibc", 0),
-                // job-control-threads-glibc is left out until an intermittent hang is fixed: once, on a
-                // loaded machine, the child never continued after tgkill(SIGSTOP) to its sleeping thread.
+                simple("job-control-threads-glibc", 0),
                 simple("job-control-tty-glibc", 0),
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),

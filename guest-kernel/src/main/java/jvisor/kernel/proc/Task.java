@@ -29,6 +29,11 @@ public final class Task {
      */
     public volatile boolean jobStopPending;
     public boolean jobStopped, stopDequeued;
+    /**
+     * The task is on its way out (PF_EXITING), guarded by the signal lock like the fields above: a
+     * group stop begun from now on does not wait for it.
+     */
+    public boolean leavingSignals;
     /** exit(2)'s status, for the process status if this is the last task. */
     public int exitCode;
     /** The host thread that runs this task (null before it starts). */

@@ -32,6 +32,7 @@ public final class TaskExit {
      */
     public static boolean exit(Task t, Strace strace, SyscallInterceptor interceptor) {
         Process p = t.process;
+        if (p.signals.leave(t)) JobControl.notifyParent(p, Signals.CLD_STOPPED);
         releaseUserMemory(t);
         if (t.vforkDone != null) t.vforkDone.countDown();
         boolean last = p.removeTask(t);

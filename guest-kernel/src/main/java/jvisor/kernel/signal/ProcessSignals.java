@@ -239,7 +239,7 @@ public final class ProcessSignals {
         lastStopSignal = sig;
         groupStopCount = 0;
         for (Task x : process.tasks()) {
-            if (x.jobStopped) continue;
+            if (x.jobStopped || x.leavingSignals) continue;
             x.jobStopPending = true;
             groupStopCount++;
             if (x != t) wake(x);
@@ -262,6 +262,16 @@ public final class ProcessSignals {
             return StopPart.COMPLETED;
         }
         return StopPart.STOPPED;
+    }
+
+    /**
+     * exit_signals: t is exiting and takes no more part in job control. A group stop that counts
+     * it sees it as stopped (a thread that a SIGCONT let go on its way out is counted by the next
+     * stop until it is gone); true if that completes the stop, and then the parent must be told.
+     */
+    public synchronized boolean leave(Task t) {
+        t.leavingSignals = true;
+        return participate(t) == StopPart.COMPLETED;
     }
 
     /**
