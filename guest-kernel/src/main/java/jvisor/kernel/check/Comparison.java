@@ -312,14 +312,8 @@ final class Comparison {
                 use(Rule.IGNORED_SIGNALS, task, n);
                 continue;
             }
-            Event.Signal match = null;
-            for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
-                        && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
-                    match = j;
-                    break;
-                }
-            }
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
+                    && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false));
             if (match == null) {
                 unmatched.add(n);
                 continue;
@@ -330,13 +324,7 @@ final class Comparison {
         }
         // No signal from the same sender: merged with another of its kind, or paired with one from another sender.
         for (Event.Signal n : unmatched) {
-            Event.Signal match = null;
-            for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
-                    match = j;
-                    break;
-                }
-            }
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n));
             if (merged(n, jv)) {
                 use(Rule.ASYNC_SIGNALS, task, n);
             } else if (match != null) {
@@ -377,13 +365,7 @@ final class Comparison {
         for (Reaping.Wait n : nat) {
             long child = Reaping.reaped(n.call());
             if (child == 0) continue;
-            Reaping.Wait match = null;
-            for (Reaping.Wait j : left) {
-                if (samePid(child, Reaping.reaped(j.call()), false)) {
-                    match = j;
-                    break;
-                }
-            }
+            Reaping.Wait match = first(left, j -> samePid(child, Reaping.reaped(j.call()), false));
             if (match == null) {
                 missing.add(n);
                 continue;
@@ -406,8 +388,7 @@ final class Comparison {
         for (Reaping.Wait n : nat) if (n.call().failed() && !Reaping.timingFailure(n.call())) nativeErrors.add(n);
         for (Reaping.Wait j : jv) {
             if (!j.call().failed() || Reaping.timingFailure(j.call())) continue;
-            Reaping.Wait same = null;
-            for (Reaping.Wait n : nativeErrors) if (n.call().result() == j.call().result()) same = n;
+            Reaping.Wait same = first(nativeErrors, n -> n.call().result() == j.call().result());
             if (same != null) {
                 nativeErrors.remove(same);
             } else {
@@ -419,6 +400,12 @@ final class Comparison {
             divergences.add(new Divergence(task, "errno", n.call().name(), n.index(), -1, Render.event(n.call()), "",
                     "a wait fails natively with an error no wait of the jvisor run's task gives", null));
         }
+    }
+
+    /** The first element that matches, or null. */
+    private static <T> T first(List<T> list, java.util.function.Predicate<T> matches) {
+        for (T t : list) if (matches.test(t)) return t;
+        return null;
     }
 
     private boolean sameChildren(List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
