@@ -133,51 +133,77 @@ final class Comparison {
 
     // ---------------------------------------------------------------- events
 
+    /** A task pair's records made ready for alignment, and whether their wait loops went round alike. */
+    private record Prepared(List<Event> nat, List<Event> jv, boolean loopsDiffer) {
+    }
+
+    /**
+     * Takes out of both records what the scheduler places (waits for any child, threads' futex
+     * calls, asynchronous signals), compared by what it means once every task is paired, and
+     * merges the pieces of stream data.
+     */
+    private Prepared prepare(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        List<Reaping.Wait> nativeWaits = new ArrayList<>(), jvisorWaits = new ArrayList<>();
+        nat = Reaping.split(nat, nativeWaits);
+        jv = Reaping.split(jv, jvisorWaits);
+        boolean loopsDiffer = !Reaping.sameShape(nativeWaits, jvisorWaits);
+        if (!nativeWaits.isEmpty() || !jvisorWaits.isEmpty()) deferred.add(() -> reaps(task, nativeWaits, jvisorWaits));
+        // strace shows clone3's flags, jvisor's record its pointer: the native run tells the threads.
+        if (nativeThreads.contains((int) nativeTid)) {
+            List<Event.Call> nativeContended = new ArrayList<>(), jvisorContended = new ArrayList<>();
+            nat = Contention.split(nat, nativeContended);
+            jv = Contention.split(jv, jvisorContended);
+            contention(task, nativeContended, jvisorContended);
+        }
+        List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
+        List<Boolean> nativeIgnored = new ArrayList<>();
+        nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
+        jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
+        if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
+            deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
+        }
+        nat = StreamData.merge(nat, nativeStreams, merged);
+        jv = StreamData.merge(jv, jvisorStreams, merged);
+        if (loopsDiffer) {
+            List<Event> n = Reaping.withoutUndonePairs(nat), j = Reaping.withoutUndonePairs(jv);
+            if (n != nat || j != jv) use(Rule.REAP_TIMING, task, "signal mask and handler changes undone in a wait loop");
+            nat = n;
+            jv = j;
+        }
+        return new Prepared(nat, jv, loopsDiffer);
+    }
+
     private void events(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
         boolean loopsDiffer = false;
         if (!strict) {
-            List<Reaping.Wait> nativeWaits = new ArrayList<>(), jvisorWaits = new ArrayList<>();
-            nat = Reaping.split(nat, nativeWaits);
-            jv = Reaping.split(jv, jvisorWaits);
-            loopsDiffer = !Reaping.sameShape(nativeWaits, jvisorWaits);
-            if (!nativeWaits.isEmpty() || !jvisorWaits.isEmpty()) deferred.add(() -> reaps(task, nativeWaits, jvisorWaits));
-            // strace shows clone3's flags, jvisor's record its pointer: the native run tells the threads.
-            if (nativeThreads.contains((int) nativeTid)) {
-                List<Event.Call> nativeContended = new ArrayList<>(), jvisorContended = new ArrayList<>();
-                nat = Contention.split(nat, nativeContended);
-                jv = Contention.split(jv, jvisorContended);
-                contention(task, nativeContended, jvisorContended);
-            }
-            List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
-            List<Boolean> nativeIgnored = new ArrayList<>();
-            nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
-            jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
-            if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
-                deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
-            }
-            nat = StreamData.merge(nat, nativeStreams, merged);
-            jv = StreamData.merge(jv, jvisorStreams, merged);
-            if (loopsDiffer) {
-                List<Event> n = Reaping.withoutUndonePairs(nat), j = Reaping.withoutUndonePairs(jv);
-                if (n != nat || j != jv) use(Rule.REAP_TIMING, task, "signal mask and handler changes undone in a wait loop");
-                nat = n;
-                jv = j;
-            }
+            Prepared p = prepare(task, nativeTid, nat, jvisorTid, jv);
+            nat = p.nat();
+            jv = p.jv();
+            loopsDiffer = p.loopsDiffer();
         }
         List<String> nk = new ArrayList<>(), jk = new ArrayList<>();
         for (Event e : nat) nk.add(Event.key(e));
         for (Event e : jv) jk.add(Event.key(e));
+        boolean killed = !strict && killedFromOutside(nat, jv);
         for (Alignment.Step s : Alignment.align(nk, jk)) {
             if (s.matched()) {
                 for (int k = 0; k < s.nativeCount(); k++) {
                     int ni = s.nativeStart() + k, ji = s.jvisorStart() + k;
-                    pair(task, ni, nat.get(ni), ji, jv.get(ji));
+                    Event n = nat.get(ni), j = jv.get(ji);
+                    // The signal may come while the task's last call runs (it never returns) or after it returned.
+                    if (killed && ni == nat.size() - 2 && ji == jv.size() - 2 && n instanceof Event.Call nc
+                            && j instanceof Event.Call jc && nc.noReturn() != jc.noReturn()) {
+                        use(Rule.KILLED_MIDWAY, task, n);
+                        n = new Event.Call(nc.name(), nc.args(), nc.result(), true);
+                        j = new Event.Call(jc.name(), jc.args(), jc.result(), true);
+                    }
+                    pair(task, ni, n, ji, j);
                 }
-            } else if (!strict && killedFromOutside(nat, jv) && s.nativeStart() + s.nativeCount() == nat.size() - 1
+            } else if (killed && s.nativeStart() + s.nativeCount() == nat.size() - 1
                     && s.jvisorStart() + s.jvisorCount() == jv.size() - 1) {
                 use(Rule.KILLED_MIDWAY, task, nat.get(nat.size() - 1));
-            } else if (!strict && loopsDiffer && Reaping.netNil(nat, s.nativeStart(), s.nativeStart() + s.nativeCount())
-                    && Reaping.netNil(jv, s.jvisorStart(), s.jvisorStart() + s.jvisorCount())) {
+            } else if (loopsDiffer && Reaping.undone(nat, s.nativeStart(), s.nativeStart() + s.nativeCount())
+                    && Reaping.undone(jv, s.jvisorStart(), s.jvisorStart() + s.jvisorCount())) {
                 use(Rule.REAP_TIMING, task, s.nativeCount() > 0 ? nat.get(s.nativeStart()) : jv.get(s.jvisorStart()));
             } else {
                 unmatched(task, nat.subList(s.nativeStart(), s.nativeStart() + s.nativeCount()), s.nativeStart(),
@@ -286,14 +312,8 @@ final class Comparison {
                 use(Rule.IGNORED_SIGNALS, task, n);
                 continue;
             }
-            Event.Signal match = null;
-            for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
-                        && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
-                    match = j;
-                    break;
-                }
-            }
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
+                    && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false));
             if (match == null) {
                 unmatched.add(n);
                 continue;
@@ -304,13 +324,7 @@ final class Comparison {
         }
         // No signal from the same sender: merged with another of its kind, or paired with one from another sender.
         for (Event.Signal n : unmatched) {
-            Event.Signal match = null;
-            for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
-                    match = j;
-                    break;
-                }
-            }
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n));
             if (merged(n, jv)) {
                 use(Rule.ASYNC_SIGNALS, task, n);
             } else if (match != null) {
@@ -351,13 +365,7 @@ final class Comparison {
         for (Reaping.Wait n : nat) {
             long child = Reaping.reaped(n.call());
             if (child == 0) continue;
-            Reaping.Wait match = null;
-            for (Reaping.Wait j : left) {
-                if (samePid(child, Reaping.reaped(j.call()), false)) {
-                    match = j;
-                    break;
-                }
-            }
+            Reaping.Wait match = first(left, j -> samePid(child, Reaping.reaped(j.call()), false));
             if (match == null) {
                 missing.add(n);
                 continue;
@@ -380,8 +388,7 @@ final class Comparison {
         for (Reaping.Wait n : nat) if (n.call().failed() && !Reaping.timingFailure(n.call())) nativeErrors.add(n);
         for (Reaping.Wait j : jv) {
             if (!j.call().failed() || Reaping.timingFailure(j.call())) continue;
-            Reaping.Wait same = null;
-            for (Reaping.Wait n : nativeErrors) if (n.call().result() == j.call().result()) same = n;
+            Reaping.Wait same = first(nativeErrors, n -> n.call().result() == j.call().result());
             if (same != null) {
                 nativeErrors.remove(same);
             } else {
@@ -393,6 +400,12 @@ final class Comparison {
             divergences.add(new Divergence(task, "errno", n.call().name(), n.index(), -1, Render.event(n.call()), "",
                     "a wait fails natively with an error no wait of the jvisor run's task gives", null));
         }
+    }
+
+    /** The first element that matches, or null. */
+    private static <T> T first(List<T> list, java.util.function.Predicate<T> matches) {
+        for (T t : list) if (matches.test(t)) return t;
+        return null;
     }
 
     private boolean sameChildren(List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
@@ -568,8 +581,10 @@ final class Comparison {
 
     private void call(String task, int ni, Event.Call n, int ji, Event.Call j) {
         pairedCalls++;
-        // The first execve is the program's start (jvisor's record makes it up from the initial stack).
-        if (!(ni == 0 && ji == 0 && n.name().equals("execve"))) covered.merge(n.name(), 1, Integer::sum);
+        // The first execve is the program's start (jvisor's record makes it up from the initial stack); a
+        // call that a death cut short (it never returned, and is no exit) compared nothing it gives back.
+        boolean cutShort = (n.noReturn() || j.noReturn()) && !n.name().equals("exit") && !n.name().equals("exit_group");
+        if (!(ni == 0 && ji == 0 && n.name().equals("execve")) && !cutShort) covered.merge(n.name(), 1, Integer::sum);
         if (n.name().equals("rt_sigaction")) sigaction(n);
         if (n.name().equals("brk")) {
             comparedValues += 2;
@@ -749,6 +764,10 @@ final class Comparison {
                     use(Rule.INODE_NUMBERS, task, w.syscall() + " " + w.path());
                     return;
                 }
+                if (!ns.truncated() && sameButTarTimes(ns.bytes(), js.bytes())) {
+                    use(Rule.TIMES, task, w.syscall() + " " + w.path());
+                    return;
+                }
                 if (!ns.truncated() && sameButClockTimes(ns.bytes(), js.bytes())) {
                     use(Rule.TIMES, task, w.syscall() + " " + w.path());
                     return;
@@ -918,6 +937,8 @@ final class Comparison {
             int start = end - TEMP_SUFFIX;
             if (start < 0 || k < start) return false;
             for (int i = start; i < end; i++) if (!alnum(a[i]) || !alnum(b[i])) return false;
+            // Six random letters and digits are all digits once in 50,000 names: digits alone are a number.
+            if (!letter(a, start, end) && !letter(b, start, end)) return false;
             pairs.put(new String(a, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1),
                     new String(b, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1));
             k = end;
@@ -931,6 +952,11 @@ final class Comparison {
             tempToNative.put(y, x);
         });
         return true;
+    }
+
+    private static boolean letter(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) if ((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= 'A' && b[i] <= 'Z')) return true;
+        return false;
     }
 
     private static boolean alnum(byte c) {
@@ -958,6 +984,39 @@ final class Comparison {
         }
         for (int k = 0; k < a.length; k++) if (a[k] != b[k] && !covered[k]) return false;
         return true;
+    }
+
+    /** A ustar header (POSIX.1-1988, pax(1)): 512 bytes, mtime[12] at 136, chksum[8] at 148, magic "ustar" at 257. */
+    private static final int TAR_BLOCK = 512, TAR_MTIME = 136, TAR_CHKSUM = 148, TAR_CHKSUM_END = 156, TAR_MAGIC = 257;
+
+    /**
+     * True if the data differ only in the mtime of tar headers and the checksums that cover it: an
+     * archive of files each run created at its own moment. Every differing byte lies in the mtime
+     * or chksum field of a 512-byte block that is a ustar header with a correct checksum in both.
+     */
+    static boolean sameButTarTimes(byte[] a, byte[] b) {
+        if (a.length != b.length || a.length < TAR_BLOCK || Arrays.equals(a, b)) return false;
+        for (int k = 0; k < a.length; k++) {
+            if (a[k] == b[k]) continue;
+            int block = k - k % TAR_BLOCK, at = k - block;
+            if (at < TAR_MTIME || at >= TAR_CHKSUM_END || !tarHeader(a, block) || !tarHeader(b, block)) return false;
+        }
+        return true;
+    }
+
+    private static boolean tarHeader(byte[] d, int block) {
+        if (block + TAR_BLOCK > d.length) return false;
+        byte[] magic = "ustar".getBytes(StandardCharsets.ISO_8859_1);
+        if (!Arrays.equals(d, block + TAR_MAGIC, block + TAR_MAGIC + magic.length, magic, 0, magic.length)) return false;
+        long sum = 0;
+        for (int i = 0; i < TAR_BLOCK; i++) sum += i >= TAR_CHKSUM && i < TAR_CHKSUM_END ? ' ' : d[block + i] & 0xFF;
+        String field = new String(d, block + TAR_CHKSUM, TAR_CHKSUM_END - TAR_CHKSUM, StandardCharsets.ISO_8859_1)
+                .replace('\0', ' ').trim();
+        try {
+            return !field.isEmpty() && Long.parseLong(field, 8) == sum;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static int seconds(java.util.regex.Matcher m) {

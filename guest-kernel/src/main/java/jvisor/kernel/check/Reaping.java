@@ -151,6 +151,16 @@ final class Reaping {
     }
 
     /**
+     * True if the block (events[from, to)) holds only mask and handler changes, together changing
+     * nothing: what a wait loop that went round once more in one run left after the pairs that
+     * undo each other were taken out.
+     */
+    static boolean undone(List<Event> events, int from, int to) {
+        for (int i = from; i < to; i++) if (!maskOrHandler(events.get(i))) return false;
+        return netNil(events, from, to);
+    }
+
+    /**
      * The record without the pairs of mask or handler changes that undo each other (the second
      * puts back what the first changed, with at most malloc's memory calls between them), taken out again and
      * again until none is left: a wait loop that went round more often in one run leaves such

@@ -66,7 +66,8 @@ public enum Rule {
             + "sched_yield calls) each thread makes and what they return depends on the scheduler; they are "
             + "checked for results the kernel can give, everything else is compared call by call"),
     KILLED_MIDWAY("killed-midway", "a task killed by a signal from another process (kill(2)) is killed wherever "
-            + "it is: the calls just before its death, which only one run made, are not compared"),
+            + "it is: the calls just before its death, which only one run made, are not compared, nor whether its "
+            + "last call returned"),
     INTERRUPTED_REGISTERS("interrupted-registers", "rt_sigreturn returns the interrupted code's rax, which depends on "
             + "where the signal struck (and holds addresses)"),
     SYSTEM_LOAD("system-load", "sysinfo(2)'s live figures differ (uptime, load, free memory, process count)"),

@@ -115,6 +115,17 @@ class StraceOutputTest {
         assertEquals(2, o.problems().size());
     }
     @Test
+    void aCallWhoseNameStraceLostEndsTheUnfinishedOne() {
+        StraceOutput o = StraceOutput.parse(List.of("102 pause( <unfinished ...>", "102 <... ??? resumed>) = ?",
+                "102 +++ killed by SIGKILL +++", "103 <... ??? resumed>) = ?", "103 +++ killed by SIGKILL +++"));
+        assertEquals(List.of(), o.problems());
+        Event.Call pause = (Event.Call) o.trace().get(102).events.get(0);
+        assertEquals("pause", pause.name());
+        assertTrue(pause.noReturn());
+        assertEquals(List.of(new Event.Killed(9)), o.trace().get(103).events);
+    }
+
+    @Test
     void waitStatusesFlagSetsAndClone3ArgumentsAreValues() {
         Event.Call c = call("wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 4321");
         assertEquals(new Value.Arr(List.of(new Value.Num(3 << 8))), c.args().get(1));

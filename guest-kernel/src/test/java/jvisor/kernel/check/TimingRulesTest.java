@@ -303,6 +303,62 @@ class TimingRulesTest {
         assertFalse(Comparison.sameButClockTimes("v1:20".getBytes(), "v1:21".getBytes()));
     }
 
+    /** A ustar header for name with the given mtime (octal text), its checksum filled in. */
+    private static byte[] tarHeader(String name, String mtime) {
+        byte[] h = new byte[512];
+        byte[] n = name.getBytes(), m = mtime.getBytes(), magic = {'u', 's', 't', 'a', 'r', 0, '0', '0'};
+        System.arraycopy(n, 0, h, 0, n.length);
+        System.arraycopy(m, 0, h, 136, m.length);
+        System.arraycopy(magic, 0, h, 257, magic.length);
+        java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (byte b : h) sum += b & 0xFF;
+        byte[] c = String.format("%06o", sum).getBytes();
+        System.arraycopy(c, 0, h, 148, 6);
+        h[154] = 0;
+        return h;
+    }
+
+    @Test
+    void aTarHeaderMayCarryAnotherMtimeButNothingElse() {
+        byte[] nat = tarHeader("sub/a.txt", "15107052264"), jv = tarHeader("sub/a.txt", "15107052251");
+        assertTrue(Comparison.sameButTarTimes(nat, jv));
+        assertFalse(Comparison.sameButTarTimes(nat, tarHeader("sub/b.txt", "15107052251")));
+        byte[] badSum = jv.clone();
+        badSum[148] = '7';
+        assertFalse(Comparison.sameButTarTimes(nat, badSum));
+        // The same bytes outside a ustar header are no tar time.
+        byte[] plain = nat.clone(), plainJv = jv.clone();
+        plain[257] = plainJv[257] = 'x';
+        assertFalse(Comparison.sameButTarTimes(plain, plainJv));
+    }
+
+    @Test
+    void numbersAreNoTemporaryNames() {
+        Comparison names = compare(record(task(500, "openat(-100, \"/tmp/f-a1B2c3\", 0xc2, 0600) = 3",
+                "+++ exited with 0 +++")), record(task(42, "openat(-100, \"/tmp/f-Zz9y8X\", 0xc2, 0600) = 3",
+                "+++ exited with 0 +++")), false);
+        assertEquals(List.of(), names.divergences);
+        assertEquals(1, names.ruleUses.get(Rule.TEMP_NAMES));
+        assertEquals(1, unexplained(compare(record(task(500, "write(1, \"mtime 15107052264\", 17) = 17",
+                "+++ exited with 0 +++")), record(task(42, "write(1, \"mtime 15107052251\", 17) = 17",
+                "+++ exited with 0 +++")), false)));
+    }
+
+    @Test
+    void aTaskKilledFromOutsideMayDieInsideItsLastCall() {
+        Comparison c = compare(record(task(500, "set_robust_list(0x4b0660, 24) = 0", "+++ killed by SIGKILL +++")),
+                record(task(42, "set_robust_list(0x4b0660, 24) = ?", "+++ killed by SIGKILL +++")), false);
+        assertEquals(List.of(), c.divergences);
+        assertEquals(1, c.ruleUses.get(Rule.KILLED_MIDWAY));
+        // A fault is the task's own doing; and a call before the last one must return in both runs.
+        assertEquals(1, unexplained(compare(record(task(500, "set_robust_list(0x4b0660, 24) = 0", "+++ killed by SIGSEGV +++")),
+                record(task(42, "set_robust_list(0x4b0660, 24) = ?", "+++ killed by SIGSEGV +++")), false)));
+        assertEquals(1, unexplained(compare(record(task(500, "set_robust_list(0x4b0660, 24) = 0", "getpid() = 500",
+                "+++ killed by SIGKILL +++")), record(task(42, "set_robust_list(0x4b0660, 24) = ?", "getpid() = 42",
+                "+++ killed by SIGKILL +++")), false)));
+    }
+
     // ---------------------------------------------------------------- asynchronous signals by sender
 
     @Test
