@@ -120,6 +120,16 @@ public final class CpuProbe {
         stopRequested = false;
     }
 
+    /**
+     * Forgets the stop decided when the guest was left for a syscall (a step that ended on the
+     * syscall instruction), which would be reported at the next entry: the kernel reported a
+     * stop of its own meanwhile (a caught syscall, an execve, a signal), which ended the step.
+     * On the vCPU's thread.
+     */
+    public void dropStopAtEntry() {
+        stopAtEntry = null;
+    }
+
     public boolean stopRequested() {
         return stopRequested;
     }

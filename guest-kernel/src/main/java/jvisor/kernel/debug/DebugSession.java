@@ -322,6 +322,16 @@ public final class DebugSession implements TaskMonitor {
         return tr;
     }
 
+    /**
+     * A stop the kernel decides on the task's thread, outside the guest (a caught syscall, an
+     * execve, a signal about to be delivered): it ends a step that ended on the syscall
+     * instruction, whose own stop would otherwise come at the next entry into the guest.
+     */
+    private Action parkInKernel(Task t, Stop s) {
+        probe(t).dropStopAtEntry();
+        return park(t, s, true);
+    }
+
     /** Blocks the calling task in a stop until the frontend resumes it; returns how to go on. */
     private Action park(Task t, Stop s, boolean event) {
         Tracked tr = track(t);
@@ -371,8 +381,8 @@ public final class DebugSession implements TaskMonitor {
         probe(t).runUntil(-1); // a "finish" or "until" aimed at the old program (gdb drops it too)
         if (stopOnExec) {
             String program = new String(t.process.exePath, StandardCharsets.UTF_8);
-            park(t, new Stop(Stop.Kind.EXEC, t, Signals.SIGTRAP,
-                    "syscall exit: execve, before the new program's first instruction", null, -1, 0, null, 0, program), true);
+            parkInKernel(t, new Stop(Stop.Kind.EXEC, t, Signals.SIGTRAP,
+                    "syscall exit: execve, before the new program's first instruction", null, -1, 0, null, 0, program));
         }
     }
 
@@ -390,7 +400,7 @@ public final class DebugSession implements TaskMonitor {
                 return;
             }
         }
-        Action a = park(t, Stop.of(Stop.Kind.SIGNAL, t, sig, "pending signal, before switching into the guest", null), true);
+        Action a = parkInKernel(t, Stop.of(Stop.Kind.SIGNAL, t, sig, "pending signal, before switching into the guest", null));
         if (!a.deliverSignal()) t.process.signals.dequeue(t, Signals.bit(sig));
     }
 
@@ -452,8 +462,7 @@ public final class DebugSession implements TaskMonitor {
         @Override
         public long before(Task t, int nr, long[] args) {
             if (catchingSyscalls && catches(catchEntry, nr)) {
-                Stop s = new Stop(Stop.Kind.SYSCALL_ENTRY, t, Signals.SIGTRAP, "syscall exit", null, nr, 0, null, 0);
-                park(t, s, true);
+                parkInKernel(t, new Stop(Stop.Kind.SYSCALL_ENTRY, t, Signals.SIGTRAP, "syscall exit", null, nr, 0, null, 0));
                 long[] r = t.regs.r; // the frontend may have changed the arguments
                 args[0] = r[Reg.RDI];
                 args[1] = r[Reg.RSI];
@@ -474,8 +483,8 @@ public final class DebugSession implements TaskMonitor {
             for (SyscallInterceptor h : syscallHooks) result = h.after(t, nr, args, result);
             if (catchingSyscalls && !t.exiting && catches(catchReturn, nr)) {
                 t.regs.r[Reg.RAX] = result; // what the guest will see; the frontend may change it
-                park(t, new Stop(Stop.Kind.SYSCALL_RETURN, t, Signals.SIGTRAP, "syscall exit", null, nr, result, null, 0),
-                        true);
+                parkInKernel(t, new Stop(Stop.Kind.SYSCALL_RETURN, t, Signals.SIGTRAP, "syscall exit", null, nr, result,
+                        null, 0));
                 result = t.regs.r[Reg.RAX];
             }
             return result;

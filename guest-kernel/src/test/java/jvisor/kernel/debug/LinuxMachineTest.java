@@ -212,6 +212,30 @@ class LinuxMachineTest {
     }
 
     @Test
+    void aStepOverTheExecveStopsOnceInTheNewProgram() throws Exception {
+        try (LinuxMachine m = launcher("/tiny")) {
+            assertEquals(Stop.Kind.STEP, m.runUntil(TinyProgram.LAUNCHER + 14).kind(), "at the syscall instruction");
+            m.stopOnExec(true);
+            assertEquals(Stop.Kind.EXEC, m.step(1).kind(), "the exec event ends the step, as in gdb");
+            m.breakpoint(TinyProgram.TWICE);
+            Stop s = m.run();
+            assertEquals(Stop.Kind.BREAKPOINT, s.kind(), "no stale step stop at the new program's entry");
+            assertEquals("twice", m.describe(m.reg("rip")));
+        }
+    }
+
+    @Test
+    void aCaughtSyscallEndsAStepOverItsInstruction() throws Exception {
+        try (LinuxMachine m = load()) {
+            assertEquals(Stop.Kind.STEP, m.runUntil(TinyProgram.SYSCALL).kind());
+            m.session().catchSyscall(39, false, true);
+            assertEquals(Stop.Kind.SYSCALL_RETURN, m.step(1).kind());
+            m.stopOnFaults(true);
+            assertEquals(Stop.Kind.FAULT, m.run().kind(), "on to the NULL write, no stale step stop");
+        }
+    }
+
+    @Test
     void aFailedExecIsNoExecStop() throws Exception {
         try (LinuxMachine m = launcher("/missing")) {
             m.stopOnExec(true);
