@@ -701,6 +701,7 @@ final class Comparison {
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
             else if (linkOfAnonInode(n, j)) r = Rule.INODE_NUMBERS;
+            else if (linkWithPid(n, j)) r = Rule.PIDS;
             if (r != null) {
                 use(r, task, name + " result");
                 return null;
@@ -1031,18 +1032,29 @@ final class Comparison {
      * its length, the result, follows the number of digits.
      */
     private static boolean linkOfAnonInode(Event.Call n, Event.Call j) {
-        int buf = switch (n.name()) {
+        Value.Str ns = link(n), js = link(j);
+        return ns != null && js != null && anonInodes(ns.bytes()).equals(anonInodes(js.bytes()))
+                && ANON_INODE.matcher(new String(ns.bytes(), StandardCharsets.ISO_8859_1)).find();
+    }
+
+    /**
+     * readlink of a link that names a process ("/proc/self" is "4711"): its length, the result,
+     * follows the number of digits of the pid, which differs from run to run.
+     */
+    private boolean linkWithPid(Event.Call n, Event.Call j) {
+        Value.Str ns = link(n), js = link(j);
+        return ns != null && js != null && Arrays.equals(replacePids(js.bytes()), ns.bytes());
+    }
+
+    /** The whole target a successful readlink(2) or readlinkat(2) returned, else null. */
+    private static Value.Str link(Event.Call c) {
+        int buf = switch (c.name()) {
             case "readlink" -> 1;
             case "readlinkat" -> 2;
             default -> -1;
         };
-        if (buf < 0 || n.args().size() <= buf || j.args().size() <= buf
-                || !(n.args().get(buf) instanceof Value.Str ns) || !(j.args().get(buf) instanceof Value.Str js)) {
-            return false;
-        }
-        String a = anonInodes(ns.bytes()), b = anonInodes(js.bytes());
-        return !ns.truncated() && ns.bytes().length == n.result() && js.bytes().length == j.result() && a.equals(b)
-                && ANON_INODE.matcher(new String(ns.bytes(), StandardCharsets.ISO_8859_1)).find();
+        if (buf < 0 || c.args().size() <= buf || !(c.args().get(buf) instanceof Value.Str str)) return null;
+        return !str.truncated() && str.bytes().length == c.result() ? str : null;
     }
 
     /** The text with the inode numbers of pipes and sockets ("pipe:[4711]", as /proc/self/fd shows them) blanked. */

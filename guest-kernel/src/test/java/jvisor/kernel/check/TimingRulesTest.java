@@ -288,6 +288,18 @@ class TimingRulesTest {
     }
 
     @Test
+    void procSelfIsAsLongAsThePid() {
+        Comparison c = compare(record(task(500, "readlink(\"/proc/self\", \"500\", 4096) = 3", "+++ exited with 0 +++")),
+                record(task(42, "readlink(\"/proc/self\", \"42\", 4096) = 2", "+++ exited with 0 +++")), false);
+        assertEquals(List.of(), c.divergences);
+        assertTrue(c.ruleUses.get(Rule.PIDS) >= 1);
+
+        // Another process's id than the pair the tasks make.
+        assertEquals(1, unexplained(compare(record(task(500, "readlink(\"/proc/self\", \"501\", 4096) = 3", "+++ exited with 0 +++")),
+                record(task(42, "readlink(\"/proc/self\", \"42\", 4096) = 2", "+++ exited with 0 +++")), false)));
+    }
+
+    @Test
     void aClockTimeInTextMayFallInTheNextMinute() {
         String ls = "write(1, \"-rw-r--r-- 1 root root 12 Nov 22 %s %s\\n\", 42) = 42";
         Comparison c = compare(record(task(500, ls.formatted("21:51", "f"), "+++ exited with 0 +++")),
