@@ -190,9 +190,10 @@ final class Comparison {
                 for (int k = 0; k < s.nativeCount(); k++) {
                     int ni = s.nativeStart() + k, ji = s.jvisorStart() + k;
                     Event n = nat.get(ni), j = jv.get(ji);
-                    // The signal may come while the task's last call runs (it never returns) or after it returned.
-                    if (killed && ni == nat.size() - 2 && ji == jv.size() - 2 && n instanceof Event.Call nc
-                            && j instanceof Event.Call jc && nc.noReturn() != jc.noReturn()) {
+                    // The signal may come while the task's last call runs (it never returns) or after it
+                    // returned, and then the other run may have made more calls before its death.
+                    if (killed && n instanceof Event.Call nc && j instanceof Event.Call jc && nc.noReturn() != jc.noReturn()
+                            && (nc.noReturn() ? ni == nat.size() - 2 : ji == jv.size() - 2)) {
                         use(Rule.KILLED_MIDWAY, task, n);
                         n = new Event.Call(nc.name(), nc.args(), nc.result(), true);
                         j = new Event.Call(jc.name(), jc.args(), jc.result(), true);
