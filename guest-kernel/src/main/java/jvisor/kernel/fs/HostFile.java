@@ -34,9 +34,11 @@ public final class HostFile extends FileDescription {
      * host's. Returns null if the host fd is not open.
      */
     public static HostFile inherited(int hostFd) {
-        int fl = Libc.fcntl(hostFd, Fs.F_GETFL, 0);
+        int fl = jvisor.kernel.host.HostSelf.fdFlags(hostFd);
+        if (fl < 0) fl = Libc.fcntl(hostFd, Fs.F_GETFL, 0);
         if (fl < 0) return null;
-        return new HostFile(hostFd, false, hostLinkName(hostFd), fl, false);
+        byte[] name = jvisor.kernel.host.HostSelf.fdLink(hostFd);
+        return new HostFile(hostFd, false, name != null ? name : hostLinkName(hostFd), fl, false);
     }
 
     /**

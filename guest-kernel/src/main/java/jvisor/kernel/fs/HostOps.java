@@ -28,22 +28,72 @@ public final class HostOps {
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final ValueLayout P = ValueLayout.ADDRESS;
 
-    private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(I, I, P, I, I), 3);
-    private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(I, I, P, I), -1);
-    private static final MethodHandle MKNODAT = call("mknodat", FunctionDescriptor.of(I, I, P, I, J), -1);
-    private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(I, I, P, I), -1);
-    private static final MethodHandle RENAMEAT2 = call("renameat2", FunctionDescriptor.of(I, I, P, I, P, I), -1);
-    private static final MethodHandle LINKAT = call("linkat", FunctionDescriptor.of(I, I, P, I, P, I), -1);
-    private static final MethodHandle SYMLINKAT = call("symlinkat", FunctionDescriptor.of(I, P, I, P), -1);
-    private static final MethodHandle CHMOD = call("chmod", FunctionDescriptor.of(I, P, I), -1);
-    private static final MethodHandle TRUNCATE = call("truncate64", FunctionDescriptor.of(I, P, J), -1);
-    private static final MethodHandle FTRUNCATE = call("ftruncate64", FunctionDescriptor.of(I, I, J), -1);
-    private static final MethodHandle UTIMENSAT = call("utimensat", FunctionDescriptor.of(I, I, P, P, I), -1);
-    private static final MethodHandle FSYNC = call("fsync", FunctionDescriptor.of(I, I), -1);
-    private static final MethodHandle FDATASYNC = call("fdatasync", FunctionDescriptor.of(I, I), -1);
-    private static final MethodHandle POLL = call("poll", FunctionDescriptor.of(I, P, J, I), -1);
-    private static final MethodHandle UMASK = plain("umask", FunctionDescriptor.of(I, I));
-    private static final MethodHandle FALLOCATE = call("fallocate64", FunctionDescriptor.of(I, I, I, J, J), -1);
+    // One holder class per function: its downcall stub (a handful of generated classes, several
+    // milliseconds each at start-up) is made when the function is first called, not when the class
+    // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
+    private static final class Openat {
+        static final MethodHandle H = call("openat", FunctionDescriptor.of(I, I, P, I, I), 3);
+    }
+
+    private static final class Mkdirat {
+        static final MethodHandle H = call("mkdirat", FunctionDescriptor.of(I, I, P, I), -1);
+    }
+
+    private static final class Mknodat {
+        static final MethodHandle H = call("mknodat", FunctionDescriptor.of(I, I, P, I, J), -1);
+    }
+
+    private static final class Unlinkat {
+        static final MethodHandle H = call("unlinkat", FunctionDescriptor.of(I, I, P, I), -1);
+    }
+
+    private static final class Renameat2 {
+        static final MethodHandle H = call("renameat2", FunctionDescriptor.of(I, I, P, I, P, I), -1);
+    }
+
+    private static final class Linkat {
+        static final MethodHandle H = call("linkat", FunctionDescriptor.of(I, I, P, I, P, I), -1);
+    }
+
+    private static final class Symlinkat {
+        static final MethodHandle H = call("symlinkat", FunctionDescriptor.of(I, P, I, P), -1);
+    }
+
+    private static final class Chmod {
+        static final MethodHandle H = call("chmod", FunctionDescriptor.of(I, P, I), -1);
+    }
+
+    private static final class Truncate {
+        static final MethodHandle H = call("truncate64", FunctionDescriptor.of(I, P, J), -1);
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle H = call("ftruncate64", FunctionDescriptor.of(I, I, J), -1);
+    }
+
+    private static final class Utimensat {
+        static final MethodHandle H = call("utimensat", FunctionDescriptor.of(I, I, P, P, I), -1);
+    }
+
+    private static final class Fsync {
+        static final MethodHandle H = call("fsync", FunctionDescriptor.of(I, I), -1);
+    }
+
+    private static final class Fdatasync {
+        static final MethodHandle H = call("fdatasync", FunctionDescriptor.of(I, I), -1);
+    }
+
+    private static final class Poll {
+        static final MethodHandle H = call("poll", FunctionDescriptor.of(I, P, J, I), -1);
+    }
+
+    private static final class Umask {
+        static final MethodHandle H = plain("umask", FunctionDescriptor.of(I, I));
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle H = call("fallocate64", FunctionDescriptor.of(I, I, I, J, J), -1);
+    }
 
     private HostOps() {}
 
@@ -71,7 +121,7 @@ public final class HostOps {
     public static int openat(byte[] path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) OPENAT.invokeExact(c, -100, Scratch.cString(a, path), flags, mode), c);
+            return res((int) Openat.H.invokeExact(c, -100, Scratch.cString(a, path), flags, mode), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -80,7 +130,7 @@ public final class HostOps {
     public static int mkdir(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) MKDIRAT.invokeExact(c, -100, Scratch.cString(a, path), mode), c);
+            return res((int) Mkdirat.H.invokeExact(c, -100, Scratch.cString(a, path), mode), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -90,7 +140,7 @@ public final class HostOps {
     public static int mknod(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) MKNODAT.invokeExact(c, -100, Scratch.cString(a, path), mode, 0L), c);
+            return res((int) Mknodat.H.invokeExact(c, -100, Scratch.cString(a, path), mode, 0L), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -99,7 +149,7 @@ public final class HostOps {
     public static int unlink(byte[] path, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) UNLINKAT.invokeExact(c, -100, Scratch.cString(a, path), flags), c);
+            return res((int) Unlinkat.H.invokeExact(c, -100, Scratch.cString(a, path), flags), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -108,7 +158,7 @@ public final class HostOps {
     public static int rename(byte[] from, byte[] to, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) RENAMEAT2.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to),
+            return res((int) Renameat2.H.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to),
                     flags), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -118,7 +168,7 @@ public final class HostOps {
     public static int link(byte[] from, byte[] to) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) LINKAT.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to), 0), c);
+            return res((int) Linkat.H.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to), 0), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -127,7 +177,7 @@ public final class HostOps {
     public static int symlink(byte[] target, byte[] path) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) SYMLINKAT.invokeExact(c, Scratch.cString(a, target), -100, Scratch.cString(a, path)), c);
+            return res((int) Symlinkat.H.invokeExact(c, Scratch.cString(a, target), -100, Scratch.cString(a, path)), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -136,7 +186,7 @@ public final class HostOps {
     public static int chmod(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) CHMOD.invokeExact(c, Scratch.cString(a, path), mode), c);
+            return res((int) Chmod.H.invokeExact(c, Scratch.cString(a, path), mode), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -145,7 +195,7 @@ public final class HostOps {
     public static int truncate(byte[] path, long len) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) TRUNCATE.invokeExact(c, Scratch.cString(a, path), len), c);
+            return res((int) Truncate.H.invokeExact(c, Scratch.cString(a, path), len), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -154,7 +204,7 @@ public final class HostOps {
     public static int ftruncate(int fd, long len) {
         try {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) FTRUNCATE.invokeExact(c, fd, len), c);
+            return res((int) Ftruncate.H.invokeExact(c, fd, len), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -163,7 +213,7 @@ public final class HostOps {
     public static int fallocate(int fd, int mode, long off, long len) {
         try {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) FALLOCATE.invokeExact(c, fd, mode, off, len), c);
+            return res((int) Fallocate.H.invokeExact(c, fd, mode, off, len), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -175,7 +225,7 @@ public final class HostOps {
             MemorySegment ts = a.allocate(32);
             for (int i = 0; i < 4; i++) ts.set(J, 8L * i, times[i]);
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res((int) UTIMENSAT.invokeExact(c, -100, Scratch.cString(a, path), ts, 0x100), c);
+            return res((int) Utimensat.H.invokeExact(c, -100, Scratch.cString(a, path), ts, 0x100), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -184,7 +234,7 @@ public final class HostOps {
     public static int fsync(int fd, boolean dataOnly) {
         try {
             MemorySegment c = CAPTURE_SEGMENT.get();
-            return res(dataOnly ? (int) FDATASYNC.invokeExact(c, fd) : (int) FSYNC.invokeExact(c, fd), c);
+            return res(dataOnly ? (int) Fdatasync.H.invokeExact(c, fd) : (int) Fsync.H.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -197,7 +247,7 @@ public final class HostOps {
             p.set(I, 0, fd);
             p.set(ValueLayout.JAVA_SHORT, 4, (short) events);
             MemorySegment c = CAPTURE_SEGMENT.get();
-            int r = res((int) POLL.invokeExact(c, p, 1L, timeoutMs), c);
+            int r = res((int) Poll.H.invokeExact(c, p, 1L, timeoutMs), c);
             if (r < 0) return r;
             return r == 0 ? 0 : p.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
         } catch (Throwable t) {
@@ -208,8 +258,8 @@ public final class HostOps {
     /** The host process's umask (read by setting and restoring it). */
     public static synchronized int currentUmask() {
         try {
-            int old = (int) UMASK.invokeExact(022);
-            int ignored = (int) UMASK.invokeExact(old);
+            int old = (int) Umask.H.invokeExact(022);
+            int ignored = (int) Umask.H.invokeExact(old);
             return old;
         } catch (Throwable t) {
             throw fail(t);

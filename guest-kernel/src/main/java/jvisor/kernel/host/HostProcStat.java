@@ -14,8 +14,9 @@ import java.nio.file.Path;
  * @param session the session
  * @param ttyNr the controlling terminal's device number (0: none)
  * @param tpgid the foreground process group of that terminal (-1: none)
+ * @param nice the nice value (-20..19)
  */
-public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid) {
+public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid, int nice) {
 
     /** The fields of host process pid ("self" for jvisor), or null if it is gone or unreadable. */
     public static HostProcStat of(String pid) {
@@ -32,10 +33,11 @@ public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid
         int close = s.lastIndexOf(')');
         if (close < 0) return null;
         String[] f = s.substring(close + 2).trim().split(" ");
-        if (f.length < 6) return null;
+        // f[0] is the state; nice is field 19 of proc(5), f[16] here.
+        if (f.length < 17) return null;
         try {
             return new HostProcStat(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-                    Integer.parseInt(f[4]), Integer.parseInt(f[5]));
+                    Integer.parseInt(f[4]), Integer.parseInt(f[5]), Integer.parseInt(f[16]));
         } catch (NumberFormatException e) {
             return null;
         }

@@ -34,46 +34,148 @@ public final class Libc {
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final ValueLayout P = ValueLayout.ADDRESS;
 
-    private static final MethodHandle READ = errnoCall("read", FunctionDescriptor.of(J, I, P, J));
-    private static final MethodHandle WRITE = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
-    private static final MethodHandle PREAD = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
-    private static final MethodHandle MMAP = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
-    private static final MethodHandle PWRITE = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
-    private static final MethodHandle GETDENTS64 = errnoCall("getdents64", FunctionDescriptor.of(J, I, P, J));
-    private static final MethodHandle LSEEK = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
-    private static final MethodHandle OPEN = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = errnoCall("close", FunctionDescriptor.of(I, I));
-    private static final MethodHandle FSTATAT = errnoCall("fstatat64", FunctionDescriptor.of(I, I, P, P, I));
-    private static final MethodHandle STATX = errnoCall("statx", FunctionDescriptor.of(I, I, P, I, I, P));
-    private static final MethodHandle READLINK = errnoCall("readlink", FunctionDescriptor.of(J, P, P, J));
-    private static final MethodHandle IOCTL = errnoCall("ioctl", FunctionDescriptor.of(I, I, J, P),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FCNTL = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FACCESSAT = errnoCall("faccessat", FunctionDescriptor.of(I, I, P, I, I));
-    private static final MethodHandle GETRLIMIT = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
-    private static final MethodHandle CLOCK_GETTIME = errnoCall("clock_gettime", FunctionDescriptor.of(I, I, P));
-    private static final MethodHandle CLOCK_GETRES = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
+    // One holder class per function: its downcall stub (a handful of generated classes, several
+    // milliseconds each at start-up) is made when the function is first called, not when the class
+    // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
+    private static final class Read {
+        static final MethodHandle H = errnoCall("read", FunctionDescriptor.of(J, I, P, J));
+    }
+
+    private static final class Write {
+        static final MethodHandle H = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
+    }
+
+    private static final class Pread {
+        static final MethodHandle H = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
+    }
+
+    private static final class Mmap {
+        static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
+    }
+
+    private static final class Pwrite {
+        static final MethodHandle H = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
+    }
+
+    private static final class Getdents64 {
+        static final MethodHandle H = errnoCall("getdents64", FunctionDescriptor.of(J, I, P, J));
+    }
+
+    private static final class Lseek {
+        static final MethodHandle H = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
+    }
+
+    private static final class Open {
+        static final MethodHandle H = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
+                Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Close {
+        static final MethodHandle H = errnoCall("close", FunctionDescriptor.of(I, I));
+    }
+
+    private static final class Fstatat {
+        static final MethodHandle H = errnoCall("fstatat64", FunctionDescriptor.of(I, I, P, P, I));
+    }
+
+    private static final class Statx {
+        static final MethodHandle H = errnoCall("statx", FunctionDescriptor.of(I, I, P, I, I, P));
+    }
+
+    private static final class Readlink {
+        static final MethodHandle H = errnoCall("readlink", FunctionDescriptor.of(J, P, P, J));
+    }
+
+    private static final class Ioctl {
+        static final MethodHandle H = errnoCall("ioctl", FunctionDescriptor.of(I, I, J, P),
+                Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
+                Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Faccessat {
+        static final MethodHandle H = errnoCall("faccessat", FunctionDescriptor.of(I, I, P, I, I));
+    }
+
+    private static final class Getrlimit {
+        static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
+    }
+
+    private static final class ClockGettime {
+        static final MethodHandle H = errnoCall("clock_gettime", FunctionDescriptor.of(I, I, P));
+    }
+
+    private static final class ClockGetres {
+        static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
+    }
     // clock_nanosleep returns the error number itself instead of setting errno.
-    private static final MethodHandle CLOCK_NANOSLEEP = plainCall("clock_nanosleep",
-            FunctionDescriptor.of(I, I, I, P, P));
-    private static final MethodHandle UNAME = errnoCall("uname", FunctionDescriptor.of(I, P));
-    private static final MethodHandle SYSINFO = errnoCall("sysinfo", FunctionDescriptor.of(I, P));
-    private static final MethodHandle GETGROUPS = errnoCall("getgroups", FunctionDescriptor.of(I, I, P));
-    private static final MethodHandle GETUID = plainCall("getuid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETGID = plainCall("getgid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETEGID = plainCall("getegid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETPID = plainCall("getpid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETPPID = plainCall("getppid", FunctionDescriptor.of(I));
-    private static final MethodHandle GETPGID = plainCall("getpgid", FunctionDescriptor.of(I, I));
-    private static final MethodHandle GETSID = plainCall("getsid", FunctionDescriptor.of(I, I));
-    private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
-    private static final MethodHandle SIGNAL = plainCall("signal", FunctionDescriptor.of(P, I, P));
-    private static final MethodHandle PTHREAD_SIGMASK = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
-    private static final MethodHandle RAISE = plainCall("raise", FunctionDescriptor.of(I, I));
-    private static final MethodHandle KILL = plainCall("kill", FunctionDescriptor.of(I, I, I));
+    private static final class ClockNanosleep {
+        static final MethodHandle H = plainCall("clock_nanosleep",
+                FunctionDescriptor.of(I, I, I, P, P));
+    }
+
+    private static final class Uname {
+        static final MethodHandle H = errnoCall("uname", FunctionDescriptor.of(I, P));
+    }
+
+    private static final class Sysinfo {
+        static final MethodHandle H = errnoCall("sysinfo", FunctionDescriptor.of(I, P));
+    }
+
+    private static final class Getgroups {
+        static final MethodHandle H = errnoCall("getgroups", FunctionDescriptor.of(I, I, P));
+    }
+
+    private static final class Getuid {
+        static final MethodHandle H = plainCall("getuid", FunctionDescriptor.of(I));
+    }
+
+    private static final class Geteuid {
+        static final MethodHandle H = plainCall("geteuid", FunctionDescriptor.of(I));
+    }
+
+    private static final class Getgid {
+        static final MethodHandle H = plainCall("getgid", FunctionDescriptor.of(I));
+    }
+
+    private static final class Getegid {
+        static final MethodHandle H = plainCall("getegid", FunctionDescriptor.of(I));
+    }
+
+    private static final class Getppid {
+        static final MethodHandle H = plainCall("getppid", FunctionDescriptor.of(I));
+    }
+
+    private static final class Getpgid {
+        static final MethodHandle H = plainCall("getpgid", FunctionDescriptor.of(I, I));
+    }
+
+    private static final class Getsid {
+        static final MethodHandle H = plainCall("getsid", FunctionDescriptor.of(I, I));
+    }
+
+    private static final class Setrlimit {
+        static final MethodHandle H = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
+    }
+
+    private static final class Signal {
+        static final MethodHandle H = plainCall("signal", FunctionDescriptor.of(P, I, P));
+    }
+
+    private static final class PthreadSigmask {
+        static final MethodHandle H = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
+    }
+
+    private static final class Raise {
+        static final MethodHandle H = plainCall("raise", FunctionDescriptor.of(I, I));
+    }
+
+    private static final class Kill {
+        static final MethodHandle H = plainCall("kill", FunctionDescriptor.of(I, I, I));
+    }
 
     private Libc() {}
 
@@ -112,7 +214,7 @@ public final class Libc {
     public static long read(int fd, long buf, long count) {
         try {
             MemorySegment c = capture();
-            return result((long) READ.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+            return result((long) Read.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -121,7 +223,7 @@ public final class Libc {
     public static long write(int fd, long buf, long count) {
         try {
             MemorySegment c = capture();
-            return result((long) WRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+            return result((long) Write.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -135,7 +237,7 @@ public final class Libc {
         try {
             MemorySegment c = capture();
             int prot = writable ? 3 : 1; // PROT_READ | PROT_WRITE, or PROT_READ
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(c, MemorySegment.NULL, length, prot, 1 /* MAP_SHARED */,
+            MemorySegment p = (MemorySegment) Mmap.H.invokeExact(c, MemorySegment.NULL, length, prot, 1 /* MAP_SHARED */,
                     fd, offset);
             if (p.address() == -1L) return -errno(c);
             return p.address();
@@ -147,7 +249,7 @@ public final class Libc {
     public static long pread(int fd, long buf, long count, long offset) {
         try {
             MemorySegment c = capture();
-            return result((long) PREAD.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
+            return result((long) Pread.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -156,7 +258,7 @@ public final class Libc {
     public static long pwrite(int fd, long buf, long count, long offset) {
         try {
             MemorySegment c = capture();
-            return result((long) PWRITE.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
+            return result((long) Pwrite.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -166,7 +268,7 @@ public final class Libc {
     public static long getdents64(int fd, long buf, long count) {
         try {
             MemorySegment c = capture();
-            return result((long) GETDENTS64.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
+            return result((long) Getdents64.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -175,7 +277,7 @@ public final class Libc {
     public static long lseek(int fd, long offset, int whence) {
         try {
             MemorySegment c = capture();
-            return result((long) LSEEK.invokeExact(c, fd, offset, whence), c);
+            return result((long) Lseek.H.invokeExact(c, fd, offset, whence), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -185,7 +287,7 @@ public final class Libc {
     public static int open(MemorySegment path, int flags, int mode) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) OPEN.invokeExact(c, path, flags, mode), c);
+            return (int) result((int) Open.H.invokeExact(c, path, flags, mode), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -194,7 +296,7 @@ public final class Libc {
     public static int close(int fd) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) CLOSE.invokeExact(c, fd), c);
+            return (int) result((int) Close.H.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -204,7 +306,7 @@ public final class Libc {
     public static int fstatat(int dirfd, MemorySegment path, MemorySegment statBuf, int flags) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) FSTATAT.invokeExact(c, dirfd, path, statBuf, flags), c);
+            return (int) result((int) Fstatat.H.invokeExact(c, dirfd, path, statBuf, flags), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -214,7 +316,7 @@ public final class Libc {
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) STATX.invokeExact(c, dirfd, path, flags, mask, buf), c);
+            return (int) result((int) Statx.H.invokeExact(c, dirfd, path, flags, mask, buf), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -223,7 +325,7 @@ public final class Libc {
     public static long readlink(MemorySegment path, MemorySegment buf, long size) {
         try {
             MemorySegment c = capture();
-            return result((long) READLINK.invokeExact(c, path, buf, size), c);
+            return result((long) Readlink.H.invokeExact(c, path, buf, size), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -232,7 +334,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, MemorySegment arg) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) IOCTL.invokeExact(c, fd, request, arg), c);
+            return (int) result((int) Ioctl.H.invokeExact(c, fd, request, arg), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -250,7 +352,7 @@ public final class Libc {
     public static int fcntl(int fd, int cmd, long arg) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) FCNTL.invokeExact(c, fd, cmd, arg), c);
+            return (int) result((int) Fcntl.H.invokeExact(c, fd, cmd, arg), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -259,7 +361,7 @@ public final class Libc {
     public static int faccessat(int dirfd, MemorySegment path, int mode, int flags) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) FACCESSAT.invokeExact(c, dirfd, path, mode, flags), c);
+            return (int) result((int) Faccessat.H.invokeExact(c, dirfd, path, mode, flags), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -270,7 +372,7 @@ public final class Libc {
     public static int clockGettime(int clock, MemorySegment timespec) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) CLOCK_GETTIME.invokeExact(c, clock, timespec), c);
+            return (int) result((int) ClockGettime.H.invokeExact(c, clock, timespec), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -279,7 +381,7 @@ public final class Libc {
     public static int clockGetres(int clock, MemorySegment timespec) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) CLOCK_GETRES.invokeExact(c, clock, timespec), c);
+            return (int) result((int) ClockGetres.H.invokeExact(c, clock, timespec), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -288,7 +390,7 @@ public final class Libc {
     /** clock_nanosleep(2); returns 0 or -errno (EINTR with remain filled in). */
     public static int clockNanosleep(int clock, int flags, MemorySegment request, MemorySegment remain) {
         try {
-            return -(int) CLOCK_NANOSLEEP.invokeExact(clock, flags, request, remain);
+            return -(int) ClockNanosleep.H.invokeExact(clock, flags, request, remain);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -300,7 +402,7 @@ public final class Libc {
     public static int uname(MemorySegment buf) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) UNAME.invokeExact(c, buf), c);
+            return (int) result((int) Uname.H.invokeExact(c, buf), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -310,7 +412,7 @@ public final class Libc {
     public static int sysinfo(MemorySegment buf) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) SYSINFO.invokeExact(c, buf), c);
+            return (int) result((int) Sysinfo.H.invokeExact(c, buf), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -319,7 +421,7 @@ public final class Libc {
     public static int getgroups(int size, MemorySegment list) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) GETGROUPS.invokeExact(c, size, list), c);
+            return (int) result((int) Getgroups.H.invokeExact(c, size, list), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -327,14 +429,8 @@ public final class Libc {
 
     /** The nice value jvisor itself runs at (the guest's first process starts with it), or 0. */
     public static int hostNice() {
-        try {
-            MethodHandle getpriority = LINKER.downcallHandle(LIBC.find("getpriority").orElseThrow(),
-                    FunctionDescriptor.of(I, I, I));
-            int n = (int) getpriority.invokeExact(0 /* PRIO_PROCESS */, 0);
-            return Math.max(-20, Math.min(19, n));
-        } catch (Throwable e) {
-            return 0;
-        }
+        HostProcStat self = HostProcStat.of("self");
+        return self != null ? Math.max(-20, Math.min(19, self.nice())) : 0;
     }
 
     /**
@@ -353,33 +449,33 @@ public final class Libc {
     }
 
     public static int getuid() {
-        return intCall(GETUID);
+        return intCall(Getuid.H);
     }
 
     public static int geteuid() {
-        return intCall(GETEUID);
+        return intCall(Geteuid.H);
     }
 
     public static int getgid() {
-        return intCall(GETGID);
+        return intCall(Getgid.H);
     }
 
     public static int getegid() {
-        return intCall(GETEGID);
+        return intCall(Getegid.H);
     }
 
     public static int getpid() {
-        return intCall(GETPID);
+        return (int) ProcessHandle.current().pid(); // the JVM knows it: no downcall (see HostSelf)
     }
 
     public static int getppid() {
-        return intCall(GETPPID);
+        return intCall(Getppid.H);
     }
 
     /** The host process group of jvisor itself (the first guest process starts in it). */
     public static int getpgid() {
         try {
-            return (int) GETPGID.invokeExact(0);
+            return (int) Getpgid.H.invokeExact(0);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -388,7 +484,7 @@ public final class Libc {
     /** The host session of jvisor itself. */
     public static int getsid() {
         try {
-            return (int) GETSID.invokeExact(0);
+            return (int) Getsid.H.invokeExact(0);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -406,7 +502,7 @@ public final class Libc {
     public static int getrlimit(int resource, MemorySegment rlim) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) GETRLIMIT.invokeExact(c, resource, rlim), c);
+            return (int) result((int) Getrlimit.H.invokeExact(c, resource, rlim), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -415,7 +511,7 @@ public final class Libc {
     public static int setrlimit(int resource, MemorySegment rlim) {
         try {
             MemorySegment c = capture();
-            return (int) result((int) SETRLIMIT.invokeExact(c, resource, rlim), c);
+            return (int) result((int) Setrlimit.H.invokeExact(c, resource, rlim), c);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -427,7 +523,7 @@ public final class Libc {
      */
     public static void signalOwnGroup(int pgrp, int sig) {
         try {
-            int unused = (int) KILL.invokeExact(-pgrp, sig);
+            int unused = (int) Kill.H.invokeExact(-pgrp, sig);
         } catch (Throwable t) {
             throw fail(t);
         }
@@ -445,13 +541,13 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rlim = arena.allocate(16);
             setrlimit(4 /* RLIMIT_CORE */, rlim); // {0, 0}
-            MemorySegment unusedPrevious = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
+            MemorySegment unusedPrevious = (MemorySegment) Signal.H.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
             MemorySegment set = arena.allocate(128); // glibc sigset_t
             set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
-            int rc = (int) PTHREAD_SIGMASK.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
-            rc = (int) RAISE.invokeExact(sig);
+            int rc = (int) PthreadSigmask.H.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
+            rc = (int) Raise.H.invokeExact(sig);
             // Should the signal be left pending for another thread, send it to the process as a whole.
-            rc = (int) KILL.invokeExact(getpid(), sig);
+            rc = (int) Kill.H.invokeExact(getpid(), sig);
         } catch (Throwable t) {
             // Fall through: the caller exits with 128+sig instead.
         }

@@ -34,8 +34,13 @@ public record Credentials(int uid, int euid, int suid, int fsuid, int gid, int e
         this(uid, euid, euid, euid, gid, egid, egid, egid, new int[0]);
     }
 
+    /** jvisor's own credentials (from /proc/self/status, else the host's get*id calls). */
     public static Credentials fromHost() {
-        int[] groups;
+        int[] uids = jvisor.kernel.host.HostSelf.ids("Uid"), gids = jvisor.kernel.host.HostSelf.ids("Gid");
+        int[] groups = jvisor.kernel.host.HostSelf.groups();
+        if (uids != null && gids != null && groups != null) {
+            return new Credentials(uids[0], uids[1], uids[2], uids[3], gids[0], gids[1], gids[2], gids[3], groups);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4L * NGROUPS_MAX);
             int n = Libc.getgroups(NGROUPS_MAX, buf);

@@ -82,7 +82,9 @@ public final class Exec {
         InitialStack.Layout stack = InitialStack.build(hv, space, image, req.argv(), req.envp(), req.execfn(), random,
                 new InitialStack.Ids(creds.uid(), creds.euid(), creds.gid(), creds.egid()));
 
-        Process p = new Process(pid, jvisor.kernel.host.Libc.getppid(), creds, limits, mm, fs,
+        jvisor.kernel.host.HostProcStat self = jvisor.kernel.host.HostProcStat.of("self");
+        int ppid = self != null ? self.ppid() : jvisor.kernel.host.Libc.getppid();
+        Process p = new Process(pid, ppid, creds, limits, mm, fs,
                 exeGuest.getBytes(StandardCharsets.UTF_8), req.argv(), req.envp(),
                 cwdGuest.getBytes(StandardCharsets.UTF_8));
         p.image = image;

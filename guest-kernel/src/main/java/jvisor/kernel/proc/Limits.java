@@ -19,6 +19,12 @@ public final class Limits {
     /** The host's current limits. */
     public static Limits fromHost() {
         Limits l = new Limits();
+        long[][] proc = jvisor.kernel.host.HostSelf.limits(Rlimits.RLIM_NLIMITS);
+        if (proc != null) {
+            System.arraycopy(proc[0], 0, l.cur, 0, l.cur.length);
+            System.arraycopy(proc[1], 0, l.max, 0, l.max.length);
+            return l;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(16);
             for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {

@@ -126,8 +126,9 @@ public final class Process {
         this.envp = envp;
         this.cwd = cwd;
         if (table.init() == null) {
-            pgid = jvisor.kernel.host.Libc.getpgid();
-            sid = jvisor.kernel.host.Libc.getsid();
+            jvisor.kernel.host.HostProcStat self = jvisor.kernel.host.HostProcStat.of("self");
+            pgid = self != null ? self.pgrp() : jvisor.kernel.host.Libc.getpgid();
+            sid = self != null ? self.session() : jvisor.kernel.host.Libc.getsid();
             hostGroupTied = jvisor.kernel.host.HostProcStat.groupConnected(pgid, sid);
             ctty = table.terminals.hostControllingTerminal(sid);
         } else {

@@ -10,18 +10,19 @@ import org.junit.jupiter.api.Test;
 class HostProcStatTest {
     @Test
     void fieldsAfterACommandNameWithSpacesAndParentheses() {
-        HostProcStat s = HostProcStat.parse("4242 (a) (b c)) S 17 4242 17 34816 4250 4194560 0 0 0 0\n");
+        HostProcStat s = HostProcStat.parse("4242 (a) (b c)) S 17 4242 17 34816 4250 4194560 0 0 0 0 0 0 0 0 20 5 1 0\n");
         assertNotNull(s);
         assertEquals(17, s.ppid());
         assertEquals(4242, s.pgrp());
         assertEquals(17, s.session());
         assertEquals(34816, s.ttyNr());
         assertEquals(4250, s.tpgid());
+        assertEquals(5, s.nice());
     }
 
     @Test
     void withoutAControllingTerminal() {
-        HostProcStat s = HostProcStat.parse("9 (sh) S 1 9 9 0 -1 4194560 0\n");
+        HostProcStat s = HostProcStat.parse("9 (sh) S 1 9 9 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0\n");
         assertNotNull(s);
         assertEquals(0, s.ttyNr());
         assertEquals(-1, s.tpgid());
@@ -31,6 +32,7 @@ class HostProcStatTest {
     void notAStatLine() {
         assertNull(HostProcStat.parse("no parenthesis here"));
         assertNull(HostProcStat.parse("1 (x) S 1"));
+        assertNull(HostProcStat.parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20"));
     }
 
     @Test
@@ -40,5 +42,6 @@ class HostProcStatTest {
         assertEquals(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L).intValue(), self.ppid());
         assertEquals(Libc.getpgid(), self.pgrp());
         assertEquals(Libc.getsid(), self.session());
+        assertEquals(Libc.getppid(), self.ppid());
     }
 }

@@ -1,0 +1,122 @@
+package jvisor.kernel.host;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the first guest process inherits from jvisor's own host process (its ids, groups, limits,
+ * the status flags and names of fds 0-2), read from /proc/self (proc(5)) rather than through FFM
+ * downcalls. The values are the same; the reason is start-up: the first call of each downcall
+ * makes the JVM generate its stub, several milliseconds apiece, and a program's start needs a
+ * dozen of them. Each method returns null (or -1) when /proc says nothing usable, and the caller
+ * asks {@link Libc} instead.
+ */
+public final class HostSelf {
+    private static final int O_CLOEXEC = 02000000;
+
+    private HostSelf() {}
+
+    /**
+     * The real, effective, saved and file system ids of the "Uid:" or "Gid:" line of
+     * /proc/self/status, or null.
+     */
+    public static int[] ids(String field) {
+        String v = statusField(field);
+        if (v == null) return null;
+        int[] ids = numbers(v);
+        return ids != null && ids.length == 4 ? ids : null;
+    }
+
+    /** The supplementary groups ("Groups:" of /proc/self/status), or null. */
+    public static int[] groups() {
+        String v = statusField("Groups");
+        return v == null ? null : numbers(v);
+    }
+
+    /**
+     * The soft and hard limits of /proc/self/limits, in the order of the RLIMIT_ constants
+     * (which is the file's order), with "unlimited" as -1 (RLIM_INFINITY); null if unreadable.
+     */
+    public static long[][] limits(int count) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc/self/limits"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        // "Limit                     Soft Limit           Hard Limit           Units": the names hold
+        // spaces, the values from the "Soft Limit" column on do not.
+        if (lines.size() < count + 1) return null;
+        int soft = lines.get(0).indexOf("Soft Limit");
+        if (soft < 0) return null;
+        long[][] out = new long[2][count];
+        try {
+            for (int r = 0; r < count; r++) {
+                String line = lines.get(r + 1);
+                if (line.length() <= soft) return null;
+                String[] v = line.substring(soft).trim().split("\\s+");
+                if (v.length < 2) return null;
+                out[0][r] = limit(v[0]);
+                out[1][r] = limit(v[1]);
+            }
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return out;
+    }
+
+    /**
+     * What fcntl(fd, F_GETFL) answers: the octal "flags:" of /proc/self/fdinfo/FD without
+     * O_CLOEXEC, which fdinfo adds for a close-on-exec fd; -1 if fd is not open.
+     */
+    public static int fdFlags(int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("flags:")) return Integer.parseInt(line.substring(6).trim(), 8) & ~O_CLOEXEC;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** What /proc/self/fd/FD links to ("/dev/pts/0", "pipe:[1234]"), or null. */
+    public static byte[] fdLink(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString()
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long limit(String s) {
+        String t = s.trim();
+        return t.equals("unlimited") ? -1 : Long.parseLong(t);
+    }
+
+    private static String statusField(String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(name + ":")) return line.substring(name.length() + 1).trim();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static int[] numbers(String s) {
+        if (s.isEmpty()) return new int[0];
+        String[] parts = s.split("\\s+");
+        int[] out = new int[parts.length];
+        try {
+            for (int k = 0; k < parts.length; k++) out[k] = Integer.parseInt(parts[k]);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return out;
+    }
+}
