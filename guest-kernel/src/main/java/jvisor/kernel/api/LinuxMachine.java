@@ -128,17 +128,16 @@ public final class LinuxMachine implements AutoCloseable {
         kernel = new Kernel(hv, SyscallTable.linux(), strace);
         session = new DebugSession(kernel);
         session.setStopAtStart(true);
-        long bias = 0;
-        ElfSymbols syms = ElfSymbols.empty();
-        try {
-            byte[] data = java.nio.file.Files.readAllBytes(binary);
-            bias = jvisor.kernel.elf.ElfLoader.loadBias(jvisor.kernel.elf.ElfFile.parse(data));
-            syms = ElfSymbols.parse(data, bias);
-        } catch (java.io.IOException | ElfException e) {
-            // Exec.start read and accepted it a moment ago; without a second look there are no names
-        }
-        loadBias = bias;
-        session.symbols().put(process, syms);
+        loadBias = process.image.loadBias();
+        // The names are read when a hook, the debugger or a stop first asks for them: a machine
+        // that only runs costs no symbol table.
+        session.symbols().putLazily(process, () -> {
+            try {
+                return ElfSymbols.parse(java.nio.file.Files.readAllBytes(binary), loadBias);
+            } catch (java.io.IOException | RuntimeException e) {
+                return ElfSymbols.empty(); // Exec.start read and accepted it: the file changed since
+            }
+        });
     }
 
     /** What the loader added to the link addresses of the program jvisor started (non-zero for static PIE). */

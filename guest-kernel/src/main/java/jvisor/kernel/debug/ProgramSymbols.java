@@ -33,10 +33,19 @@ public final class ProgramSymbols {
 
     /** Keyed by identity: two execs of one file are two images (the file may have changed between them). */
     private final Map<LoadedImage, ElfSymbols> byImage = new IdentityHashMap<>();
+    /** Tables not read yet: the first use reads them (a program nobody asks names of costs nothing). */
+    private final Map<LoadedImage, java.util.function.Supplier<ElfSymbols>> unread = new IdentityHashMap<>();
 
     /** The names of the program process p runs now. */
     public synchronized void put(Process p, ElfSymbols symbols) {
+        unread.remove(p.image);
         byImage.put(p.image, symbols);
+    }
+
+    /** The names of the program process p runs now, read by source when they are first needed. */
+    public synchronized void putLazily(Process p, java.util.function.Supplier<ElfSymbols> source) {
+        byImage.remove(p.image);
+        unread.put(p.image, source);
     }
 
     /** The names for addresses of the task's process (an empty table if its program has none). */
@@ -46,11 +55,14 @@ public final class ProgramSymbols {
 
     public ElfSymbols of(Process p) {
         LoadedImage image = p.image;
+        java.util.function.Supplier<ElfSymbols> source;
         synchronized (this) {
             ElfSymbols s = byImage.get(image);
             if (s != null) return s;
+            source = unread.remove(image);
         }
-        ElfSymbols s = read(p.fs, p.exePath, image); // an image no exec announced (met after a detach)
+        // An image no exec announced (met after a detach) is read through the guest's file system.
+        ElfSymbols s = source != null ? source.get() : read(p.fs, p.exePath, image);
         synchronized (this) {
             byImage.putIfAbsent(image, s);
             return byImage.get(image);
@@ -66,6 +78,7 @@ public final class ProgramSymbols {
         synchronized (this) {
             byImage.put(image, s);
             byImage.keySet().retainAll(live);
+            unread.keySet().retainAll(live);
         }
     }
 

@@ -236,9 +236,11 @@ public final class Exec {
         try {
             if (Files.isDirectory(binary)) throw new ElfException("Is a directory");
             if (!Files.exists(binary)) throw new ElfException("No such file or directory");
-            if (!Files.isRegularFile(binary)) throw new ElfException("not a regular file");
-            if (Files.size(binary) > MAX_BINARY) throw new ElfException("file too large to be an executable");
-            return Files.readAllBytes(binary);
+            java.nio.file.attribute.BasicFileAttributes a =
+                    Files.readAttributes(binary, java.nio.file.attribute.BasicFileAttributes.class);
+            if (!a.isRegularFile()) throw new ElfException("not a regular file");
+            if (a.size() > MAX_BINARY) throw new ElfException("file too large to be an executable");
+            return ProgramFiles.read(binary, a);
         } catch (IOException e) {
             throw new ElfException(reason(e));
         }

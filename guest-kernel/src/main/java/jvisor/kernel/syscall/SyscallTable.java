@@ -28,8 +28,20 @@ public final class SyscallTable {
         });
     }
 
-    /** The table with every implemented syscall of jvisor. */
+    /**
+     * The table with every implemented syscall of jvisor. It never changes once built (only the
+     * registration below defines entries), so every kernel of the JVM shares one: another guest
+     * in a running JVM does not build it again.
+     */
     public static SyscallTable linux() {
+        return Linux.TABLE;
+    }
+
+    private static final class Linux {
+        static final SyscallTable TABLE = build();
+    }
+
+    private static SyscallTable build() {
         SyscallTable t = new SyscallTable();
         SysRead.register(t);
         SysWrite.register(t);
