@@ -79,7 +79,20 @@ public final class Hypervisor {
      * own thread; give each back with {@link #releaseVcpu} when its thread is done.
      */
     public Vcpu createVcpu(AddressSpace space) {
-        return new Vcpu(space);
+        Vcpu v = new Vcpu(space);
+        if (interpretOnly) v.cpu.setTranslationThreshold(0);
+        return v;
+    }
+
+    private volatile boolean interpretOnly;
+
+    /**
+     * Makes the vCPUs created from now on interpret every instruction instead of translating hot
+     * code to JVM bytecode (jvisor.cpu.jit): for comparing the two and for ruling the translator
+     * out when something goes wrong.
+     */
+    public void setInterpretOnly(boolean interpretOnly) {
+        this.interpretOnly = interpretOnly;
     }
 
     /**

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The emulator bugs the random differential tester found, pinned down as fixed cases that must
@@ -58,13 +59,14 @@ class DifferentialRegressionTest {
             "code 41 67 c4 e2 78 f2 00 | rax 20000000 | expect none",
             "code 64 c4 e2 78 f2 00 | rax 18000000 | expect none");
 
-    @Test
-    void fixedBugsAgreeWithTheHost() {
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void fixedBugsAgreeWithTheHost(Engine engine) {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         List<String> failures = new ArrayList<>();
         try (NativeOracle oracle = new NativeOracle()) {
-            EmulatorRunner emu = new EmulatorRunner();
+            EmulatorRunner emu = new EmulatorRunner(engine);
             for (String text : CASES) {
                 DiffCase c = KnownMismatches.parse(text);
                 Outcome host = oracle.submit(List.of(c)).join()[0];

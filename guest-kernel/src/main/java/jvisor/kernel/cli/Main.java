@@ -19,7 +19,7 @@ import jvisor.kernel.syscall.SyscallTable;
  * The jvisor command:
  *
  * <pre>
- *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+ *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] [--interp] BINARY [ARGS...]
  *   jvisor check ... (see jvisor.kernel.check.CheckCommand)
  *   jvisor syscalls [--markdown] (see jvisor.kernel.conformance.SyscallsCommand)
  *   jvisor --help | --version
@@ -40,7 +40,7 @@ public final class Main {
     static final int EXIT_INTERNAL = 70;
 
     private static final String USAGE = """
-            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] BINARY [ARGS...]
+            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] [--interp] BINARY [ARGS...]
                    jvisor check [--strict] [--report FILE] [--stdin FILE] BINARY [ARGS...]
                    jvisor syscalls [--markdown]
                    jvisor --help | --version
@@ -51,12 +51,13 @@ public final class Main {
               --strace      trace system calls to stderr, in strace's format
               --root DIR    the directory the guest sees as / (default /); read-only
               --rw          let the guest write to the root directory (/tmp is always a private tmpfs)
+              --interp      interpret every instruction (no translation of hot code to JVM bytecode)
             """;
 
     private Main() {}
 
     /** Parsed command line. */
-    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex) {
+    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, boolean interp) {
     }
 
     /** A usage error: the message goes to stderr with the usage, exit status 2. */
@@ -114,7 +115,7 @@ public final class Main {
     }
 
     static Options parse(String[] args) throws UsageException {
-        boolean quiet = false, strace = false;
+        boolean quiet = false, strace = false, interp = false;
         Path root = Path.of("/");
         int i = 1;
         for (; i < args.length; i++) {
@@ -127,6 +128,7 @@ public final class Main {
             switch (a) {
                 case "-q", "--quiet" -> quiet = true;
                 case "--strace" -> strace = true;
+                case "--interp" -> interp = true;
                 case "--rw" -> jvisor.kernel.fs.PathResolver.rootWritableDefault = true;
                 case "--root" -> {
                     if (++i >= args.length) throw new UsageException("option '--root' needs a directory");
@@ -142,7 +144,7 @@ public final class Main {
             }
         }
         if (i >= args.length) throw new UsageException("missing BINARY");
-        return new Options(quiet, strace, root, args[i], i);
+        return new Options(quiet, strace, root, args[i], i, interp);
     }
 
     /** Loads and runs the program; returns the exit status (or does not return: death by signal). */
@@ -151,6 +153,7 @@ public final class Main {
             return say(o, o.root() + ": root is not a directory", EXIT_USAGE);
         }
         Hypervisor hv = new Hypervisor();
+        hv.setInterpretOnly(o.interp());
         Process p;
         try {
             p = Exec.start(hv, new Exec.Request(Path.of(o.binary()), o.binary().getBytes(StandardCharsets.UTF_8),
