@@ -1,5 +1,5 @@
 # Redirections, a read loop and files in a fresh temporary directory.
-d=$(busybox mktemp -d /tmp/check-script-XXXXXX)
+d=$(busybox mktemp -d /tmp/check-script-XXXXXX) || exit 1
 echo hello > "$d/a"
 echo world >> "$d/a"
 busybox cat "$d/a"

@@ -1,5 +1,6 @@
 /* pipe-basic: pipe2 flags, reads and writes, O_NONBLOCK, FIONREAD, EOF, EPIPE, F_GETPIPE_SZ,
- * PIPE_BUF atomicity (a full pipe refuses a small write whole), splice and sendfile. */
+ * PIPE_BUF atomicity (a full pipe refuses a small write whole), splice and sendfile (and what
+ * sendfile refuses: pipes and /dev/null as sources, an O_APPEND target). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,19 @@ int main(void) {
     printf("so=%lld\n", (long long)so);
     r("read sent", read(p[0], buf, 100));
     printf("'%.4s'\n", buf);
+    /* sendfile reads only what has a splice_read, and (unless it writes into a pipe) is seekable */
+    r("write queued", write(p[1], "queued", 6));
+    r("sendfile pipe->file", sendfile(fd, p[0], NULL, 6));
+    r("sendfile pipe->pipe", sendfile(p[1], p[0], NULL, 6));
+    r("sendfile pipe at offset", sendfile(fd, p[0], &so, 6));
+    r("read queued", read(p[0], buf, 100));
+    int devnull = open("/dev/null", O_RDONLY);
+    r("sendfile null->file", sendfile(fd, devnull, NULL, 6));
+    close(devnull);
+    int appending = open(tmpl, O_WRONLY | O_APPEND);
+    so = 0;
+    r("sendfile file->O_APPEND", sendfile(appending, fd, &so, 4));
+    close(appending);
     unlink(tmpl);
     close(fd);
     /* EOF and EPIPE */

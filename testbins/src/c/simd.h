@@ -125,7 +125,7 @@ static void init_inputs(void)
 static __m128i in_a(int i) { return in[i % N]; }
 static __m128i in_b(int i) { return i < N ? in[(i + 5) % N] : in[(i * 7 + 3) % N]; }
 
-static void show(const char *name)
+static __attribute__((unused)) void show(const char *name)
 {
     uint64_t h = fnv(0xcbf29ce484222325ULL, res_, sizeof res_);
     h = fnv(h, flags_, sizeof flags_);
@@ -197,9 +197,8 @@ static const struct { unsigned csr; const char *name; } csr_modes[] = {
 };
 #define NMODES (sizeof csr_modes / sizeof csr_modes[0])
 
-/* CPUID leaf 1 feature test (edx: 0, ecx: 1).  Not __builtin_cpu_supports:
-   libgcc only fills its feature bits for vendors it knows (Intel, AMD, ...),
-   and jvisor's vendor string is its own, so it would report nothing. */
+/* CPUID leaf 1 feature test (edx: 0, ecx: 1): the raw bit, not what a
+   library concludes from it (cpu-features.c checks those agree). */
 #define EDX 0
 #define ECX 1
 static int cpu_has(int reg, int bit)

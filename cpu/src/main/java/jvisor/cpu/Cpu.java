@@ -2,6 +2,7 @@ package jvisor.cpu;
 
 import java.util.ArrayList;
 
+import jvisor.cpu.debug.CpuProbe;
 import jvisor.cpu.decode.Decoder;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.insn.Instructions;
@@ -45,15 +46,27 @@ public final class Cpu {
 
     private int pendingExit;
     private volatile boolean kicked;
+    /** Null unless hooks, breakpoints, watchpoints or stepping may apply to this vCPU (jvisor.cpu.debug). */
+    private volatile CpuProbe probe;
 
-    private final Decoder decoder = new Decoder(Instructions.TABLE);
+    private final Decoder decoder;
     private final BlockCache blocks = new BlockCache();
     private final ArrayList<Insn> scratch = new ArrayList<>();
     private static final Insn[] NOTHING_LEFT = {};
     /** Translates hot blocks to JVM bytecode; null: interpret everything. */
     private Translator jit = Translator.DEFAULT_THRESHOLD > 0 ? new Translator(this, Translator.DEFAULT_THRESHOLD) : null;
 
+    /** A vCPU with the instruction set CPUID advertises. */
     public Cpu(AddressSpace space) {
+        this(space, Cpuid.EXTENSIONS);
+    }
+
+    /**
+     * A vCPU that also runs the forms of the given extensions (jvisor.cpu.decode.Extensions),
+     * advertised or not: the differential tester proves them against the host this way.
+     */
+    public Cpu(AddressSpace space, int extensions) {
+        this.decoder = new Decoder(Instructions.TABLE, extensions);
         this.state = new CpuState();
         this.r = state.r;
         this.mem = new Tlb(space);
@@ -109,8 +122,22 @@ public final class Cpu {
         pendingExit = kind;
     }
 
-    /** Runs guest code until a VM exit; returns one of the EXIT_ constants. */
+    /** Attaches (or with null detaches) the debugging and instrumentation of this vCPU. */
+    public void setProbe(CpuProbe probe) {
+        this.probe = probe;
+    }
+
+    public CpuProbe probe() {
+        return probe;
+    }
+
+    /**
+     * Runs guest code until a VM exit; returns one of the EXIT_ constants. While a probe has work
+     * (hooks, breakpoints, watchpoints, stepping), its instrumented loop runs instead of this one.
+     */
     public int run() {
+        CpuProbe p = probe;
+        if (p != null && p.takesOver(this)) return p.run(this);
         final CpuState s = state;
         Insn cur = null;
         Block prev = null;
@@ -155,7 +182,21 @@ public final class Cpu {
                     return e;
                 }
             }
-        } catch (PageFault f) {
+        } catch (PageFault | CpuFault f) {
+            return exceptionExit(f, cur);
+        } finally {
+            m.leave();
+        }
+    }
+
+    /**
+     * Records the exception exit for a fault raised by instruction cur (null if it came before
+     * any instruction, from fetching the block): RIP back on a faulting instruction, vector, error
+     * code and address. Shared by both run loops.
+     */
+    public int exceptionExit(RuntimeException fault, Insn cur) {
+        final CpuState s = state;
+        if (fault instanceof PageFault f) {
             if (cur != null) s.rip = cur.addr;
             if (!isCanonical(f.address)) {
                 // A non-canonical address never reaches paging: #GP(0), or #SS(0) for an access
@@ -169,15 +210,38 @@ public final class Cpu {
             exitErrorCode = f.errorCode();
             exitAddress = f.address;
             return EXIT_EXCEPTION;
-        } catch (CpuFault f) {
-            if (cur != null && !f.trap) s.rip = cur.addr;
-            exitVector = f.vector;
-            exitErrorCode = f.errorCode;
-            exitAddress = cur != null ? cur.addr : s.rip;
-            return EXIT_EXCEPTION;
-        } finally {
-            m.leave();
         }
+        CpuFault f = (CpuFault) fault;
+        if (cur != null && !f.trap) s.rip = cur.addr;
+        exitVector = f.vector;
+        exitErrorCode = f.errorCode;
+        exitAddress = cur != null ? cur.addr : s.rip;
+        return EXIT_EXCEPTION;
+    }
+
+    /** Consumes a kick: true once after {@link #kick()} (for the instrumented loop). */
+    public boolean takeKick() {
+        if (!kicked) return false;
+        kicked = false;
+        return true;
+    }
+
+    /** Consumes the exit an instruction asked for, or returns EXIT_NONE (for the instrumented loop). */
+    public int takePendingExit() {
+        int e = pendingExit;
+        pendingExit = EXIT_NONE;
+        return e;
+    }
+
+    /** Whether the instruction just executed asked to leave the guest. */
+    public boolean exitPending() {
+        return pendingExit != EXIT_NONE;
+    }
+
+    /** The decoded block starting at pc, decoding it on a miss (faults as a fetch would). */
+    public Block blockAt(long pc) {
+        Block b = blocks.get(pc);
+        return b != null ? b : decodeBlock(pc);
     }
 
     /** Bits 63..47 all equal: the 48-bit virtual address space of 4-level paging. */

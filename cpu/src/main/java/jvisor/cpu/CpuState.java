@@ -21,8 +21,17 @@ public final class CpuState {
     public int lfSize = 8;
     public long lfDst, lfSrc, lfRes, lfAux;
 
-    /** XMM0..XMM15: xmm[2n] is the low quadword of XMMn, xmm[2n+1] the high one. */
-    public final long[] xmm = new long[32];
+    /**
+     * XMM0..XMM15: xmm[2n] is the low quadword of XMMn, xmm[2n+1] the high one. Entries 32-39
+     * are not architectural: four scratch registers (numbers 16-19) through which the AVX
+     * instructions run the SSE operations lane by lane (jvisor.cpu.insn.VexLanes).
+     */
+    public final long[] xmm = new long[40];
+    /**
+     * Bits 255:128 of YMM0..YMM15 (AVX): ymmHi[2n] holds bits 191:128 of YMMn, ymmHi[2n+1] bits
+     * 255:192. Legacy SSE instructions leave them unchanged; VEX.128 instructions zero them.
+     */
+    public final long[] ymmHi = new long[32];
     /** MXCSR: all exceptions masked, round to nearest (the power-on value). */
     public int mxcsr = 0x1F80;
 
@@ -44,6 +53,12 @@ public final class CpuState {
     /** Last x87 instruction pointer (FIP), data pointer (FDP) and opcode (FOP, 11 bits), as FNSTENV/FXSAVE store them. */
     public long fpuIp, fpuDp;
     public int fpuOpcode;
+    /**
+     * While true, SSE operations collect their MXCSR exceptions without applying them: an AVX
+     * instruction that runs an SSE operation per lane applies them once for all lanes (not
+     * architectural state; never copied).
+     */
+    public boolean simdCommitDeferred;
     /** Scratch arithmetic unit of the x87 instructions (not architectural state; never copied). */
     public final jvisor.cpu.fpu.F80 fpuScratch = new jvisor.cpu.fpu.F80();
 
@@ -81,7 +96,8 @@ public final class CpuState {
         lfSrc = o.lfSrc;
         lfRes = o.lfRes;
         lfAux = o.lfAux;
-        System.arraycopy(o.xmm, 0, xmm, 0, 32);
+        System.arraycopy(o.xmm, 0, xmm, 0, xmm.length); // the scratch entries come along, which changes nothing
+        System.arraycopy(o.ymmHi, 0, ymmHi, 0, 32);
         mxcsr = o.mxcsr;
         fpuControl = o.fpuControl;
         fpuStatus = o.fpuStatus;

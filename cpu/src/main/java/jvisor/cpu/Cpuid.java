@@ -27,9 +27,10 @@ public final class Cpuid {
             EDX_SSE = 1 << 25, EDX_SSE2 = 1 << 26;
     // CPUID.1:ECX
     public static final int ECX_SSE3 = 1, ECX_SSSE3 = 1 << 9, ECX_CX16 = 1 << 13, ECX_SSE41 = 1 << 19, ECX_SSE42 = 1 << 20,
-            ECX_MOVBE = 1 << 22, ECX_POPCNT = 1 << 23, ECX_HYPERVISOR = 1 << 31;
+            ECX_MOVBE = 1 << 22, ECX_POPCNT = 1 << 23, ECX_XSAVE = 1 << 26, ECX_OSXSAVE = 1 << 27, ECX_AVX = 1 << 28,
+            ECX_HYPERVISOR = 1 << 31;
     // CPUID.7.0:EBX
-    public static final int L7_EBX_BMI1 = 1 << 3, L7_EBX_BMI2 = 1 << 8, L7_EBX_ADX = 1 << 19;
+    public static final int L7_EBX_BMI1 = 1 << 3, L7_EBX_AVX2 = 1 << 5, L7_EBX_BMI2 = 1 << 8, L7_EBX_ADX = 1 << 19;
     // CPUID.80000001h
     public static final int EXT_ECX_LAHF = 1, EXT_ECX_LZCNT = 1 << 5, EXT_EDX_SYSCALL = 1 << 11, EXT_EDX_NX = 1 << 20, EXT_EDX_RDTSCP = 1 << 27,
             EXT_EDX_LM = 1 << 29;
@@ -38,13 +39,21 @@ public final class Cpuid {
 
     /** Leaf 1 EDX: also what Linux passes to programs as AT_HWCAP. */
     public static final int LEAF1_EDX = EDX_FPU | EDX_TSC | EDX_CX8 | EDX_CMOV | EDX_FXSR | EDX_SSE | EDX_SSE2;
+    /**
+     * Leaf 1 ECX. XSAVE and OSXSAVE: the XSAVE instructions exist and the OS (jvisor's kernel, as
+     * Linux does) has enabled them with XCR0 = x87 | SSE | AVX ({@link #XCR0}), which makes AVX usable.
+     */
     public static final int LEAF1_ECX = ECX_SSE3 | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 | ECX_MOVBE | ECX_POPCNT
-            | ECX_HYPERVISOR;
+            | ECX_XSAVE | ECX_OSXSAVE | ECX_AVX | ECX_HYPERVISOR;
     /** Leaf 7 subleaf 0 EBX: structured extended features. */
-    public static final int LEAF7_EBX = L7_EBX_BMI1 | L7_EBX_BMI2 | L7_EBX_ADX;
+    public static final int LEAF7_EBX = L7_EBX_BMI1 | L7_EBX_AVX2 | L7_EBX_BMI2 | L7_EBX_ADX;
+    /** XCR0, as XGETBV reads it: the state components XSAVE manages (x87, SSE, AVX). */
+    public static final long XCR0 = 7;
+    /** Bytes of the standard-format XSAVE area for XCR0 (legacy region, header, AVX at 576). */
+    public static final int XSAVE_SIZE = 832;
     public static final int EXT1_ECX = EXT_ECX_LAHF | EXT_ECX_LZCNT;
     /** The instruction-set extensions the decoder accepts (jvisor.cpu.decode.Extensions): the VEX vector ones CPUID advertises. */
-    public static final int EXTENSIONS = 0;
+    public static final int EXTENSIONS = jvisor.cpu.decode.Extensions.AVX | jvisor.cpu.decode.Extensions.AVX2;
     public static final int EXT1_EDX = EXT_EDX_SYSCALL | EXT_EDX_NX | EXT_EDX_RDTSCP | EXT_EDX_LM;
 
     /** Family 6, extended model 5, model 0xE (display model 0x5E), stepping 3. */
@@ -126,6 +135,21 @@ public final class Cpuid {
             case 7 -> {
                 if (sub == 0) b = LEAF7_EBX; // EAX = 0: no subleaf beyond 0
             }
+            case 0xD -> { // XSAVE: components, sizes (standard format), instructions
+                switch (sub) {
+                    case 0 -> {
+                        a = (int) XCR0;
+                        b = XSAVE_SIZE;
+                        c = XSAVE_SIZE;
+                    }
+                    case 1 -> a = 1; // XSAVEOPT (no XSAVEC, XGETBV with ECX = 1, XSAVES)
+                    case 2 -> { // AVX: 256 bytes at offset 576
+                        a = 256;
+                        b = 576;
+                    }
+                    default -> { }
+                }
+            }
             case 0xB -> { // x2APIC topology: one thread in one core
                 if (sub == 0 || sub == 1) {
                     b = 1;
@@ -167,7 +191,7 @@ public final class Cpuid {
             case 0x8000_0006 -> c = (CACHES[2][2] * CACHES[2][3] * LINE / 1024) << 16 | 4 << 12 | LINE;
             case 0x8000_0007 -> d = EXT7_EDX_INVARIANT_TSC;
             case 0x8000_0008 -> a = (48 << 8) | 39; // 48-bit virtual, 39-bit physical addresses
-            default -> { } // 3, 5, 6, 8-0xA, 0xC-0x14 and the rest: nothing to report
+            default -> { } // 3, 5, 6, 8-0xA, 0xC, 0xE-0x14 and the rest: nothing to report
         }
         regs[Reg.RAX] = a & 0xFFFFFFFFL;
         regs[Reg.RBX] = b & 0xFFFFFFFFL;

@@ -251,7 +251,7 @@ public final class CpuTestSupport {
             space.mapAnonymous(DATA, DATA_SIZE, Prot.RW, "data");
             space.mapAnonymous(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot.RW, "stack");
             space.mapAnonymous(SAVE, 0x1000, Prot.RW, "save");
-            cpu = new Cpu(space);
+            cpu = new Cpu(space, jvisor.cpu.decode.Extensions.ALL); // unadvertised extensions too: tests prove them first
         }
 
         /** Copies code (plus the exit trailer) into the code area once and returns its address. */

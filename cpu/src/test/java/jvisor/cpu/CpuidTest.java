@@ -61,6 +61,19 @@ class CpuidTest {
         assertEquals(1, leaf(2, 0)[0] & 0xFF, "leaf 2: AL = 1");
     }
 
+    /** Leaf 0xD describes XCR0's components and the standard-format XSAVE area XSAVE writes. */
+    @Test
+    void xsaveLeaf() {
+        long[] l0 = leaf(0xD, 0), l1 = leaf(0xD, 1), l2 = leaf(0xD, 2);
+        assertEquals(Cpuid.XCR0, l0[0]);
+        assertEquals(jvisor.cpu.insn.XSave.SIZE, l0[1]);
+        assertEquals(1, l1[0], "XSAVEOPT only");
+        assertEquals(256, l2[0]);
+        assertEquals(jvisor.cpu.insn.XSave.AVX_OFFSET, l2[1]);
+        long ecx = leaf(1, 0)[2];
+        assertEquals(7, ecx >>> 26 & 7, "XSAVE, OSXSAVE, AVX");
+    }
+
     /** The TSC leaves describe the virtual time-stamp counter: 1 GHz. */
     @Test
     void tscFrequency() {

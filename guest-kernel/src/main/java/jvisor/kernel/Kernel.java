@@ -4,6 +4,7 @@ import jvisor.cpu.Reg;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.VmExit;
 import jvisor.kernel.abi.Errno;
+import jvisor.kernel.debug.TaskMonitor;
 import jvisor.kernel.proc.Process;
 import jvisor.kernel.proc.ProcessTable;
 import jvisor.kernel.proc.Task;
@@ -55,6 +56,8 @@ public final class Kernel {
     private final Strace strace;
     /** Null unless a hook, the debugger or `jvisor check` watches syscalls. */
     private volatile SyscallInterceptor interceptor;
+    /** Null unless a debugger, the gdb stub or the embedding API watches the tasks (jvisor.kernel.debug). */
+    private volatile TaskMonitor monitor;
 
     public Kernel(Hypervisor hv, SyscallTable table, Strace strace) {
         this.hv = hv;
@@ -65,6 +68,11 @@ public final class Kernel {
     /** Installs (or with null removes) the observer of every syscall. */
     public void setInterceptor(SyscallInterceptor interceptor) {
         this.interceptor = interceptor;
+    }
+
+    /** Installs (or with null removes) the debugger's view of every VM exit. */
+    public void setMonitor(TaskMonitor monitor) {
+        this.monitor = monitor;
     }
 
     public Hypervisor hypervisor() {
@@ -88,6 +96,9 @@ public final class Kernel {
             strace.execve(p.execfn(), p.argv, p.initialEnvp(), p.envp.size());
         }
         p.signals.attach(hv);
+        first = p;
+        TaskMonitor m = monitor;
+        if (m != null) m.started(p.mainTask());
         runTask(p.mainTask());
         try {
             p.awaitZombie();
@@ -98,6 +109,9 @@ public final class Kernel {
         if (f != null) throw new IllegalStateException("a guest task failed: " + f, f);
         return p;
     }
+
+    /** The process {@link #run} was given: its end is the program's end for a monitor. */
+    private volatile Process first;
 
     /** A bug in jvisor met by some task (the first one): reported by the first process's run. */
     private volatile Throwable failure;
@@ -119,9 +133,13 @@ public final class Kernel {
         t.bindToCurrentThread();
         try {
             while (!t.stopRequested()) {
+                TaskMonitor m = monitor;
+                if (m != null) m.beforeSwitch(t);
                 Delivery.deliver(t, strace, interceptor);
                 if (t.stopRequested()) break;
                 VmExit exit = hv.switchTo(t.vcpu);
+                m = monitor;
+                if (m != null && m.vmExit(t, exit)) continue;
                 switch (exit.kind) {
                     case SYSCALL -> syscall(t);
                     case EXCEPTION -> Delivery.fault(t, exit);
@@ -133,7 +151,12 @@ public final class Kernel {
             for (Process q : t.process.table.processes()) q.kill(new FatalSignal(9, 0, 0, 0, 0, null));
         } finally {
             try {
-                TaskExit.exit(t, strace, interceptor);
+                boolean processEnded = TaskExit.exit(t, strace, interceptor);
+                TaskMonitor m = monitor;
+                if (m != null) {
+                    if (processEnded && t.process == first) m.exited(t.process);
+                    else m.taskExited(t);
+                }
             } finally {
                 Task.unbindCurrentThread();
             }
@@ -162,7 +185,11 @@ public final class Kernel {
                 : null;
         long[] stracePre = strace != null && e != null ? strace.beforeCall(t.memory(), e.args(),
                 new long[] {a0, a1, a2, a3, a4, a5}) : null;
-        if (result == SyscallInterceptor.PROCEED) result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
+        if (result == SyscallInterceptor.PROCEED) {
+            result = dispatch(t, e, a0, a1, a2, a3, a4, a5);
+            TaskMonitor m = monitor; // as ptrace's exec event, before the syscall's return is seen
+            if (m != null && result == 0 && (nr == NR_EXECVE || nr == NR_EXECVEAT)) m.execed(t);
+        }
         if (hook != null) result = hook.after(t, nr, hookArgs, result);
         if (!t.exiting) r[Reg.RAX] = result;
         // rt_sigreturn restored the registers: strace reads the frame at the rsp of the call.

@@ -1,6 +1,14 @@
 package jvisor.hypervisor;
 
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+
 import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.debug.CpuProbe;
+import jvisor.cpu.debug.Probes;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Backing;
 import jvisor.mmu.HostMemory;
@@ -21,6 +29,10 @@ import jvisor.mmu.HostMemory;
  * virtualization) can take over without the kernel changing.
  */
 public final class Hypervisor {
+    private volatile ExitHook[] exitHooks = {};
+    /** Created on first use by {@link #probes()}; then attached to every vCPU of this hypervisor. */
+    private volatile Probes probes;
+    private final Set<Vcpu> vcpus = Collections.newSetFromMap(new WeakHashMap<>());
 
     public AddressSpace createAddressSpace() {
         return new AddressSpace();
@@ -81,26 +93,80 @@ public final class Hypervisor {
     public Vcpu createVcpu(AddressSpace space) {
         Vcpu v = new Vcpu(space);
         if (interpretOnly) v.cpu.setTranslationThreshold(0);
+        synchronized (vcpus) {
+            vcpus.add(v);
+            if (probes != null) probes.attach(v.cpu);
+        }
         return v;
     }
 
     private volatile boolean interpretOnly;
 
     /**
-     * Makes the vCPUs created from now on interpret every instruction instead of translating hot
-     * code to JVM bytecode (jvisor.cpu.jit): for comparing the two and for ruling the translator
-     * out when something goes wrong.
+     * Makes the vCPUs interpret every instruction instead of translating hot code to JVM bytecode
+     * (jvisor.cpu.jit): for comparing the two and for ruling the translator out when something
+     * goes wrong. It applies to the vCPUs created from now on and to those that exist, which must
+     * not be running (a vCPU's block cache belongs to its thread).
      */
     public void setInterpretOnly(boolean interpretOnly) {
         this.interpretOnly = interpretOnly;
+        if (!interpretOnly) return;
+        synchronized (vcpus) {
+            for (Vcpu v : vcpus) v.cpu.setTranslationThreshold(0);
+        }
     }
 
     /**
      * Gives a vCPU back (its task exited): the address space stops waiting for it when its mapping
-     * changes. Call it from any thread once the vCPU is not running; it must not be switched to again.
+     * changes, and its probe stops counting among the machine's. Call it from any thread once the
+     * vCPU is not running; it must not be switched to again.
      */
-    public void releaseVcpu(Vcpu vcpu) {
-        vcpu.cpu.detach();
+    public void releaseVcpu(Vcpu v) {
+        synchronized (vcpus) {
+            vcpus.remove(v);
+            if (probes != null) probes.detach(v.cpu);
+        }
+        v.cpu.detach();
+    }
+
+    /** The vCPUs alive on this hypervisor. */
+    public List<Vcpu> vcpus() {
+        synchronized (vcpus) {
+            return List.copyOf(vcpus);
+        }
+    }
+
+    /**
+     * The hooks, breakpoints and watchpoints of this machine, attached to all its vCPUs, present
+     * and future. Until the first call no vCPU has a probe, and nothing is checked anywhere.
+     */
+    public Probes probes() {
+        Probes p = probes;
+        if (p != null) return p;
+        synchronized (vcpus) {
+            if (probes == null) {
+                Probes created = new Probes();
+                for (Vcpu v : vcpus) created.attach(v.cpu);
+                probes = created;
+            }
+            return probes;
+        }
+    }
+
+    /** Adds an observer of every VM exit; returns what removes it. */
+    public AutoCloseable addExitHook(ExitHook hook) {
+        synchronized (vcpus) {
+            ExitHook[] h = java.util.Arrays.copyOf(exitHooks, exitHooks.length + 1);
+            h[h.length - 1] = hook;
+            exitHooks = h;
+        }
+        return () -> removeExitHook(hook);
+    }
+
+    public void removeExitHook(ExitHook hook) {
+        synchronized (vcpus) {
+            exitHooks = java.util.Arrays.stream(exitHooks).filter(h -> h != hook).toArray(ExitHook[]::new);
+        }
     }
 
     /**
@@ -110,6 +176,7 @@ public final class Hypervisor {
     public VmExit switchTo(Vcpu vcpu) {
         Cpu cpu = vcpu.cpu;
         VmExit exit = vcpu.exit;
+        exit.debug = null;
         switch (cpu.run()) {
             case Cpu.EXIT_SYSCALL -> exit.kind = ExitKind.SYSCALL;
             case Cpu.EXIT_KICK -> exit.kind = ExitKind.KICK;
@@ -118,8 +185,11 @@ public final class Hypervisor {
                 exit.vector = cpu.exitVector;
                 exit.errorCode = cpu.exitErrorCode;
                 exit.address = cpu.exitAddress;
+                CpuProbe p = cpu.probe();
+                if (exit.vector == CpuFault.DB && p != null) exit.debug = p.takeStop();
             }
         }
+        for (ExitHook h : exitHooks) h.vmExit(vcpu, exit);
         return exit;
     }
 

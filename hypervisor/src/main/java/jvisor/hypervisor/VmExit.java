@@ -1,6 +1,7 @@
 package jvisor.hypervisor;
 
 import jvisor.cpu.CpuFault;
+import jvisor.cpu.debug.DebugStop;
 
 /**
  * The report of one VM exit. One instance lives in each {@link Vcpu} and is overwritten by every
@@ -14,6 +15,11 @@ public final class VmExit {
     public int errorCode;
     /** The faulting guest address for #PF (CR2); the instruction address otherwise. */
     public long address;
+    /**
+     * For a #DB exit caused by the machine's probes (breakpoint, watchpoint, step, requested
+     * stop): why. Null for every other exit, including a #DB the guest caused itself.
+     */
+    public DebugStop debug;
 
     public boolean isPageFault() {
         return kind == ExitKind.EXCEPTION && vector == CpuFault.PF;
@@ -24,8 +30,8 @@ public final class VmExit {
         return switch (kind) {
             case SYSCALL -> "syscall exit";
             case KICK -> "kick";
-            case EXCEPTION -> String.format("exception exit: %s (vector %d) error code 0x%x address 0x%x",
-                    CpuFault.vectorName(vector), vector, errorCode, address);
+            case EXCEPTION -> String.format("exception exit: %s (vector %d) error code 0x%x address 0x%x%s",
+                    CpuFault.vectorName(vector), vector, errorCode, address, debug != null ? " (" + debug + ")" : "");
         };
     }
 }

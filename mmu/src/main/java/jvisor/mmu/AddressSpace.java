@@ -62,7 +62,7 @@ import jvisor.mmu.Vma.PageRefs;
  * by any vCPU or the kernel, unmarks it and bumps the code epoch, and every vCPU of the space
  * drops its decoded blocks at its next block boundary (the writer at once).
  */
-public final class AddressSpace implements CodeSource {
+public final class AddressSpace implements CodeSource, GuestMemory {
     /** Lowest address mmap hands out without MAP_FIXED (Linux's default vm.mmap_min_addr). */
     public static final long MIN_ADDRESS = 0x10000L;
     /** One past the highest user address of x86-64 with 4-level paging. */
@@ -91,6 +91,8 @@ public final class AddressSpace implements CodeSource {
     /** Guards vmas and codePages: see the class comment. */
     private final StampedLock lock = new StampedLock();
     private final LongSet codePages = new LongSet();
+    /** Null unless a debugger, a hook or a trace watches data accesses. */
+    private volatile MemoryObserver observer;
 
     /** Bumped after every change a TLB or a decoded-block cache must catch up with. */
     volatile long epoch;
@@ -104,6 +106,34 @@ public final class AddressSpace implements CodeSource {
     private final Object vcpuLock = new Object();
 
     private final AtomicLong pagesCopied = new AtomicLong();
+
+    /**
+     * Installs (or with null removes) the observer of data accesses. Every vCPU's TLB is flushed
+     * before this returns, so the pages it covers are seen from the next access on.
+     */
+    public void setObserver(MemoryObserver observer) {
+        long target;
+        long stamp = lock.writeLock();
+        try {
+            this.observer = observer;
+            target = bump(true, false);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        awaitVcpus(target, null);
+    }
+
+    public MemoryObserver observer() {
+        return observer;
+    }
+
+    /** Tells the observer about an access that touches a page it covers (nothing if there is none). */
+    void report(long gva, int size, Access kind, long value) {
+        MemoryObserver o = observer;
+        if (o != null && (o.covers(gva & ~PAGE_MASK) || o.covers((gva + size - 1) & ~PAGE_MASK))) {
+            o.accessed(gva, size, kind, value);
+        }
+    }
 
     /** Bumped on every change of the mapping that caches must see. */
     public long generation() {
@@ -564,7 +594,9 @@ public final class AddressSpace implements CodeSource {
             if (code) return WRITES_CODE;
         }
         long host = v.hostPage(page);
-        if (tlb != null) tlb.install(page, host, prot, inPlace && !code);
+        MemoryObserver o = observer;
+        // A page the observer covers stays out of the TLB: every access takes the slow path and reports.
+        if (tlb != null && (o == null || !o.covers(page))) tlb.install(page, host, prot, inPlace && !code);
         return host + (gva & PAGE_MASK);
     }
 
@@ -755,6 +787,7 @@ public final class AddressSpace implements CodeSource {
     /** Copies guest memory into dst; throws PageFault (nothing partial is promised) if any byte is unreadable. */
     public void readBytes(long gva, byte[] dst, int off, int len) {
         eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, dst, off + (int) done, chunk));
+        if (observer != null) reportChunks(gva, len, Access.READ);
     }
 
     public byte[] readBytes(long gva, int len) {
@@ -771,15 +804,18 @@ public final class AddressSpace implements CodeSource {
     /** Copies guest memory into host memory at dst (page by page, read-checked). */
     public void readToHost(long gva, long dst, long len) {
         eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, h, HOST, dst + done, chunk));
+        if (observer != null) reportChunks(gva, len, Access.READ);
     }
 
     /** Copies src into guest memory, checking write permission page by page (earlier pages are written when a later one faults). */
     public void writeBytes(long gva, byte[] src, int off, int len) {
+        if (observer != null) reportChunks(gva, len, Access.WRITE);
         eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(src, off + (int) done, HOST, U8, h, chunk));
     }
 
     /** Copies host memory at src into guest memory (page by page, write-checked). */
     public void writeFromHost(long gva, long src, long len) {
+        if (observer != null) reportChunks(gva, len, Access.WRITE);
         eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(HOST, src + done, HOST, h, chunk));
     }
 
@@ -790,7 +826,22 @@ public final class AddressSpace implements CodeSource {
 
     /** Stores value into [gva, gva+len) with write permission checks. */
     public void fill(long gva, long len, byte value) {
+        if (observer != null) reportChunks(gva, len, Access.WRITE);
         eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HOST.asSlice(h, chunk).fill(value));
+    }
+
+    /**
+     * Reports a bulk access page-sized piece by piece with value 0 (see {@link MemoryObserver}): reads
+     * after they happened, writes before (a watchpoint can still read the old bytes).
+     */
+    private void reportChunks(long gva, long len, Access kind) {
+        long done = 0;
+        while (done < len) {
+            long at = gva + done;
+            int chunk = (int) Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
+            report(at, chunk, kind, 0);
+            done += chunk;
+        }
     }
 
     /** Reads a NUL-terminated string of at most max bytes (without the NUL); null if no NUL within max. */
@@ -835,7 +886,7 @@ public final class AddressSpace implements CodeSource {
             }
         }
         byte[] b = new byte[size];
-        readBytes(gva, b, 0, size);
+        eachPage(gva, size, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, b, (int) done, chunk));
         long v = 0;
         for (int i = size - 1; i >= 0; i--) v = (v << 8) | (b[i] & 0xFF);
         return v;
@@ -867,23 +918,37 @@ public final class AddressSpace implements CodeSource {
         probeWrite(gva, size);
         byte[] b = new byte[size];
         for (int i = 0; i < size; i++) b[i] = (byte) (v >>> (8 * i));
-        writeBytes(gva, b, 0, size);
+        eachPage(gva, size, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(b, (int) done, HOST, U8, h, chunk));
     }
 
     public int read8(long gva) {
-        return (int) readValue(gva, 1);
+        return (int) observedRead(gva, 1);
     }
 
     public int read16(long gva) {
-        return (int) readValue(gva, 2);
+        return (int) observedRead(gva, 2);
     }
 
     public int read32(long gva) {
-        return (int) readValue(gva, 4);
+        return (int) observedRead(gva, 4);
     }
 
     public long read64(long gva) {
-        return readValue(gva, 8);
+        return observedRead(gva, 8);
+    }
+
+    private long observedRead(long gva, int size) {
+        long v = readValue(gva, size);
+        if (observer != null) report(gva, size, Access.READ, v);
+        return v;
+    }
+
+    private void observedWrite(long gva, int size, long v) {
+        if (observer != null) {
+            probeWrite(gva, size); // a store that faults is not reported
+            report(gva, size, Access.WRITE, size == 8 ? v : v & ((1L << (8 * size)) - 1));
+        }
+        writeValue(gva, size, v);
     }
 
     /** Reads an instruction byte: needs execute permission. */
@@ -895,18 +960,18 @@ public final class AddressSpace implements CodeSource {
     }
 
     public void write8(long gva, int v) {
-        writeValue(gva, 1, v);
+        observedWrite(gva, 1, v);
     }
 
     public void write16(long gva, int v) {
-        writeValue(gva, 2, v);
+        observedWrite(gva, 2, v);
     }
 
     public void write32(long gva, int v) {
-        writeValue(gva, 4, v);
+        observedWrite(gva, 4, v);
     }
 
     public void write64(long gva, long v) {
-        writeValue(gva, 8, v);
+        observedWrite(gva, 8, v);
     }
 }

@@ -25,7 +25,7 @@ import java.util.Arrays;
  * page is writable, no vCPU decoded code from it (so the first write reaches the slow path and
  * drops the decoded blocks), and no other address space shares it copy-on-write.
  */
-public final class Tlb implements CodeSource {
+public final class Tlb implements CodeSource, GuestMemory {
     private static final int TLB_BITS = 10;
     private static final int TLB_SIZE = 1 << TLB_BITS;
     private static final int TLB_MASK = TLB_SIZE - 1;
@@ -141,6 +141,15 @@ public final class Tlb implements CodeSource {
         if (seenCodeEpoch == newCodeEpoch - 1) seenCodeEpoch = newCodeEpoch; // nothing else changed since
     }
 
+    /** The address space's observer of data accesses (see {@link AddressSpace#setObserver}). */
+    public MemoryObserver observer() {
+        return space.observer();
+    }
+
+    public void setObserver(MemoryObserver observer) {
+        space.setObserver(observer);
+    }
+
     public void flush() {
         Arrays.fill(readTag, NO_PAGE);
         Arrays.fill(writeTag, NO_PAGE);
@@ -248,7 +257,14 @@ public final class Tlb implements CodeSource {
     public int read8(long gva) {
         int s = slot(gva);
         if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
-        return HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+        return read8Slow(gva);
+    }
+
+    /** Out of line, so the fast path stays small enough to inline everywhere. */
+    private int read8Slow(long gva) {
+        int v = HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+        space.report(gva, 1, Access.READ, v);
+        return v;
     }
 
     public int read16(long gva) {
@@ -283,11 +299,12 @@ public final class Tlb implements CodeSource {
         if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
             long h = translate(gva, access);
             for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, h + i) & 0xFF);
-            return v;
+        } else {
+            // Check both pages before reading anything, so a fault leaves no partial effect.
+            translateBoth(gva, size, access);
+            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
         }
-        // Check both pages before reading anything, so a fault leaves no partial effect.
-        translateBoth(gva, size, access);
-        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
+        space.report(gva, size, access, v);
         return v;
     }
 
@@ -296,7 +313,13 @@ public final class Tlb implements CodeSource {
     public void write8(long gva, int v) {
         int s = slot(gva);
         if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
-        else HOST.set(U8, translate(gva, Access.WRITE), (byte) v);
+        else write8Slow(gva, v);
+    }
+
+    private void write8Slow(long gva, int v) {
+        long h = translate(gva, Access.WRITE);
+        space.report(gva, 1, Access.WRITE, v & 0xFF);
+        HOST.set(U8, h, (byte) v);
     }
 
     public void write16(long gva, int v) {
@@ -331,6 +354,7 @@ public final class Tlb implements CodeSource {
     private void writeSlow(long gva, int size, long v) {
         // Check both pages before writing anything, so a fault leaves memory untouched.
         translateBoth(gva, size, Access.WRITE);
+        space.report(gva, size, Access.WRITE, size == 8 ? v : v & ((1L << (8 * size)) - 1));
         for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
     }
 
@@ -354,7 +378,9 @@ public final class Tlb implements CodeSource {
         while (done < len) {
             long at = gva + done;
             long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
-            HOST.asSlice(translate(at, Access.WRITE), chunk).fill(value);
+            long h = translate(at, Access.WRITE);
+            space.report(at, (int) chunk, Access.WRITE, 0);
+            HOST.asSlice(h, chunk).fill(value);
             done += chunk;
         }
     }

@@ -47,22 +47,17 @@ class CheckTestbinsTest {
     private static final AtomicInteger PROGRAMS_CHECKED = new AtomicInteger();
 
     /**
-     * Programs whose syscalls differ on purpose, with the reason. cpu-features probes instructions
-     * jvisor's CPU does not advertise and catches the SIGILL each one raises: which ones fault
-     * depends on the CPU (the host's and jvisor's), not on the kernel; DifferentialTest compares its
-     * output, which says what the CPUID bits promise.
+     * Programs the check leaves out, with the reason. cpu-features probes instructions jvisor's CPU
+     * does not advertise and catches the SIGILL each one raises: which ones fault depends on the
+     * CPU (the host's and jvisor's), not on the kernel, so its record differs by design and a rule
+     * allowing it would compare nothing; DifferentialTest compares its output, which says what the
+     * CPUID bits promise.
      */
     private static final Map<String, String> NOT_CHECKED = Map.of(
             "cpu-features-glibc", "probes instructions and catches SIGILL: the faults depend on the CPU, not the kernel",
-            "threads-glibc", "lock contention between 8 threads decides how many futex calls each makes (299 natively, "
-                    + "thousands under jvisor): the calls cannot be paired one by one without a rule for contention",
-            "sockets-glibc", "how much of a 64 KiB write a stream socket takes at once depends on the peer's buffer and "
-                    + "timing (36544 bytes natively, all under jvisor)",
-            "fork-wait-glibc", "a child the parent kills with SIGKILL dies wherever it happens to be (natively even "
-                    + "inside its first syscall), and the SIGCHLDs of four children reaped in any order pair up "
-                    + "differently from run to run: the check's pairing of such runs is not stable yet",
-            "pipe-basic-glibc", "readlink of /proc/self/fd/N gives pipe:[inode], whose length follows the host's inode "
-                    + "counter: the inode-numbers rule does not yet cover the result it changes");
+            "job-control-threads-glibc", "which thread of the stopped child takes a process-directed stop signal, and how "
+                    + "many sched_yield calls the parent makes while it waits for a thread to run again, change from run "
+                    + "to run");
 
     static Stream<DifferentialTest.Case> programs() {
         return DifferentialTest.cases().filter(c -> !NOT_CHECKED.containsKey(c.binary()));
@@ -84,11 +79,20 @@ class CheckTestbinsTest {
     }
 
     /** The shell scripts of testbins/scripts, each under busybox sh and under a static bash. */
+    /**
+     * Scripts the check leaves out, with the reason (ScriptTest still compares their output with
+     * the host's).
+     */
+    private static final Map<String, String> SCRIPTS_NOT_CHECKED = Map.of(
+            "job-control.sh", "stops, continues and kills background jobs: where a job is when a signal reaches it "
+                    + "(natively a SIGTERM to a stopped job waits for SIGCONT) and the order of the shell's "
+                    + "notifications vary between runs, and the check has no rule for them yet");
+
     static Stream<String> scripts() throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(GuestRunner.testbinsDir().resolve("scripts"))) {
             for (Path p : s.sorted().toList()) {
-                if (!p.toString().endsWith(".sh")) continue;
+                if (!p.toString().endsWith(".sh") || SCRIPTS_NOT_CHECKED.containsKey(p.getFileName().toString())) continue;
                 out.add("busybox " + p.getFileName());
                 out.add("bash " + p.getFileName());
             }
@@ -100,11 +104,6 @@ class CheckTestbinsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("scripts")
-    @org.junit.jupiter.api.Disabled("the check finds divergences in the multi-process shell scripts that are not settled yet: "
-            + "bash's socket(AF_UNIX)+connect to nscd, pipe reads returning other chunk sizes, wait4(WNOHANG) "
-            + "timing around job control, tar header bytes, sendfile answering EINVAL natively; each must be "
-            + "fixed in the kernel or explained by a rule before these cases run in CI (ScriptTest compares "
-            + "the scripts' output meanwhile)")
     void scriptAgreesWithTheHost(String shellAndScript, @TempDir Path temp) throws Exception {
         SyscallTable table = SyscallTable.linux();
         for (String needed : List.of("fork", "clone", "execve", "wait4")) {
@@ -166,7 +165,7 @@ class CheckTestbinsTest {
     /** When every program was checked: the committed coverage (docs/SYSCALLS.md's "checked by") must match. */
     @AfterAll
     static void coverageIsCurrent() throws IOException {
-        if (PROGRAMS_CHECKED.get() != DifferentialTest.cases().count()) return; // some were skipped or failed
+        if (PROGRAMS_CHECKED.get() != programs().count()) return; // some were skipped or failed
         Coverage measured = new Coverage(COVERAGE);
         Path root = GuestRunner.testbinsDir().getParent();
         Path resource = root.resolve(Coverage.SOURCE_PATH);

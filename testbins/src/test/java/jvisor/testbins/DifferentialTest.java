@@ -102,17 +102,31 @@ class DifferentialTest {
                 simple("pipe-basic-glibc", 0),
                 simple("poll-basic-glibc", 0),
                 simple("ud2-glibc", 128 + 4),     // SIGILL
+                simple("crash-glibc", 128 + 11),  // SIGSEGV: the debugging tools' planted NULL write
+                new Case("exec-chain-glibc crash-glibc", "exec-chain-glibc", List.of(GuestRunner.binary("crash-glibc").toString()),
+                        null, null, WorkDir.TEMP, 128 + 11), // execve, then the new program's SIGSEGV
+                new Case("exec-chain-glibc --fork crash-glibc 3", "exec-chain-glibc",
+                        List.of("--fork", GuestRunner.binary("crash-glibc").toString(), "3"), null, null, WorkDir.TEMP, 3),
+                new Case("exec-chain-glibc missing program", "exec-chain-glibc", List.of("/no/such/program"), null, null, WorkDir.TEMP,
+                        127),
                 simple("rowrite-glibc", 128 + 11), // SIGSEGV
                 simple("signals-handler-glibc", 128 + 15), // ends with raise(SIGTERM)
                 simple("signals-handler-musl", 128 + 15),
                 simple("signals-faults-glibc", 128 + 11), // ends with a fault while SIGSEGV is blocked
                 simple("signals-wait-glibc", 0),
                 simple("signals-altstack-glibc", 128 + 6), // ends with abort()
+                simple("signals-xstate-glibc", 0),
                 simple("time-clocks-glibc", 0),
                 simple("fork-wait-glibc", 0),
+                simple("job-control-glibc", 0),
+                simple("job-control-threads-glibc", 0),
+                simple("job-control-tty-glibc", 0),
                 simple("threads-glibc", 0),
                 simple("signals-restart-glibc", 0),
                 simple("memory-glibc", 0),
+                simple("exec-glibc", 0),
+                simple("identity-glibc", 0),
+                simple("file-locks-glibc", 0),
                 simple("sockets-glibc", 0),
                 simple("fp-libm-glibc", 0),
                 simple("fp-libm-musl", 0),
@@ -121,7 +135,8 @@ class DifferentialTest {
                 simple("simd-sse2-glibc", 0),
                 simple("simd-ssse3-glibc", 0),
                 simple("simd-sse41-glibc", 0),
-                simple("simd-sse42-glibc", 0)
+                simple("simd-sse42-glibc", 0),
+                simple("simd-avx2-glibc", 0)
         );
     }
 

@@ -250,7 +250,7 @@ public final class GuestRunner {
     public static final List<String> APPLETS = List.of("sh", "ls", "cat", "echo", "sort", "sed", "awk", "grep",
             "tar", "gzip", "gunzip", "md5sum", "xargs", "cp", "find", "date", "head", "tail", "wc", "mkdir", "rm",
             "tr", "cut", "sleep", "uniq", "seq", "printf", "expr", "test", "true", "false", "env", "basename",
-            "dirname", "touch", "chmod", "ln", "stat", "od", "kill", "mktemp");
+            "dirname", "touch", "chmod", "ln", "stat", "od", "kill", "mktemp", "busybox");
 
     /**
      * A directory holding only busybox applets (links to /bin/busybox), made on first use: the

@@ -182,7 +182,8 @@ public final class Decoder {
         }
         Form form = n == null ? null : n.form;
         if (form == null || (prefixes & Insn.P_LOCK) != 0 && !form.lockable || vexInvalid
-                || (form.extensions & ~extensions) != 0 || form.vex && !form.usesVvvv && insn.vvvv != 0) {
+                || (form.extensions & ~extensions) != 0 || form.vex && !form.usesVvvv && insn.vvvv != 0
+                || form.vsib && (modrm >>> 6 == 3 || (modrm & 7) != 4)) { // VSIB needs a memory operand with SIB
             form = INVALID;
         }
         insn.form = form;
@@ -213,7 +214,7 @@ public final class Decoder {
                     int sib = next();
                     insn.scale = sib >>> 6;
                     int index = ((sib >>> 3) & 7) | rexX;
-                    insn.index = index == 4 ? -1 : index;
+                    insn.index = index == 4 && !form.vsib ? -1 : index; // VSIB: index 4 is a vector register
                     int base = sib & 7;
                     if (base == 5 && mod == 0) {
                         insn.base = -1;

@@ -7,10 +7,11 @@ package jvisor.cpu.decode;
  * <p>Operand notation follows the opcode maps of the Intel SDM Vol. 2, Appendix A.2: E = ModRM
  * r/m (register or memory), G = ModRM reg, M = memory only, R = register only, I = immediate,
  * J = relative offset, O = moffs, Z = register in the opcode's low 3 bits, V/W/U = XMM forms of
- * G/E/R, B = general-purpose register in VEX.vvvv, H = XMM/YMM register in VEX.vvvv. Sizes:
+ * G/E/R, B = general-purpose register in VEX.vvvv, H = XMM/YMM register in VEX.vvvv, L = XMM/YMM
+ * register in imm8[7:4] (VEX /is4). Sizes:
  * b = byte, w = word, d = dword, q = qword, v = 16/32/64 by operand size, z = 16/32
- * (immediates: 32 sign-extended to 64), y = 32/64 (64 with REX.W or VEX.W), x = 128-bit (or
- * 256 with VEX.L).
+ * (immediates: 32 sign-extended to 64), y = 32/64 (64 with REX.W or VEX.W), x = 128-bit,
+ * qq = 256-bit.
  */
 public final class Form {
     /** Operand-size rules, Intel SDM Vol. 1, 3.6 and Vol. 2, 2.2.1.2. */
@@ -54,16 +55,18 @@ public final class Form {
      * without it.
      */
     public final int extensions;
+    /** The memory operand is VSIB (SDM Vol. 2A 2.3.12): the SIB index names an XMM/YMM register; register forms are #UD. */
+    public final boolean vsib;
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
             boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack) {
         this(mnemonic, op, modrm, size, imm1, imm2, regInOpcode, endsBlock, lockable, byteReg, byteRm, implicitStack,
-                false, false, 0);
+                false, false, 0, false);
     }
 
     Form(String mnemonic, Op op, boolean modrm, SizeRule size, Imm imm1, Imm imm2, boolean regInOpcode,
             boolean endsBlock, boolean lockable, boolean byteReg, boolean byteRm, boolean implicitStack,
-            boolean vex, boolean usesVvvv, int extensions) {
+            boolean vex, boolean usesVvvv, int extensions, boolean vsib) {
         this.mnemonic = mnemonic;
         this.op = op;
         this.modrm = modrm;
@@ -79,6 +82,7 @@ public final class Form {
         this.vex = vex;
         this.usesVvvv = usesVvvv;
         this.extensions = extensions;
+        this.vsib = vsib;
     }
 
     @Override

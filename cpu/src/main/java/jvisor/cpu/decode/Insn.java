@@ -59,6 +59,42 @@ public final class Insn {
      */
     public int blockIndex;
 
+    /**
+     * For AVX instructions that run an SSE operation per 128-bit lane (jvisor.cpu.insn.VexLanes):
+     * the operation's view of the low and the high lane (scratch registers in place of the real
+     * ones), made at the instruction's first execution.
+     */
+    public Insn vexLow, vexHigh;
+
+    /** A field-by-field copy (without the lane views). */
+    public Insn copy() {
+        Insn c = new Insn();
+        c.form = form;
+        c.op = op;
+        c.addr = addr;
+        c.len = len;
+        c.next = next;
+        c.opsize = opsize;
+        c.adsize = adsize;
+        c.prefixes = prefixes;
+        c.seg = seg;
+        c.reg = reg;
+        c.rm = rm;
+        c.mem = mem;
+        c.base = base;
+        c.index = index;
+        c.scale = scale;
+        c.disp = disp;
+        c.vvvv = vvvv;
+        c.vexL = vexL;
+        c.imm = imm;
+        c.imm2 = imm2;
+        c.cc = cc;
+        c.opcode = opcode;
+        c.blockIndex = blockIndex;
+        return c;
+    }
+
     public boolean hasPrefix(int p) {
         return (prefixes & p) != 0;
     }

@@ -1,7 +1,9 @@
 package jvisor.cpu.decode;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -20,7 +22,8 @@ import java.util.Locale;
  *       {@code "add Ev,Gv"}; the operands decide immediates, operand size and byte registers.</li>
  *   <li>attributes: {@code d64}, {@code f64} (size rules), {@code end} (ends a basic block),
  *       {@code lock} (LOCK allowed), {@code stack} (implicit stack access), {@code avx},
- *       {@code avx2} (the extension the form belongs to, see {@link Extensions}).</li>
+ *       {@code avx2} (the extension the form belongs to, see {@link Extensions}), {@code vsib}
+ *       (the SIB index names a vector register).</li>
  * </ul>
  *
  * <p>VEX-encoded forms are written as the SDM writes them: {@code "VEX.LZ.F2.0F38 F5 /r"},
@@ -55,6 +58,8 @@ public final class OpcodeTable {
     /** The VEX opcode maps, indexed like {@link #maps} (VEX has no one-byte map). */
     final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
     private final List<Form> forms = new ArrayList<>();
+    /** Every declared row by its opcode text (upper case, single spaces), for {@link #op}. */
+    private final Map<String, Form> byOpcode = new HashMap<>();
 
     /** Declares one opcode form. */
     public void row(String opcode, String syntax, Op handler, String... attributes) {
@@ -120,10 +125,12 @@ public final class OpcodeTable {
         }
         Form form = parseForm(syntax, handler, modrm, plusR, prefix, vex, attributes);
         forms.add(form);
+        byOpcode.put(String.join(" ", tokens), form);
         Node[] root = vex ? vexMaps[map] : maps[map];
         for (int b = opByte; b < opByte + count; b++) {
             Node n = root[b];
             if (n == null) n = root[b] = new Node();
+            Node opcodeNode = n;
             if (prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Node[4]) : n.byPrefix, prefix);
             if (vexL >= 0) n = child(n.byL == null ? (n.byL = new Node[2]) : n.byL, vexL);
             if (vexW >= 0) n = child(n.byW == null ? (n.byW = new Node[2]) : n.byW, vexW);
@@ -133,6 +140,12 @@ public final class OpcodeTable {
             if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + opcode + " (" + syntax
                     + " and " + n.form.mnemonic + ")");
             n.form = form;
+            // Without a prefix the decoder takes the NP row where there is one, never the prefix-less rows
+            // of the same opcode: the two cannot be mixed.
+            if (opcodeNode.byPrefix != null && opcodeNode.byPrefix[PFX_NONE] != null && (opcodeNode.form != null
+                    || opcodeNode.byReg != null || opcodeNode.byMod != null || opcodeNode.byRm != null)) {
+                throw new IllegalStateException("opcode " + opcode + ": NP rows and rows without a prefix cannot be mixed");
+            }
         }
     }
 
@@ -168,6 +181,7 @@ public final class OpcodeTable {
                     default -> throw new IllegalArgumentException("bad immediate " + o + " in " + syntax);
                 };
                 case 'J' -> sz.equals("b") ? Form.Imm.JB : Form.Imm.JZ;
+                case 'L' -> Form.Imm.B; // a register in imm8[7:4] (VEX /is4)
                 case 'O' -> Form.Imm.MOFFS;
                 default -> Form.Imm.NONE;
             };
@@ -177,14 +191,15 @@ public final class OpcodeTable {
             boolean isByte = sz.equals("b") || o.equals("AL") || o.equals("CL");
             if ((kind == 'G' || kind == 'Z') && isByte) byteReg = true;
             if ((kind == 'E' || kind == 'R') && isByte) byteRm = true;
-            // The first sized operand (other than an immediate) decides the operand size.
-            if (size == null && kind != 'I' && kind != 'J') {
+            // The first sized operand (other than an immediate or a vector register) decides the operand size.
+            boolean vector = kind == 'V' || kind == 'W' || kind == 'U' || kind == 'H' || kind == 'L';
+            if (size == null && kind != 'I' && kind != 'J' && !vector) {
                 if (isByte) size = Form.SizeRule.BYTE;
                 else if (sz.equals("y")) size = Form.SizeRule.Y;
                 else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
             }
         }
-        boolean end = false, lock = false, stack = false;
+        boolean end = false, lock = false, stack = false, vsib = false;
         int extensions = 0;
         for (String a : attrs) {
             switch (a) {
@@ -193,6 +208,7 @@ public final class OpcodeTable {
                 case "end" -> end = true;
                 case "lock" -> lock = true;
                 case "stack" -> stack = true;
+                case "vsib" -> vsib = true;
                 default -> {
                     if (Extensions.of(a) == 0) throw new IllegalArgumentException("bad attribute " + a + " in " + syntax);
                     extensions |= Extensions.of(a);
@@ -202,7 +218,17 @@ public final class OpcodeTable {
         if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
         return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
-                vex, usesVvvv, extensions);
+                vex, usesVvvv, extensions, vsib);
+    }
+
+    /**
+     * The handler of a row declared earlier, by its opcode text as declared (e.g. {@code "NP 0F 58
+     * /r"}): the AVX families run the SSE operations of their legacy forms.
+     */
+    public Op op(String opcode) {
+        Form f = byOpcode.get(String.join(" ", opcode.trim().toUpperCase(Locale.ROOT).split("\\s+")));
+        if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
+        return f.op;
     }
 
     /** Every declared form, for listings and tests. */

@@ -8,6 +8,7 @@ import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.cpu.fpu.F80;
 import jvisor.mmu.Access;
+import jvisor.mmu.GuestMemory;
 import jvisor.mmu.Tlb;
 
 /**
@@ -220,39 +221,58 @@ final class FpuState {
         long a = area(c, i, Access.WRITE);
         CpuState s = c.state;
         Tlb m = c.mem();
+        saveX87(s, m, a, i.hasPrefix(Insn.P_REXW));
+        m.write32(a + 24, s.mxcsr);
+        m.write32(a + 28, MXCSR_MASK);
+        for (int k = 0; k < 32; k++) m.write64(a + 160 + 8L * k, s.xmm[k]);
+    }
+
+    /** The x87 part of the FXSAVE/XSAVE image at a: bytes 0-23 and 32-159 (64-bit FIP and FDP when wide). */
+    static void saveX87(CpuState s, GuestMemory m, long a, boolean wide) {
         m.write16(a, s.fpuControl);
         m.write16(a + 2, s.fpuStatus);
         m.write16(a + 4, s.fpuTags & 0xFF);
         m.write16(a + 6, s.fpuOpcode);
-        if (i.hasPrefix(Insn.P_REXW)) {
+        if (wide) {
             m.write64(a + 8, s.fpuIp);
             m.write64(a + 16, s.fpuDp);
         } else {
             m.write64(a + 8, s.fpuIp & 0xFFFFFFFFL);
             m.write64(a + 16, s.fpuDp & 0xFFFFFFFFL);
         }
-        m.write32(a + 24, s.mxcsr);
-        m.write32(a + 28, MXCSR_MASK);
         for (int k = 0; k < 8; k++) {
             int r = X87.phys(s, k);
             m.write64(a + 32 + 16L * k, s.fpuMant[r]);
             m.write64(a + 40 + 16L * k, s.fpuSexp[r] & 0xFFFF);
         }
-        for (int k = 0; k < 32; k++) m.write64(a + 160 + 8L * k, s.xmm[k]);
     }
 
     private static void fxrstor(Cpu c, Insn i) {
         long a = area(c, i, Access.READ);
-        Tlb m = c.mem();
+        if (!restoreLegacy(c.state, c.mem(), a, i.hasPrefix(Insn.P_REXW))) throw CpuFault.generalProtection();
+    }
+
+    /**
+     * FXRSTOR's load of the 512-byte image at a (alignment and access not checked here); false,
+     * loading nothing, where a reserved MXCSR bit is set (FXRSTOR's #GP).
+     */
+    static boolean restoreLegacy(CpuState s, GuestMemory m, long a, boolean wide) {
         int mxcsr = m.read32(a + 24);
-        if ((mxcsr & ~MXCSR_MASK) != 0) throw CpuFault.generalProtection();
-        CpuState s = c.state;
+        if ((mxcsr & ~MXCSR_MASK) != 0) return false;
+        restoreX87(s, m, a, wide);
+        s.mxcsr = mxcsr;
+        for (int k = 0; k < 32; k++) s.xmm[k] = m.read64(a + 160 + 8L * k);
+        return true;
+    }
+
+    /** Loads the x87 part of an FXSAVE/XSAVE image at a (see {@link #saveX87}). */
+    static void restoreX87(CpuState s, GuestMemory m, long a, boolean wide) {
         s.fpuControl = loadControl(m.read16(a));
         s.fpuStatus = summary(m.read16(a + 2), s.fpuControl);
         s.fpuTags = m.read16(a + 4) & 0xFF;
         s.fpuOpcode = m.read16(a + 6) & 0x7FF;
-        if (i.hasPrefix(Insn.P_REXW)) {
-            s.fpuIp = m.read64(a + 8);
+        if (wide) { // the CPU keeps a 48-bit instruction pointer: its bits 63:48 come back as copies of bit 47
+            s.fpuIp = m.read64(a + 8) << 16 >> 16;
             s.fpuDp = m.read64(a + 16);
         } else {
             s.fpuIp = m.read32(a + 8) & 0xFFFFFFFFL;
@@ -263,7 +283,5 @@ final class FpuState {
             s.fpuMant[r] = m.read64(a + 32 + 16L * k);
             s.fpuSexp[r] = m.read16(a + 40 + 16L * k);
         }
-        s.mxcsr = mxcsr;
-        for (int k = 0; k < 32; k++) s.xmm[k] = m.read64(a + 160 + 8L * k);
     }
 }

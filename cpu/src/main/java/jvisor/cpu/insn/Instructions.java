@@ -39,6 +39,12 @@ public final class Instructions {
         X87Compare.register(t);
         X87Control.register(t);
         X87Transcendental.register(t);
+        // The AVX families reuse the SSE operations declared above.
+        Avx.register(t);
+        AvxMove.register(t);
+        AvxPermute.register(t);
+        AvxGather.register(t);
+        XSave.register(t);
         return t;
     }
 }

@@ -114,7 +114,7 @@ final class Sse41 {
     // ------------------------------------------------------------------ blends
 
     /** Expands the top bit of each lane of m (lane width 8, 32 or 64) to the whole lane. */
-    private static long laneMask(long m, int width) {
+    static long laneMask(long m, int width) {
         return switch (width) {
             case 8 -> ((m >>> 7) & 0x0101010101010101L) * 0xFF;
             case 32 -> (m >> 63 & 0xFFFFFFFF00000000L) | (m >>> 31 & 1) * 0xFFFFFFFFL;

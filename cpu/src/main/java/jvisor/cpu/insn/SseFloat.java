@@ -165,6 +165,11 @@ final class SseFloat {
         return SseMath.compare(s, a, b, SseMath.DOUBLE, pred) ? -1L : 0;
     }
 
+    /** The comparison predicate: imm8[2:0] for the legacy forms, imm8[4:0] for the VEX ones. */
+    private static int predicate(Insn i) {
+        return (int) i.imm & (i.hasPrefix(Insn.P_VEX) ? 31 : 7);
+    }
+
     private static void cmpps(Cpu c, Insn i) {
         long ad = XmmAccess.wAddr(c, i);
         long s0 = XmmAccess.lo(c, i, ad), s1 = XmmAccess.hi(c, i, ad);
@@ -172,7 +177,7 @@ final class SseFloat {
         int d = XmmAccess.v(i);
         long d0 = x[d], d1 = x[d + 1];
         CpuState s = c.state;
-        int p = (int) i.imm & 7;
+        int p = predicate(i);
         long r0 = maskS(s, d0, s0, p) | maskS(s, d0 >>> 32, s0 >>> 32, p) << 32;
         long r1 = maskS(s, d1, s1, p) | maskS(s, d1 >>> 32, s1 >>> 32, p) << 32;
         SseMath.commitThenWrite(s, d, r0, r1);
@@ -184,7 +189,7 @@ final class SseFloat {
         long[] x = c.state.xmm;
         int d = XmmAccess.v(i);
         CpuState s = c.state;
-        int p = (int) i.imm & 7;
+        int p = predicate(i);
         long r0 = maskD(s, x[d], s0, p), r1 = maskD(s, x[d + 1], s1, p);
         SseMath.commitThenWrite(s, d, r0, r1);
     }
@@ -194,7 +199,7 @@ final class SseFloat {
         long[] x = c.state.xmm;
         int d = XmmAccess.v(i);
         CpuState s = c.state;
-        long r = maskS(s, x[d], b, (int) i.imm & 7);
+        long r = maskS(s, x[d], b, predicate(i));
         SseMath.commit(s);
         x[d] = (x[d] & 0xFFFFFFFF00000000L) | r;
     }
@@ -204,7 +209,7 @@ final class SseFloat {
         long[] x = c.state.xmm;
         int d = XmmAccess.v(i);
         CpuState s = c.state;
-        long r = maskD(s, x[d], b, (int) i.imm & 7);
+        long r = maskD(s, x[d], b, predicate(i));
         SseMath.commit(s);
         x[d] = r;
     }

@@ -154,7 +154,7 @@ final class SseMath {
     static void commit(CpuState s) {
         int m = s.mxcsr;
         int raised = m >>> RAISED_SHIFT;
-        if (raised == 0) return;
+        if (raised == 0 || s.simdCommitDeferred) return;
         m &= 0xFFFF;
         int unmasked = raised & ~(m >>> MASK_SHIFT) & 0x3F;
         if ((unmasked & PRE) != 0) raised &= PRE;
@@ -560,20 +560,22 @@ final class SseMath {
     }
 
     /**
-     * CMPPS/CMPPD/CMPSS/CMPSD predicate imm (0-7): EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD. LT, LE,
-     * NLT and NLE signal IE on a QNaN too; the others only on an SNaN.
+     * CMPPS/CMPPD/CMPSS/CMPSD predicate imm (0-7): EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD; the VEX
+     * forms add 8-31 (SDM Vol. 2A "CMPPS", Table 3-1): EQ_UQ, NGE, NGT, FALSE, NEQ_OQ, GE, GT,
+     * TRUE, and 16-31 repeat 0-15 with the opposite signaling. A signaling predicate (LT, LE,
+     * NLT, NLE, NGE, NGT, GE, GT among 0-15) raises IE on a QNaN too; the others only on an SNaN.
      */
     static boolean compare(CpuState s, long a, long b, int f, int pred) {
         boolean unordered = isNaN(a, f) || isNaN(b, f);
         if (unordered) {
-            boolean signaling = (pred & 3) == 1 || (pred & 3) == 2;
+            boolean signaling = ((pred & 3) == 1 || (pred & 3) == 2) ^ pred >= 16;
             if (signaling || isSNaN(a, f) || isSNaN(b, f)) raise(s, IE);
         } else {
             a = daz(s, a, f);
             b = daz(s, b, f);
         }
         double x = value(a, f), y = value(b, f);
-        return switch (pred & 7) {
+        return switch (pred & 15) {
             case 0 -> x == y;
             case 1 -> x < y;
             case 2 -> x <= y;
@@ -581,7 +583,15 @@ final class SseMath {
             case 4 -> !(x == y);
             case 5 -> !(x < y);
             case 6 -> !(x <= y);
-            default -> !unordered;
+            case 7 -> !unordered;
+            case 8 -> x == y || unordered;
+            case 9 -> !(x >= y);
+            case 10 -> !(x > y);
+            case 11 -> false;
+            case 12 -> x < y || x > y;
+            case 13 -> x >= y;
+            case 14 -> x > y;
+            default -> true;
         };
     }
 

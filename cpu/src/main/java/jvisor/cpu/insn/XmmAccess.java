@@ -39,11 +39,13 @@ final class XmmAccess {
     }
 
     /**
-     * Resolves a 128-bit W operand that must be aligned: its address (after the alignment check)
-     * for memory, or -1 for a register. {@link #lo} and {@link #hi} then read its two halves.
+     * Resolves a 128-bit W operand: its address for memory (which must be 16-byte aligned for a
+     * legacy SSE instruction, #GP otherwise, and need not be for a VEX-encoded one, SDM Vol. 1
+     * 14.9), or -1 for a register. {@link #lo} and {@link #hi} then read its two halves.
      */
     static long wAddr(Cpu c, Insn i) {
-        return i.mem ? aligned(c, i) : -1L;
+        if (!i.mem) return -1L;
+        return i.hasPrefix(Insn.P_VEX) ? c.ea(i) : aligned(c, i);
     }
 
     /** Low quadword of the W operand resolved by {@link #wAddr} (addr is ignored for registers). */

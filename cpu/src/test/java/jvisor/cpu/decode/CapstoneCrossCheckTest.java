@@ -53,7 +53,7 @@ class CapstoneCrossCheckTest {
         AddressSpace as = new AddressSpace();
         long code = 0x10000;
         as.mapAnonymous(code, 0x2000, Prot.RX, "code");
-        Decoder decoder = new Decoder(Instructions.TABLE);
+        Decoder decoder = new Decoder(Instructions.TABLE, Extensions.ALL); // the unadvertised extensions' forms too
         SplittableRandom rnd = new SplittableRandom(SEED);
         byte[] bytes = new byte[16];
         List<String> mismatches = new ArrayList<>();

@@ -103,6 +103,7 @@ public final class Campaign {
             p.hostCode = c.hostCode == c.code ? p.code : java.util.Arrays.copyOf(c.hostCode, end);
             System.arraycopy(c.gpr, 0, p.gpr, 0, 16);
             System.arraycopy(c.xmm, 0, p.xmm, 0, 32);
+            System.arraycopy(c.ymmHi, 0, p.ymmHi, 0, 32);
             System.arraycopy(c.window, 0, p.window, 0, c.window.length);
             p.rflags = c.rflags;
             p.mxcsr = c.mxcsr;

@@ -2,7 +2,6 @@ package jvisor.cpu.oracle;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
@@ -49,18 +48,9 @@ class CapstoneDisagreementTest {
     void theHostAgreesWithJvisor() {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
-        List<String> failures = new ArrayList<>();
-        try (NativeOracle oracle = new NativeOracle()) {
-            EmulatorRunner emu = new EmulatorRunner();
-            for (String text : CASES) {
-                DiffCase c = KnownMismatches.parse(text);
-                Outcome host = oracle.submit(List.of(c)).join()[0];
-                if (host.vector() != -1) failures.add(text + "\n  the host raised " + Differ.vector(host.vector()));
-                if (host.gpr()[jvisor.cpu.Reg.RCX] != 0x12345678) failures.add(text + "\n  the host did not reach the marker");
-                String diff = Differ.compare(c, host, emu.run(c));
-                if (diff != null) failures.add(text + "\n" + diff);
-            }
-        }
+        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, Engine.INTERPRETER, (text, host) -> host.vector() != -1
+                ? "the host raised " + Differ.vector(host.vector())
+                : host.gpr()[jvisor.cpu.Reg.RCX] != 0x12345678 ? "the host did not reach the marker" : null);
         if (!failures.isEmpty()) fail(failures.size() + " cases differ:\n" + String.join("\n", failures));
     }
 }

@@ -38,7 +38,11 @@ public final class Catalogue {
         /** Stores through the implicit DS:RDI (MASKMOVDQU): RDI is pointed at the data page like a memory operand. */
         STORE_AT_RDI,
         /** The VEX.vvvv register holds a bit-field control (BEXTR: start and length; BZHI: index): mostly in range. */
-        BIT_FIELD_CONTROL
+        BIT_FIELD_CONTROL,
+        /** A VSIB memory operand (gathers): a vector of indexes and a mask register are set up to address the data page. */
+        GATHER,
+        /** XSAVE, XSAVEOPT, XRSTOR: EDX:EAX requests only components both CPUs have (x87, SSE, AVX); a 64-byte aligned area. */
+        XSAVE
     }
 
     /** The encoding of one table form. */
@@ -178,6 +182,7 @@ public final class Catalogue {
         return switch (m) {
             case "cpuid" -> "jvisor answers CPUID with its own vendor and feature set, by design";
             case "rdtsc", "rdtscp" -> "virtual time: jvisor counts retired guest instructions, the host its own clock";
+            case "xgetbv" -> "XCR0 is jvisor's (x87, SSE, AVX), the host kernel enables more (AVX-512...); XSaveTest checks it";
             case "fxsave", "fxrstor", "fnsave", "frstor", "fnstenv", "fldenv" ->
                     "x87 register file/environment image: the x87 state is not part of the compared state yet";
             default -> null;
@@ -203,7 +208,7 @@ public final class Catalogue {
                         int p = variant & 3, l = variant >> 2 & 1, w = variant >> 3;
                         for (int modrm = 0; modrm < 256; modrm++) {
                             int mod = modrm >>> 6, rm = modrm & 7;
-                            if (mod == 1 || mod == 2 || mod == 0 && rm != 0) continue;
+                            if (mod == 1 || mod == 2 || mod == 0 && rm != 4) continue; // memory: [rax+rax*1] through a SIB byte (VSIB too)
                             int n = 0;
                             java.util.Arrays.fill(buf, (byte) 0);
                             if (vex == 1) {
@@ -217,7 +222,7 @@ public final class Catalogue {
                                 if (map == MAP_0F3A) buf[n++] = 0x3A;
                             }
                             buf[n++] = (byte) op;
-                            buf[n] = (byte) modrm;
+                            buf[n] = (byte) modrm; // (followed by SIB 00)
                             space.pokeBytes(at, buf, 0, buf.length);
                             Insn insn = decoder.decode(space, at);
                             Form f = insn.form;
@@ -267,7 +272,7 @@ public final class Catalogue {
                 if (s.map == MAP_0F38) buf[n++] = 0x38;
                 if (s.map == MAP_0F3A) buf[n++] = 0x3A;
                 buf[n++] = (byte) (int) s.opcodes.get(0);
-                buf[n] = (byte) ((s.regDigitProbe() << 3) | (s.memOk ? 0 : 0xC0));
+                buf[n] = (byte) ((s.regDigitProbe() << 3) | (s.memOk ? 4 : 0xC0));
                 space.pokeBytes(at, buf, 0, buf.length);
                 if (decoder.decode(space, at).form == s.form) s.opsizePrefixOk = true;
             }
@@ -326,6 +331,7 @@ public final class Catalogue {
 
     private static Kind kindOf(Shape s) {
         String m = s.mnemonic();
+        if (s.form.vsib) return Kind.GATHER;
         String syntax = s.form.mnemonic;
         if (m.startsWith("movs") && syntax.contains("Y") || m.startsWith("stos") || m.startsWith("lods")
                 || m.startsWith("cmps") && syntax.contains("X") || m.startsWith("scas")) {
@@ -339,9 +345,10 @@ public final class Catalogue {
             case "bt", "bts", "btr", "btc" -> syntax.contains("Gv") ? Kind.BT_REG_OFFSET : Kind.PLAIN;
             case "cmpxchg" -> Kind.CMPXCHG;
             case "cmpxchg8b/16b" -> Kind.CMPXCHG_WIDE;
-            case "ldmxcsr" -> Kind.LDMXCSR;
+            case "ldmxcsr", "vldmxcsr" -> Kind.LDMXCSR;
             case "bswap" -> Kind.BSWAP;
-            case "maskmovdqu" -> Kind.STORE_AT_RDI;
+            case "maskmovdqu", "vmaskmovdqu" -> Kind.STORE_AT_RDI;
+            case "xsave", "xsaveopt", "xrstor" -> Kind.XSAVE;
             case "bextr", "bzhi" -> Kind.BIT_FIELD_CONTROL;
             default -> syntax.endsWith(",CL") ? Kind.SHIFT_CL : Kind.PLAIN;
         };

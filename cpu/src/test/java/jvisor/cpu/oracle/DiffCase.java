@@ -31,6 +31,8 @@ public final class DiffCase {
     public final long[] gpr = new long[16];
     public long rflags;
     public final long[] xmm = new long[32];
+    /** YMM bits 255:128, laid out as CpuState.ymmHi. */
+    public final long[] ymmHi = new long[32];
     public int mxcsr = 0x1F80;
     public final byte[] window = new byte[WINDOW];
     /** The destination XMM register of an RCP/RSQRT approximation (single-instruction cases), or -1. */

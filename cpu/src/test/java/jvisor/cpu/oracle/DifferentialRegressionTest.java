@@ -2,7 +2,6 @@ package jvisor.cpu.oracle;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
@@ -64,19 +63,11 @@ class DifferentialRegressionTest {
     void fixedBugsAgreeWithTheHost(Engine engine) {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
-        List<String> failures = new ArrayList<>();
-        try (NativeOracle oracle = new NativeOracle()) {
-            EmulatorRunner emu = new EmulatorRunner(engine);
-            for (String text : CASES) {
-                DiffCase c = KnownMismatches.parse(text);
-                Outcome host = oracle.submit(List.of(c)).join()[0];
-                long expected = text.contains("expect none") ? -1 : text.contains("expect #UD") ? 6
-                        : text.contains("expect #SS") ? 12 : text.contains("expect #GP") ? 13 : 14;
-                if (host.vector() != expected) failures.add(text + "\n  the host raised " + Differ.vector(host.vector()));
-                String diff = Differ.compare(c, host, emu.run(c));
-                if (diff != null) failures.add(text + "\n" + diff);
-            }
-        }
+        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, engine, (text, host) -> {
+            long expected = text.contains("expect none") ? -1 : text.contains("expect #UD") ? 6
+                    : text.contains("expect #SS") ? 12 : text.contains("expect #GP") ? 13 : 14;
+            return host.vector() != expected ? "the host raised " + Differ.vector(host.vector()) : null;
+        });
         if (!failures.isEmpty()) fail(failures.size() + " regression cases differ from the host:\n" + String.join("\n", failures));
     }
 }

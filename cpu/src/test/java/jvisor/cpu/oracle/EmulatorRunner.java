@@ -6,6 +6,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
+import jvisor.cpu.decode.Extensions;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
 
@@ -20,7 +21,11 @@ public final class EmulatorRunner {
     private static final byte[] INT3 = {(byte) 0xCC};
     private static final byte[] ZERO_PAGE = new byte[(int) DiffCase.DATA_SIZE];
 
-    /** FNINIT; INT3 at a fixed address outside the code area: resets the x87 state like the host runner does. */
+    /**
+     * FNINIT, FLDZ eight times, FNINIT, INT3, at a fixed address outside the code area: puts the
+     * x87 unit in its initial configuration with all registers zero, as the host runner does
+     * before each case (XSAVE and XRSTOR see the x87 state).
+     */
     private static final long RESET = 0x0F00_0000L;
 
     private final AddressSpace space = new AddressSpace();
@@ -39,8 +44,18 @@ public final class EmulatorRunner {
         byte[] ro = new byte[0x1000];
         for (int k = 0; k < ro.length; k++) ro[k] = DiffCase.readOnlyByte(k);
         space.pokeBytes(DiffCase.READ_ONLY, ro, 0, ro.length);
-        space.pokeBytes(RESET, new byte[] {(byte) 0xDB, (byte) 0xE3, (byte) 0xCC}, 0, 3);
-        cpu = new Cpu(space);
+        byte[] reset = new byte[2 + 16 + 2 + 1];
+        reset[0] = (byte) 0xDB;
+        reset[1] = (byte) 0xE3;
+        for (int k = 0; k < 8; k++) {
+            reset[2 + 2 * k] = (byte) 0xD9;
+            reset[3 + 2 * k] = (byte) 0xEE;
+        }
+        reset[18] = (byte) 0xDB;
+        reset[19] = (byte) 0xE3;
+        reset[20] = (byte) 0xCC;
+        space.pokeBytes(RESET, reset, 0, reset.length);
+        cpu = new Cpu(space, Extensions.ALL); // unadvertised extensions too: they are proven here first
         cpu.setTranslationThreshold(engine.threshold);
     }
 
@@ -60,6 +75,7 @@ public final class EmulatorRunner {
         System.arraycopy(c.gpr, 0, s.r, 0, 16);
         s.setRflags(c.rflags & (Flags.STATUS | Flags.DF));
         System.arraycopy(c.xmm, 0, s.xmm, 0, 32);
+        System.arraycopy(c.ymmHi, 0, s.ymmHi, 0, 32);
         s.mxcsr = c.mxcsr;
         s.fsBase = DiffCase.FS_BASE;
         s.gsBase = DiffCase.GS_BASE;
@@ -72,7 +88,8 @@ public final class EmulatorRunner {
         } catch (RuntimeException e) {
             // A Java exception out of a handler is an emulator bug: report it as vector 1000.
             StackTraceElement[] st = e.getStackTrace();
-            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr, 0, new byte[DiffCase.WINDOW],
+            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr, 0,
+                    new byte[DiffCase.WINDOW],
                     e + " at " + Arrays.toString(Arrays.copyOf(st, Math.min(4, st.length))));
         }
         if (exit == Cpu.EXIT_EXCEPTION && cpu.exitVector == CpuFault.BP && s.rip == end + 1) {
@@ -86,7 +103,7 @@ public final class EmulatorRunner {
             rip = s.rip;
         }
         byte[] page = space.readBytes(DiffCase.DATA, (int) DiffCase.DATA_SIZE);
-        return new Outcome(vector, rip, s.r.clone(), s.rflags(), s.xmm.clone(), s.mxcsr,
+        return new Outcome(vector, rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr,
                 Outcome.restHash(page, DiffCase.WINDOW), Arrays.copyOf(page, DiffCase.WINDOW));
     }
 }

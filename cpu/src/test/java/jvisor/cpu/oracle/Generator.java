@@ -73,7 +73,7 @@ public final class Generator {
     static boolean sequenceSafe(Entry e) {
         if (Differ.APPROXIMATE.contains(e.shape().mnemonic())) return false;
         return switch (e.shape().kind) {
-            case POPF, ENTER_LEAVE, LDMXCSR -> false;
+            case POPF, ENTER_LEAVE, LDMXCSR, GATHER, XSAVE -> false; // (GATHER, XSAVE: set up per case, in registers)
             default -> true;
         };
     }
@@ -135,6 +135,7 @@ public final class Generator {
     private static void initState(DiffCase c, SplittableRandom r) {
         for (int k = 0; k < 16; k++) c.gpr[k] = Values.integer(r);
         for (int k = 0; k < 32; k++) c.xmm[k] = Values.xmmHalf(r);
+        for (int k = 0; k < 32; k++) c.ymmHi[k] = NativeOracle.HOST_AVX ? Values.xmmHalf(r) : 0;
         for (int off = 0; off < DiffCase.WINDOW; off += 8) {
             c.writeWindow(off, 8, switch (r.nextInt(4)) {
                 case 0 -> Values.integer(r);
@@ -156,8 +157,8 @@ public final class Generator {
         long baseValue, indexValue;
         /** Registers whose value a memory operand of the current instruction depends on (single mode). */
         final boolean[] pinned = new boolean[16];
-        /** A register the memory operand must not use (the bit offset of BT with a register offset). */
-        int avoid = -1;
+        /** Registers the memory operand must not use (the bit offset of BT with a register offset; XSAVE's EDX:EAX). */
+        int avoid = -1, avoidToo = -1;
 
         Ctx(boolean sequence) {
             this.sequence = sequence;
@@ -255,7 +256,7 @@ public final class Generator {
         Shape s = e.shape();
         Form f = s.form;
         java.util.Arrays.fill(ctx.pinned, false);
-        ctx.avoid = -1;
+        ctx.avoid = ctx.avoidToo = -1;
         int size = e.opsize();
         boolean mem = e.memory();
         Kind kind = s.kind;
@@ -356,7 +357,8 @@ public final class Generator {
         if (memLike) {
             int off;
             int misaligned = ctx.sequence ? 20 : 5;
-            if (kind == Kind.CMPXCHG_WIDE || r.nextInt(misaligned) != 0) off = 16 * (1 + r.nextInt((DiffCase.WINDOW - 48) / 16));
+            if (kind == Kind.XSAVE) off = 64 * r.nextInt(DiffCase.WINDOW / 64) + (r.nextInt(10) == 0 ? 16 * r.nextInt(4) : 0);
+            else if (kind == Kind.CMPXCHG_WIDE || r.nextInt(misaligned) != 0) off = 16 * (1 + r.nextInt((DiffCase.WINDOW - 48) / 16));
             else off = 16 + r.nextInt(DiffCase.WINDOW - 48);
             // Now and then the read-only page (writes fault) or the unmapped one (everything faults):
             // a faulting instruction must leave registers and memory as they were.
@@ -395,7 +397,12 @@ public final class Generator {
                 b.write(0xC0 | (regField & 7) << 3 | (rmField & 7));
             } else {
                 if (kind == Kind.BT_REG_OFFSET) ctx.avoid = regField;
-                int[] enc = memoryOperand(c, r, ctx, target, addr32, rexAllowed || rex);
+                if (kind == Kind.XSAVE) { // EDX:EAX is the component mask: it cannot address memory as well
+                    ctx.avoid = Reg.RAX;
+                    ctx.avoidToo = Reg.RDX;
+                }
+                int[] enc = f.vsib ? vsibOperand(c, r, ctx, target, addr32, s, regField, vvvv)
+                        : memoryOperand(c, r, ctx, target, addr32, rexAllowed || rex);
                 // enc: modrm(without reg), sib or -1, dispSize, disp (low 32), rexXB bits, ripRelative flag
                 b.write(enc[0] | (regField & 7) << 3);
                 if (enc[1] >= 0) b.write(enc[1]);
@@ -508,7 +515,7 @@ public final class Generator {
         switch (form) {
             case 0, 1 -> { // [base + disp]
                 int base;
-                do base = r.nextInt(n); while (base == ctx.avoid);
+                do base = r.nextInt(n); while (base == ctx.avoid || base == ctx.avoidToo);
                 int dkind = r.nextInt(3);
                 long disp = dkind == 0 ? 0 : dkind == 1 ? (byte) r.nextInt() : r.nextInt();
                 if (base == Reg.RSP) { // RSP stays in the window: stack instructions use it too
@@ -523,9 +530,9 @@ public final class Generator {
             }
             case 2, 3 -> { // [base + index*scale + disp]
                 int base;
-                do base = r.nextInt(n); while (base == ctx.avoid);
+                do base = r.nextInt(n); while (base == ctx.avoid || base == ctx.avoidToo);
                 int index;
-                do index = r.nextInt(n); while (index == Reg.RSP || index == ctx.avoid);
+                do index = r.nextInt(n); while (index == Reg.RSP || index == ctx.avoid || index == ctx.avoidToo);
                 int scale = r.nextInt(4);
                 int dkind = r.nextInt(3);
                 long disp = dkind == 0 ? 0 : dkind == 1 ? (byte) r.nextInt() : r.nextInt();
@@ -553,7 +560,7 @@ public final class Generator {
             }
             case 4 -> { // [index*scale + disp32]
                 int index;
-                do index = r.nextInt(n); while (index == Reg.RSP || index == ctx.avoid);
+                do index = r.nextInt(n); while (index == Reg.RSP || index == ctx.avoid || index == ctx.avoidToo);
                 int scale = r.nextInt(4);
                 long disp = r.nextInt(1 << 20) - (1 << 19);
                 disp = (disp & ~((1L << scale) - 1)) | (ea & ((1L << scale) - 1));
@@ -568,6 +575,57 @@ public final class Generator {
                 return new int[] {0x05, -1, 4, 0, 0, 1}; // RIP-relative
             }
         }
+    }
+
+    /**
+     * A VSIB operand (gathers, single-instruction cases only): an index register (sometimes the
+     * destination's or the mask's: #UD), a scale, a base GPR or none, a displacement, and index
+     * elements that each point into the data window (now and then into the read-only or the
+     * unmapped page, where a gather stops part way), with a mask register of random top bits.
+     * Returns what {@link #memoryOperand} returns.
+     */
+    private int[] vsibOperand(DiffCase c, SplittableRandom r, Ctx ctx, Target t, boolean addr32, Shape s, int dest, int mask) {
+        String m = s.mnemonic();
+        String kind = m.substring(m.indexOf("gather") + 6); // dd, dq, qd, qq, dps, dpd, qps, qpd
+        int indexSize = kind.charAt(0) == 'd' ? 4 : 8;
+        int dataSize = kind.endsWith("d") && !kind.endsWith("pd") || kind.endsWith("ps") ? 4 : 8;
+        int index;
+        do index = r.nextInt(16); while ((index == dest || index == mask) && r.nextInt(30) != 0);
+        int scale = r.nextInt(4);
+        boolean hasBase = r.nextInt(5) != 0;
+        int base = hasBase ? r.nextInt(16) : -1;
+        long windowEa = DiffCase.DATA - t.segBase();
+        long origin = r.nextBoolean() ? 0 : 256; // indexes are relative to this offset in the window: some negative
+        long disp = switch (r.nextInt(3)) {
+            case 0 -> 0;
+            case 1 -> (byte) r.nextInt();
+            default -> r.nextInt(1 << 20) - (1 << 19);
+        };
+        if (!hasBase) disp = windowEa + origin;
+        else {
+            long b = windowEa + origin - disp;
+            c.gpr[base] = addr32 ? (b & 0xFFFF_FFFFL) | (r.nextLong() << 32) : b;
+            ctx.pinned[base] = true;
+        }
+        // Index elements (the whole register, so elements past the gathered ones are arbitrary offsets too).
+        int elements = 32 / indexSize;
+        for (int j = 0; j < elements; j++) {
+            int off = r.nextInt(DiffCase.WINDOW - 8) & -(1 << scale) & (r.nextInt(4) == 0 ? -1 : -dataSize);
+            int page = r.nextInt(24);
+            if (page == 0) off += (int) (DiffCase.READ_ONLY - DiffCase.DATA);
+            if (page == 1) off += (int) (DiffCase.UNMAPPED - DiffCase.DATA);
+            long idx = (off - origin) >> scale;
+            int q = indexSize == 8 ? j : j >> 1;
+            long[] half = q < 2 ? c.xmm : c.ymmHi;
+            int at = 2 * index + (q & 1);
+            if (indexSize == 8) half[at] = idx;
+            else half[at] = half[at] & ~(0xFFFF_FFFFL << (32 * (j & 1))) | (idx & 0xFFFF_FFFFL) << (32 * (j & 1));
+        }
+        // The mask: all elements, or random ones (its other bits stay random: only the top bits count).
+        if (r.nextInt(3) == 0) {
+            for (int k = 0; k < 2; k++) c.xmm[2 * mask + k] = c.ymmHi[2 * mask + k] = -1L;
+        }
+        return hasBase ? baseIndex(r, base, index, scale, disp) : noBase(index, scale, disp);
     }
 
     /**
@@ -734,6 +792,11 @@ public final class Generator {
                 // writable natively but not in the emulator's layout.
                 if (ctx.sequence) helper(code, lea(Reg.RDI, ctx.base, t.ea() - ctx.baseValue), c);
                 else c.gpr[Reg.RDI] = addr32 ? (t.ea() & 0xFFFF_FFFFL) | (r.nextLong() << 32) : t.ea();
+            }
+            case XSAVE -> {
+                // RFBM = XCR0 & EDX:EAX: only x87, SSE, AVX (the host's XCR0 has more); the upper halves of RAX, RDX are ignored.
+                if (!ctx.fixed(Reg.RAX)) c.gpr[Reg.RAX] = r.nextInt(8) | r.nextLong() << 32;
+                if (!ctx.fixed(Reg.RDX)) c.gpr[Reg.RDX] = r.nextInt(8) == 0 ? r.nextLong() & ~0xFFFF_FFFFL : r.nextLong();
             }
             case BIT_FIELD_CONTROL -> {
                 if (ctx.fixed(vvvv) || r.nextInt(5) == 0) break; // else a random value: mostly out of range

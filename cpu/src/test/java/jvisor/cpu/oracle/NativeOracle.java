@@ -22,21 +22,37 @@ import java.util.concurrent.TimeUnit;
  * The host CPU as oracle: a small static program (freestanding C plus an assembly trampoline, no
  * libc, built once with gcc and cached in the temp directory) that reads case records on stdin,
  * and for each copies the code to its address in a fixed RWX area, fills the data page, sets FS
- * and GS bases, loads all sixteen GPRs (RSP included), RFLAGS, XMM0-15 and MXCSR, jumps to the
- * code and, when the code's trailer jumps back, stores the whole state and the data window to
- * stdout. A fault (#DE, #UD, #GP, #PF, ...) arrives as a signal on an alternate stack; the
- * handler takes the state at the fault from the signal context and returns to the runner.
+ * and GS bases, loads all sixteen GPRs (RSP included), RFLAGS, YMM0-15 (XMM0-15 on a CPU
+ * without AVX) and MXCSR, jumps to the code and, when the code's trailer jumps back, stores the
+ * whole state and the data window to stdout. A fault (#DE, #UD, #GP, #PF, ...) arrives as a
+ * signal on an alternate stack; the handler takes the state at the fault from the signal context
+ * (YMM bits 255:128 from the XSAVE area of the frame) and returns to the runner.
  *
  * <p>Record layout (little-endian), in: magic, code length, code address, 16 GPRs, RFLAGS, 32
- * XMM quadwords, MXCSR, pad, the {@link DiffCase#WINDOW}-byte data window, then the code padded to
- * 8 bytes. Out: vector (-1 if none), RIP, 16 GPRs, RFLAGS, 32 XMM quadwords, MXCSR, hash of the
- * rest of the data page, the data window. The process is kept running across batches; records
+ * XMM quadwords, MXCSR, pad, 32 quadwords of YMM bits 255:128, the {@link DiffCase#WINDOW}-byte
+ * data window, then the code padded to 8 bytes. Out: vector (-1 if none), RIP, 16 GPRs, RFLAGS,
+ * 32 XMM quadwords, MXCSR, 32 YMM-high quadwords, hash of the rest of the data page, the data
+ * window. The process is kept running across batches; records
  * are streamed both ways by two threads so neither side waits.
  */
 public final class NativeOracle implements AutoCloseable {
     static final int MAGIC = 0x4644564a;
-    static final int IN_FIXED = 4 + 4 + 8 + 128 + 8 + 256 + 8 + DiffCase.WINDOW;
-    static final int OUT_SIZE = 8 + 8 + 128 + 8 + 256 + 8 + 8 + DiffCase.WINDOW;
+    static final int IN_FIXED = 4 + 4 + 8 + 128 + 8 + 256 + 8 + 256 + DiffCase.WINDOW;
+    static final int OUT_SIZE = 8 + 8 + 128 + 8 + 256 + 8 + 256 + 8 + DiffCase.WINDOW;
+
+    /** Whether the host CPU (and kernel) run AVX and AVX2: without them the runner leaves YMM bits 255:128 zero. */
+    public static final boolean HOST_AVX = hostFlag("avx"), HOST_AVX2 = hostFlag("avx2");
+
+    private static boolean hostFlag(String flag) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) return (" " + line.substring(line.indexOf(':') + 1) + " ").contains(" " + flag + " ");
+            }
+        } catch (IOException e) {
+            // not Linux: the oracle is unavailable anyway
+        }
+        return false;
+    }
 
     private static Path binary;
     private static String unavailable;
@@ -207,6 +223,7 @@ public final class NativeOracle implements AutoCloseable {
         b.putLong(c.rflags | 0x202);
         for (long v : c.xmm) b.putLong(v);
         b.putInt(c.mxcsr).putInt(0);
+        for (long v : c.ymmHi) b.putLong(v);
         b.put(c.window);
         b.put(code);
         for (int k = code.length; (k & 7) != 0; k++) b.put((byte) 0);
@@ -221,10 +238,12 @@ public final class NativeOracle implements AutoCloseable {
         long[] xmm = new long[32];
         for (int k = 0; k < 32; k++) xmm[k] = b.getLong();
         int mxcsr = (int) b.getLong();
+        long[] ymmHi = new long[32];
+        for (int k = 0; k < 32; k++) ymmHi[k] = b.getLong();
         long hash = b.getLong();
         byte[] w = new byte[DiffCase.WINDOW];
         b.get(w);
-        return new Outcome(vector, rip, gpr, rflags, xmm, mxcsr, hash, w);
+        return new Outcome(vector, rip, gpr, rflags, xmm, ymmHi, mxcsr, hash, w);
     }
 
     @Override
@@ -260,15 +279,17 @@ typedef unsigned char u8;
 #define GS_BASE 0x28000000UL
 #define MAGIC 0x4644564aU
 
-struct in_rec { u32 magic, code_len; u64 code_addr; u64 gpr[16]; u64 rflags; u64 xmm[32]; u32 mxcsr, pad; u8 window[WINDOW]; };
-struct out_rec { i64 vector; u64 rip; u64 gpr[16]; u64 rflags; u64 xmm[32]; u64 mxcsr; u64 rest_hash; u8 window[WINDOW]; };
+struct in_rec { u32 magic, code_len; u64 code_addr; u64 gpr[16]; u64 rflags; u64 xmm[32]; u32 mxcsr, pad; u64 ymmh[32]; u8 window[WINDOW]; };
+struct out_rec { i64 vector; u64 rip; u64 gpr[16]; u64 rflags; u64 xmm[32]; u64 mxcsr; u64 ymmh[32]; u64 rest_hash; u8 window[WINDOW]; };
 
 /* Used by the trampoline by absolute address. */
 u64 st_gpr[16], st_rflags, st_entry, host_sp, exit_slot;
-u64 st_xmm[32] __attribute__((aligned(16)));
+/* YMMn as four quadwords at st_ymm[4n] (bits 127:0 in the first two); XMM-only on a CPU without AVX. */
+u64 st_ymm[64] __attribute__((aligned(32)));
 u32 st_mxcsr, mxcsr_default = 0x1f80;
 u64 o_gpr[16], o_rflags;
-u64 o_xmm[32] __attribute__((aligned(16)));
+u64 o_ymm[64] __attribute__((aligned(32)));
+int has_avx;
 u32 o_mxcsr;
 volatile i64 o_vector;
 volatile int in_case;
@@ -287,12 +308,19 @@ __asm__(
     ".globl run_case\\nrun_case:\\n"
     "  push %rbx\\n  push %rbp\\n  push %r12\\n  push %r13\\n  push %r14\\n  push %r15\\n"
     "  mov %rsp,host_sp\\n"
-    "  fninit\\n"
+    "  fninit\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fldz\\n  fninit\\n" /* x87 initial, registers 0 */
     "  ldmxcsr st_mxcsr\\n"
-    "  movdqa st_xmm+0,%xmm0\\n  movdqa st_xmm+16,%xmm1\\n  movdqa st_xmm+32,%xmm2\\n  movdqa st_xmm+48,%xmm3\\n"
-    "  movdqa st_xmm+64,%xmm4\\n  movdqa st_xmm+80,%xmm5\\n  movdqa st_xmm+96,%xmm6\\n  movdqa st_xmm+112,%xmm7\\n"
-    "  movdqa st_xmm+128,%xmm8\\n  movdqa st_xmm+144,%xmm9\\n  movdqa st_xmm+160,%xmm10\\n  movdqa st_xmm+176,%xmm11\\n"
-    "  movdqa st_xmm+192,%xmm12\\n  movdqa st_xmm+208,%xmm13\\n  movdqa st_xmm+224,%xmm14\\n  movdqa st_xmm+240,%xmm15\\n"
+    "  cmpl $0,has_avx\\n  je 2f\\n"
+    "  vmovdqa st_ymm+0,%ymm0\\n  vmovdqa st_ymm+32,%ymm1\\n  vmovdqa st_ymm+64,%ymm2\\n  vmovdqa st_ymm+96,%ymm3\\n"
+    "  vmovdqa st_ymm+128,%ymm4\\n  vmovdqa st_ymm+160,%ymm5\\n  vmovdqa st_ymm+192,%ymm6\\n  vmovdqa st_ymm+224,%ymm7\\n"
+    "  vmovdqa st_ymm+256,%ymm8\\n  vmovdqa st_ymm+288,%ymm9\\n  vmovdqa st_ymm+320,%ymm10\\n  vmovdqa st_ymm+352,%ymm11\\n"
+    "  vmovdqa st_ymm+384,%ymm12\\n  vmovdqa st_ymm+416,%ymm13\\n  vmovdqa st_ymm+448,%ymm14\\n  vmovdqa st_ymm+480,%ymm15\\n"
+    "  jmp 3f\\n2:\\n"
+    "  movdqa st_ymm+0,%xmm0\\n  movdqa st_ymm+32,%xmm1\\n  movdqa st_ymm+64,%xmm2\\n  movdqa st_ymm+96,%xmm3\\n"
+    "  movdqa st_ymm+128,%xmm4\\n  movdqa st_ymm+160,%xmm5\\n  movdqa st_ymm+192,%xmm6\\n  movdqa st_ymm+224,%xmm7\\n"
+    "  movdqa st_ymm+256,%xmm8\\n  movdqa st_ymm+288,%xmm9\\n  movdqa st_ymm+320,%xmm10\\n  movdqa st_ymm+352,%xmm11\\n"
+    "  movdqa st_ymm+384,%xmm12\\n  movdqa st_ymm+416,%xmm13\\n  movdqa st_ymm+448,%xmm14\\n  movdqa st_ymm+480,%xmm15\\n"
+    "3:\\n"
     "  pushq st_rflags\\n  popfq\\n"
     "  mov st_gpr+0,%rax\\n  mov st_gpr+8,%rcx\\n  mov st_gpr+16,%rdx\\n  mov st_gpr+24,%rbx\\n"
     "  mov st_gpr+40,%rbp\\n  mov st_gpr+48,%rsi\\n  mov st_gpr+56,%rdi\\n"
@@ -308,10 +336,17 @@ __asm__(
     "  mov host_sp,%rsp\\n"
     "  pushfq\\n  popq o_rflags\\n  cld\\n"
     "  stmxcsr o_mxcsr\\n"
-    "  movdqa %xmm0,o_xmm+0\\n  movdqa %xmm1,o_xmm+16\\n  movdqa %xmm2,o_xmm+32\\n  movdqa %xmm3,o_xmm+48\\n"
-    "  movdqa %xmm4,o_xmm+64\\n  movdqa %xmm5,o_xmm+80\\n  movdqa %xmm6,o_xmm+96\\n  movdqa %xmm7,o_xmm+112\\n"
-    "  movdqa %xmm8,o_xmm+128\\n  movdqa %xmm9,o_xmm+144\\n  movdqa %xmm10,o_xmm+160\\n  movdqa %xmm11,o_xmm+176\\n"
-    "  movdqa %xmm12,o_xmm+192\\n  movdqa %xmm13,o_xmm+208\\n  movdqa %xmm14,o_xmm+224\\n  movdqa %xmm15,o_xmm+240\\n"
+    "  cmpl $0,has_avx\\n  je 2f\\n"
+    "  vmovdqa %ymm0,o_ymm+0\\n  vmovdqa %ymm1,o_ymm+32\\n  vmovdqa %ymm2,o_ymm+64\\n  vmovdqa %ymm3,o_ymm+96\\n"
+    "  vmovdqa %ymm4,o_ymm+128\\n  vmovdqa %ymm5,o_ymm+160\\n  vmovdqa %ymm6,o_ymm+192\\n  vmovdqa %ymm7,o_ymm+224\\n"
+    "  vmovdqa %ymm8,o_ymm+256\\n  vmovdqa %ymm9,o_ymm+288\\n  vmovdqa %ymm10,o_ymm+320\\n  vmovdqa %ymm11,o_ymm+352\\n"
+    "  vmovdqa %ymm12,o_ymm+384\\n  vmovdqa %ymm13,o_ymm+416\\n  vmovdqa %ymm14,o_ymm+448\\n  vmovdqa %ymm15,o_ymm+480\\n"
+    "  vzeroupper\\n  jmp 3f\\n2:\\n"
+    "  movdqa %xmm0,o_ymm+0\\n  movdqa %xmm1,o_ymm+32\\n  movdqa %xmm2,o_ymm+64\\n  movdqa %xmm3,o_ymm+96\\n"
+    "  movdqa %xmm4,o_ymm+128\\n  movdqa %xmm5,o_ymm+160\\n  movdqa %xmm6,o_ymm+192\\n  movdqa %xmm7,o_ymm+224\\n"
+    "  movdqa %xmm8,o_ymm+256\\n  movdqa %xmm9,o_ymm+288\\n  movdqa %xmm10,o_ymm+320\\n  movdqa %xmm11,o_ymm+352\\n"
+    "  movdqa %xmm12,o_ymm+384\\n  movdqa %xmm13,o_ymm+416\\n  movdqa %xmm14,o_ymm+448\\n  movdqa %xmm15,o_ymm+480\\n"
+    "3:\\n"
     "  ldmxcsr mxcsr_default\\n"
     "  xor %eax,%eax\\n  jmp 1f\\n"
     ".globl fault_exit\\nfault_exit:\\n"
@@ -410,7 +445,14 @@ static void handler(int sig, void *info, void *ucv) {
     o_rflags = g[G_EFL];
     o_vector = (i64)g[G_TRAPNO];
     o_rip = g[G_RIP];
-    copy(o_xmm, fp + 160, 256);
+    for (int k = 0; k < 16; k++) copy(o_ymm + 4 * k, fp + 160 + 16 * k, 16);
+    /* YMM bits 255:128: the XSAVE area after the FXSAVE image and its header (standard format,
+       component 2 at offset 576), present when XSTATE_BV says the AVX state is not initial. */
+    u64 xstate_bv = has_avx ? *(u64 *)(fp + 512) : 0;
+    for (int k = 0; k < 16; k++) {
+        if (xstate_bv & 4) copy(o_ymm + 4 * k + 2, fp + 576 + 16 * k, 16);
+        else o_ymm[4 * k + 2] = o_ymm[4 * k + 3] = 0;
+    }
     o_mxcsr = *(u32 *)(fp + 24);
     *(u32 *)(fp + 24) = 0x1f80;
     g[G_RIP] = (u64)fault_exit;
@@ -432,7 +474,18 @@ static u64 rest_hash(void) {
     return h;
 }
 
+static void cpuid(u32 leaf, u32 *r) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+
 void main_loop(void) {
+    u32 id[4];
+    cpuid(1, id);
+    if ((id[2] >> 27 & 1) && (id[2] >> 28 & 1)) { /* OSXSAVE and AVX: is the YMM state enabled in XCR0? */
+        u32 lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        has_avx = (lo & 6) == 6;
+    }
     if (sys6(9, CODE, CODE_SIZE, 7, 0x32, -1, 0) != (long)CODE) die(90);
     if (sys6(9, DATA, DATA_SIZE, 3, 0x32, -1, 0) != (long)DATA) die(91);
     /* A read-only page after the data page (a fixed pattern), then an unmapped one. */
@@ -463,12 +516,16 @@ void main_loop(void) {
             for (u64 *p = (u64 *)(DATA + WINDOW); p < (u64 *)(DATA + DATA_SIZE); p++) *p = 0;
         }
         copy(st_gpr, in.gpr, sizeof st_gpr);
-        copy(st_xmm, in.xmm, sizeof st_xmm);
+        for (int k = 0; k < 16; k++) {
+            copy(st_ymm + 4 * k, in.xmm + 2 * k, 16);
+            copy(st_ymm + 4 * k + 2, in.ymmh + 2 * k, 16);
+        }
         st_rflags = in.rflags;
         st_mxcsr = in.mxcsr;
         st_entry = in.code_addr;
         o_vector = -1;
         o_rip = in.code_addr + in.code_len;
+        for (int k = 0; k < 64; k++) o_ymm[k] = 0;
         in_case = 1;
         run_case();
         in_case = 0;
@@ -476,7 +533,10 @@ void main_loop(void) {
         out.rip = o_rip;
         copy(out.gpr, o_gpr, sizeof o_gpr);
         out.rflags = o_rflags;
-        copy(out.xmm, o_xmm, sizeof o_xmm);
+        for (int k = 0; k < 16; k++) {
+            copy(out.xmm + 2 * k, o_ymm + 4 * k, 16);
+            copy(out.ymmh + 2 * k, o_ymm + 4 * k + 2, 16);
+        }
         out.mxcsr = o_mxcsr;
         out.rest_hash = rest_hash();
         dirty = out.rest_hash != clean;

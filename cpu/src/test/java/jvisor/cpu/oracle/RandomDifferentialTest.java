@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * from the opcode table ({@link Catalogue}, {@link Generator}), run on the host CPU
  * ({@link NativeOracle}) and on the emulator ({@link EmulatorRunner}), interpreted and translated
  * ({@link Engine}: every campaign runs once per engine), compared in full
- * ({@link Differ}: GPRs, RFLAGS, XMM, MXCSR, memory, exceptions).
+ * ({@link Differ}: GPRs, RFLAGS, YMM, MXCSR, memory, exceptions).
  *
  * <p>System properties:
  * <ul>
@@ -46,7 +46,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Deliberate departures from "everything, bit for bit", each kept in one named place:
  * {@link Catalogue#exclusion} (forms not generated: control transfers, CPUID, RDTSC, x87),
- * {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound),
+ * {@link Differ#APPROXIMATE} (RCP/RSQRT compared within the architectural error bound, and
+ * RCP's tiny-or-not results at the SDM's ambiguous magnitude), {@link Differ#gatherIncomplete}
+ * (the destination elements a faulting gather has not reached, which the SDM leaves open),
  * {@link Differ#UNDEFINED_FLAG_EXCEPTIONS} (empty: every SDM-undefined flag agrees with this
  * host), {@link Generator#NONCANONICAL} (non-canonical addresses are off by default: jvisor
  * raises #PF where the CPU raises #GP or #SS), and {@link #KNOWN_SSE_MISMATCHES}.

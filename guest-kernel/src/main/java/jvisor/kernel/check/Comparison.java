@@ -64,9 +64,37 @@ final class Comparison {
                     j == null ? "" : "task " + j.tid, "a run recorded nothing", null));
             return;
         }
+        if (!strict) {
+            nativeStreams = StreamData.streamCalls(nat);
+            jvisorStreams = StreamData.streamCalls(jv);
+            nativeThreads = Contention.threaded(nat);
+            Map<Integer, String> nativePaths = new HashMap<>(), jvisorPaths = new HashMap<>();
+            paths("1", nat, n, nativePaths, jv, j, jvisorPaths);
+            nativeWrites = StreamData.writes(nat, nativePaths, nativeStreams);
+            jvisorWrites = StreamData.writes(jv, jvisorPaths, jvisorStreams);
+        }
         task("1", nat, n, jv, j);
         for (Runnable r : deferred) r.run();
     }
+
+    /** Each paired task's place in the creation tree ("1.2.1"), as task() names them. */
+    private static void paths(String path, Trace nat, Trace.Task n, Map<Integer, String> np, Trace jv, Trace.Task j,
+            Map<Integer, String> jp) {
+        np.put(n.tid, path);
+        jp.put(j.tid, path);
+        for (int k = 0; k < Math.min(n.children.size(), j.children.size()); k++) {
+            Trace.Task nc = nat.get(n.children.get(k)), jc = jv.get(j.children.get(k));
+            if (nc != null && jc != null) paths(path + "." + (k + 1), nat, nc, np, jv, jc, jp);
+        }
+    }
+
+    /** Each run's reads and writes of streams, and its tasks that share a process with other threads. */
+    private Map<Event, Integer> nativeStreams = Map.of(), jvisorStreams = Map.of();
+    private Set<Integer> nativeThreads = Set.of();
+    /** Each run's writes, by task place: the candidates when several writers fill one pipe. */
+    private List<StreamData.Write> nativeWrites = List.of(), jvisorWrites = List.of();
+    /** Calls merged from pieces (stream-chunks), with the pieces. */
+    private final Map<Event, StreamData.Pieces> merged = new java.util.IdentityHashMap<>();
 
     /** The asynchronous signals' comparisons, run once every task is paired (their si_pid name other tasks). */
     private final List<Runnable> deferred = new ArrayList<>();
@@ -105,28 +133,79 @@ final class Comparison {
 
     // ---------------------------------------------------------------- events
 
+    /** A task pair's records made ready for alignment, and whether their wait loops went round alike. */
+    private record Prepared(List<Event> nat, List<Event> jv, boolean loopsDiffer) {
+    }
+
+    /**
+     * Takes out of both records what the scheduler places (waits for any child, threads' futex
+     * calls, asynchronous signals), compared by what it means once every task is paired, and
+     * merges the pieces of stream data.
+     */
+    private Prepared prepare(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        List<Reaping.Wait> nativeWaits = new ArrayList<>(), jvisorWaits = new ArrayList<>();
+        nat = Reaping.split(nat, nativeWaits);
+        jv = Reaping.split(jv, jvisorWaits);
+        boolean loopsDiffer = !Reaping.sameShape(nativeWaits, jvisorWaits);
+        if (!nativeWaits.isEmpty() || !jvisorWaits.isEmpty()) deferred.add(() -> reaps(task, nativeWaits, jvisorWaits));
+        // strace shows clone3's flags, jvisor's record its pointer: the native run tells the threads.
+        if (nativeThreads.contains((int) nativeTid)) {
+            List<Event.Call> nativeContended = new ArrayList<>(), jvisorContended = new ArrayList<>();
+            nat = Contention.split(nat, nativeContended);
+            jv = Contention.split(jv, jvisorContended);
+            contention(task, nativeContended, jvisorContended);
+        }
+        List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
+        List<Boolean> nativeIgnored = new ArrayList<>();
+        nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
+        jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
+        if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
+            deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
+        }
+        nat = StreamData.merge(nat, nativeStreams, merged);
+        jv = StreamData.merge(jv, jvisorStreams, merged);
+        if (loopsDiffer) {
+            List<Event> n = Reaping.withoutUndonePairs(nat), j = Reaping.withoutUndonePairs(jv);
+            if (n != nat || j != jv) use(Rule.REAP_TIMING, task, "signal mask and handler changes undone in a wait loop");
+            nat = n;
+            jv = j;
+        }
+        return new Prepared(nat, jv, loopsDiffer);
+    }
+
     private void events(String task, long nativeTid, List<Event> nat, long jvisorTid, List<Event> jv) {
+        boolean loopsDiffer = false;
         if (!strict) {
-            List<Event.Signal> nativeAsync = new ArrayList<>(), jvisorAsync = new ArrayList<>();
-            List<Boolean> nativeIgnored = new ArrayList<>();
-            nat = AsyncSignals.split(nat, nativeTid, nativeAsync, nativeIgnored, new HashMap<>(handlers), Comparison::ignoredBy);
-            jv = AsyncSignals.split(jv, jvisorTid, jvisorAsync, null, null, null);
-            if (!nativeAsync.isEmpty() || !jvisorAsync.isEmpty()) {
-                deferred.add(() -> asyncSignals(task, nativeAsync, nativeIgnored, jvisorAsync));
-            }
+            Prepared p = prepare(task, nativeTid, nat, jvisorTid, jv);
+            nat = p.nat();
+            jv = p.jv();
+            loopsDiffer = p.loopsDiffer();
         }
         List<String> nk = new ArrayList<>(), jk = new ArrayList<>();
         for (Event e : nat) nk.add(Event.key(e));
         for (Event e : jv) jk.add(Event.key(e));
+        boolean killed = !strict && killedFromOutside(nat, jv);
         for (Alignment.Step s : Alignment.align(nk, jk)) {
             if (s.matched()) {
                 for (int k = 0; k < s.nativeCount(); k++) {
                     int ni = s.nativeStart() + k, ji = s.jvisorStart() + k;
-                    pair(task, ni, nat.get(ni), ji, jv.get(ji));
+                    Event n = nat.get(ni), j = jv.get(ji);
+                    // The signal may come while the task's last call runs (it never returns) or after it
+                    // returned, and then the other run may have made more calls before its death.
+                    if (killed && n instanceof Event.Call nc && j instanceof Event.Call jc && nc.noReturn() != jc.noReturn()
+                            && (nc.noReturn() ? ni == nat.size() - 2 : ji == jv.size() - 2)) {
+                        use(Rule.KILLED_MIDWAY, task, n);
+                        n = new Event.Call(nc.name(), nc.args(), nc.result(), true);
+                        j = new Event.Call(jc.name(), jc.args(), jc.result(), true);
+                    }
+                    pair(task, ni, n, ji, j);
                 }
-            } else if (!strict && killedFromOutside(nat, jv) && s.nativeStart() + s.nativeCount() == nat.size() - 1
+            } else if (killed && s.nativeStart() + s.nativeCount() == nat.size() - 1
                     && s.jvisorStart() + s.jvisorCount() == jv.size() - 1) {
                 use(Rule.KILLED_MIDWAY, task, nat.get(nat.size() - 1));
+            } else if (loopsDiffer && Reaping.undone(nat, s.nativeStart(), s.nativeStart() + s.nativeCount())
+                    && Reaping.undone(jv, s.jvisorStart(), s.jvisorStart() + s.jvisorCount())) {
+                use(Rule.REAP_TIMING, task, s.nativeCount() > 0 ? nat.get(s.nativeStart()) : jv.get(s.jvisorStart()));
             } else {
                 unmatched(task, nat.subList(s.nativeStart(), s.nativeStart() + s.nativeCount()), s.nativeStart(),
                         jv.subList(s.jvisorStart(), s.jvisorStart() + s.jvisorCount()), s.jvisorStart());
@@ -193,15 +272,6 @@ final class Comparison {
         };
     }
 
-    /** wait4 for any child or a group (pid <= 0), waitid with P_ALL or P_PGID: it reaps whichever ended first. */
-    private static boolean waitsForAnyChild(Event.Call c) {
-        return switch (c.name()) {
-            case "wait4" -> (int) arg(c, 0) <= 0;
-            case "waitid" -> arg(c, 0) == 0 || arg(c, 0) == 2;
-            default -> false;
-        };
-    }
-
     private static boolean allCalls(List<Event> events, Set<String> names) {
         for (Event e : events) if (!(e instanceof Event.Call c && names.contains(c.name()))) return false;
         return true;
@@ -230,33 +300,38 @@ final class Comparison {
     /**
      * The asynchronous signals of a task pair (sent by another process, a timer or the kernel),
      * compared by what they are, not where they arrived: each jvisor signal must match a native one
-     * with the same signal and si_code (the siginfo compared field by field); a native one jvisor
-     * lacks is allowed only if the program ignored it.
+     * with the same signal and si_code (the siginfo compared field by field), from the same sender
+     * where the sender is known; a native one jvisor lacks is allowed only if the program ignored it
+     * or it merged with another pending one.
      */
     private void asyncSignals(String task, List<Event.Signal> nat, List<Boolean> nativeIgnored, List<Event.Signal> jv) {
         List<Event.Signal> left = new ArrayList<>(jv);
+        List<Event.Signal> unmatched = new ArrayList<>();
         for (int i = 0; i < nat.size(); i++) {
             Event.Signal n = nat.get(i);
             if (nativeIgnored.get(i)) { // jvisor, untraced, discards it
                 use(Rule.IGNORED_SIGNALS, task, n);
                 continue;
             }
-            Event.Signal match = null;
-            for (Event.Signal j : left) {
-                if (j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)) {
-                    if (match == null) match = j;
-                    if (samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false)) {
-                        match = j;
-                        break;
-                    }
-                }
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n)
+                    && samePid(AsyncSignals.sender(n), AsyncSignals.sender(j), false));
+            if (match == null) {
+                unmatched.add(n);
+                continue;
             }
-            if (match != null) {
+            left.remove(match);
+            use(Rule.ASYNC_SIGNALS, task, n);
+            pair(task, -1, n, -1, match);
+        }
+        // No signal from the same sender: merged with another of its kind, or paired with one from another sender.
+        for (Event.Signal n : unmatched) {
+            Event.Signal match = first(left, j -> j.signo() == n.signo() && AsyncSignals.code(j) == AsyncSignals.code(n));
+            if (merged(n, jv)) {
+                use(Rule.ASYNC_SIGNALS, task, n);
+            } else if (match != null) {
                 left.remove(match);
                 use(Rule.ASYNC_SIGNALS, task, n);
                 pair(task, -1, n, -1, match);
-            } else if (merged(n, jv)) {
-                use(Rule.ASYNC_SIGNALS, task, n);
             } else {
                 divergences.add(new Divergence(task, "missing", Names.signal(n.signo()), -1, -1, Render.event(n), "",
                         "an asynchronous signal of the native run has no counterpart under jvisor", null));
@@ -269,6 +344,109 @@ final class Comparison {
             }
             divergences.add(new Divergence(task, "extra", Names.signal(j.signo()), -1, -1, "", Render.event(j),
                     "an asynchronous signal under jvisor has no counterpart in the native run", null));
+        }
+    }
+
+    /**
+     * A task's waits for any child (taken out of its record by {@link Reaping}). Waits that both
+     * runs made alike, at the same places and reaping the same children, are compared one by one;
+     * otherwise child by child (rule wait-order when only the children's order differs, reap-timing
+     * when the waits came at other moments): each child reaped in one run is reaped in the other,
+     * with the same status, and the failures timing does not explain are the same.
+     */
+    private void reaps(String task, List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
+        boolean shape = Reaping.sameShape(nat, jv);
+        if (shape && sameChildren(nat, jv)) {
+            for (int i = 0; i < nat.size(); i++) call(task, nat.get(i).index(), nat.get(i).call(), jv.get(i).index(), jv.get(i).call());
+            return;
+        }
+        Rule rule = shape ? Rule.WAIT_ORDER : Rule.REAP_TIMING;
+        List<Reaping.Wait> left = new ArrayList<>(), missing = new ArrayList<>();
+        for (Reaping.Wait w : jv) if (Reaping.reaped(w.call()) != 0) left.add(w);
+        for (Reaping.Wait n : nat) {
+            long child = Reaping.reaped(n.call());
+            if (child == 0) continue;
+            Reaping.Wait match = first(left, j -> samePid(child, Reaping.reaped(j.call()), false));
+            if (match == null) {
+                missing.add(n);
+                continue;
+            }
+            left.remove(match);
+            use(rule, task, n.call());
+            reapedAlike(task, n, match);
+        }
+        for (int k = 0; k < Math.max(missing.size(), left.size()); k++) {
+            Reaping.Wait n = k < missing.size() ? missing.get(k) : null, j = k < left.size() ? left.get(k) : null;
+            String detail = n == null ? "under jvisor the task reaps a child that it does not reap natively"
+                    : j == null ? "natively the task reaps a child that it does not reap under jvisor"
+                    : "the task reaps another child in each run, and neither is reaped in the other run";
+            divergences.add(new Divergence(task, "result", (n != null ? n : j).call().name(), n != null ? n.index() : -1,
+                    j != null ? j.index() : -1, n != null ? Render.event(n.call()) : "", j != null ? Render.event(j.call()) : "",
+                    detail, null));
+        }
+        // Errors other than ECHILD and an interruption are no matter of timing: each must be in both runs.
+        List<Reaping.Wait> nativeErrors = new ArrayList<>();
+        for (Reaping.Wait n : nat) if (n.call().failed() && !Reaping.timingFailure(n.call())) nativeErrors.add(n);
+        for (Reaping.Wait j : jv) {
+            if (!j.call().failed() || Reaping.timingFailure(j.call())) continue;
+            Reaping.Wait same = first(nativeErrors, n -> n.call().result() == j.call().result());
+            if (same != null) {
+                nativeErrors.remove(same);
+            } else {
+                divergences.add(new Divergence(task, "errno", j.call().name(), -1, j.index(), "", Render.event(j.call()),
+                        "a wait fails under jvisor with an error no wait of the native run's task gives", null));
+            }
+        }
+        for (Reaping.Wait n : nativeErrors) {
+            divergences.add(new Divergence(task, "errno", n.call().name(), n.index(), -1, Render.event(n.call()), "",
+                    "a wait fails natively with an error no wait of the jvisor run's task gives", null));
+        }
+    }
+
+    /** The first element that matches, or null. */
+    private static <T> T first(List<T> list, java.util.function.Predicate<T> matches) {
+        for (T t : list) if (matches.test(t)) return t;
+        return null;
+    }
+
+    private boolean sameChildren(List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
+        for (int i = 0; i < nat.size(); i++) {
+            long n = Reaping.reaped(nat.get(i).call()), j = Reaping.reaped(jv.get(i).call());
+            if ((n == 0) != (j == 0) || (n != 0 && !samePid(n, j, false))) return false;
+        }
+        return true;
+    }
+
+    /** Two waits (of any options, at any place) that reaped the same child: the status must be the same. */
+    private void reapedAlike(String task, Reaping.Wait n, Reaping.Wait j) {
+        pairedCalls++;
+        covered.merge(n.call().name(), 1, Integer::sum);
+        int status = n.call().name().equals("waitid") ? 2 : 1;
+        List<String> diffs = new ArrayList<>();
+        if (n.call().args().size() > status && j.call().args().size() > status) {
+            value(new Where(n.call().name(), "arg" + status, true), n.call().args().get(status), j.call().args().get(status),
+                    diffs, task);
+        }
+        if (!diffs.isEmpty()) {
+            divergences.add(new Divergence(task, "args", n.call().name(), n.index(), j.index(), Render.event(n.call()),
+                    Render.event(j.call()), "the same child reaped with another status: " + String.join("; ", diffs), null));
+        }
+    }
+
+    /**
+     * The futex waits and wakes and sched_yield calls of a thread (taken out of its record by
+     * {@link Contention}): compared one by one if both runs made the same, otherwise checked for
+     * results the kernel can give (rule futex-contention).
+     */
+    private void contention(String task, List<Event.Call> nat, List<Event.Call> jv) {
+        if (Contention.sameCalls(nat, jv)) {
+            for (int i = 0; i < nat.size(); i++) call(task, -1, nat.get(i), -1, jv.get(i));
+            return;
+        }
+        use(Rule.FUTEX_CONTENTION, task, !nat.isEmpty() ? nat.get(0) : jv.get(0));
+        for (Event.Call j : jv) {
+            String wrong = Contention.impossible(j);
+            if (wrong != null) divergences.add(new Divergence(task, "result", j.name(), -1, -1, "", Render.event(j), wrong, null));
         }
     }
 
@@ -373,20 +551,20 @@ final class Comparison {
 
     /** Where a value sits: the syscall, the part (argN, result, siginfo, stdout) and the field path in it. */
     record Where(String syscall, String part, boolean output, ArgFormat format, List<String> fields, boolean directory,
-            boolean absoluteTime) {
+            boolean absoluteTime, boolean pidValues) {
         Where(String syscall, String part, boolean output) {
-            this(syscall, part, output, null, List.of(), false, false);
+            this(syscall, part, output, null, List.of(), false, false, false);
         }
 
         Where field(String name) {
             List<String> f = new ArrayList<>(fields);
             f.add(name);
-            return new Where(syscall, part, output, format, f, directory, absoluteTime);
+            return new Where(syscall, part, output, format, f, directory, absoluteTime, pidValues);
         }
 
         /** Inside a stat or statx structure of a directory. */
         Where ofDirectory() {
-            return new Where(syscall, part, output, format, fields, true, absoluteTime);
+            return new Where(syscall, part, output, format, fields, true, absoluteTime, pidValues);
         }
 
         String last() {
@@ -404,8 +582,10 @@ final class Comparison {
 
     private void call(String task, int ni, Event.Call n, int ji, Event.Call j) {
         pairedCalls++;
-        // The first execve is the program's start (jvisor's record makes it up from the initial stack).
-        if (!(ni == 0 && ji == 0 && n.name().equals("execve"))) covered.merge(n.name(), 1, Integer::sum);
+        // The first execve is the program's start (jvisor's record makes it up from the initial stack); a
+        // call that a death cut short (it never returned, and is no exit) compared nothing it gives back.
+        boolean cutShort = (n.noReturn() || j.noReturn()) && !n.name().equals("exit") && !n.name().equals("exit_group");
+        if (!(ni == 0 && ji == 0 && n.name().equals("execve")) && !cutShort) covered.merge(n.name(), 1, Integer::sum);
         if (n.name().equals("rt_sigaction")) sigaction(n);
         if (n.name().equals("brk")) {
             comparedValues += 2;
@@ -422,11 +602,22 @@ final class Comparison {
             int reg = i;
             ArgFormat f = reg < formats.length ? formats[reg] : ArgFormat.HEX;
             boolean output = GuestValues.isOutput(f);
-            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n));
+            Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n), Rule.pidIoctl(n));
             boolean data = isData(f);
             value(w, n.args().get(i), j.args().get(i), data ? dataDiffs : argDiffs, task);
         }
         String resultDiff = result(task, n, j, entry);
+        if (!strict && (merged.containsKey(n) || merged.containsKey(j)) && !pieces(n).equals(pieces(j))) {
+            use(Rule.STREAM_CHUNKS, task, j);
+        }
+        Integer nativeStream = streamRead(n, nativeStreams), jvisorStream = streamRead(j, jvisorStreams);
+        if (!strict && resultDiff == null && argDiffs.isEmpty() && !dataDiffs.isEmpty() && nativeStream != null
+                && jvisorStream != null && n.args().get(1) instanceof Value.Str ns && j.args().get(1) instanceof Value.Str js
+                && StreamData.sameWritesReordered(ns.bytes(), js.bytes(), into(nativeWrites, nativeStream, task),
+                        into(jvisorWrites, jvisorStream, task))) {
+            use(Rule.CONCURRENT_WRITERS, task, n);
+            dataDiffs.clear();
+        }
         String kind = resultDiff != null ? (n.failed() || j.failed() ? "errno" : "result")
                 : !argDiffs.isEmpty() ? "args" : !dataDiffs.isEmpty() ? "data" : null;
         if (kind == null) return;
@@ -447,6 +638,26 @@ final class Comparison {
         }
         divergences.add(new Divergence(task, kind, n.name(), ni, ji, Render.event(n), Render.event(j),
                 String.join("; ", all), explanation));
+    }
+
+    /** The pieces a call's bytes came in: a merged call's, or the call's own result. */
+    private List<Long> pieces(Event.Call c) {
+        StreamData.Pieces p = merged.get(c);
+        return p != null ? p.sizes() : List.of(c.result());
+    }
+
+    /** The stream a call reads (merged from pieces, or one read), or null if it reads none. */
+    private Integer streamRead(Event.Call c, Map<Event, Integer> streams) {
+        if (!StreamData.isRead(c) || c.args().size() < 2) return null;
+        StreamData.Pieces p = merged.get(c);
+        return p != null ? Integer.valueOf(p.stream()) : streams.get(c);
+    }
+
+    /** The writes into the stream by every task but this one. */
+    private static List<StreamData.Write> into(List<StreamData.Write> writes, int stream, String task) {
+        List<StreamData.Write> out = new ArrayList<>();
+        for (StreamData.Write w : writes) if (w.stream() == stream && !w.task().equals(task)) out.add(w);
+        return out;
     }
 
     /** clock_nanosleep, timer_settime and timerfd_settime with TIMER_ABSTIME: their times are clock readings. */
@@ -488,10 +699,10 @@ final class Comparison {
             Rule r = null;
             if (name.equals("rt_sigreturn")) r = Rule.INTERRUPTED_REGISTERS;
             else if (Rule.MMAP_SYSCALLS.contains(name) && entry != null && entry.ret() == ArgFormat.RET_HEX) r = Rule.MMAP_ADDRESSES;
-            else if (waitsForAnyChild(n) && nr > 0 && jr > 0 && !samePid(nr, jr, false) && pidToJvisor.containsKey(nr)
-                    && pidToNative.containsKey(jr)) r = Rule.WAIT_ORDER;
             else if (Rule.PID_RESULTS.contains(name) && samePid(nr, jr, Rule.PID_LEARNING.contains(name) || Trace.createsTask(name))) r = Rule.PIDS;
             else if (Rule.TIME_OUTPUTS.contains(name)) r = Rule.TIMES;
+            else if (linkOfAnonInode(n, j)) r = Rule.INODE_NUMBERS;
+            else if (linkWithPid(n, j)) r = Rule.PIDS;
             if (r != null) {
                 use(r, task, name + " result");
                 return null;
@@ -543,12 +754,24 @@ final class Comparison {
                     use(Rule.PIDS, task, w.syscall() + " " + w.path());
                     return;
                 }
+                if (ns.bytes().length == 2 && js.bytes().length == 2 && samePort(w, ns.bytes(), js.bytes())) {
+                    use(Rule.PORTS, task, w.syscall() + " " + w.path());
+                    return;
+                }
                 if (!ns.truncated() && sameTempNames(ns.bytes(), js.bytes())) {
                     use(Rule.TEMP_NAMES, task, w.syscall() + " " + w.path());
                     return;
                 }
                 if (!ns.truncated() && anonInodes(ns.bytes()).equals(anonInodes(js.bytes()))) {
                     use(Rule.INODE_NUMBERS, task, w.syscall() + " " + w.path());
+                    return;
+                }
+                if (!ns.truncated() && sameButTarTimes(ns.bytes(), js.bytes())) {
+                    use(Rule.TIMES, task, w.syscall() + " " + w.path());
+                    return;
+                }
+                if (!ns.truncated() && sameButClockTimes(ns.bytes(), js.bytes())) {
+                    use(Rule.TIMES, task, w.syscall() + " " + w.path());
                     return;
                 }
             }
@@ -564,7 +787,7 @@ final class Comparison {
             }
             return;
         }
-        Value.Bits nb = bits(n), jb = bits(j);
+        Value.Bits nb = w.pidValues() ? null : bits(n), jb = w.pidValues() ? null : bits(j);
         if (nb != null && jb != null) {
             comparedValues++;
             boolean same = nb.complement() || jb.complement() ? nb.sigmask() == jb.sigmask() : nb.set().equals(jb.set());
@@ -584,7 +807,7 @@ final class Comparison {
     }
 
     /** A set, or an array of small numbers (strace prints a one-member set as [10]), or null. */
-    private static Value.Bits bits(Value v) {
+    static Value.Bits bits(Value v) {
         if (v instanceof Value.Bits b) return b;
         if (!(v instanceof Value.Arr a)) return null;
         java.util.BitSet s = new java.util.BitSet();
@@ -625,6 +848,7 @@ final class Comparison {
         }
         if (w.fields().isEmpty() && Rule.pidArgument(w.syscall(), w.argIndex()) && samePid(n, j, false)) return Rule.PIDS;
         if (field.equals("si_pid") && samePid(n, j, false)) return Rule.PIDS;
+        if (w.pidValues() && samePid(n, j, false)) return Rule.PIDS;
         if (Rule.inodeField(field)) return Rule.INODE_NUMBERS;
         if (Rule.deviceField(field)) return Rule.DEVICE_NUMBERS;
         for (String f : w.fields()) if (Rule.timeField(f)) return Rule.TIMES;
@@ -666,6 +890,29 @@ final class Comparison {
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /** Native port to jvisor's, and back (ports the host chose, learned from the addresses the kernel returns). */
+    private final Map<Integer, Integer> portToJvisor = new HashMap<>(), portToNative = new HashMap<>();
+
+    /**
+     * A port field of a socket address (sin_port, sin6_port) or data that is exactly two bytes:
+     * true if the native port stands for the jvisor port. Pairs are learned from addresses the
+     * kernel returns (outputs); an address the program passes, or data, must use a known pair.
+     */
+    private boolean samePort(Where w, byte[] n, byte[] j) {
+        String field = w.last();
+        boolean portField = field.equals("sin_port") || field.equals("sin6_port");
+        boolean data = w.fields().isEmpty() && w.format() != null && isData(w.format());
+        if (!portField && !data) return false;
+        int np = ((n[0] & 0xFF) << 8) | (n[1] & 0xFF), jp = ((j[0] & 0xFF) << 8) | (j[1] & 0xFF);
+        if (np == 0 || jp == 0) return false;
+        Integer known = portToJvisor.get(np);
+        if (known != null) return known == jp;
+        if (!portField || !w.output() || portToNative.containsKey(jp)) return false;
+        portToJvisor.put(np, jp);
+        portToNative.put(jp, np);
+        return true;
+    }
+
     /** Native mkstemp suffix to jvisor's, and back. */
     private final Map<String, String> tempToJvisor = new HashMap<>(), tempToNative = new HashMap<>();
 
@@ -692,6 +939,8 @@ final class Comparison {
             int start = end - TEMP_SUFFIX;
             if (start < 0 || k < start) return false;
             for (int i = start; i < end; i++) if (!alnum(a[i]) || !alnum(b[i])) return false;
+            // Six random letters and digits are all digits once in 50,000 names: digits alone are a number.
+            if (!letter(a, start, end) && !letter(b, start, end)) return false;
             pairs.put(new String(a, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1),
                     new String(b, start, TEMP_SUFFIX, StandardCharsets.ISO_8859_1));
             k = end;
@@ -707,11 +956,107 @@ final class Comparison {
         return true;
     }
 
+    private static boolean letter(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) if ((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= 'A' && b[i] <= 'Z')) return true;
+        return false;
+    }
+
     private static boolean alnum(byte c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
+    private static final java.util.regex.Pattern CLOCK_TIME = java.util.regex.Pattern.compile("(?<![0-9:])([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?(?![0-9:])");
+    /** How far apart the two runs' clock times shown in text may be (the runs follow each other). */
+    private static final int CLOCK_TIME_SLACK_SECONDS = 600;
+
+    /**
+     * True if the texts differ only in times of day ("21:50", "21:50:07", as ls -l and date show
+     * a file's or the clock's time) that lie at most ten minutes apart: the native run comes after
+     * jvisor's, and a timestamp taken in each may fall in another minute.
+     */
+    static boolean sameButClockTimes(byte[] a, byte[] b) {
+        if (a.length != b.length || Arrays.equals(a, b)) return false;
+        String x = new String(a, StandardCharsets.ISO_8859_1), y = new String(b, StandardCharsets.ISO_8859_1);
+        boolean[] covered = new boolean[a.length];
+        java.util.regex.Matcher m = CLOCK_TIME.matcher(x);
+        while (m.find()) {
+            java.util.regex.Matcher o = CLOCK_TIME.matcher(y).region(m.start(), y.length());
+            if (!o.lookingAt() || o.end() != m.end() || Math.abs(seconds(m) - seconds(o)) > CLOCK_TIME_SLACK_SECONDS) continue;
+            for (int k = m.start(); k < m.end(); k++) covered[k] = true;
+        }
+        for (int k = 0; k < a.length; k++) if (a[k] != b[k] && !covered[k]) return false;
+        return true;
+    }
+
+    /** A ustar header (POSIX.1-1988, pax(1)): 512 bytes, mtime[12] at 136, chksum[8] at 148, magic "ustar" at 257. */
+    private static final int TAR_BLOCK = 512, TAR_MTIME = 136, TAR_CHKSUM = 148, TAR_CHKSUM_END = 156, TAR_MAGIC = 257;
+
+    /**
+     * True if the data differ only in the mtime of tar headers and the checksums that cover it: an
+     * archive of files each run created at its own moment. Every differing byte lies in the mtime
+     * or chksum field of a 512-byte block that is a ustar header with a correct checksum in both.
+     */
+    static boolean sameButTarTimes(byte[] a, byte[] b) {
+        if (a.length != b.length || a.length < TAR_BLOCK || Arrays.equals(a, b)) return false;
+        for (int k = 0; k < a.length; k++) {
+            if (a[k] == b[k]) continue;
+            int block = k - k % TAR_BLOCK, at = k - block;
+            if (at < TAR_MTIME || at >= TAR_CHKSUM_END || !tarHeader(a, block) || !tarHeader(b, block)) return false;
+        }
+        return true;
+    }
+
+    private static boolean tarHeader(byte[] d, int block) {
+        if (block + TAR_BLOCK > d.length) return false;
+        byte[] magic = "ustar".getBytes(StandardCharsets.ISO_8859_1);
+        if (!Arrays.equals(d, block + TAR_MAGIC, block + TAR_MAGIC + magic.length, magic, 0, magic.length)) return false;
+        long sum = 0;
+        for (int i = 0; i < TAR_BLOCK; i++) sum += i >= TAR_CHKSUM && i < TAR_CHKSUM_END ? ' ' : d[block + i] & 0xFF;
+        String field = new String(d, block + TAR_CHKSUM, TAR_CHKSUM_END - TAR_CHKSUM, StandardCharsets.ISO_8859_1)
+                .replace('\0', ' ').trim();
+        try {
+            return !field.isEmpty() && Long.parseLong(field, 8) == sum;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static int seconds(java.util.regex.Matcher m) {
+        int s = Integer.parseInt(m.group(1)) * 3600 + Integer.parseInt(m.group(2)) * 60;
+        return m.group(3) != null ? s + Integer.parseInt(m.group(3)) : s;
+    }
+
     private static final java.util.regex.Pattern ANON_INODE = java.util.regex.Pattern.compile("(pipe|socket):\\[\\d+\\]");
+
+    /**
+     * readlink of a /proc/self/fd link that names a pipe or a socket by its inode ("pipe:[4711]"):
+     * its length, the result, follows the number of digits.
+     */
+    private static boolean linkOfAnonInode(Event.Call n, Event.Call j) {
+        Value.Str ns = link(n), js = link(j);
+        return ns != null && js != null && anonInodes(ns.bytes()).equals(anonInodes(js.bytes()))
+                && ANON_INODE.matcher(new String(ns.bytes(), StandardCharsets.ISO_8859_1)).find();
+    }
+
+    /**
+     * readlink of a link that names a process ("/proc/self" is "4711"): its length, the result,
+     * follows the number of digits of the pid, which differs from run to run.
+     */
+    private boolean linkWithPid(Event.Call n, Event.Call j) {
+        Value.Str ns = link(n), js = link(j);
+        return ns != null && js != null && Arrays.equals(replacePids(js.bytes()), ns.bytes());
+    }
+
+    /** The whole target a successful readlink(2) or readlinkat(2) returned, else null. */
+    private static Value.Str link(Event.Call c) {
+        int buf = switch (c.name()) {
+            case "readlink" -> 1;
+            case "readlinkat" -> 2;
+            default -> -1;
+        };
+        if (buf < 0 || c.args().size() <= buf || !(c.args().get(buf) instanceof Value.Str str)) return null;
+        return !str.truncated() && str.bytes().length == c.result() ? str : null;
+    }
 
     /** The text with the inode numbers of pipes and sockets ("pipe:[4711]", as /proc/self/fd shows them) blanked. */
     private static String anonInodes(byte[] b) {

@@ -37,7 +37,8 @@ final class GuestValues {
         return switch (f) {
             case BUF_OUT, BUF_OUT_HEX, PATH_OUT, TIMESPEC_OUT, TIMESPEC_REMAIN, TIMEVAL_OUT, TIMEZONE_OUT, SIGSET_OUT,
                     SIGACTION_OUT, STACK_OUT, RLIMIT_OUT, STAT_OUT, STATX_OUT, UTSNAME_OUT, SYSINFO_OUT, IOVEC_OUT,
-                    CPUSET_OUT, UINT_OUT, GROUPS_OUT, SIGINFO_OUT, ITIMERVAL_OUT, ITIMERSPEC_OUT, IOCTL_ARG,
+                    CPUSET_OUT, UINT_OUT, WSTATUS_OUT, SOCK_FDS_OUT, SOCKADDR_OUT, GROUPS_OUT, SIGINFO_OUT, ITIMERVAL_OUT,
+                    ITIMERSPEC_OUT, IOCTL_ARG,
                     ARCH_ADDR -> true;
             default -> false;
         };
@@ -53,9 +54,11 @@ final class GuestValues {
                 case PTR, MREMAP_NEWADDR -> new Value.Addr(v);
                 case PATH -> v == 0 ? new Value.Addr(0) : cstring(mem, v, Fs.PATH_MAX);
                 case BUF_IN -> bytes(mem, v, args[i + 1]);
-                case BUF_OUT, BUF_OUT_HEX -> ok ? bytes(mem, v, result) : new Value.Addr(v);
+                // What the call wrote: recvfrom with MSG_TRUNC returns more than the buffer holds.
+                case BUF_OUT, BUF_OUT_HEX -> ok ? bytes(mem, v, Long.compareUnsigned(result, args[i + 1]) > 0 ? args[i + 1] : result)
+                        : new Value.Addr(v);
                 case PATH_OUT -> ok ? cstring(mem, v, (int) Math.min(Math.max(result, 0), Fs.PATH_MAX)) : new Value.Addr(v);
-                case IOCTL_ARG -> ok ? ioctl(mem, args[1] & 0xFFFFFFFFL, v) : new Value.Addr(v);
+                case IOCTL_ARG -> ok || ioctlInput(args[1]) ? ioctl(mem, args[1] & 0xFFFFFFFFL, v) : new Value.Addr(v);
                 case ARCH_ADDR -> {
                     int code = (int) args[0];
                     boolean get = code == Misc.ARCH_GET_FS || code == Misc.ARCH_GET_GS;
@@ -80,11 +83,18 @@ final class GuestValues {
                 case STATX_OUT -> ok ? statx(mem, v) : new Value.Addr(v);
                 case UTSNAME_OUT -> ok ? utsname(mem, v) : new Value.Addr(v);
                 case SYSINFO_OUT -> ok ? sysinfo(mem, v) : new Value.Addr(v);
+                case SOCKADDR_IN -> sockaddr(mem, v, args[i + 1]);
+                case SOCK_FDS_OUT -> ok && v != 0 ? new Value.Arr(List.of(num(mem.read32(v)), num(mem.read32(v + 4))))
+                        : new Value.Addr(v);
+                case SOCKADDR_OUT -> ok ? sockaddrOut(mem, v, args[i + 1]) : new Value.Addr(v);
+                // Pointers to what strace decodes and this record does not (yet): compared as addresses.
+                case SOCKLEN_INOUT, SOCKOPT_IN, SOCKOPT_OUT, MSGHDR_IN, MSGHDR_OUT, MMSGHDR_IN,
+                        MMSGHDR_OUT -> new Value.Addr(v);
                 case IOVEC_IN -> iovec(mem, v, args[i + 1], Long.MAX_VALUE);
                 case IOVEC_OUT -> ok ? iovec(mem, v, args[i + 1], result) : new Value.Addr(v);
                 case CPUSET_OUT -> ok ? bits(mem.readBytes(v, (int) Math.min(result, 1024)), 0) : new Value.Addr(v);
                 // wait4's status: strace shows the pointer when nothing was reaped (result 0, or an error).
-                case WSTATUS_OUT -> ok && result > 0 && v != 0 ? new Value.Num(v) : new Value.Addr(v);
+                case WSTATUS_OUT -> ok && result > 0 && v != 0 ? new Value.Arr(List.of(num(mem.read32(v)))) : new Value.Addr(v);
                 case UINT_OUT -> ok && v != 0 ? new Value.Arr(List.of(num(mem.read32(v) & 0xFFFFFFFFL))) : new Value.Addr(v);
                 case GROUPS_OUT -> ok && args[0] != 0 ? groups(mem, v, result) : new Value.Addr(v);
                 case SIGINFO_IN -> v == 0 ? new Value.Addr(0) : siginfo(SigInfo.read(mem, v, mem.read32(v)));
@@ -152,6 +162,44 @@ final class GuestValues {
     private static Value cstring(AddressSpace mem, long addr, int max) {
         byte[] s = mem.readCString(addr, max);
         return s != null ? new Value.Str(s, false) : new Value.Str(mem.readBytes(addr, max), true);
+    }
+
+    /** Size of struct sockaddr_un's sun_path; of struct sockaddr_in and sockaddr_in6; of sockaddr_storage. */
+    private static final int SUN_PATH = 108, SOCKADDR_IN = 16, SOCKADDR_IN6 = 28, SOCKADDR_STORAGE = 128;
+
+    /**
+     * A socket address as strace prints it with -X raw: the family and, by family, sun_path (an
+     * abstract name, a leading NUL, strace prints as @"...", which is not read here), sin_port and
+     * sin_addr, sin6_port, sin6_flowinfo, sin6_addr and sin6_scope_id (ports and addresses as
+     * their bytes), or the bytes of sa_data for a length that fits no family's structure.
+     */
+    private static Value sockaddr(AddressSpace mem, long addr, long len) {
+        if (addr == 0 || len < 2) return new Value.Addr(addr);
+        len = Math.min(len, SOCKADDR_STORAGE);
+        int family = mem.read16(addr) & 0xFFFF;
+        if (family == jvisor.kernel.abi.Net.AF_UNIX) {
+            if (len == 2) return struct("sa_family", num(family));
+            if (mem.read8(addr + 2) == 0) return struct("sa_family", num(family), "sun_path", new Value.Other("@"));
+            byte[] path = mem.readBytes(addr + 2, (int) Math.min(len - 2, SUN_PATH));
+            int end = 0;
+            while (end < path.length && path[end] != 0) end++;
+            return struct("sa_family", num(family), "sun_path", new Value.Str(java.util.Arrays.copyOf(path, end), false));
+        }
+        if (family == jvisor.kernel.abi.Net.AF_INET && len >= SOCKADDR_IN) {
+            return struct("sa_family", num(family), "sin_port", bytes(mem, addr + 2, 2), "sin_addr", bytes(mem, addr + 4, 4));
+        }
+        if (family == jvisor.kernel.abi.Net.AF_INET6 && len >= SOCKADDR_IN6) {
+            return struct("sa_family", num(family), "sin6_port", bytes(mem, addr + 2, 2), "sin6_flowinfo",
+                    bytes(mem, addr + 4, 4), "sin6_addr", bytes(mem, addr + 8, 16), "sin6_scope_id",
+                    num(mem.read32(addr + 24) & 0xFFFFFFFFL));
+        }
+        return struct("sa_family", num(family), "sa_data", bytes(mem, addr + 2, Math.min(len, SOCKADDR_IN) - 2));
+    }
+
+    /** A socket address the call filled in: its length is what the call stored in *lenAddr. */
+    private static Value sockaddrOut(AddressSpace mem, long addr, long lenAddr) {
+        if (addr == 0 || lenAddr == 0) return new Value.Addr(addr);
+        return sockaddr(mem, addr, mem.read32(lenAddr) & 0xFFFFFFFFL);
     }
 
     static Value bytes(AddressSpace mem, long addr, long count) {
@@ -287,6 +335,12 @@ final class GuestValues {
         return new Value.Arr(items);
     }
 
+    /** ioctl requests whose argument the kernel reads: strace shows it even when the call fails. */
+    private static boolean ioctlInput(long req) {
+        int r = (int) req;
+        return r == Ioctls.TIOCSPGRP || r == Ioctls.TIOCSPTLCK;
+    }
+
     private static Value ioctl(AddressSpace mem, long req, long v) {
         if (req == Ioctls.TCGETS) {
             return struct("c_iflag", num(mem.read32(v) & 0xFFFFFFFFL), "c_oflag", num(mem.read32(v + 4) & 0xFFFFFFFFL),
@@ -297,7 +351,8 @@ final class GuestValues {
             return struct("ws_row", num(mem.read16(v)), "ws_col", num(mem.read16(v + 2)), "ws_xpixel",
                     num(mem.read16(v + 4)), "ws_ypixel", num(mem.read16(v + 6)));
         }
-        if (req == Ioctls.FIONREAD || req == Ioctls.TIOCGPGRP || req == Ioctls.TIOCGSID || req == Ioctls.TIOCOUTQ) {
+        if (req == Ioctls.FIONREAD || req == Ioctls.TIOCGPGRP || req == Ioctls.TIOCSPGRP || req == Ioctls.TIOCGSID
+                || req == Ioctls.TIOCOUTQ || req == (Ioctls.TIOCGPTN & 0xFFFFFFFFL) || req == Ioctls.TIOCSPTLCK) {
             return new Value.Arr(List.of(num(mem.read32(v))));
         }
         return new Value.Addr(v);

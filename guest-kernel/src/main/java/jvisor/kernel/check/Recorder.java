@@ -129,10 +129,19 @@ final class Recorder implements SyscallInterceptor {
         SyscallEntry e = table.get(nr);
         String name = e != null ? e.name() : "syscall_0x" + Integer.toHexString(nr);
         List<Event> events = trace.task(t.tid).events;
-        events.add(new Event.Call(name, values, r, t.exiting));
+        events.add(new Event.Call(name, values, r, t.exiting || killPending(t)));
         // A thread that leaves by exit(2) ends there (strace: "+++ exited with N +++").
         if (t.exiting && nr == NR_EXIT && t != t.process.mainTask()) events.add(new Event.Exit((int) args[0] & 0xff));
         return r;
+    }
+
+    /**
+     * A SIGKILL is pending (sent by the task itself, kill(getpid(), SIGKILL), or by anyone during the
+     * call): the task dies on its way back to user space, and a tracer never sees the call return
+     * (ptrace_stop skips the syscall-exit stop when a fatal signal is pending), so strace shows "= ?".
+     */
+    private static boolean killPending(Task t) {
+        return t.process.signals.pendingIn(t, jvisor.kernel.abi.Signals.bit(jvisor.kernel.abi.Signals.SIGKILL));
     }
 
     @Override

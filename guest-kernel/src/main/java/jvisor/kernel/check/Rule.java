@@ -6,6 +6,13 @@ import java.util.Set;
  * The differences between a native run and a jvisor run that say nothing about syscall semantics,
  * each a named rule. The check applies a rule only where its condition holds, counts every use and
  * lists the rules it applied in the report; {@code --strict} applies none.
+ *
+ * <p>Most rules allow one value to differ where it is compared. Those for what the scheduler
+ * decides work on a task's record before it is aligned: {@link #ASYNC_SIGNALS} takes signals
+ * from outside out ({@link AsyncSignals}), {@link #REAP_TIMING} and {@link #WAIT_ORDER} the waits
+ * for any child ({@link Reaping}), {@link #FUTEX_CONTENTION} the futex calls of threads
+ * ({@link Contention}), and {@link #STREAM_CHUNKS} merges the pieces of stream data
+ * ({@link StreamData}); what they take out is compared by what it means rather than by position.
  */
 public enum Rule {
     ADDRESSES("addresses", "pointers differ (both non-NULL): the host randomizes its address-space layout, "
@@ -18,8 +25,13 @@ public enum Rule {
             + "that the kernel grants, refuses or reports the break alike"),
     PIDS("pids", "process and thread ids differ consistently: each native id always stands for the same jvisor id "
             + "(in results, arguments, siginfo and the decimal ids in data)"),
-    TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments)"),
-    INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems)"),
+    PORTS("ports", "port numbers the host chose (bind to port 0, connect's automatic bind) differ consistently: "
+            + "each native port always stands for the same jvisor port, learned from the addresses the kernel "
+            + "returns (getsockname, accept, ...), in socket addresses and in data that is exactly a port"),
+    TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments), "
+            + "and so do times of day shown in text (ls -l), by at most ten minutes"),
+    INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems), "
+            + "also in the names of pipes and sockets (pipe:[4711]) and the length of a link that names one"),
     DEVICE_NUMBERS("device-numbers", "device numbers of file systems differ (st_dev, stx_dev_*, stx_mnt_id)"),
     RANDOM_BYTES("random-bytes", "bytes from getrandom(2) differ"),
     RANDOM_DRAWS("random-draws", "the libc draws random bits (getrandom, or the clock) a number of times that "
@@ -36,9 +48,26 @@ public enum Rule {
             + "(ERESTART*), which runs again; a standard signal sent while one is pending merges with it, so "
             + "either run may get it fewer times"),
     WAIT_ORDER("wait-order", "a wait for any child reaps another of the children that had ended (which ends "
-            + "first is the scheduler's choice): both results are children of the run, each id paired"),
+            + "first is the scheduler's choice): both results are children of the run, each id paired, and each child's "
+            + "status is compared with the status the same child had in the other run"),
+    REAP_TIMING("reap-timing", "a wait for any child finds it at another moment (from a SIGCHLD handler natively, "
+            + "blocking a few calls later under jvisor; a WNOHANG poll finds nothing where the other run finds a zombie): "
+            + "the waits are compared child by child, each child reaped in both runs with the same status, and the "
+            + "signal-mask and handler changes of the wait loop that repeat another number of times must leave the "
+            + "mask and the handlers as they were"),
+    STREAM_CHUNKS("stream-chunks", "a pipe or a stream socket delivers the same bytes in other pieces (a read returns "
+            + "what was written by then; a write into a full stream takes part of its bytes): runs of reads of one "
+            + "stream, copy loops that write each piece on, and a partial write with the write of the rest are each "
+            + "compared as one call with all the bytes"),
+    CONCURRENT_WRITERS("concurrent-writers", "several tasks write into one pipe and the reader gets their writes "
+            + "in the order they ran: the bytes read are the same whole writes, in another order, each task's own "
+            + "writes in the same order"),
+    FUTEX_CONTENTION("futex-contention", "threads of one process contend: how many futex waits and wakes (and "
+            + "sched_yield calls) each thread makes and what they return depends on the scheduler; they are "
+            + "checked for results the kernel can give, everything else is compared call by call"),
     KILLED_MIDWAY("killed-midway", "a task killed by a signal from another process (kill(2)) is killed wherever "
-            + "it is: the calls just before its death, which only one run made, are not compared"),
+            + "it is: the calls just before its death, which only one run made, are not compared, nor whether its "
+            + "last call returned"),
     INTERRUPTED_REGISTERS("interrupted-registers", "rt_sigreturn returns the interrupted code's rax, which depends on "
             + "where the signal struck (and holds addresses)"),
     SYSTEM_LOAD("system-load", "sysinfo(2)'s live figures differ (uptime, load, free memory, process count)"),
@@ -76,6 +105,14 @@ public enum Rule {
             case "waitid", "getpriority", "setpriority", "ioprio_get", "ioprio_set" -> i == 1;
             default -> false;
         };
+    }
+
+    /** ioctl requests whose argument points to a process group or session id (TIOCGPGRP, TIOCSPGRP, TIOCGSID). */
+    static boolean pidIoctl(Event.Call c) {
+        if (!c.name().equals("ioctl") || c.args().size() < 2 || !(c.args().get(1) instanceof Value.Num req)) return false;
+        int r = (int) req.value();
+        return r == jvisor.kernel.abi.Ioctls.TIOCGPGRP || r == jvisor.kernel.abi.Ioctls.TIOCSPGRP
+                || r == jvisor.kernel.abi.Ioctls.TIOCGSID;
     }
 
     /** Syscalls whose outputs (and result) are clock readings or times left. */

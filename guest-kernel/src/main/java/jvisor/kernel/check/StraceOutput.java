@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 final class StraceOutput {
     private static final Pattern PID = Pattern.compile("^(\\d+)\\s+");
-    private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([a-z0-9_]+) resumed>\\s?");
+    /** The rest of an unfinished call; "???" when strace lost the name (a task killed inside the call). */
+    private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([a-z0-9_]+|\\?\\?\\?) resumed>\\s?");
     private static final Pattern EXITED = Pattern.compile("^\\+\\+\\+ exited with (\\d+) \\+\\+\\+$");
     private static final Pattern KILLED = Pattern.compile("^\\+\\+\\+ killed by (SIG[A-Z0-9_]+)( \\(core dumped\\))? \\+\\+\\+$");
     private static final Pattern SIGNAL = Pattern.compile("^--- (SIG[A-Z0-9_]+) (.*) ---$");
@@ -59,7 +60,7 @@ final class StraceOutput {
         if (r.find()) {
             String head = unfinished.remove(pid);
             if (head == null) {
-                problems.add(raw);
+                if (!r.group(1).equals("???")) problems.add(raw); // else strace knows neither the call nor its end
                 return;
             }
             text = head + text.substring(r.end());

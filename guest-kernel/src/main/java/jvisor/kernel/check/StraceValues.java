@@ -84,6 +84,30 @@ final class StraceValues {
         Value v = atom();
         int end = pos;
         skipSpace();
+        // Flags joined by '|' (-X raw prints 0x1|0x80800): their bitwise or.
+        if (v instanceof Value.Num first && peek() == '|') {
+            long bits = first.value();
+            int save = pos;
+            boolean numbers = true;
+            while (numbers && peek() == '|') {
+                pos++;
+                skipSpace();
+                numbers = atom() instanceof Value.Num n && (bits |= n.value()) == bits;
+                end = pos;
+                skipSpace();
+            }
+            if (numbers && !(pos < s.length() && (peek() == '*' || peek() == '+' || s.startsWith("<<", pos)
+                    || s.startsWith("=>", pos) || s.startsWith("->", pos)))) {
+                pos = end;
+                return new Value.Num(bits);
+            }
+            pos = save;
+        }
+        // A structure the call reads and writes back in part (clone3's {flags=...} => {parent_tid=[42]}): what it read.
+        if (v instanceof Value.Struct && s.startsWith("=>", pos)) {
+            skipOther();
+            return v;
+        }
         // Expressions (a|b, 8192*1024, 1<<3) and in/out pairs (16 => 16): kept as text.
         if (pos < s.length() && (peek() == '|' || peek() == '*' || peek() == '+' || s.startsWith("<<", pos)
                 || s.startsWith("=>", pos) || s.startsWith("->", pos))) {
@@ -101,6 +125,8 @@ final class StraceValues {
             v = string();
         } else if (c == '{') {
             v = struct();
+        } else if (s.startsWith("[{W", pos)) {
+            v = waitStatus();
         } else if (c == '[') {
             v = array(false);
         } else if (c == '~' && peekAt(1) == '[') {
@@ -169,6 +195,39 @@ final class StraceValues {
         boolean cut = s.startsWith("...", pos);
         if (cut) pos += 3;
         return new Value.Str(b.toByteArray(), cut);
+    }
+
+    private static final java.util.regex.Pattern WAIT_STATUS = java.util.regex.Pattern.compile(
+            "\\[\\{(?:WIFEXITED\\(s\\) && WEXITSTATUS\\(s\\) == (\\d+)"
+            + "|WIFSIGNALED\\(s\\) && WTERMSIG\\(s\\) == (\\w+)( && WCOREDUMP\\(s\\))?"
+            + "|WIFSTOPPED\\(s\\) && WSTOPSIG\\(s\\) == (\\w+)|(WIFCONTINUED\\(s\\)))\\}\\]");
+
+    /**
+     * wait4's status as strace decodes it ([{WIFEXITED(s) && WEXITSTATUS(s) == 3}]), back into the
+     * int (include/uapi/linux/wait.h's encoding), in an array as the pointer's target.
+     */
+    private Value waitStatus() {
+        int start = pos;
+        java.util.regex.Matcher m = WAIT_STATUS.matcher(s).region(pos, s.length());
+        if (m.lookingAt()) {
+            Long status = null;
+            if (m.group(1) != null) status = (long) Integer.parseInt(m.group(1)) << 8;
+            else if (m.group(2) != null && signalNumber(m.group(2)) > 0) {
+                status = (long) signalNumber(m.group(2)) | (m.group(3) != null ? 0x80 : 0);
+            } else if (m.group(4) != null && signalNumber(m.group(4)) > 0) status = ((long) signalNumber(m.group(4)) << 8) | 0x7f;
+            else if (m.group(5) != null) status = 0xffffL;
+            if (status != null) {
+                pos = m.end();
+                return new Value.Arr(List.of(new Value.Num(status)));
+            }
+        }
+        skipOther();
+        return new Value.Other(s.substring(start, pos).trim());
+    }
+
+    private static int signalNumber(String text) {
+        Long n = parseNumber(text);
+        return n != null ? n.intValue() : Names.signal(signalName(text));
     }
 
     private Value struct() {

@@ -19,7 +19,8 @@ import jvisor.kernel.syscall.SyscallTable;
  * The jvisor command:
  *
  * <pre>
- *   jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] [--interp] BINARY [ARGS...]
+ *   jvisor run [OPTIONS] BINARY [ARGS...]
+ *   jvisor debug [OPTIONS] BINARY [ARGS...]
  *   jvisor check ... (see jvisor.kernel.check.CheckCommand)
  *   jvisor syscalls [--markdown] (see jvisor.kernel.conformance.SyscallsCommand)
  *   jvisor --help | --version
@@ -40,24 +41,43 @@ public final class Main {
     static final int EXIT_INTERNAL = 70;
 
     private static final String USAGE = """
-            usage: jvisor run [-q|--quiet] [--strace] [--root DIR] [--rw] [--interp] BINARY [ARGS...]
+            usage: jvisor run [OPTIONS] BINARY [ARGS...]
+                   jvisor debug [OPTIONS] BINARY [ARGS...]
                    jvisor check [--strict] [--report FILE] [--stdin FILE] BINARY [ARGS...]
                    jvisor syscalls [--markdown]
                    jvisor --help | --version
 
             Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
+            'debug' runs it under jvisor's debugger, stopped before its first instruction
+            (type 'help' at its prompt).
 
-              -q, --quiet   print no message of jvisor's own (the guest's output is unchanged)
-              --strace      trace system calls to stderr, in strace's format
-              --root DIR    the directory the guest sees as / (default /); read-only
-              --rw          let the guest write to the root directory (/tmp is always a private tmpfs)
-              --interp      interpret every instruction (no translation of hot code to JVM bytecode)
+              -q, --quiet          print no message of jvisor's own (the guest's output is unchanged)
+              --strace             trace system calls to stderr, in strace's format
+              --root DIR           the directory the guest sees as / (default /); read-only
+              --rw                 let the guest write to the root directory (/tmp is always a private tmpfs)
+              --interp             interpret every instruction (no translation of hot code to JVM bytecode)
+
+            Debugging:
+              --trace[=FILE]       one line per executed instruction (to FILE, else stderr): address,
+                                   bytes, disassembly, registers, flags and memory it changed
+              --trace-range=A-B    trace only instructions at addresses A (included) to B (excluded)
+              --trace-symbol=NAME  trace only instructions inside the ELF symbol NAME
+              --trace-after=N      start tracing once N instructions have run
+              --trace-count=N      stop tracing after N traced instructions
+              --stop-on=WHAT       stop in the debugger when WHAT happens: syscall[=NAME], signal[=SIG],
+                                   fault, exec, addr=0xADDR, symbol=NAME (repeatable, or comma-separated)
+              --gdb PORT           let gdb drive the program: wait on 127.0.0.1:PORT (0: any free port)
+                                   for 'target remote :PORT'
             """;
 
     private Main() {}
 
     /** Parsed command line. */
-    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, boolean interp) {
+    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, DebugOptions debug,
+            boolean interp) {
+        Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex) {
+            this(quiet, strace, root, binary, binaryIndex, DebugOptions.NONE, false);
+        }
     }
 
     /** A usage error: the message goes to stderr with the usage, exit status 2. */
@@ -91,7 +111,7 @@ public final class Main {
                 HostConsole.outText("jvisor " + version() + "\n");
                 return 0;
             }
-            case "run" -> { }
+            case "run", "debug" -> { }
             case "check" -> {
                 return jvisor.kernel.check.CheckCommand.run(args, from -> HostArgs.arguments(args, from),
                         HostArgs.environment());
@@ -117,6 +137,8 @@ public final class Main {
     static Options parse(String[] args) throws UsageException {
         boolean quiet = false, strace = false, interp = false;
         Path root = Path.of("/");
+        DebugOptions.Builder debug = new DebugOptions.Builder();
+        debug.debugger = args.length > 0 && args[0].equals("debug");
         int i = 1;
         for (; i < args.length; i++) {
             String a = args[i];
@@ -125,6 +147,11 @@ public final class Main {
                 break;
             }
             if (!a.startsWith("-") || a.equals("-")) break;
+            int used = debug.accept(args, i);
+            if (used >= 0) {
+                i = used;
+                continue;
+            }
             switch (a) {
                 case "-q", "--quiet" -> quiet = true;
                 case "--strace" -> strace = true;
@@ -144,7 +171,7 @@ public final class Main {
             }
         }
         if (i >= args.length) throw new UsageException("missing BINARY");
-        return new Options(quiet, strace, root, args[i], i, interp);
+        return new Options(quiet, strace, root, args[i], i, debug.build(), interp);
     }
 
     /** Loads and runs the program; returns the exit status (or does not return: death by signal). */
@@ -152,6 +179,7 @@ public final class Main {
         if (!java.nio.file.Files.isDirectory(o.root())) {
             return say(o, o.root() + ": root is not a directory", EXIT_USAGE);
         }
+        if (o.debug().any()) return DebugLauncher.run(o, argv, envp);
         Hypervisor hv = new Hypervisor();
         hv.setInterpretOnly(o.interp());
         Process p;
@@ -167,20 +195,24 @@ public final class Main {
         Throwable failure = jvisor.kernel.GuestThread.run(kernel, p, "vcpu0");
         if (failure != null) return internalError(failure);
 
-        FatalSignal s = p.killedBy();
-        if (s == null) return p.exitStatus();
+        return outcome(o, p.killedBy(), p.exitStatus());
+    }
+
+    /** The exit status for the guest's end; a guest killed by a signal kills jvisor with it (no return). */
+    static int outcome(Options o, FatalSignal s, int exitStatus) throws InterruptedException {
+        if (s == null) return exitStatus;
         if (s.report() != null && !o.quiet()) HostConsole.errLine("jvisor: " + s.report());
         Libc.dieBySignal(s.signo());
         Thread.sleep(100); // the signal is on its way
         return 128 + s.signo();
     }
 
-    private static int say(Options o, String message, int status) {
+    static int say(Options o, String message, int status) {
         if (!o.quiet()) HostConsole.errLine("jvisor: " + message);
         return status;
     }
 
-    private static int usageError(String message) {
+    static int usageError(String message) {
         HostConsole.errLine("jvisor: " + message);
         HostConsole.write(2, USAGE);
         return EXIT_USAGE;

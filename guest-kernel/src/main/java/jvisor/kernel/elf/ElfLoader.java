@@ -36,9 +36,7 @@ public final class ElfLoader {
      * @param name what /proc/self/maps calls the file's mappings (the binary's path in the guest)
      */
     public static LoadedImage load(Hypervisor hv, AddressSpace space, ElfFile elf, String name) {
-        long firstVaddr = Long.MAX_VALUE;
-        for (ProgramHeader ph : elf.loadSegments()) firstVaddr = Math.min(firstVaddr, ph.vaddr());
-        long bias = elf.isPie() ? ET_DYN_BASE - pageDown(firstVaddr) : 0;
+        long bias = loadBias(elf);
 
         long brk = 0;
         for (ProgramHeader ph : elf.loadSegments()) {
@@ -78,6 +76,13 @@ public final class ElfLoader {
         if (memEnd > anonStart) {
             hv.mapAnonymous(space, anonStart, memEnd - anonStart, prot, "");
         }
+    }
+
+    /** What is added to every p_vaddr: 0 for ET_EXEC, so that the lowest segment lands at {@link #ET_DYN_BASE} for ET_DYN. */
+    public static long loadBias(ElfFile elf) {
+        long firstVaddr = Long.MAX_VALUE;
+        for (ProgramHeader ph : elf.loadSegments()) firstVaddr = Math.min(firstVaddr, ph.vaddr());
+        return elf.isPie() ? ET_DYN_BASE - pageDown(firstVaddr) : 0;
     }
 
     /** AT_PHDR: where the program headers are mapped (fs/binfmt_elf.c, Linux 6.x rule). */

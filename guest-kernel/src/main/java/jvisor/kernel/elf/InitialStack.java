@@ -35,11 +35,14 @@ public final class InitialStack {
     /** AT_HWCAP: on x86, CPUID.1:EDX of the CPU the program runs on, here the emulated one. */
     public static final long HWCAP = Cpuid.LEAF1_EDX & 0xFFFFFFFFL;
     /**
-     * AT_MINSIGSTKSZ: the signal frame size this kernel's frames need (Linux's get_sigframe_size()
-     * for an FXSAVE-only CPU: rt_sigframe 440 + 15 alignment + 512 FXSAVE area + 112 legacy fsave
-     * header + 63 XSAVE alignment, rounded up to 16). To be kept in step with signal delivery.
+     * AT_MINSIGSTKSZ: Linux's get_sigframe_size() (init_sigframe_size in arch/x86/kernel/signal.c)
+     * for this CPU's 832-byte XSAVE state, with IA32 emulation configured as distribution kernels
+     * have it: the largest frame struct (sigframe_ia32, 732) + 15 alignment + the FP state
+     * ({@link jvisor.kernel.signal.SignalFrame#FPSTATE_SIZE}, 836) + 112 legacy fsave header + 63
+     * XSAVE alignment, rounded up to 16. (A host with a 2696-byte XSAVE state reports 3632 by the
+     * same sum.)
      */
-    public static final long MINSIGSTKSZ = 1152;
+    public static final long MINSIGSTKSZ = (732 + 15 + jvisor.kernel.signal.SignalFrame.FPSTATE_SIZE + 112 + 63 + 15) & ~15;
     public static final long CLOCK_TICKS = 100;
     public static final long PAGE_SIZE = 4096;
     /** Linux refuses argument and environment strings larger than a quarter of the stack limit (E2BIG). */

@@ -19,6 +19,10 @@ public final class DevFile extends FileDescription {
         this.kind = kind;
     }
 
+    public Kind kind() {
+        return kind;
+    }
+
     @Override
     public long read(long hostBuf, long count) {
         if (!readable()) return -Errno.EBADF;

@@ -11,17 +11,10 @@ import jvisor.kernel.abi.Errno;
 public final class FdTable {
     private FileDescription[] files = new FileDescription[64];
     private boolean[] cloexec = new boolean[64];
-    /** The process's POSIX record locks (released when any descriptor of the file is closed). */
-    public final RecordLocks locks = new RecordLocks();
-
     private void released(FileDescription f) {
-        if (f.vnode() != null) {
-            try {
-                locks.releaseAll(f.lockKey());
-            } catch (RuntimeException e) {
-                // the file vanished: its locks went with it
-            }
-        }
+        // POSIX record locks belong to the descriptor table: closing any descriptor of a file
+        // releases all of the table's locks on that file (fcntl(2), "Record locking").
+        if (f.vnode() != null && FileLocks.INSTANCE.holdsAny(this)) FileLocks.INSTANCE.releaseOwner(f.lockKey(), this);
         f.decRef();
     }
 

@@ -1,9 +1,13 @@
 package jvisor.kernel.fs;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.kernel.syscall.SyscallException;
 
 /**
  * An open file description (open(2)'s "open file description"): what file descriptors point to.
@@ -33,7 +37,16 @@ public abstract class FileDescription {
     }
 
     public final void decRef() {
-        if (refs.decrementAndGet() == 0) release();
+        if (refs.decrementAndGet() != 0) return;
+        if (lockedOnce) FileLocks.INSTANCE.releaseDescription(lockKey(), this);
+        release();
+    }
+
+    /** Set once an OFD or flock lock was taken through this description (its last close releases them). */
+    private volatile boolean lockedOnce;
+
+    public void lockedThrough() {
+        lockedOnce = true;
     }
 
     /** True once the last reference is gone. */
@@ -56,10 +69,17 @@ public abstract class FileDescription {
         this.vnode = v;
     }
 
-    /** The identity record locks are kept under: the file, or the description itself. */
+    /**
+     * The identity locks are kept under: the file (its host device and inode, or the tmpfs node),
+     * or the description itself; computed once, so a file unlinked later keeps its key.
+     */
     public Object lockKey() {
-        return vnode != null ? vnode.key() : this;
+        Object k = lockKey;
+        if (k == null) lockKey = k = vnode != null ? vnode.key() : this;
+        return k;
     }
+
+    private volatile Object lockKey;
 
     // poll(2) event bits.
     public static final int POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10,
@@ -96,7 +116,7 @@ public abstract class FileDescription {
         try {
             vnode.truncate(length);
             return 0;
-        } catch (jvisor.kernel.syscall.SyscallException e) {
+        } catch (SyscallException e) {
             return -e.errno;
         }
     }
@@ -156,6 +176,34 @@ public abstract class FileDescription {
         return -Errno.ESPIPE;
     }
 
+    /**
+     * The whole file, read from offset 0 with pread (the file offset does not move): what execve
+     * loads, and what the debugger reads symbol tables from.
+     *
+     * @throws SyscallException with the errno of a failed read, or ENOMEM
+     *         when the file is longer than max bytes
+     */
+    public final byte[] readAll(int max) {
+        try (Arena arena = Arena.ofConfined()) {
+            int chunk = 1 << 20;
+            MemorySegment buf = arena.allocate(chunk);
+            byte[] out = new byte[0];
+            int len = 0;
+            long off = 0;
+            while (true) {
+                long n = pread(buf.address(), chunk, off);
+                if (n < 0) throw SyscallException.of((int) -n);
+                if (n == 0) break;
+                if (len + n > max) throw SyscallException.of(Errno.ENOMEM);
+                if (len + n > out.length) out = Arrays.copyOf(out, (int) Math.max(len + n, out.length * 2L));
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, len, (int) n);
+                len += (int) n;
+                off += n;
+            }
+            return Arrays.copyOf(out, len);
+        }
+    }
+
     public long pwrite(long hostBuf, long count, long offset) {
         return -Errno.ESPIPE;
     }
@@ -191,6 +239,16 @@ public abstract class FileDescription {
      */
     public long mmapCopy(long hostAddr, long length, long offset) {
         return -Errno.ENODEV;
+    }
+
+    /** The terminal this file is (with its job control state), or null if it is none. */
+    public jvisor.kernel.tty.Terminal terminal() {
+        return null;
+    }
+
+    /** True if this file is the master side of a pseudoterminal (its terminal is the slave). */
+    public boolean ptyMaster() {
+        return false;
     }
 
     /** The host fd behind this description, or -1 (for /proc/self/fd and faccessat). */

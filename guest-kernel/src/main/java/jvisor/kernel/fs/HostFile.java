@@ -8,6 +8,8 @@ import jvisor.kernel.abi.Fs;
 import jvisor.kernel.abi.Ioctls;
 import jvisor.kernel.host.Libc;
 import jvisor.kernel.host.Scratch;
+import jvisor.kernel.tty.Terminal;
+import jvisor.kernel.tty.TtyJobControl;
 
 /**
  * A file description backed by a host file descriptor: files of the sandbox root opened read-only,
@@ -177,6 +179,7 @@ public final class HostFile extends FileDescription {
     @Override
     protected void release() {
         if (owned) Libc.close(fd);
+        if (onRelease != null) onRelease.run();
     }
 
     @Override
@@ -204,13 +207,78 @@ public final class HostFile extends FileDescription {
     public long read(long hostBuf, long count) {
         if (directory) return -Errno.EISDIR;
         if (!readable()) return -Errno.EBADF;
+        Terminal term = terminal();
+        if (term != null) {
+            jvisor.kernel.proc.Task t = jvisor.kernel.proc.Task.current();
+            long r = ptyMaster || t == null ? 0 : TtyJobControl.checkRead(t, term);
+            if (r == 0) r = HostTerminal.awaitInput(fd, ptyMaster, getFlags());
+            if (r != 0) return r;
+        }
         return Libc.read(fd, hostBuf, count);
     }
 
     @Override
     public long write(long hostBuf, long count) {
         if (!writable()) return -Errno.EBADF;
-        return Libc.write(fd, hostBuf, count);
+        Terminal term = terminal();
+        if (term != null && !ptyMaster) {
+            jvisor.kernel.proc.Task t = jvisor.kernel.proc.Task.current();
+            long r = t == null ? 0 : TtyJobControl.checkWrite(t, term, () -> HostTerminal.tostop(fd));
+            if (r != 0) return r;
+        }
+        long n = Libc.write(fd, hostBuf, count);
+        if (term != null && ptyMaster && n > 0) {
+            // The host's line discipline sees the slave's special characters but no session to signal.
+            jvisor.kernel.proc.Task t = jvisor.kernel.proc.Task.current();
+            int[] signals = HostTerminal.inputSignals(fd, hostBuf, n, lnext);
+            if (t != null) for (int sig : signals) TtyJobControl.signalForeground(t.process.table, term, sig);
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- terminals
+
+    /** For a pty master: a VLNEXT was the last byte written, the next one is literal. */
+    private final boolean[] lnext = new boolean[1];
+
+    /** Set once {@link #terminal} has looked (or the opener said what this file is). */
+    private volatile boolean terminalKnown;
+    private Terminal terminal;
+    private boolean ptyMaster;
+    /** Run when the description is released, or null (a pty master hangs its slave up). */
+    private Runnable onRelease;
+
+    /** The opener knows the terminal (/dev/tty, a pty's two sides): no need to ask the host. */
+    public void setTerminal(Terminal t, boolean master) {
+        terminal = t;
+        ptyMaster = master;
+        terminalKnown = true;
+    }
+
+    /** Runs r when the last descriptor of this description is closed. */
+    public void onRelease(Runnable r) {
+        onRelease = r;
+    }
+
+    @Override
+    public Terminal terminal() {
+        if (!terminalKnown) {
+            if (hostKind() != Fs.S_IFCHR) {
+                terminalKnown = true;
+                return null;
+            }
+            jvisor.kernel.proc.Task t = jvisor.kernel.proc.Task.current();
+            if (t == null) return null;
+            HostTerminal.Found found = HostTerminal.lookUp(fd, t.process.table.terminals);
+            if (found != null) setTerminal(found.terminal(), found.master());
+            terminalKnown = true;
+        }
+        return terminal;
+    }
+
+    @Override
+    public boolean ptyMaster() {
+        return terminal() != null && ptyMaster;
     }
 
     @Override
@@ -256,7 +324,8 @@ public final class HostFile extends FileDescription {
         return switch (req) {
             case Ioctls.TCGETS, Ioctls.TCSETS, Ioctls.TCSETSW, Ioctls.TCSETSF, Ioctls.TIOCGWINSZ,
                     Ioctls.TIOCSWINSZ, Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCSPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID,
-                    Ioctls.TCFLSH, Ioctls.TCXONC, Ioctls.TCSBRK -> Libc.ioctl(fd, request & 0xFFFFFFFFL, arg);
+                    Ioctls.TCFLSH, Ioctls.TCXONC, Ioctls.TCSBRK, Ioctls.TIOCGPTN, Ioctls.TIOCSPTLCK ->
+                    Libc.ioctl(fd, request & 0xFFFFFFFFL, arg);
             default -> -Errno.ENOTTY;
         };
     }

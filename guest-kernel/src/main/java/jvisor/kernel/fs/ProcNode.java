@@ -87,6 +87,17 @@ public final class ProcNode extends Vnode {
         return node.linkTarget().clone();
     }
 
+    /**
+     * Whether splice and sendfile can read the file (f_op->splice_read): Linux's global /proc files
+     * (proc_ops, /proc/sys) have one, the files of a process's directory (fs/proc/base.c) do not,
+     * except the mount tables.
+     */
+    public boolean spliceReadable() {
+        if (below.size() < 2 || !below.get(0).chars().allMatch(Character::isDigit)) return true;
+        String last = below.get(below.size() - 1);
+        return below.size() == 2 && last.startsWith("mount");
+    }
+
     /** For a magic link: the open file it stands for, or null. */
     public FileDescription magicFile() {
         return node.kind() == SyntheticNode.Kind.MAGIC_FD ? tree.fdFile(node.fd()) : null;

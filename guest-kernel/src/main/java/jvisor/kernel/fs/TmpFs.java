@@ -199,7 +199,7 @@ public final class TmpFs {
         }
 
         int gidFor(Credentials c) {
-            return (mode & Fs.S_ISGID) != 0 ? gid : c.egid();
+            return (mode & Fs.S_ISGID) != 0 ? gid : c.fsgid();
         }
 
         private void add(byte[] name, Node n) {
@@ -212,7 +212,7 @@ public final class TmpFs {
 
         @Override
         public Vnode create(byte[] name, int m, Credentials c) {
-            File f = new File(fs, Fs.S_IFREG | (m & 07777), c.euid(), gidFor(c));
+            File f = new File(fs, Fs.S_IFREG | (m & 07777), c.fsuid(), gidFor(c));
             add(name, f);
             return f;
         }
@@ -220,14 +220,14 @@ public final class TmpFs {
         @Override
         public void mkdir(byte[] name, int m, Credentials c) {
             int sgid = mode & Fs.S_ISGID;
-            Dir d = new Dir(fs, Fs.S_IFDIR | (m & 07777) | sgid, c.euid(), gidFor(c), this);
+            Dir d = new Dir(fs, Fs.S_IFDIR | (m & 07777) | sgid, c.fsuid(), gidFor(c), this);
             add(name, d);
             nlink++;
         }
 
         @Override
         public void symlink(byte[] name, byte[] target, Credentials c) {
-            add(name, new Symlink(fs, target, c.euid(), gidFor(c)));
+            add(name, new Symlink(fs, target, c.fsuid(), gidFor(c)));
         }
 
         @Override
@@ -236,18 +236,24 @@ public final class TmpFs {
             if (type == 0 || type == Fs.S_IFREG) {
                 create(name, m, c);
             } else if (type == Fs.S_IFIFO) {
-                add(name, new Fifo(fs, Fs.S_IFIFO | (m & 07777), c.euid(), gidFor(c)));
+                add(name, new Fifo(fs, Fs.S_IFIFO | (m & 07777), c.fsuid(), gidFor(c)));
             } else if (type == Fs.S_IFSOCK) {
-                add(name, new SocketNode(fs, Fs.S_IFSOCK | (m & 07777), c.euid(), gidFor(c)));
+                add(name, new SocketNode(fs, Fs.S_IFSOCK | (m & 07777), c.fsuid(), gidFor(c)));
             } else {
                 throw fail(Errno.EPERM);
             }
         }
 
         /** Adds a device node (for /dev). */
-        public void device(String name, int m, int major, int minor, BiFunction<byte[], Integer, FileDescription> opener) {
+        public Device device(String name, int m, int major, int minor, BiFunction<byte[], Integer, FileDescription> opener) {
             Device d = new Device(fs, m, major, minor, opener);
             entries.put(name, d);
+            return d;
+        }
+
+        /** Removes a device node the kernel added (a pty's slave once its master is closed). */
+        public void removeDevice(String name, Device d) {
+            if (entries.remove(name, d)) d.nlink = 0;
         }
 
         public Dir subdir(String name, int m) {

@@ -17,6 +17,11 @@ public final class HostConsole {
         write(2, text + "\n");
     }
 
+    /** Writes text and a newline to fd 1 (the debugger's output, in order with the guest's). */
+    public static void outLine(String text) {
+        write(1, text + "\n");
+    }
+
     public static void outText(String text) {
         write(1, text);
     }

@@ -238,6 +238,15 @@ public final class Libc {
         }
     }
 
+    /** tcgetpgrp(3) of a host terminal: TIOCGPGRP; the group, or -errno. */
+    public static int tcgetpgrp(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pgrp = arena.allocate(4);
+            int r = ioctl(fd, 0x540F /* TIOCGPGRP */, pgrp);
+            return r < 0 ? r : pgrp.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
     public static int fcntl(int fd, int cmd, long arg) {
         try {
             MemorySegment c = capture();
@@ -316,6 +325,33 @@ public final class Libc {
         }
     }
 
+    /** The nice value jvisor itself runs at (the guest's first process starts with it), or 0. */
+    public static int hostNice() {
+        try {
+            MethodHandle getpriority = LINKER.downcallHandle(LIBC.find("getpriority").orElseThrow(),
+                    FunctionDescriptor.of(I, I, I));
+            int n = (int) getpriority.invokeExact(0 /* PRIO_PROCESS */, 0);
+            return Math.max(-20, Math.min(19, n));
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The host kernel's cpumask_size(): what sched_getaffinity(2) returns for a large buffer (it
+     * depends on the kernel's configuration, NR_CPUS or the possible CPUs), or 8 if unknown.
+     */
+    public static int hostCpumaskSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            MethodHandle syscall = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+                    FunctionDescriptor.of(J, J, J, J, P), Linker.Option.firstVariadicArg(1));
+            long n = (long) syscall.invokeExact(204L /* SYS_sched_getaffinity */, 0L, 1024L, arena.allocate(1024));
+            return n > 0 && n <= 1024 ? (int) n : 8;
+        } catch (Throwable e) {
+            return 8;
+        }
+    }
+
     public static int getuid() {
         return intCall(GETUID);
     }
@@ -380,6 +416,18 @@ public final class Libc {
         try {
             MemorySegment c = capture();
             return (int) result((int) SETRLIMIT.invokeExact(c, resource, rlim), c);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /**
+     * Sends sig to jvisor's own host process group (kill(2) with -pgrp): how a terminal's job
+     * control reaches jvisor as a whole when jvisor is in the background of the host's terminal.
+     */
+    public static void signalOwnGroup(int pgrp, int sig) {
+        try {
+            int unused = (int) KILL.invokeExact(-pgrp, sig);
         } catch (Throwable t) {
             throw fail(t);
         }

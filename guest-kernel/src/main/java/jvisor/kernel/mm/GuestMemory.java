@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 import jvisor.mmu.Access;
 import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostRange;
 import jvisor.mmu.Prot;
 import jvisor.mmu.Region;
 
@@ -34,26 +35,22 @@ public final class GuestMemory {
         return done;
     }
 
-    /**
-     * The host address of [gva, gva+len) for the host to use in place, or -1: always -1 now. With
-     * copy-on-write fork and several threads per address space, a host address is only safe while
-     * its pages are pinned (AddressSpace.pin); until the callers pin, every transfer bounces
-     * through native scratch memory with the copies below, which hold the address space's lock.
-     */
-    public static long contiguousHost(AddressSpace space, long gva, long len) {
-        return -1;
-    }
+    /** Below this size a transfer bounces through scratch memory: the copy costs less than pinning. */
+    public static final long ZERO_COPY_MIN = 16 * 1024;
 
     /**
-     * Prepares [gva, gva+len) for a write by the host: translating each page for writing tells the
-     * CPU's decoded-code cache about pages that held code (self-modifying code stays correct).
+     * Pins [gva, gva+len) for the host to read or write in place (a host read(2) straight into
+     * the guest's buffer), or returns null when the caller should bounce through scratch memory
+     * instead: a small transfer, a range that is not one host segment, or an address space whose
+     * accesses a debugger observes (the bounce copies report them). The caller closes the range
+     * when the host is done; pages unmapped meanwhile stay valid until then.
      */
-    public static void prepareWrite(AddressSpace space, long gva, long len) {
-        long page = gva & ~PAGE_MASK;
-        long end = gva + len;
-        for (long p = page; Long.compareUnsigned(p, end) < 0; p += PAGE_SIZE) {
-            space.translate(Long.compareUnsigned(p, gva) < 0 ? gva : p, Access.WRITE);
-        }
+    public static HostRange pinForHost(AddressSpace space, long gva, long len, Access access) {
+        if (len < ZERO_COPY_MIN || space.observer() != null) return null;
+        HostRange r = space.pin(gva, len, access);
+        if (r.contiguous() != -1) return r;
+        r.close();
+        return null;
     }
 
     /** Copies len bytes of guest memory at gva into native memory dst (page by page, under the address space's lock). */

@@ -32,8 +32,13 @@ public final class UnixSocket extends SocketFile {
     static final int SNDBUF = 212992;
     /** What a queued segment costs beyond its bytes (an skb's truesize overhead). */
     private static final int SEGMENT_COST = 576;
-    /** Largest stream segment (unix_stream_sendmsg: half the send buffer, less the header). */
-    private static final int STREAM_SEGMENT = SNDBUF / 2 - 64;
+    /**
+     * Largest stream segment: unix_stream_sendmsg takes at most half
+     * the send buffer less 64, and at most SKB_MAX_HEAD(0) + UNIX_SKB_FRAGS_SZ (a page less its
+     * skb_shared_info, 4096 - 320, plus 32 KiB of fragments) so that an skb needs no large
+     * allocation; a non-blocking write into an almost full buffer sends what that last skb holds.
+     */
+    private static final int STREAM_SEGMENT = 4096 - 320 + 32768;
     /** net.unix.max_dgram_qlen. */
     private static final int MAX_DGRAM_QLEN = 10;
 
@@ -367,7 +372,7 @@ public final class UnixSocket extends SocketFile {
                 }
                 continue;
             }
-            int n = (int) Math.min(len - sent, STREAM_SEGMENT);
+            int n = (int) Math.min(len - sent, Math.min(STREAM_SEGMENT, sndbuf / 2 - 64));
             byte[] data = new byte[n];
             MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, buf + sent, data, 0, n);
             enqueue(other, new Segment(data, fds, creds, name, this));

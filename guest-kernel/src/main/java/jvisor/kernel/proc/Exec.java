@@ -11,6 +11,7 @@ import java.util.List;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Reg;
+import jvisor.cpu.insn.XSave;
 import jvisor.hypervisor.Hypervisor;
 import jvisor.hypervisor.Vcpu;
 import jvisor.kernel.elf.ElfException;
@@ -84,6 +85,7 @@ public final class Exec {
         Process p = new Process(pid, jvisor.kernel.host.Libc.getppid(), creds, limits, mm, fs,
                 exeGuest.getBytes(StandardCharsets.UTF_8), req.argv(), req.envp(),
                 cwdGuest.getBytes(StandardCharsets.UTF_8));
+        p.image = image;
         p.auxv = stack.auxv();
         p.execfn = req.execfn();
         p.initialEnvp = stack.envpAddr();
@@ -92,6 +94,7 @@ public final class Exec {
         Vcpu vcpu = hv.createVcpu(space);
         Task task = p.attachMainTask(vcpu);
         task.comm = commOf(req.execfn());
+        p.nice = jvisor.kernel.host.Libc.hostNice(); // as a child of jvisor's own process would inherit it
         setEntryRegisters(task.regs, image.entry(), stack.sp());
 
         for (int fd = 0; fd <= 2; fd++) {
@@ -109,9 +112,10 @@ public final class Exec {
      *
      * @param exePath the executable's path inside the root (the script's interpreter for #!)
      * @param execfn the path as given to execve (AT_EXECFN)
+     * @param commSource the path whose last component names the task (comm)
      */
     public static void replaceImage(Task t, ElfFile elf, byte[] exePath, List<byte[]> argv, List<byte[]> envp,
-            byte[] execfn) throws ElfException {
+            byte[] execfn, byte[] commSource) throws ElfException {
         Process p = t.process;
         // The new image is built in a fresh address space first: a failure leaves the process as it was.
         Hypervisor hv = p.mm.hypervisor();
@@ -156,7 +160,14 @@ public final class Exec {
         p.sigactions = p.sigactions.copy();
         p.sigactions.resetForExec();
         p.exePath = exePath;
+        p.image = image;
         p.argv = argv;
+        // execve(2): the saved set-user-ID and set-group-ID are copied from the effective ids (no
+        // set-user-ID bits are honoured: the guest's files are the host user's).
+        Credentials c = p.creds;
+        p.creds = c.withUids(c.uid(), c.euid(), c.euid(), c.euid()).withGids(c.gid(), c.egid(), c.egid(), c.egid());
+        // begin_new_exec: dumpable again unless the real and effective ids differ (suid_dumpable is 0).
+        p.dumpable = c.uid() == c.euid() && c.gid() == c.egid() ? 1 : 0;
         p.envp = envp;
         p.auxv = stack.auxv();
         p.execfn = execfn;
@@ -175,7 +186,7 @@ public final class Exec {
         t.rseqSig = 0;
         t.clearChildTid = 0;
         t.restartBlock = null;
-        t.comm = commOf(execfn);
+        t.comm = commOf(commSource);
         setEntryRegisters(t.regs, image.entry(), stack.sp());
     }
 
@@ -203,7 +214,11 @@ public final class Exec {
         }
     }
 
-    /** psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0. */
+    /**
+     * psABI 3.4.1: RSP at argc, RDX 0 (no exit function to register), everything else 0; the x87,
+     * SSE and AVX state in its initial configuration (start_thread's fpu__clear_user_states), so
+     * no YMM upper half or x87 register survives execve.
+     */
     static void setEntryRegisters(CpuState s, long entry, long sp) {
         java.util.Arrays.fill(s.r, 0);
         s.r[Reg.RSP] = sp;
@@ -212,10 +227,7 @@ public final class Exec {
         s.fsBase = 0;
         s.gsBase = 0;
         s.setRflags(0x202);
-        s.mxcsr = 0x1F80;
-        s.fpuControl = 0x037F;
-        s.fpuStatus = 0;
-        java.util.Arrays.fill(s.xmm, 0);
+        XSave.initialize(s, XSave.XCR0);
     }
 
     private static byte[] readBinary(Path binary) throws ElfException {

@@ -233,7 +233,7 @@ public final class ProcFs implements SyntheticTree {
         long vm = vmSizeKb(process);
         String s = "Name:\t" + commName(process) + "\n"
                 + String.format("Umask:\t%04o%n", process.umask)
-                + "State:\tR (running)\n"
+                + "State:\t" + state(process) + "\n"
                 + "Tgid:\t" + process.pid + "\nNgid:\t0\nPid:\t" + process.pid + "\nPPid:\t" + process.ppid()
                 + "\nTracerPid:\t0\n"
                 + "Uid:\t" + c.uid() + "\t" + c.euid() + "\t" + c.euid() + "\t" + c.euid() + "\n"
@@ -251,11 +251,25 @@ public final class ProcFs implements SyntheticTree {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The State line: stopped while the process is (job control), else running. */
+    private static String state(Process process) {
+        return process.signals.isStopped() ? "T (stopped)" : "R (running)";
+    }
+
     private byte[] stat(Process process) {
         long vsize = vmSizeKb(process) * 1024;
         StringBuilder sb = new StringBuilder();
-        sb.append(process.pid).append(" (").append(commName(process)).append(") R ").append(process.ppid()).append(' ')
-                .append(process.pgid()).append(' ').append(process.sid()).append(" 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 ")
+        int ttyNr = 0, tpgid = -1;
+        synchronized (process.table) {
+            jvisor.kernel.tty.Terminal term = process.ctty;
+            if (term != null) {
+                ttyNr = (int) term.rdev;
+                tpgid = term.foreground() != 0 ? term.foreground() : -1;
+            }
+        }
+        sb.append(process.pid).append(" (").append(commName(process)).append(") ").append(state(process).charAt(0))
+                .append(' ').append(process.ppid()).append(' ').append(process.pgid()).append(' ').append(process.sid())
+                .append(' ').append(ttyNr).append(' ').append(tpgid).append(" 4194304 0 0 0 0 0 0 0 0 20 0 ")
                 .append(process.taskCount()).append(" 0 0 ")
                 .append(vsize).append(' ').append(vsize / 4096).append(" 18446744073709551615");
         for (int i = 26; i <= 52; i++) sb.append(" 0");
@@ -276,7 +290,7 @@ public final class ProcFs implements SyntheticTree {
     /** /proc/cpuinfo: one CPU with the emulated CPUID's signature, brand and feature flags. */
     static byte[] cpuinfo() {
         jvisor.cpu.CpuState s = new jvisor.cpu.CpuState();
-        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7);
+        int[] l1 = cpuid(s, 1), e1 = cpuid(s, 0x8000_0001), l7 = cpuid(s, 7), xsaveLeaf = cpuid(s, 0xD, 1);
         int[] v = cpuid(s, 0);
         String vendor = regString(v[1]) + regString(v[3]) + regString(v[2]);
         StringBuilder brand = new StringBuilder();
@@ -302,12 +316,15 @@ public final class ProcFs implements SyntheticTree {
         String[] extEcx = new String[32];
         extEcx[0] = "lahf_lm";
         extEcx[5] = "abm";
+        // CPUID.(EAX=0DH,ECX=1):EAX, Linux's word 10. OSXSAVE (leaf 1 ECX bit 27) has no name in cpuinfo.
+        String[] xsaveEax = {"xsaveopt", "xsavec", "xgetbv1", "xsaves"};
         StringBuilder flags = new StringBuilder();
         appendFlags(flags, l1[3], edx);
         appendFlags(flags, e1[3], extEdx);
         appendFlags(flags, l1[2], ecx);
         appendFlags(flags, e1[2], extEcx);
         appendFlags(flags, l7[1], l7ebx);
+        appendFlags(flags, xsaveLeaf[0], xsaveEax);
         // Family 6 and 15 add the extended model (bits 16-19) above the model, as Linux prints it.
         int family = (l1[0] >> 8) & 0xf, model = (l1[0] >> 4) & 0xf, stepping = l1[0] & 0xf;
         if (family == 6 || family == 15) model |= ((l1[0] >> 16) & 0xf) << 4;

@@ -3,6 +3,7 @@ package jvisor.kernel.proc;
 import java.util.ArrayList;
 import java.util.List;
 
+import jvisor.kernel.elf.LoadedImage;
 import jvisor.kernel.fs.FdTable;
 import jvisor.kernel.fs.PathResolver;
 import jvisor.kernel.mm.MemoryManager;
@@ -25,7 +26,8 @@ import jvisor.kernel.signal.SignalActions;
 public final class Process {
     public final int pid;
     public final ProcessTable table;
-    public final Credentials creds;
+    /** Replaced as a whole by the set*id calls (process-wide: see SysIdentity). */
+    public volatile Credentials creds;
     public final Limits limits;
     public MemoryManager mm;
     public FdTable fds;
@@ -37,6 +39,12 @@ public final class Process {
 
     /** The executable's path inside the root (/proc/PID/exe). */
     public byte[] exePath;
+    /**
+     * Where the running program was loaded: a new object at every execve, shared with fork
+     * children (they run the same image), so its identity names one program image (the debugging
+     * tools keep a symbol table per image).
+     */
+    public volatile LoadedImage image;
     public List<byte[]> argv;
     public List<byte[]> envp;
     /** The auxiliary vector as key, value pairs (/proc/self/auxv). */
@@ -51,6 +59,12 @@ public final class Process {
     /** prctl(PR_SET_DUMPABLE), PR_SET_CHILD_SUBREAPER and PR_SET_NO_NEW_PRIVS: recorded and reported. */
     public volatile int dumpable = 1;
     public volatile boolean childSubreaper, noNewPrivs;
+
+    /**
+     * setpriority's nice value (-20..19) and sched_setscheduler's policy and static priority:
+     * recorded, inherited and reported; the host scheduler runs every task alike.
+     */
+    public volatile int nice, schedPolicy, schedPriority;
 
     /** The current directory: an absolute, resolved path inside the root. */
     private byte[] cwd;
@@ -68,6 +82,15 @@ public final class Process {
     boolean reaped;
     /** Set by execve: the parent may no longer change the process group (setpgid's EACCES). */
     boolean execed;
+    /** The session's controlling terminal (Linux's signal->tty), inherited by fork; null: none. */
+    jvisor.kernel.tty.Terminal ctty;
+    /** Reparented to the sandbox's first process when its parent ended (see JobControl). */
+    boolean adopted;
+    /**
+     * For the first process: whether its host process group has a member whose parent is in
+     * another group of the session (then the group is not orphaned), as the host says at start.
+     */
+    final boolean hostGroupTied;
 
     // Guarded by this.
     private final List<Task> tasks = new ArrayList<>();
@@ -84,8 +107,6 @@ public final class Process {
         this(new ProcessTable(pid), pid, ppid, creds, limits, mm, fs, new FdTable(), new SignalActions(), exePath,
                 argv, envp, cwd);
         table.setInit(this);
-        pgid = jvisor.kernel.host.Libc.getpgid();
-        sid = jvisor.kernel.host.Libc.getsid();
     }
 
     Process(ProcessTable table, int pid, int outsidePpid, Credentials creds, Limits limits, MemoryManager mm,
@@ -104,6 +125,14 @@ public final class Process {
         this.argv = argv;
         this.envp = envp;
         this.cwd = cwd;
+        if (table.init() == null) {
+            pgid = jvisor.kernel.host.Libc.getpgid();
+            sid = jvisor.kernel.host.Libc.getsid();
+            hostGroupTied = jvisor.kernel.host.HostProcStat.groupConnected(pgid, sid);
+            ctty = table.terminals.hostControllingTerminal(sid);
+        } else {
+            hostGroupTied = false;
+        }
     }
 
     /** The thread group leader: the task whose tid is the pid (the task that called execve last). */
@@ -177,6 +206,19 @@ public final class Process {
     public int sid() {
         synchronized (table) {
             return sid;
+        }
+    }
+
+    /** The controlling terminal, or null. */
+    public jvisor.kernel.tty.Terminal controllingTerminal() {
+        synchronized (table) {
+            return ctty;
+        }
+    }
+
+    public void setControllingTerminal(jvisor.kernel.tty.Terminal t) {
+        synchronized (table) {
+            ctty = t;
         }
     }
 
@@ -274,7 +316,21 @@ public final class Process {
     public void release() {
         signals.shutdown();
         fds.release();
-        mm.release();
+        if (!keepMemoryAfterExit) mm.release();
+    }
+
+    /**
+     * Keeps the memory of this process readable after it ends, for post-mortem inspection (the
+     * embedding API reads a crashed program's memory); {@link #releaseKeptMemory} gives it back.
+     */
+    public volatile boolean keepMemoryAfterExit;
+
+    /** Gives back the memory kept by {@link #keepMemoryAfterExit} once the process has ended. */
+    public void releaseKeptMemory() {
+        if (keepMemoryAfterExit && exited()) {
+            keepMemoryAfterExit = false;
+            mm.release();
+        }
     }
 
     @Override

@@ -17,6 +17,9 @@ public final class ProcessTable {
     /** Linux's default pid_max: numbers wrap around below it. */
     private static final int PID_MAX = 4_194_304;
 
+    /** The terminals the sandbox's processes have met, with their job control state. */
+    public final jvisor.kernel.tty.Terminals terminals = new jvisor.kernel.tty.Terminals();
+
     /** The futex wait queues of every process in the sandbox. */
     public final jvisor.kernel.futex.Futexes futexes = new jvisor.kernel.futex.Futexes();
 
@@ -106,6 +109,11 @@ public final class ProcessTable {
         return tasks.size();
     }
 
+    /** Every process, zombies included, in no order; the caller holds this table's lock. */
+    Iterable<Process> all() {
+        return processes.values();
+    }
+
     /** The members of process group pgid that are not zombies. */
     public synchronized List<Process> group(int pgid) {
         List<Process> l = new ArrayList<>();
@@ -142,6 +150,7 @@ public final class ProcessTable {
         }
         caller.sid = caller.pid;
         caller.pgid = caller.pid;
+        caller.ctty = null; // proc_clear_tty: a new session has no controlling terminal
         return caller.pid;
     }
 
@@ -154,9 +163,14 @@ public final class ProcessTable {
         p.zombie = true;
         for (Process c : p.children) {
             c.parent = init != p ? init : null;
-            if (init != null && init != p) init.children.add(c);
+            if (init != null && init != p) {
+                init.children.add(c);
+                c.adopted = true;
+            }
+            JobControl.killOrphanedGroup(this, c, p);
         }
         p.children.clear();
+        JobControl.killOrphanedGroup(this, p, null);
         if (autoreap || p.parent == null) reap(p);
         notifyAll();
         return p.reaped;

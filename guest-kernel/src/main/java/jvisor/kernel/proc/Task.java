@@ -21,6 +21,19 @@ public final class Task {
     private volatile boolean stopRequested;
     /** Set whenever a signal may have become deliverable to this task; cleared by the delivery path. */
     public volatile boolean recheck;
+    /**
+     * Job control (Linux's task->jobctl), guarded by the process's signal lock: a group stop asks
+     * this task to stop (JOBCTL_STOP_PENDING; read without the lock by blocking waits, which end
+     * so that the task can stop), the task is stopped (TASK_STOPPED), the task dequeued a stop
+     * signal that no SIGCONT has cancelled since (JOBCTL_STOP_DEQUEUED).
+     */
+    public volatile boolean jobStopPending;
+    public boolean jobStopped, stopDequeued;
+    /**
+     * The task is on its way out (PF_EXITING), guarded by the signal lock like the fields above: a
+     * group stop begun from now on does not wait for it.
+     */
+    public boolean leavingSignals;
     /** exit(2)'s status, for the process status if this is the last task. */
     public int exitCode;
     /** The host thread that runs this task (null before it starts). */
@@ -112,9 +125,12 @@ public final class Task {
         process.signals.wakeAll();
     }
 
-    /** True if the task should give up a blocking wait: it must stop, or a signal it does not block is pending. */
+    /**
+     * True if the task should give up a blocking wait: it must exit, a group stop waits for it, or
+     * a signal it does not block is pending.
+     */
     public boolean interrupted() {
-        return stopRequested || process.signals.pendingIn(this, ~sigmask);
+        return stopRequested || jobStopPending || process.signals.pendingIn(this, ~sigmask);
     }
 
     @Override

@@ -55,6 +55,12 @@ public final class TaskClone {
             owner = new Process(table, tid, 0, pp.creds, pp.limits.copy(), mm, pp.fs, fds, actions, pp.exePath,
                     pp.argv, pp.envp, pp.cwd());
             owner.umask = pp.umask;
+            owner.dumpable = pp.dumpable; // an mm flag: a forked copy keeps it (fork(2))
+            owner.noNewPrivs = pp.noNewPrivs;
+            owner.nice = pp.nice;
+            owner.schedPolicy = pp.schedPolicy;
+            owner.schedPriority = pp.schedPriority;
+            owner.image = pp.image;
             owner.auxv = pp.auxv;
             owner.execfn = pp.execfn;
             owner.initialEnvp = pp.initialEnvp;
@@ -62,6 +68,7 @@ public final class TaskClone {
             synchronized (table) {
                 owner.pgid = pp.pgid;
                 owner.sid = pp.sid;
+                owner.ctty = pp.ctty;
                 Process parentOfChild = (flags & CLONE_PARENT) != 0 && pp.parent != null ? pp.parent : pp;
                 table.addProcess(owner, parentOfChild);
             }

@@ -25,9 +25,14 @@ public final class TaskExit {
 
     private TaskExit() {}
 
-    /** Called by the task's run loop when it ends, on the task's host thread; interceptor may be null. */
-    public static void exit(Task t, Strace strace, SyscallInterceptor interceptor) {
+    /**
+     * Called by the task's run loop when it ends, on the task's host thread; interceptor may be null.
+     *
+     * @return true if the task was the process's last (the process has ended)
+     */
+    public static boolean exit(Task t, Strace strace, SyscallInterceptor interceptor) {
         Process p = t.process;
+        if (p.signals.leave(t)) JobControl.notifyParent(p, Signals.CLD_STOPPED);
         releaseUserMemory(t);
         if (t.vforkDone != null) t.vforkDone.countDown();
         boolean last = p.removeTask(t);
@@ -35,12 +40,13 @@ public final class TaskExit {
         p.mm.hypervisor().releaseVcpu(t.vcpu); // mapping changes stop waiting for this vCPU
         if (!last) {
             if (interceptor != null) interceptor.taskExited(t, false);
-            return;
+            return false;
         }
         p.lastThreadExited(t.exitCode);
         // Before the parent can learn of the end (the record of a reaped child is complete).
         if (interceptor != null) interceptor.taskExited(t, true);
         processExit(p, strace);
+        return true;
     }
 
     /** mm_release: the robust futex list, then clear_child_tid with a futex wake (pthread_join). */
@@ -90,6 +96,7 @@ public final class TaskExit {
 
     /** The last task is gone: release, reparent, notify the parent, leave a zombie. */
     private static void processExit(Process p, Strace strace) {
+        jvisor.kernel.tty.TtyJobControl.sessionLeaderExited(p);
         p.release();
         ProcessTable table = p.table;
         // As Linux's exit_notify under tasklist_lock: the zombie appears and the exit signal is

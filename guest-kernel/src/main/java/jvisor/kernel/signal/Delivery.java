@@ -11,10 +11,9 @@ import jvisor.kernel.strace.Strace;
  * Signal delivery on the way back into the guest (Linux's arch_do_signal_or_restart, get_signal,
  * handle_signal), and faults turned into forced signals (force_sig_fault).
  *
- * <p>Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) with their default action and SIGCONT
- * are accepted and do nothing: stopping a process needs a parent that waits for it (job
- * control), which jvisor does not have yet; a stopped-then-continued process is
- * indistinguishable from one that never stopped, except for time.
+ * <p>Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) with their default action stop the
+ * process ({@link GroupStop}); SIGCONT has already done its work when it was sent, and its
+ * default action here is to do nothing more.
  */
 public final class Delivery {
     private static final int NR_RESTART_SYSCALL = 219;
@@ -49,6 +48,7 @@ public final class Delivery {
         }
         t.recheck = false;
         while (!t.process.exited()) {
+            if (GroupStop.stopIfPending(t, strace)) continue;
             SigInfo info = ps.dequeue(t, ~t.sigmask);
             if (info == null) break;
             int sig = info.signo;
@@ -64,7 +64,12 @@ public final class Delivery {
                         t.process.kill(info.fatal());
                         return;
                     }
-                    default -> { // ignore, stop, continue (see the class comment)
+                    case STOP -> {
+                        announce(t, info, strace, hook);
+                        GroupStop.stop(t, sig, strace);
+                        continue;
+                    }
+                    default -> { // ignore, continue (see the class comment)
                         announce(t, info, strace, hook);
                         continue;
                     }

@@ -47,17 +47,16 @@ public final class ProcessSignals {
 
     /**
      * Generates a signal (send_signal_locked): to the task's own pending set if toThread, else to
-     * the process's. Ignored signals that are not blocked are discarded at once, standard signals
+     * the process's. Job control acts first, whatever the mask and disposition (prepare_signal): a
+     * stop signal cancels a pending SIGCONT, SIGCONT cancels pending stop signals and resumes a
+     * stopped process. Ignored signals that are not blocked are then discarded, standard signals
      * already pending coalesce. Returns false if the signal was dropped for lack of queue space.
      */
     public synchronized boolean send(Task target, SigInfo info, boolean toThread) {
         int sig = info.signo;
         long bit = Signals.bit(sig);
-        // Stop signals cancel a pending SIGCONT and SIGCONT cancels pending stop signals (prepare_signal).
-        long stops = Signals.bit(Signals.SIGSTOP) | Signals.bit(Signals.SIGTSTP) | Signals.bit(Signals.SIGTTIN)
-                | Signals.bit(Signals.SIGTTOU);
-        if ((stops & bit) != 0) discardAll(target, Signals.bit(Signals.SIGCONT));
-        else if (sig == Signals.SIGCONT) discardAll(target, stops);
+        if ((STOP_SIGNALS & bit) != 0) discardEverywhere(Signals.bit(Signals.SIGCONT));
+        else if (sig == Signals.SIGCONT) continueProcess();
         if ((target.sigmask & bit) == 0 && process.sigactions.ignored(sig) && sig != Signals.SIGKILL) return true;
         boolean queued = (toThread ? target.pending : shared).add(info);
         if (!queued) return info.signo < Signals.SIGRTMIN;
@@ -87,9 +86,10 @@ public final class ProcessSignals {
         return true;
     }
 
-    private void discardAll(Task t, long set) {
-        t.pending.discard(set);
+    /** Drops the signals in set from the process's pending set and from every thread's. */
+    private void discardEverywhere(long set) {
         shared.discard(set);
+        for (Task t : process.tasks()) t.pending.discard(set);
     }
 
     /** Wakes the target from a blocking syscall and out of the guest. Called with the lock held. */
@@ -106,8 +106,8 @@ public final class ProcessSignals {
     }
 
     /** Drops the pending instances of a signal that just became ignored, in every pending set. */
-    public synchronized void discardIgnored(Task t, int sig) {
-        discardAll(t, Signals.bit(sig));
+    public synchronized void discardIgnored(int sig) {
+        discardEverywhere(Signals.bit(sig));
     }
 
     // ---------------------------------------------------------------- taking
@@ -136,6 +136,7 @@ public final class ProcessSignals {
             if (sig == 0) return null;
             info = shared.take(sig);
         }
+        if ((STOP_SIGNALS & Signals.bit(sig)) != 0) t.stopDequeued = true;
         if (info != null && info.timer != null) {
             PosixTimer tm = info.timer;
             info.overrun = tm.overrun;
@@ -152,7 +153,10 @@ public final class ProcessSignals {
      */
     public synchronized boolean await(Task t, long deadline, java.util.function.LongSupplier wake) {
         while (true) {
-            if (((t.pending.mask() | shared.mask()) & wake.getAsLong()) != 0 || t.stopRequested()) return true;
+            if (((t.pending.mask() | shared.mask()) & wake.getAsLong()) != 0 || t.stopRequested()
+                    || t.jobStopPending) {
+                return true;
+            }
             long now = System.nanoTime();
             if (deadline != Long.MAX_VALUE && now - deadline >= 0) return false;
             try {
@@ -167,6 +171,172 @@ public final class ProcessSignals {
                 return true;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- job control
+
+    /** SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU (SIG_KERNEL_STOP_MASK). */
+    public static final long STOP_SIGNALS = Signals.bit(Signals.SIGSTOP) | Signals.bit(Signals.SIGTSTP)
+            | Signals.bit(Signals.SIGTTIN) | Signals.bit(Signals.SIGTTOU);
+
+    /** How a task took part in a group stop ({@link #participate}). */
+    public enum StopPart {
+        /** A SIGCONT came first: the task does not stop. */
+        NONE,
+        /** The task stopped; others are still to stop. */
+        STOPPED,
+        /** The task was the last one to stop: the process is stopped now and its parent must be told. */
+        COMPLETED
+    }
+
+    // Linux's signal_struct fields of a group stop (kernel/signal.c do_signal_stop, prepare_signal).
+    /** Threads that have yet to stop for the group stop in progress (group_stop_count). */
+    private int groupStopCount;
+    /** The signal that stopped the process, until a wait reports it (group_exit_code); 0 after. */
+    private int stopSignal;
+    /** The last stop signal, for /proc and strace (not consumed by wait). */
+    private int lastStopSignal;
+    /** SIGNAL_STOP_STOPPED: every thread stopped, and no SIGCONT since. */
+    private boolean stopped;
+    /** SIGNAL_STOP_CONTINUED: a SIGCONT ended a stop that a WCONTINUED wait has not reported yet. */
+    private boolean continuedUnreported;
+    /** SIGNAL_CLD_STOPPED or SIGNAL_CLD_CONTINUED: CLD_STOPPED or CLD_CONTINUED still to be told to the parent, or 0. */
+    private int parentNotice;
+
+    /**
+     * SIGCONT's effect when it is generated, whatever its disposition and mask (prepare_signal):
+     * pending stop signals are dropped, a group stop in progress is called off and a stopped
+     * process resumes. The parent hears of it from the first task to run again: CLD_CONTINUED, or
+     * CLD_STOPPED when the stop was not complete yet (Linux pretends it completed and was continued).
+     */
+    private void continueProcess() {
+        discardEverywhere(STOP_SIGNALS);
+        java.util.List<Task> tasks = process.tasks();
+        for (Task t : tasks) {
+            t.jobStopPending = false;
+            t.stopDequeued = false;
+            t.jobStopped = false;
+        }
+        int why = stopped ? Signals.CLD_CONTINUED : groupStopCount > 0 ? Signals.CLD_STOPPED : 0;
+        if (why == 0) return;
+        parentNotice = why;
+        continuedUnreported = true;
+        stopped = false;
+        groupStopCount = 0;
+        stopSignal = 0;
+        for (Task t : tasks) wake(t);
+    }
+
+    /**
+     * The first half of do_signal_stop, after t dequeued the stop signal sig with its default
+     * action: every thread that is not stopped yet must stop (each is woken or kicked out of the
+     * guest). False if a SIGCONT came since t dequeued sig, or the process is exiting.
+     */
+    public synchronized boolean beginGroupStop(Task t, int sig) {
+        if (t.jobStopPending) return true; // a group stop is already under way: t joins it
+        if (!t.stopDequeued || process.exited()) return false;
+        if (!stopped) stopSignal = sig;
+        lastStopSignal = sig;
+        groupStopCount = 0;
+        for (Task x : process.tasks()) {
+            if (x.jobStopped || x.leavingSignals) continue;
+            x.jobStopPending = true;
+            groupStopCount++;
+            if (x != t) wake(x);
+        }
+        return true;
+    }
+
+    /**
+     * task_participate_group_stop: t, which has a stop pending, stops. The last thread to stop
+     * makes the process stopped.
+     */
+    public synchronized StopPart participate(Task t) {
+        if (!t.jobStopPending) return StopPart.NONE;
+        t.jobStopPending = false;
+        t.stopDequeued = false;
+        t.jobStopped = true;
+        if (groupStopCount > 0) groupStopCount--;
+        if (groupStopCount == 0 && !stopped) {
+            stopped = true;
+            return StopPart.COMPLETED;
+        }
+        return StopPart.STOPPED;
+    }
+
+    /**
+     * exit_signals: t is exiting and takes no more part in job control. A group stop that counts
+     * it sees it as stopped (a thread that a SIGCONT let go on its way out is counted by the next
+     * stop until it is gone); true if that completes the stop, and then the parent must be told.
+     */
+    public synchronized boolean leave(Task t) {
+        t.leavingSignals = true;
+        return participate(t) == StopPart.COMPLETED;
+    }
+
+    /**
+     * A stopped task sleeps (TASK_STOPPED) until SIGCONT resumes it, SIGKILL arrives or the
+     * process ends otherwise.
+     */
+    public synchronized void sleepWhileStopped(Task t) {
+        while (t.jobStopped && !t.stopRequested() && !killPending(t)) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        t.jobStopped = false;
+    }
+
+    /**
+     * True if SIGKILL is pending for t. Only SIGKILL wakes a stopped thread: another signal that
+     * would end the process waits for SIGCONT (complete_signal: a stopped thread wants no signal
+     * but SIGKILL).
+     */
+    private boolean killPending(Task t) {
+        return ((t.pending.mask() | shared.mask()) & Signals.bit(Signals.SIGKILL)) != 0;
+    }
+
+    /** Takes what the parent is still to be told (SIGNAL_CLD_MASK): CLD_STOPPED, CLD_CONTINUED or 0. */
+    public synchronized int takeParentNotice() {
+        int why = parentNotice;
+        parentNotice = 0;
+        return why;
+    }
+
+    /** si_status of a CLD_STOPPED notice: the stop signal (group_exit_code & 0x7f). */
+    public synchronized int stopStatus() {
+        return stopSignal & 0x7f;
+    }
+
+    /** The signal that stopped the process last (for strace's "stopped by" line). */
+    public synchronized int lastStopSignal() {
+        return lastStopSignal;
+    }
+
+    /** True while the process is stopped (SIGNAL_STOP_STOPPED). */
+    public synchronized boolean isStopped() {
+        return stopped;
+    }
+
+    /**
+     * wait_task_stopped: the signal that stopped the process if it is stopped and no wait has
+     * reported this stop yet, else 0. consume (a wait without WNOWAIT) makes it reported.
+     */
+    public synchronized int takeStopReport(boolean consume) {
+        if (!stopped || stopSignal == 0) return 0;
+        int sig = stopSignal;
+        if (consume) stopSignal = 0;
+        return sig;
+    }
+
+    /** wait_task_continued: true if a SIGCONT resumed the process since a wait last reported it. */
+    public synchronized boolean takeContinueReport(boolean consume) {
+        if (!continuedUnreported) return false;
+        if (consume) continuedUnreported = false;
+        return true;
     }
 
     // ---------------------------------------------------------------- timers

@@ -2,6 +2,7 @@ package jvisor.kernel.signal;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Reg;
+import jvisor.cpu.insn.XSave;
 import jvisor.kernel.abi.Signals;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.AddressSpace;
@@ -21,10 +22,23 @@ import jvisor.mmu.AddressSpace;
  *     err 152, trapno 160, oldmask 168, cr2 176, fpstate 184, reserved1[8] 192
  * </pre>
  * Below the interrupted rsp the 128-byte red zone is skipped (or the alternate stack is used),
- * the 512-byte FXSAVE image is placed 64-byte aligned, and the frame below it so that
- * (frame + 8) % 16 == 0, i.e. rsp on handler entry is as right after a call. jvisor's CPU does
- * not advertise XSAVE, so the FP state is the legacy FXSAVE layout, its software-reserved bytes
- * (464..511) are zero and uc_flags has no UC_FP_XSTATE.
+ * the FP state is placed 64-byte aligned (fpu__alloc_mathframe), and the frame below it so that
+ * (frame + 8) % 16 == 0, i.e. rsp on handler entry is as right after a call.
+ *
+ * <p>The CPU has XSAVE, so the FP state is what copy_fpstate_to_sigframe writes on such a CPU
+ * (arch/x86/kernel/fpu/signal.c): the XSAVE64 image of x87, SSE and AVX ({@link XSave#SIZE} = 832
+ * bytes: legacy region, header, YMM bits 255:128), whose software-reserved bytes 464..511 hold
+ * struct _fpx_sw_bytes (arch/x86/include/uapi/asm/sigcontext.h):
+ * <pre>
+ *   magic1 464 = FP_XSTATE_MAGIC1, extended_size 468 = 836, xfeatures 472 = XCR0,
+ *   xstate_size 480 = 832, padding[7] 484..511 = 0
+ * </pre>
+ * followed by FP_XSTATE_MAGIC2 at +832, 836 bytes in all; uc_flags has UC_FP_XSTATE.
+ * rt_sigreturn (__fpu_restore_sig) loads the image with XRSTOR for the features the software
+ * bytes name when both magic words are there, and as a bare FXSAVE image otherwise; the
+ * components not loaded go back to their initial configuration. An image the instruction refuses
+ * (#GP: misaligned, a malformed header, reserved MXCSR bits) or cannot read resets the FPU and
+ * makes rt_sigreturn fail with SIGSEGV.
  */
 public final class SignalFrame {
     private SignalFrame() {}
@@ -36,16 +50,17 @@ public final class SignalFrame {
             SC_RCX = 112, SC_RSP = 120, SC_RIP = 128, SC_EFLAGS = 136, SC_CS = 144, SC_GS = 146, SC_FS = 148,
             SC_SS = 150, SC_ERR = 152, SC_TRAPNO = 160, SC_OLDMASK = 168, SC_CR2 = 176, SC_FPSTATE = 184,
             SC_SIZE = 256;
-    public static final int FXSAVE_SIZE = 512, RED_ZONE = 128;
+    public static final int RED_ZONE = 128;
+    /** Offsets in the FP state: struct _fpx_sw_bytes in the legacy region's software-reserved bytes. */
+    public static final int FP_SW_MAGIC1 = 464, FP_SW_EXTENDED_SIZE = 468, FP_SW_XFEATURES = 472,
+            FP_SW_XSTATE_SIZE = 480, FP_SW_END = 512;
+    /** The FP state's size: the XSAVE image and FP_XSTATE_MAGIC2 after it (xstate_sigframe_size). */
+    public static final int FPSTATE_SIZE = XSave.SIZE + 4;
+    public static final int FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845;
     public static final long UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
     public static final int USER_CS = 0x33, USER_DS = 0x2b;
     /** FIX_EFLAGS: the flags rt_sigreturn takes from the frame (AC OF DF TF SF ZF AF PF CF RF). */
     public static final long FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
-
-    /** The x87 control word FXRSTOR loads: bits 0-5 and 8-12, bit 6 set. */
-    private static int loadControl(int v) {
-        return (v & 0x1F3F) | 0x0040;
-    }
 
     // ---------------------------------------------------------------- alternate stack
 
@@ -80,7 +95,7 @@ public final class SignalFrame {
             sp = t.altStackSp + t.altStackSize;
             entering = true;
         }
-        long fp = (sp - FXSAVE_SIZE) & ~63L;
+        long fp = (sp - FPSTATE_SIZE) & ~63L;
         long frame = ((fp - SIZE) & ~15L) - 8;
         if ((nested || entering) && !onStack(t, frame)) return null;
         return new long[] {frame, fp};
@@ -101,9 +116,9 @@ public final class SignalFrame {
         long frame = where[0], fp = where[1];
         AddressSpace m = t.memory();
         try {
-            writeFxsave(m, fp, s);
+            saveFpstate(m, fp, s);
             m.write64(frame + PRETCODE, a.restorer());
-            m.write64(frame + UC_FLAGS, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+            m.write64(frame + UC_FLAGS, UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
             m.write64(frame + UC_LINK, 0);
             m.write64(frame + UC_STACK, t.altStackSp);
             m.write64(frame + UC_STACK + 8, t.altStackFlags & 0xFFFFFFFFL);
@@ -143,7 +158,7 @@ public final class SignalFrame {
         s.rip = a.handler();
         // Handlers start with DF, TF and RF clear and a fresh FPU (fpu__clear_user_states).
         s.setRflags(s.rflags() & ~(jvisor.cpu.Flags.DF | jvisor.cpu.Flags.TF | 0x10000L));
-        initFpu(s);
+        XSave.initialize(s, XSave.XCR0);
         // SS_AUTODISARM: the alternate stack is disabled while the handler runs (signal_delivered).
         if ((t.altStackFlags & Signals.SS_AUTODISARM) != 0) {
             t.altStackSp = 0;
@@ -153,74 +168,54 @@ public final class SignalFrame {
         return true;
     }
 
-    /** The FPU and SSE state after FNINIT with MXCSR and the XMM registers at their reset values. */
-    static void initFpu(CpuState s) {
-        s.fpuControl = 0x037F;
-        s.fpuStatus = 0;
-        s.fpuTags = 0;
-        s.fpuIp = 0;
-        s.fpuDp = 0;
-        s.fpuOpcode = 0;
-        s.mxcsr = 0x1F80;
-        java.util.Arrays.fill(s.xmm, 0);
+    /**
+     * copy_fpstate_to_sigframe on a CPU with XSAVE: the XSAVE64 image (over zeroed bytes, as the
+     * kernel clears the header first), the software bytes and FP_XSTATE_MAGIC2.
+     */
+    static void saveFpstate(AddressSpace m, long fp, CpuState s) {
+        m.fill(fp, FPSTATE_SIZE, (byte) 0);
+        XSave.saveImage(s, m, fp);
+        m.write32(fp + FP_SW_MAGIC1, FP_XSTATE_MAGIC1);
+        m.write32(fp + FP_SW_EXTENDED_SIZE, FPSTATE_SIZE);
+        m.write64(fp + FP_SW_XFEATURES, XSave.XCR0);
+        m.write32(fp + FP_SW_XSTATE_SIZE, XSave.SIZE);
+        m.write32(fp + XSave.SIZE, FP_XSTATE_MAGIC2);
     }
 
-    /** FXSAVE64's 512-byte image (SDM Vol. 1 Table 10-2), reserved and software bytes zero. */
-    static void writeFxsave(AddressSpace m, long a, CpuState s) {
-        m.fill(a, FXSAVE_SIZE, (byte) 0);
-        m.write16(a, s.fpuControl);
-        m.write16(a + 2, s.fpuStatus);
-        m.write8(a + 4, s.fpuTags & 0xFF);
-        m.write16(a + 6, s.fpuOpcode);
-        m.write64(a + 8, s.fpuIp);
-        m.write64(a + 16, s.fpuDp);
-        m.write32(a + 24, s.mxcsr);
-        m.write32(a + 28, 0xFFFF); // MXCSR_MASK
-        int top = (s.fpuStatus >>> 11) & 7;
-        for (int k = 0; k < 8; k++) {
-            int phys = (top + k) & 7;
-            m.write64(a + 32 + 16L * k, s.fpuMant[phys]);
-            m.write16(a + 40 + 16L * k, s.fpuSexp[phys]);
+    /**
+     * __fpu_restore_sig for a 64-bit frame: the XSAVE image when both magic words are in place
+     * (check_xstate_in_sigframe), else the legacy FXSAVE image; components not loaded are reset.
+     * False (the caller resets the FPU) where XRSTOR or FXRSTOR would fault.
+     */
+    static boolean restoreFpstate(AddressSpace m, long fp, CpuState s) {
+        if (fp == 0) { // no FP state: fpu__clear_user_states
+            XSave.initialize(s, XSave.XCR0);
+            return true;
         }
-        for (int k = 0; k < 32; k++) m.write64(a + 160 + 8L * k, s.xmm[k]);
-    }
-
-    static void readFxsave(AddressSpace m, long a, CpuState s) {
-        int cw = m.read16(a);
-        int sw = m.read16(a + 2);
-        int tags = m.read8(a + 4);
-        int fop = m.read16(a + 6) & 0x7FF;
-        long fip = m.read64(a + 8), fdp = m.read64(a + 16);
-        int mxcsr = m.read32(a + 24) & 0xFFFF; // fpu__restore_sig masks with mxcsr_feature_mask
-        long[] mant = new long[8];
-        int[] sexp = new int[8];
-        int top = (sw >>> 11) & 7;
-        for (int k = 0; k < 8; k++) {
-            int phys = (top + k) & 7;
-            mant[phys] = m.read64(a + 32 + 16L * k);
-            sexp[phys] = m.read16(a + 40 + 16L * k);
+        int magic1 = m.read32(fp + FP_SW_MAGIC1);
+        long xfeatures = m.read64(fp + FP_SW_XFEATURES);
+        m.read32(fp + FP_SW_END - 4); // the whole of struct _fpx_sw_bytes is copied in
+        // A bad magic1 or magic2 is no error: the image is taken for an FXSAVE one (fx_only).
+        boolean xstate = magic1 == FP_XSTATE_MAGIC1 && m.read32(fp + XSave.SIZE) == FP_XSTATE_MAGIC2;
+        long loaded;
+        if (xstate) {
+            if ((fp & 63) != 0 || !XSave.restoreImage(s, m, fp, xfeatures)) return false;
+            loaded = xfeatures & XSave.XCR0;
+        } else {
+            if ((fp & 15) != 0 || !XSave.restoreLegacyImage(s, m, fp)) return false;
+            loaded = 3;
         }
-        long[] xmm = new long[32];
-        for (int k = 0; k < 32; k++) xmm[k] = m.read64(a + 160 + 8L * k);
-        // Everything was readable: commit.
-        s.fpuControl = loadControl(cw);
-        s.fpuStatus = (sw & ~s.fpuControl & 0x3F) != 0 ? sw | 0x8080 : sw & ~0x8080;
-        s.fpuTags = tags;
-        s.fpuOpcode = fop;
-        s.fpuIp = fip;
-        s.fpuDp = fdp;
-        s.mxcsr = mxcsr;
-        System.arraycopy(mant, 0, s.fpuMant, 0, 8);
-        System.arraycopy(sexp, 0, s.fpuSexp, 0, 8);
-        System.arraycopy(xmm, 0, s.xmm, 0, 32);
+        XSave.initialize(s, XSave.XCR0 & ~loaded);
+        return true;
     }
 
     // ---------------------------------------------------------------- rt_sigreturn
 
     /**
-     * rt_sigreturn(2): restores the context saved at rsp - 8 (the restorer's ret popped
-     * pretcode). Returns false on a bad frame (the caller forces SIGSEGV). The mask is returned
-     * through t.sigmask; rax is the restored one.
+     * rt_sigreturn(2): restores the context saved at rsp - 8 (the restorer's ret popped pretcode),
+     * in Linux's order: the signal mask, the registers, the FP state, the alternate stack. Returns
+     * false on a bad frame (the caller forces SIGSEGV): what was restored before the failure
+     * stays, and a refused FP state leaves the FPU reset (fpu__restore_sig). rax is the restored one.
      */
     public static boolean restore(Task t) {
         CpuState s = t.regs;
@@ -228,10 +223,12 @@ public final class SignalFrame {
         long frame = r[Reg.RSP] - 8;
         AddressSpace m = t.memory();
         long[] g = new long[16];
-        long rip, flags, fpstate, mask, ssSp, ssSize;
+        long rip, flags, fpstate, ssSp, ssSize;
         int ssFlags;
         try {
-            mask = m.read64(frame + UC_SIGMASK);
+            long mask = m.read64(frame + UC_SIGMASK);
+            m.read64(frame + UC_FLAGS); // read by Linux for the SS fix-up, which 64-bit jvisor frames never need
+            t.sigmask = mask & ~Signals.UNBLOCKABLE;
             long sc = frame + UC_MCONTEXT;
             for (int i = 0; i < 8; i++) g[Reg.R8 + i] = m.read64(sc + SC_R8 + 8L * i);
             g[Reg.RDI] = m.read64(sc + SC_RDI);
@@ -245,39 +242,31 @@ public final class SignalFrame {
             rip = m.read64(sc + SC_RIP);
             flags = m.read64(sc + SC_EFLAGS);
             fpstate = m.read64(sc + SC_FPSTATE);
-            ssSp = m.read64(frame + UC_STACK);
-            ssFlags = m.read32(frame + UC_STACK + 8);
-            ssSize = m.read64(frame + UC_STACK + 16);
-            if (fpstate != 0) {
-                if ((fpstate & 15) != 0) return false;
-                CpuState tmp = new CpuState();
-                readFxsave(m, fpstate, tmp);
-                copyFpu(tmp, s);
-            } else {
-                initFpu(s);
-            }
         } catch (jvisor.mmu.PageFault f) {
             return false;
         }
-        t.sigmask = mask & ~Signals.UNBLOCKABLE;
         System.arraycopy(g, 0, r, 0, 16);
         s.rip = rip;
         s.setRflags((s.rflags() & ~FIX_EFLAGS) | (flags & FIX_EFLAGS));
+        boolean fpRestored;
+        try {
+            fpRestored = restoreFpstate(m, fpstate, s);
+        } catch (jvisor.mmu.PageFault f) {
+            fpRestored = false;
+        }
+        if (!fpRestored) {
+            XSave.initialize(s, XSave.XCR0);
+            return false;
+        }
+        try {
+            ssSp = m.read64(frame + UC_STACK);
+            ssFlags = m.read32(frame + UC_STACK + 8);
+            ssSize = m.read64(frame + UC_STACK + 16);
+        } catch (jvisor.mmu.PageFault f) {
+            return false;
+        }
         // restore_altstack: do_sigaltstack with the saved stack_t, errors (EPERM when on it) ignored.
-        jvisor.kernel.signal.AltStack.set(t, ssSp, ssFlags, ssSize, r[Reg.RSP]);
+        AltStack.set(t, ssSp, ssFlags, ssSize, r[Reg.RSP]);
         return true;
-    }
-
-    private static void copyFpu(CpuState from, CpuState to) {
-        to.fpuControl = from.fpuControl;
-        to.fpuStatus = from.fpuStatus;
-        to.fpuTags = from.fpuTags;
-        to.fpuOpcode = from.fpuOpcode;
-        to.fpuIp = from.fpuIp;
-        to.fpuDp = from.fpuDp;
-        to.mxcsr = from.mxcsr;
-        System.arraycopy(from.fpuMant, 0, to.fpuMant, 0, 8);
-        System.arraycopy(from.fpuSexp, 0, to.fpuSexp, 0, 8);
-        System.arraycopy(from.xmm, 0, to.xmm, 0, 32);
     }
 }

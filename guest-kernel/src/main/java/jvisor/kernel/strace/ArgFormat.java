@@ -63,6 +63,8 @@ public enum ArgFormat {
     TIMEVAL_OUT, TIMEZONE_OUT, SIGSET_IN, SIGSET_OUT, SIGACTION_IN, SIGACTION_OUT, STACK_IN, STACK_OUT,
     RLIMIT_IN, RLIMIT_OUT, STAT_OUT, STATX_OUT, UTSNAME_OUT, SYSINFO_OUT, IOVEC_IN, IOVEC_OUT, CPUSET_OUT, UINT_OUT,
     GROUPS_OUT,
+    /** setgroups' list, its count the preceding argument. */
+    GROUPS_IN,
     /** A siginfo_t the call reads (rt_sigqueueinfo) or fills in (rt_sigtimedwait). */
     SIGINFO_IN, SIGINFO_OUT,
     /** rt_sigreturn: the value is the rsp of the call; prints {mask=[...]} from the frame's uc_sigmask. */

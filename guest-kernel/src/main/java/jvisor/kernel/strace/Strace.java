@@ -151,6 +151,11 @@ public final class Strace {
         emit("--- " + Signals.name(info.signo) + " " + info.format() + " ---");
     }
 
+    /** "--- stopped by SIGSTOP ---": the task stopped in a group stop. */
+    public void stopped(int signo) {
+        emit("--- stopped by " + Signals.name(signo) + " ---");
+    }
+
     public void exited(int status) {
         emit("+++ exited with " + status + " +++");
     }
@@ -391,6 +396,10 @@ public final class Strace {
                 if (ok && args[0] != 0) groups(sb, mem, v, result);
                 else ptr(sb, v);
             }
+            case GROUPS_IN -> {
+                if (args[0] > 0 && args[0] <= 65536) groups(sb, mem, v, args[0]);
+                else ptr(sb, v);
+            }
             case SOCK_FAMILY, SOCK_TYPE, SOCK_PROTOCOL, SOCK_FLAGS, SOCK_FDS_OUT, SOCKADDR_IN, SOCKADDR_OUT,
                     SOCKLEN_INOUT, SHUT_HOW, SOCKOPT_LEVEL, SOCKOPT_NAME, SOCKOPT_IN, SOCKOPT_OUT, MSG_FLAGS, MSGHDR_IN,
                     MSGHDR_OUT, MMSGHDR_IN, MMSGHDR_OUT -> StraceNet.arg(sb, mem, f, i, args, result, pre);
@@ -470,6 +479,13 @@ public final class Strace {
     }
 
     private static void ioctlArg(StringBuilder sb, AddressSpace mem, long req, long v, boolean ok) {
+        if (req == Ioctls.TIOCSPGRP || req == Ioctls.TIOCSPTLCK) { // inputs: shown whatever the result
+            long[] x = ints(mem, v, 1);
+            if (x != null) {
+                sb.append('[').append((int) x[0]).append(']');
+                return;
+            }
+        }
         if (ok) {
             if (req == Ioctls.TCGETS) {
                 long[] t = ints(mem, v, 4);
@@ -487,7 +503,7 @@ public final class Strace {
                     return;
                 }
             } else if (req == Ioctls.FIONREAD || req == Ioctls.TIOCGPGRP || req == Ioctls.TIOCGSID
-                    || req == Ioctls.TIOCOUTQ) {
+                    || req == Ioctls.TIOCOUTQ || req == (Ioctls.TIOCGPTN & 0xFFFFFFFFL)) {
                 long[] x = ints(mem, v, 1);
                 if (x != null) {
                     sb.append('[').append((int) x[0]).append(']');

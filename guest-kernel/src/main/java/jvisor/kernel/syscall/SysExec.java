@@ -6,9 +6,6 @@ import static jvisor.kernel.strace.ArgFormat.PATH;
 import static jvisor.kernel.strace.ArgFormat.PTR;
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,7 +55,10 @@ final class SysExec {
         for (byte[] s : envp) total += s.length + 1;
         if (total > MAX_ARG_TOTAL) return -Errno.E2BIG;
 
-        byte[] execfn = path;
+        byte[] execfn = execfn(dirfd, path);
+        // The task name: the last component of the name as passed, or for an fexecve-style
+        // AT_EMPTY_PATH the file's own name (fs/exec.c alloc_bprm, comm_from_dentry).
+        byte[] commSource = path.length == 0 ? null : execfn;
         for (int depth = 0;; depth++) {
             Loaded file = load(t, dirfd, path, flags);
             byte[] data = file.data;
@@ -86,12 +86,27 @@ final class SysExec {
             }
             if (argv.isEmpty()) argv = List.of(new byte[0]); // Linux 5.18+: an empty argv gets "" as argv[0]
             try {
-                Exec.replaceImage(t, elf, file.guestPath, List.copyOf(argv), List.copyOf(envp), execfn);
+                Exec.replaceImage(t, elf, file.guestPath, List.copyOf(argv), List.copyOf(envp), execfn,
+                        commSource != null ? commSource : file.guestPath);
             } catch (ElfException e) {
                 return -Errno.ENOEXEC;
             }
             return 0;
         }
+    }
+
+    /**
+     * The file name the new program sees as AT_EXECFN (fs/exec.c alloc_bprm): the path as given
+     * when it is absolute or relative to the working directory, "/dev/fd/N" for AT_EMPTY_PATH,
+     * "/dev/fd/N/PATH" for a path relative to a directory descriptor.
+     */
+    static byte[] execfn(int dirfd, byte[] path) {
+        if (dirfd == Fs.AT_FDCWD || (path.length > 0 && path[0] == '/')) return path;
+        String prefix = "/dev/fd/" + dirfd + (path.length == 0 ? "" : "/");
+        byte[] p = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(p, p.length + path.length);
+        System.arraycopy(path, 0, out, p.length, path.length);
+        return out;
     }
 
     private record Loaded(byte[] guestPath, byte[] data) {
@@ -127,30 +142,9 @@ final class SysExec {
         if (pr < 0) throw SysSupport.err((int) -pr);
         FileDescription f = node.open(guestPath, Fs.O_RDONLY);
         try {
-            return new Loaded(guestPath, readAll(f));
+            return new Loaded(guestPath, f.readAll(MAX_BINARY));
         } finally {
             f.decRef();
-        }
-    }
-
-    private static byte[] readAll(FileDescription f) {
-        try (Arena arena = Arena.ofConfined()) {
-            int chunk = 1 << 20;
-            MemorySegment buf = arena.allocate(chunk);
-            byte[] out = new byte[0];
-            int len = 0;
-            long off = 0;
-            while (true) {
-                long n = f.pread(buf.address(), chunk, off);
-                if (n < 0) throw SysSupport.err((int) -n);
-                if (n == 0) break;
-                if (len + n > MAX_BINARY) throw SysSupport.err(Errno.ENOMEM);
-                if (len + n > out.length) out = Arrays.copyOf(out, (int) Math.max(len + n, out.length * 2L));
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, len, (int) n);
-                len += (int) n;
-                off += n;
-            }
-            return Arrays.copyOf(out, len);
         }
     }
 

@@ -12,7 +12,7 @@ import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.fs.FileDescription;
 import jvisor.kernel.fs.Pipe;
-import jvisor.kernel.fs.RecordLocks;
+import jvisor.kernel.fs.FileLocks;
 import jvisor.kernel.fs.TmpFile;
 import jvisor.kernel.host.Scratch;
 import jvisor.kernel.proc.Task;
@@ -65,11 +65,11 @@ final class SysFcntl {
             }
             case Fs.F_GETLEASE -> {
                 if (pathOnly) return -Errno.EBADF;
-                return RecordLocks.F_UNLCK;
+                return FileLocks.F_UNLCK;
             }
             case Fs.F_SETLEASE -> {
                 if (pathOnly) return -Errno.EBADF;
-                if (arg != RecordLocks.F_UNLCK && arg != RecordLocks.F_RDLCK && arg != RecordLocks.F_WRLCK) {
+                if (arg != FileLocks.F_UNLCK && arg != FileLocks.F_RDLCK && arg != FileLocks.F_WRLCK) {
                     return -Errno.EINVAL;
                 }
                 return f.vnode() != null && f.vnode().type() == Fs.S_IFREG ? 0 : -Errno.EINVAL;
@@ -111,7 +111,7 @@ final class SysFcntl {
         boolean ofd = cmd == Fs.F_OFD_GETLK || cmd == Fs.F_OFD_SETLK || cmd == Fs.F_OFD_SETLKW;
         if (ofd && pid != 0) return -Errno.EINVAL;
         boolean get = cmd == Fs.F_GETLK || cmd == Fs.F_OFD_GETLK;
-        if (type != RecordLocks.F_RDLCK && type != RecordLocks.F_WRLCK && (get || type != RecordLocks.F_UNLCK)) {
+        if (type != FileLocks.F_RDLCK && type != FileLocks.F_WRLCK && (get || type != FileLocks.F_UNLCK)) {
             return -Errno.EINVAL;
         }
         long base;
@@ -143,23 +143,36 @@ final class SysFcntl {
             end = Long.MAX_VALUE;
         }
         if (s < 0) return -Errno.EINVAL;
+        Object owner = ofd ? f : t.process.fds;
+        int lockPid = ofd ? FileLocks.OFD_PID : t.process.pid;
         if (get) {
-            // Our own locks never conflict with a new one of ours: nothing would block.
-            m.write16(arg, RecordLocks.F_UNLCK);
+            // F_GETLK: the first lock of another owner that would block this one, or F_UNLCK.
+            FileLocks.Lock c = FileLocks.INSTANCE.conflict(f.lockKey(), owner, s, end, type);
+            if (c == null) {
+                m.write16(arg, FileLocks.F_UNLCK);
+                return 0;
+            }
+            m.write16(arg, c.type());
+            m.write16(arg + 2, Fs.SEEK_SET);
+            m.write64(arg + 8, c.start());
+            m.write64(arg + 16, c.end() == Long.MAX_VALUE ? 0 : c.end() - c.start());
+            m.write32(arg + 24, c.pid());
             return 0;
         }
-        if (type == RecordLocks.F_RDLCK && !f.readable()) return -Errno.EBADF;
-        if (type == RecordLocks.F_WRLCK && !f.writable()) return -Errno.EBADF;
-        t.process.fds.locks.set(f.lockKey(), s, end, type);
-        return 0;
+        if (type == FileLocks.F_RDLCK && !f.readable()) return -Errno.EBADF;
+        if (type == FileLocks.F_WRLCK && !f.writable()) return -Errno.EBADF;
+        if (ofd) f.lockedThrough();
+        boolean wait = cmd == Fs.F_SETLKW || cmd == Fs.F_OFD_SETLKW;
+        return FileLocks.INSTANCE.set(f.lockKey(), owner, lockPid, s, end, type, wait, !ofd);
     }
 
-    /** flock(2): whole-file locks; one process never conflicts with itself. */
+    /** flock(2): whole-file locks of the open file description (LOCK_SH 1, LOCK_EX 2, LOCK_UN 8, LOCK_NB 4). */
     static long flock(Task t, long fd, int op) {
         FileDescription f = SysSupport.file(t, fd);
         if (f.isPathOnly()) return -Errno.EBADF;
         int kind = op & ~4; // LOCK_NB
         if (kind != 1 && kind != 2 && kind != 8) return -Errno.EINVAL;
-        return 0;
+        f.lockedThrough();
+        return FileLocks.INSTANCE.flock(f.lockKey(), f, kind, (op & 4) != 0);
     }
 }

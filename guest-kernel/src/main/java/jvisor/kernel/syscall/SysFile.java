@@ -42,6 +42,8 @@ import jvisor.kernel.fs.TmpFs;
 import jvisor.kernel.fs.Vnode;
 import jvisor.kernel.proc.Credentials;
 import jvisor.kernel.proc.Task;
+import jvisor.kernel.tty.Terminal;
+import jvisor.kernel.tty.TtyJobControl;
 
 /**
  * Opening, closing and manipulating file descriptors; access, readlink, getcwd, chdir (gVisor
@@ -140,6 +142,13 @@ final class SysFile {
                 throw e;
             }
         }
+        if (node.type() == Fs.S_IFCHR && !pathOnly) {
+            // tty_open_proc_set_tty: a session leader's first terminal becomes its controlling one.
+            Terminal term = f.terminal();
+            if (term != null && !f.ptyMaster()) {
+                TtyJobControl.opened(t.process, term, (flags & Fs.O_NOCTTY) != 0, wantsRead);
+            }
+        }
         return install(t, f, flags);
     }
 
@@ -153,7 +162,7 @@ final class SysFile {
         int pr = r.node().permission(Fs.W_OK | Fs.X_OK, t.process.creds);
         if (pr < 0) return pr;
         TmpFs fs = t.process.fs.tmpfs();
-        TmpFs.File file = fs.newUnlinkedFile(mode & ~t.process.umask, t.process.creds.euid(), t.process.creds.egid());
+        TmpFs.File file = fs.newUnlinkedFile(mode & ~t.process.umask, t.process.creds.fsuid(), t.process.creds.fsgid());
         file.setLinkable((flags & Fs.O_EXCL) == 0);
         byte[] name = (new String(r.guestPath(), StandardCharsets.UTF_8) + "/#" + file.ino() + " (deleted)")
                 .getBytes(StandardCharsets.UTF_8);
@@ -223,12 +232,18 @@ final class SysFile {
     // ---------------------------------------------------------------- ioctl(2)
 
     /**
-     * ioctl(2): fd flags here, terminal requests answered by the host fd (ENOTTY for anything that
+     * ioctl(2): fd flags here, job control requests of terminals by the kernel's job control
+     * (TtyJobControl), other terminal requests answered by the host fd (ENOTTY for anything that
      * is not a terminal, as on the host).
      */
     static long ioctl(Task t, long fd, long request, long arg) {
         FileDescription f = SysSupport.file(t, fd);
         int req = (int) request;
+        Terminal term = f.isPathOnly() ? null : f.terminal();
+        if (term != null) {
+            long r = TtyJobControl.ioctl(t, term, f.ptyMaster(), f.readable(), req, arg);
+            if (r != TtyJobControl.PASS) return r;
+        }
         switch (req) {
             case Ioctls.FIOCLEX -> {
                 t.process.fds.setCloexec((int) fd, true);
@@ -255,12 +270,12 @@ final class SysFile {
         int in = 0, out = 0;
         boolean byValue = false;
         switch (req) {
-            case Ioctls.TIOCSPGRP -> in = 4;
+            case Ioctls.TIOCSPGRP, Ioctls.TIOCSPTLCK -> in = 4;
             case Ioctls.TCGETS -> out = Ioctls.TERMIOS_SIZE;
             case Ioctls.TCSETS, Ioctls.TCSETSW, Ioctls.TCSETSF -> in = Ioctls.TERMIOS_SIZE;
             case Ioctls.TIOCGWINSZ -> out = Ioctls.WINSIZE_SIZE;
             case Ioctls.TIOCSWINSZ -> in = Ioctls.WINSIZE_SIZE;
-            case Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID -> out = 4;
+            case Ioctls.FIONREAD, Ioctls.TIOCGPGRP, Ioctls.TIOCOUTQ, Ioctls.TIOCGSID, Ioctls.TIOCGPTN -> out = 4;
             case Ioctls.TCFLSH, Ioctls.TCXONC, Ioctls.TCSBRK -> byValue = true;
             default -> {
                 return f.ioctl(request, MemorySegment.NULL);
@@ -284,7 +299,8 @@ final class SysFile {
         Vnode v = tg.node();
         if (v == null) return 0; // a pipe or inherited fd: its owner may do anything the mode allows
         Credentials c = t.process.creds;
-        if ((flags & Fs.AT_EACCESS) == 0) c = new Credentials(c.uid(), c.uid(), c.gid(), c.gid());
+        // access(2) checks with the real ids (and keeps the capabilities only if the real uid is 0).
+        if ((flags & Fs.AT_EACCESS) == 0) c = c.withUids(c.uid(), c.euid(), c.suid(), c.uid()).withGids(c.gid(), c.egid(), c.sgid(), c.gid());
         return v.permission((int) mode, c);
     }
 

@@ -5,6 +5,7 @@ import static jvisor.kernel.strace.ArgFormat.INT;
 import static jvisor.kernel.strace.ArgFormat.PATH;
 import static jvisor.kernel.strace.ArgFormat.PTR;
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
+import static jvisor.kernel.strace.ArgFormat.SOCK_FDS_OUT;
 import static jvisor.kernel.strace.ArgFormat.ULONG;
 
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,8 @@ final class SysPipe {
     private SysPipe() {}
 
     static void register(SyscallTable t) {
-        t.define("pipe", (k, a, b, c, d, e, f) -> pipe2(k, a, 0), RET_DEC, PTR);
-        t.define("pipe2", (k, a, b, c, d, e, f) -> pipe2(k, a, (int) b), RET_DEC, PTR, HEX);
+        t.define("pipe", (k, a, b, c, d, e, f) -> pipe2(k, a, 0), RET_DEC, SOCK_FDS_OUT);
+        t.define("pipe2", (k, a, b, c, d, e, f) -> pipe2(k, a, (int) b), RET_DEC, SOCK_FDS_OUT, HEX);
         t.define("eventfd", (k, a, b, c, d, e, f) -> eventfd(k, a, 0), RET_DEC, ULONG);
         t.define("eventfd2", (k, a, b, c, d, e, f) -> eventfd(k, a, (int) b), RET_DEC, ULONG, HEX);
         t.define("timerfd_create", (k, a, b, c, d, e, f) -> timerfdCreate(k, (int) a, (int) b), RET_DEC, INT, HEX);
@@ -102,7 +103,7 @@ final class SysPipe {
         if (name == null) return -Errno.EINVAL;
         TmpFs fs = t.process.fs.tmpfs();
         TmpFs.File file = fs.newUnlinkedFile((flags & MFD_NOEXEC_SEAL) != 0 ? 0666 : 0777,
-                t.process.creds.euid(), t.process.creds.egid());
+                t.process.creds.fsuid(), t.process.creds.fsgid());
         file.setSealable((flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)) != 0);
         byte[] path = ("/memfd:" + new String(name, StandardCharsets.UTF_8) + " (deleted)")
                 .getBytes(StandardCharsets.UTF_8);

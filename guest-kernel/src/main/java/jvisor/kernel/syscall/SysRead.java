@@ -16,6 +16,7 @@ import jvisor.kernel.mm.GuestMemory;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.Access;
 import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostRange;
 
 /** read(2), pread64(2), readv(2) (gVisor sys_read.go). */
 final class SysRead {
@@ -55,10 +56,11 @@ final class SysRead {
         AddressSpace mem = t.memory();
         long n = GuestMemory.accessiblePrefix(mem, buf, count, Access.WRITE);
         if (n == 0) return unwritableBuffer(f, offset);
-        long hva = GuestMemory.contiguousHost(mem, buf, n);
-        if (hva != -1) {
-            GuestMemory.prepareWrite(mem, buf, n);
-            return offset < 0 ? f.read(hva, n) : f.pread(hva, n, offset);
+        try (HostRange pinned = GuestMemory.pinForHost(mem, buf, n, Access.WRITE)) {
+            if (pinned != null) {
+                long hva = pinned.contiguous();
+                return offset < 0 ? f.read(hva, n) : f.pread(hva, n, offset);
+            }
         }
         MemorySegment scratch = Scratch.get(n);
         long r = offset < 0 ? f.read(scratch.address(), n) : f.pread(scratch.address(), n, offset);

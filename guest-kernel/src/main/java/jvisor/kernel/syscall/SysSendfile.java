@@ -10,12 +10,16 @@ import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 import static jvisor.kernel.strace.ArgFormat.ULONG;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.abi.Signals;
+import jvisor.kernel.fs.DevFile;
 import jvisor.kernel.fs.FileDescription;
 import jvisor.kernel.fs.Pipe;
+import jvisor.kernel.fs.ProcNode;
+import jvisor.kernel.fs.StatBuf;
 import jvisor.kernel.host.Scratch;
 import jvisor.kernel.mm.GuestMemory;
 import jvisor.kernel.proc.Task;
@@ -141,15 +145,34 @@ final class SysSendfile {
         return done;
     }
 
+    /**
+     * sendfile(2) as fs/read_write.c do_sendfile and fs/splice.c decide what may be copied: an offset
+     * needs a source that can pread (ESPIPE); the source needs a splice_read, which pipes, eventfds,
+     * timerfds, epoll, directories, /dev/null and a process's /proc files lack (EINVAL); into a pipe that is all, but into
+     * anything else (splice_direct_to_actor) the source must also be seekable, which sockets and
+     * terminals are not ("we don't want to randomly drop data"), the target must not be O_APPEND
+     * and must have a splice_write (anonymous inodes have none).
+     */
     static long sendfile(Task t, long outFd, long inFd, long offAddr, long count) {
         FileDescription in = SysSupport.file(t, inFd);
         FileDescription out = SysSupport.file(t, outFd);
         if (!in.readable() || !out.writable()) return -Errno.EBADF;
-        if ((out.getFlags() & Fs.O_APPEND) != 0) return -Errno.EINVAL;
-        if (in.isDirectory()) return -Errno.EINVAL;
+        boolean seekable = in.seek(0, Fs.SEEK_CUR) >= 0;
+        if (offAddr != 0 && !seekable) return -Errno.ESPIPE;
+        int inType = fileType(in), outType = fileType(out);
+        boolean spliceRead = switch (inType) {
+            case Fs.S_IFREG -> !(in.vnode() instanceof ProcNode p && !p.spliceReadable());
+            case Fs.S_IFSOCK -> true;
+            case Fs.S_IFCHR -> !(in instanceof DevFile d && d.kind() == DevFile.Kind.NULL);
+            default -> false;
+        };
+        if (in.terminal() != null) spliceRead = false; // a terminal has no splice_read: callers fall back to read
+        if (!spliceRead) return -Errno.EINVAL;
+        if (outType != Fs.S_IFIFO) {
+            if (!seekable || (out.getFlags() & Fs.O_APPEND) != 0 || outType == 0) return -Errno.EINVAL;
+        }
         long[] off = null;
         if (offAddr != 0) {
-            if (in instanceof Pipe.End) return -Errno.ESPIPE;
             off = new long[] {t.memory().read64(offAddr)};
             if (off[0] < 0) return -Errno.EINVAL;
         }
@@ -157,6 +180,13 @@ final class SysSendfile {
         long r = copy(t, in, off, out, null, count);
         if (off != null && r >= 0) t.memory().write64(offAddr, off[0]);
         return r;
+    }
+
+    /** The S_IFMT bits of the file's type (0 for an anonymous inode: eventfd, timerfd, epoll). */
+    private static int fileType(FileDescription f) {
+        MemorySegment st = Scratch.get(StatBuf.SIZE);
+        if (f.stat(st) < 0) return 0;
+        return st.get(ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT;
     }
 
     static long copyFileRange(Task t, long inFd, long inOffAddr, long outFd, long outOffAddr, long len, int flags) {

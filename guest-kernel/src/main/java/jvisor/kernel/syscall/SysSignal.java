@@ -82,7 +82,7 @@ final class SysSignal {
             SigAction a = new SigAction(mem.read64(act), mem.read64(act + 8) & KNOWN_SA_FLAGS, mem.read64(act + 16),
                     mem.read64(act + 24) & ~Signals.UNBLOCKABLE);
             t.process.sigactions.set(s, a);
-            if (t.process.sigactions.ignored(s)) t.process.signals.discardIgnored(t, s); // signal(7)
+            if (t.process.sigactions.ignored(s)) t.process.signals.discardIgnored(s); // signal(7)
         }
         if (oldact != 0) {
             mem.write64(oldact, old.handler());

@@ -32,7 +32,8 @@ final class SysThread {
     /** The emulated CPUs: one per host processor available to the JVM (at most 64 here). */
     static final int CPUS = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
     /** Bytes of the CPU mask the kernel reports: cpumask_size(), one unsigned long for up to 64 CPUs. */
-    private static final int CPUMASK_SIZE = 8;
+    /** The kernel's cpumask_size(), as the host's: what sched_getaffinity returns. */
+    private static final int CPUMASK_SIZE = jvisor.kernel.host.Libc.hostCpumaskSize();
 
     static void register(SyscallTable t) {
         t.define("exit", (k, a, b, c, d, e, f) -> exitThread(k, (int) a), RET_NONE, INT);
@@ -159,18 +160,19 @@ final class SysThread {
     }
 
     static long schedGetaffinity(Task t, int pid, long len, long mask) {
-        if (pid != 0 && pid != t.tid) return -Errno.ESRCH;
-        if (len <= 0 || (len & 7) != 0) return -Errno.EINVAL;
+        // kernel/sched/core.c: the length must hold nr_cpu_ids bits and be a multiple of a long.
+        if (len * 8 < CPUS || (len & 7) != 0) return -Errno.EINVAL;
+        if (pid < 0 || (pid != 0 && t.process.table.task(pid) == null)) return -Errno.ESRCH;
         int n = (int) Math.min(len, CPUMASK_SIZE);
         long all = CPUS == 64 ? -1L : (1L << CPUS) - 1;
         byte[] bits = new byte[n];
-        for (int i = 0; i < n; i++) bits[i] = (byte) (all >>> (8 * i));
+        for (int i = 0; i < Math.min(n, 8); i++) bits[i] = (byte) (all >>> (8 * i)); // at most 64 CPUs
         t.memory().writeBytes(mask, bits, 0, n);
         return n;
     }
 
     static long schedSetaffinity(Task t, int pid, long len, long mask) {
-        if (pid != 0 && pid != t.tid) return -Errno.ESRCH;
+        if (pid < 0 || (pid != 0 && t.process.table.task(pid) == null)) return -Errno.ESRCH;
         if (len <= 0) return -Errno.EINVAL;
         long all = CPUS == 64 ? -1L : (1L << CPUS) - 1;
         long m = 0;

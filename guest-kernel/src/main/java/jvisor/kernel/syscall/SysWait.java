@@ -53,7 +53,7 @@ final class SysWait {
             id = pid;
         }
         Wait.Result r = new Wait.Result();
-        int got = Wait.await(t, idtype, id, options & ~WNOWAIT, r);
+        int got = Wait.await(t, idtype, id, (options & ~WNOWAIT) | WEXITED, r); // kernel_wait4 adds WEXITED
         if (got <= 0) return got;
         AddressSpace m = t.memory();
         if (wstatus != 0) m.write32(wstatus, r.status);
@@ -79,11 +79,7 @@ final class SysWait {
             }
         }
         Wait.Result r = new Wait.Result();
-        // Only stops and continues asked for: jvisor never stops a process, so none comes; the
-        // call answers as if WNOHANG were given (a documented difference: Linux would sleep).
-        if ((options & WEXITED) == 0) options |= WNOHANG | WNOWAIT;
         int got = Wait.await(t, idtype, id, options, r);
-        if ((options & WEXITED) == 0 && got > 0) got = 0;
         if (got < 0) return got;
         AddressSpace m = t.memory();
         if (infop != 0) {

@@ -17,6 +17,7 @@ import jvisor.kernel.mm.GuestMemory;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.Access;
 import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostRange;
 
 /** write(2), pwrite64(2), writev(2) (gVisor sys_write.go). */
 final class SysWrite {
@@ -51,13 +52,15 @@ final class SysWrite {
             AddressSpace mem = t.memory();
             long n = GuestMemory.accessiblePrefix(mem, buf, count, Access.READ);
             if (n == 0) return -Errno.EFAULT;
-            long hva = GuestMemory.contiguousHost(mem, buf, n);
-            if (hva != -1) {
-                r = offset < 0 ? f.write(hva, n) : f.pwrite(hva, n, offset);
-            } else {
-                MemorySegment scratch = Scratch.get(n);
-                GuestMemory.copyIn(mem, buf, scratch, 0, n);
-                r = offset < 0 ? f.write(scratch.address(), n) : f.pwrite(scratch.address(), n, offset);
+            try (HostRange pinned = GuestMemory.pinForHost(mem, buf, n, Access.READ)) {
+                if (pinned != null) {
+                    long hva = pinned.contiguous();
+                    r = offset < 0 ? f.write(hva, n) : f.pwrite(hva, n, offset);
+                } else {
+                    MemorySegment scratch = Scratch.get(n);
+                    GuestMemory.copyIn(mem, buf, scratch, 0, n);
+                    r = offset < 0 ? f.write(scratch.address(), n) : f.pwrite(scratch.address(), n, offset);
+                }
             }
         }
         return brokenPipe(t, r);

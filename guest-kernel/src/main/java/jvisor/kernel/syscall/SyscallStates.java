@@ -52,11 +52,6 @@ public final class SyscallStates {
 
     static {
         // Only partly implemented: what is missing.
-        partial("kill", "stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) do not stop the process "
-                + "(no job control yet)");
-        partial("wait4", "stopped and continued children are never reported (no process is ever stopped)");
-        partial("waitid", "stopped and continued children are never reported; without WEXITED the call answers "
-                + "as with WNOHANG");
         partial("futex", "priority-inheritance operations (FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, "
                 + "FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI, FUTEX_LOCK_PI2) fail with ENOSYS");
         partial("clone", "CLONE_PIDFD fails with EINVAL and namespaces (CLONE_NEW*) with EPERM");
@@ -74,9 +69,10 @@ public final class SyscallStates {
         partial("open", "O_TMPFILE only in tmpfs directories (/tmp): EOPNOTSUPP on the host's file systems");
         partial("renameat2", "RENAME_WHITEOUT fails with EINVAL");
         partial("arch_prctl", "ARCH_SET_CPUID fails with ENODEV (no CPUID faulting); ARCH_GET_CPUID answers 1");
-        partial("ioctl", "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD and the terminal requests (TCGETS, TCSETS*, "
-                + "TIOC[GS]WINSZ, TIOC[GS]PGRP, TIOCGSID, TIOCOUTQ, TCFLSH, TCXONC, TCSBRK); other requests go to "
-                + "the file without an argument buffer (ENOTTY on most)");
+        partial("ioctl", "FIOCLEX, FIONCLEX, FIONBIO, FIONREAD, the job control requests (TIOC[GS]PGRP, "
+                + "TIOCGSID, TIOCSCTTY without stealing, TIOCNOTTY) and the terminal requests the host answers "
+                + "(TCGETS, TCSETS*, TIOC[GS]WINSZ, TIOCOUTQ, TCFLSH, TCXONC, TCSBRK, TIOCGPTN, TIOCSPTLCK); other "
+                + "requests go to the file without an argument buffer (ENOTTY on most)");
 
         // Deliberately different: why, and how it shows next to a native run.
         String noVdso = "no vDSO: the libc asks the kernel, where natively the vDSO may answer without a syscall";

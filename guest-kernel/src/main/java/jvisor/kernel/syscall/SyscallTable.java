@@ -51,6 +51,7 @@ public final class SyscallTable {
         SysExec.register(t);
         SysPrctl.register(t);
         SysIdentity.register(t);
+        SysSched.register(t);
         SysTime.register(t);
         SysSignal.register(t);
         SysInfo.register(t);

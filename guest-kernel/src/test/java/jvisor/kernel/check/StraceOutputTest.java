@@ -114,4 +114,40 @@ class StraceOutputTest {
         StraceOutput o = StraceOutput.parse(List.of("100 something odd", "garbage"));
         assertEquals(2, o.problems().size());
     }
+    @Test
+    void aCallWhoseNameStraceLostEndsTheUnfinishedOne() {
+        StraceOutput o = StraceOutput.parse(List.of("102 pause( <unfinished ...>", "102 <... ??? resumed>) = ?",
+                "102 +++ killed by SIGKILL +++", "103 <... ??? resumed>) = ?", "103 +++ killed by SIGKILL +++"));
+        assertEquals(List.of(), o.problems());
+        Event.Call pause = (Event.Call) o.trace().get(102).events.get(0);
+        assertEquals("pause", pause.name());
+        assertTrue(pause.noReturn());
+        assertEquals(List.of(new Event.Killed(9)), o.trace().get(103).events);
+    }
+
+    @Test
+    void waitStatusesFlagSetsAndClone3ArgumentsAreValues() {
+        Event.Call c = call("wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 4321");
+        assertEquals(new Value.Arr(List.of(new Value.Num(3 << 8))), c.args().get(1));
+        c = call("wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0x1, NULL) = 4322");
+        assertEquals(new Value.Arr(List.of(new Value.Num(9))), c.args().get(1));
+        c = call("wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], 0, NULL) = 4323");
+        assertEquals(new Value.Arr(List.of(new Value.Num(11 | 0x80))), c.args().get(1));
+        c = call("wait4(-1, 0x7ffd27eaa010, 1, NULL) = -1 ECHILD (No child processes)");
+        assertEquals(new Value.Num(0x7ffd27eaa010L), c.args().get(1));
+
+        c = call("socket(1, 0x1|0x80800, 0) = 3");
+        assertEquals(new Value.Num(0x80801), c.args().get(1));
+        c = call("mmap(NULL, 8192, 0x1|0x2, 0x22, -1, 0) = 0x7f0000");
+        assertEquals(new Value.Num(3), c.args().get(2));
+        // An expression that is not a flag set stays text.
+        c = call("setrlimit(3, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0");
+        assertInstanceOf(Value.Other.class, ((Value.Struct) c.args().get(1)).fields().get("rlim_cur"));
+
+        c = call("clone3({flags=0x3d0f00, child_tid=0x7f82, parent_tid=0x7f82, exit_signal=0, stack=0x7f81, "
+                + "stack_size=0x800300, tls=0x7f83} => {parent_tid=[27081]}, 88) = 27081");
+        Value.Struct args = assertInstanceOf(Value.Struct.class, c.args().get(0));
+        assertEquals(new Value.Num(0x3d0f00), args.fields().get("flags"));
+        assertEquals(new Value.Num(88), c.args().get(1));
+    }
 }

@@ -55,4 +55,34 @@ class MainTest {
     void internalErrorsAreOneLineAndStatus70() {
         assertEquals(70, Main.internalError(new IllegalStateException("boom")));
     }
+
+    @Test
+    void debuggingOptions() throws Exception {
+        Main.Options o = Main.parse(new String[] {"run", "--trace=t.txt", "--trace-symbol=main", "--trace-after=10",
+                "--trace-count=5", "--stop-on=fault,syscall=write", "--stop-on=addr=0x401000", "--gdb", "1234", "./p", "a"});
+        DebugOptions d = o.debug();
+        assertTrue(d.trace());
+        assertEquals("t.txt", d.traceFile());
+        assertEquals("main", d.traceSymbol());
+        assertEquals(10, d.traceAfter());
+        assertEquals(5, d.traceCount());
+        assertEquals("[fault, syscall=write, addr=0x401000]", d.stopOn().toString());
+        assertEquals(1234, d.gdbPort());
+        assertEquals("./p", o.binary());
+        assertEquals(9, o.binaryIndex());
+        Main.Options dbg = Main.parse(new String[] {"debug", "--trace-count=3", "./p"});
+        assertTrue(dbg.debug().debugger());
+        assertTrue(dbg.debug().trace(), "a trace filter implies --trace");
+        assertFalse(Main.parse(new String[] {"run", "./p"}).debug().any());
+    }
+
+    @Test
+    void debuggingUsageErrors() {
+        for (String[] bad : new String[][] {{"run", "--stop-on=nonsense", "p"}, {"run", "--stop-on=addr", "p"},
+                {"run", "--stop-on=addr=0xZZ", "p"}, {"run", "--stop-on=fault=1", "p"}, {"run", "--gdb"},
+                {"run", "--gdb", "http", "p"}, {"run", "--trace-count=-1", "p"}, {"debug", "--gdb=1", "p"},
+                {"run", "--trace-range=1-2", "--trace-symbol=x", "p"}}) {
+            assertThrows(Main.UsageException.class, () -> Main.parse(bad), String.join(" ", bad));
+        }
+    }
 }

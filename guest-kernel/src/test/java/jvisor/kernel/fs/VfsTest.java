@@ -163,7 +163,10 @@ class VfsTest {
         String cpuinfo = readAll("/proc/cpuinfo");
         assertTrue(cpuinfo.contains("vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 94\n"), cpuinfo);
         assertTrue(cpuinfo.contains("cache size\t: 8192 KB"), cpuinfo);
-        assertTrue(cpuinfo.contains(" sse2"), cpuinfo);
+        // The flags are CPUID's (leaf 1 EDX, 0x80000001 EDX, leaf 1 ECX, 0x80000001 ECX, leaf 7 EBX,
+        // leaf 0xD.1 EAX, in Linux's order): AVX, AVX2 and XSAVE are advertised, OSXSAVE has no name.
+        assertTrue(cpuinfo.contains("\nflags\t\t: fpu tsc cx8 cmov fxsr sse sse2 syscall nx rdtscp lm pni ssse3 cx16"
+                + " sse4_1 sse4_2 movbe popcnt xsave avx hypervisor lahf_lm abm bmi1 avx2 bmi2 adx xsaveopt\n"), cpuinfo);
         assertTrue(readAll("/proc/self/status").contains("Pid:\t4242"));
         assertTrue(readAll("/proc/sys/kernel/ostype").startsWith("Linux"));
         assertEquals(-Errno.EACCES, open("/proc/self/status", Fs.O_WRONLY));

@@ -136,4 +136,24 @@ class StraceTest {
         s.exited(0);
         assertEquals("+++ exited with 0 +++", last());
     }
+
+    @Test
+    void pidsInFrontOnceThereAreSeveralTasks() throws Exception {
+        Strace s = new Strace(p.straceLines::add);
+        ThreadLocal<Integer> tid = ThreadLocal.withInitial(() -> 0);
+        boolean[] several = {false};
+        s.setPidPrefix(() -> several[0] ? tid.get() : 0);
+        tid.set(4242);
+        s.exited(0);
+        assertEquals("+++ exited with 0 +++", last(), "one task: no prefix, as strace -f before the first clone");
+        several[0] = true;
+        s.exited(1);
+        assertEquals("[pid  4242] +++ exited with 1 +++", last());
+        Thread other = Thread.ofPlatform().start(() -> {
+            tid.set(4243);
+            s.killed(Signals.SIGSEGV);
+        });
+        other.join();
+        assertEquals("[pid  4243] +++ killed by SIGSEGV +++", last(), "each task's thread names itself");
+    }
 }

@@ -1,0 +1,60 @@
+package jvisor.kernel.host;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A few fields of a host process's /proc/PID/stat (proc(5)): its parent, process group, session,
+ * controlling terminal and that terminal's foreground group. Job control in the sandbox starts
+ * from the host's: the first guest process keeps jvisor's own ids and terminal.
+ *
+ * @param ppid the parent's pid
+ * @param pgrp the process group
+ * @param session the session
+ * @param ttyNr the controlling terminal's device number (0: none)
+ * @param tpgid the foreground process group of that terminal (-1: none)
+ */
+public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid) {
+
+    /** The fields of host process pid ("self" for jvisor), or null if it is gone or unreadable. */
+    public static HostProcStat of(String pid) {
+        try {
+            return parse(Files.readString(Path.of("/proc", pid, "stat")));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The fields of a /proc/PID/stat line, or null if it is not one. */
+    static HostProcStat parse(String s) {
+        // "pid (comm) state ppid pgrp session tty_nr tpgid ...": comm may hold spaces and parentheses.
+        int close = s.lastIndexOf(')');
+        if (close < 0) return null;
+        String[] f = s.substring(close + 2).trim().split(" ");
+        if (f.length < 6) return null;
+        try {
+            return new HostProcStat(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                    Integer.parseInt(f[4]), Integer.parseInt(f[5]));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True if host process group pgrp of session sid has a member whose parent is in another
+     * group of the same session, looking up jvisor's ancestors (the members of that group that
+     * jvisor can name): the group is then not orphaned (POSIX; Linux's will_become_orphaned_pgrp).
+     */
+    public static boolean groupConnected(int pgrp, int sid) {
+        HostProcStat cur = of("self");
+        for (int depth = 0; cur != null && depth < 4096; depth++) {
+            if (cur.ppid <= 1) return false; // the host's init is never in the session
+            HostProcStat parent = of(Integer.toString(cur.ppid));
+            if (parent == null) return false;
+            if (parent.pgrp != pgrp) return parent.session == sid;
+            cur = parent;
+        }
+        return false;
+    }
+}
