@@ -33,10 +33,12 @@ final class Fallback {
         ALL
     }
 
-    /** SSE forms whose operands are XMM registers or memory that also set RFLAGS. */
-    private static final Set<String> SETS_FLAGS = Set.of("comiss", "comisd", "ucomiss", "ucomisd", "ptest");
-    /** SSE forms with general registers or flags their operands do not show (ECX, EAX/EDX, RDI). */
-    private static final Set<String> IMPLICIT = Set.of("pcmpestri", "pcmpestrm", "pcmpistri", "pcmpistrm", "maskmovdqu");
+    /** SSE and AVX forms whose operands are XMM/YMM registers or memory that also set RFLAGS. */
+    private static final Set<String> SETS_FLAGS = Set.of("comiss", "comisd", "ucomiss", "ucomisd", "ptest",
+            "vcomiss", "vcomisd", "vucomiss", "vucomisd", "vptest", "vtestps", "vtestpd");
+    /** SSE and AVX forms with general registers or flags their operands do not show (ECX, EAX/EDX, RDI). */
+    private static final Set<String> IMPLICIT = Set.of("pcmpestri", "pcmpestrm", "pcmpistri", "pcmpistrm", "maskmovdqu",
+            "vpcmpestri", "vpcmpestrm", "vpcmpistri", "vpcmpistrm", "vmaskmovdqu");
 
     private Fallback() {}
 

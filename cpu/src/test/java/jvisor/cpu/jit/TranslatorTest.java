@@ -361,7 +361,8 @@ class TranslatorTest {
     @ValueSource(strings = {"comisd Vsd,Wsd=FLAGS", "ptest Vx,Wx=FLAGS", "pcmpistri Vx,Wx,Ib=ALL", "maskmovdqu Vx,Ux=ALL",
             "movd/movq Vx,Ey=NAMED_REGISTERS", "cvttsd2si Gy,Wsd=NAMED_REGISTERS", "fld Mq=ALL", "cpuid=ALL",
             "paddq Vx,Wx=XMM_ONLY", "movaps Vx,Wx=XMM_ONLY", "addsd Vx,Wsd=XMM_ONLY", "pshufd Vx,Wx,Ib=XMM_ONLY",
-            "movlpd Mq,Vq=XMM_ONLY"})
+            "movlpd Mq,Vq=XMM_ONLY", "vtestps Vqq,Wqq=FLAGS", "vucomisd Vsd,Wsd=FLAGS", "vpcmpestri Vx,Wx,Ib=ALL",
+            "vaddpd Vqq,Hqq,Wqq=XMM_ONLY"})
     void whatAHandlerMayTouchFollowsItsOperands(String syntaxAndEffects) {
         String syntax = syntaxAndEffects.substring(0, syntaxAndEffects.indexOf('='));
         Fallback.Effects expected = Fallback.Effects.valueOf(syntaxAndEffects.substring(syntax.length() + 1));
