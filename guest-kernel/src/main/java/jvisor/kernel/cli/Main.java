@@ -45,6 +45,7 @@ public final class Main {
                    jvisor debug [OPTIONS] BINARY [ARGS...]
                    jvisor check [--strict] [--report FILE] [--stdin FILE] BINARY [ARGS...]
                    jvisor syscalls [--markdown]
+                   jvisor bench-embedded BINARY [GUESTS]
                    jvisor --help | --version
 
             Runs a static x86-64 Linux executable on jvisor's emulated CPU and guest kernel.
@@ -119,6 +120,9 @@ public final class Main {
             case "syscalls" -> {
                 return jvisor.kernel.conformance.SyscallsCommand.run(args);
             }
+            case "bench-embedded" -> {
+                return benchEmbedded(args);
+            }
             default -> {
                 return usageError(args[0].startsWith("-") ? "unknown option '" + args[0] + "'"
                         : "unknown command '" + args[0] + "'");
@@ -132,6 +136,27 @@ public final class Main {
         }
         quiet = o.quiet();
         return execute(o, HostArgs.arguments(args, o.binaryIndex()), HostArgs.environment());
+    }
+
+    /** jvisor bench-embedded BINARY [GUESTS]: see {@link jvisor.kernel.api.SecondGuestBenchmark}. */
+    private static int benchEmbedded(String[] args) throws Exception {
+        if (args.length < 2 || args.length > 3) return usageError("usage: jvisor bench-embedded BINARY [GUESTS]");
+        int guests;
+        try {
+            guests = args.length == 3 ? Integer.parseInt(args[2]) : 200;
+        } catch (NumberFormatException e) {
+            return usageError("GUESTS must be a number: " + args[2]);
+        }
+        if (guests < 1) return usageError("GUESTS must be at least 1");
+        try {
+            for (String line : jvisor.kernel.api.SecondGuestBenchmark.run(Path.of(args[1]), guests)) {
+                HostConsole.errLine(line);
+            }
+        } catch (ElfException e) {
+            HostConsole.errLine("jvisor: " + args[1] + ": " + e.getMessage());
+            return EXIT_BAD_BINARY;
+        }
+        return 0;
     }
 
     static Options parse(String[] args) throws UsageException {
