@@ -6,6 +6,8 @@ import jvisor.cpu.debug.CpuProbe;
 import jvisor.cpu.decode.Decoder;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.insn.Instructions;
+import jvisor.cpu.jit.Translated;
+import jvisor.cpu.jit.Translator;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.HostMemory;
 import jvisor.mmu.PageFault;
@@ -16,7 +18,9 @@ import jvisor.mmu.Tlb;
  *
  * <p>{@link #run()} looks up the block at RIP in the block cache (decoding it on a miss), runs
  * its instructions, and repeats until an instruction asks for a VM exit (SYSCALL), raises an
- * exception, or another thread kicks the vCPU. Nothing on that path allocates.
+ * exception, or another thread kicks the vCPU. Nothing on that path allocates. A block that has
+ * become hot runs as JVM bytecode instead, with the warm blocks around it (jvisor.cpu.jit), which
+ * leaves the state exactly as interpreting it would.
  *
  * <p>Guest memory is reached through the vCPU's own {@link Tlb}; several vCPUs may share one
  * address space, each on its own thread. At every block boundary the run loop lets the TLB catch
@@ -48,6 +52,9 @@ public final class Cpu {
     private final Decoder decoder;
     private final BlockCache blocks = new BlockCache();
     private final ArrayList<Insn> scratch = new ArrayList<>();
+    private static final Insn[] NOTHING_LEFT = {};
+    /** Translates hot blocks to JVM bytecode; null: interpret everything. */
+    private Translator jit = Translator.DEFAULT_THRESHOLD > 0 ? new Translator(this, Translator.DEFAULT_THRESHOLD) : null;
 
     /** A vCPU with the instruction set CPUID advertises. */
     public Cpu(AddressSpace space) {
@@ -74,6 +81,25 @@ public final class Cpu {
     public void setAddressSpace(AddressSpace space) {
         mem.attach(space);
         blocks.clear();
+    }
+
+    /**
+     * Sets after how many executions a block is translated to JVM bytecode (1: before its first
+     * run), or 0 to interpret everything. Drops the decoded blocks and their translations.
+     */
+    public void setTranslationThreshold(int threshold) {
+        jit = threshold > 0 ? new Translator(this, threshold) : null;
+        blocks.clear();
+    }
+
+    /** Whether {@link #kick()} was called and the run loop has not returned for it yet (translated code polls it). */
+    public boolean kickPending() {
+        return kicked;
+    }
+
+    /** The decoded block starting at pc if the block cache holds one (the translator's region builder). */
+    public Block cachedBlock(long pc) {
+        return blocks.get(pc);
     }
 
     /** Detaches from the address space for good (the vCPU's thread is done): mapping changes stop waiting for it. */
@@ -136,6 +162,14 @@ public final class Cpu {
                 prev = b;
                 b.executions++;
                 Insn[] insns = b.insns;
+                Translated t = jit != null ? jit.code(b) : null;
+                if (t != null) {
+                    // Translated code runs the block and the region around it (and counts them); a
+                    // fault comes back as the instruction that raised it, with the state as before it.
+                    cur = t.run(this, jit);
+                    if (cur != null) throw jit.takeFault();
+                    insns = NOTHING_LEFT;
+                }
                 for (Insn i : insns) {
                     cur = i;
                     s.rip = i.next;

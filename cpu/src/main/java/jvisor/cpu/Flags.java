@@ -68,31 +68,50 @@ public final class Flags {
     }
 
     // ------------------------------------------------------------ reading
+    // Each flag is a function of the recorded fields; the CpuState forms read them from the state,
+    // the value forms serve code that keeps the fields elsewhere (the translator keeps them in
+    // locals of the code it generates, jvisor.cpu.jit).
 
     public static boolean cf(CpuState s) {
-        long m = mask(s.lfSize);
-        long d = s.lfDst & m, r = s.lfRes;
-        return switch (s.lfOp) {
-            case OP_EAGER -> (s.lfRes & CF) != 0;
-            case OP_ADD -> Long.compareUnsigned(r, d) < 0;
-            case OP_ADC -> s.lfAux != 0 ? Long.compareUnsigned(r, d) <= 0 : Long.compareUnsigned(r, d) < 0;
-            case OP_SUB -> Long.compareUnsigned(d, s.lfSrc & m) < 0;
-            case OP_SBB -> s.lfAux != 0 ? Long.compareUnsigned(d, s.lfSrc & m) <= 0 : Long.compareUnsigned(d, s.lfSrc & m) < 0;
-            case OP_INC, OP_DEC -> s.lfAux != 0;
+        return cf(s.lfOp, s.lfSize, s.lfDst, s.lfSrc, s.lfRes, s.lfAux);
+    }
+
+    public static boolean cf(int op, int size, long dst, long src, long res, long aux) {
+        long m = mask(size);
+        long d = dst & m;
+        return switch (op) {
+            case OP_EAGER -> (res & CF) != 0;
+            case OP_ADD -> Long.compareUnsigned(res, d) < 0;
+            case OP_ADC -> aux != 0 ? Long.compareUnsigned(res, d) <= 0 : Long.compareUnsigned(res, d) < 0;
+            case OP_SUB -> Long.compareUnsigned(d, src & m) < 0;
+            case OP_SBB -> aux != 0 ? Long.compareUnsigned(d, src & m) <= 0 : Long.compareUnsigned(d, src & m) < 0;
+            case OP_INC, OP_DEC -> aux != 0;
             default -> false;
         };
     }
 
     public static boolean zf(CpuState s) {
-        return s.lfOp == OP_EAGER ? (s.lfRes & ZF) != 0 : s.lfRes == 0;
+        return zf(s.lfOp, s.lfRes);
+    }
+
+    public static boolean zf(int op, long res) {
+        return op == OP_EAGER ? (res & ZF) != 0 : res == 0;
     }
 
     public static boolean sf(CpuState s) {
-        return s.lfOp == OP_EAGER ? (s.lfRes & SF) != 0 : (s.lfRes & signBit(s.lfSize)) != 0;
+        return sf(s.lfOp, s.lfSize, s.lfRes);
+    }
+
+    public static boolean sf(int op, int size, long res) {
+        return op == OP_EAGER ? (res & SF) != 0 : (res & signBit(size)) != 0;
     }
 
     public static boolean pf(CpuState s) {
-        return s.lfOp == OP_EAGER ? (s.lfRes & PF) != 0 : parity(s.lfRes);
+        return pf(s.lfOp, s.lfRes);
+    }
+
+    public static boolean pf(int op, long res) {
+        return op == OP_EAGER ? (res & PF) != 0 : parity(res);
     }
 
     /** PF is set when the low byte of the result has an even number of one bits. */
@@ -101,37 +120,49 @@ public final class Flags {
     }
 
     public static boolean af(CpuState s) {
-        return switch (s.lfOp) {
-            case OP_EAGER -> (s.lfRes & AF) != 0;
-            case OP_ADD, OP_ADC, OP_SUB, OP_SBB -> ((s.lfDst ^ s.lfSrc ^ s.lfRes) & 0x10) != 0;
-            case OP_INC -> (s.lfRes & 0xF) == 0;
-            case OP_DEC -> (s.lfRes & 0xF) == 0xF;
+        return af(s.lfOp, s.lfDst, s.lfSrc, s.lfRes);
+    }
+
+    public static boolean af(int op, long dst, long src, long res) {
+        return switch (op) {
+            case OP_EAGER -> (res & AF) != 0;
+            case OP_ADD, OP_ADC, OP_SUB, OP_SBB -> ((dst ^ src ^ res) & 0x10) != 0;
+            case OP_INC -> (res & 0xF) == 0;
+            case OP_DEC -> (res & 0xF) == 0xF;
             default -> false;
         };
     }
 
     public static boolean of(CpuState s) {
-        long sign = signBit(s.lfSize);
-        return switch (s.lfOp) {
-            case OP_EAGER -> (s.lfRes & OF) != 0;
-            case OP_ADD, OP_ADC -> ((s.lfDst ^ s.lfRes) & (s.lfSrc ^ s.lfRes) & sign) != 0;
-            case OP_SUB, OP_SBB -> ((s.lfDst ^ s.lfSrc) & (s.lfDst ^ s.lfRes) & sign) != 0;
-            case OP_INC -> s.lfRes == sign;
-            case OP_DEC -> s.lfRes == sign - 1;
+        return of(s.lfOp, s.lfSize, s.lfDst, s.lfSrc, s.lfRes);
+    }
+
+    public static boolean of(int op, int size, long dst, long src, long res) {
+        long sign = signBit(size);
+        return switch (op) {
+            case OP_EAGER -> (res & OF) != 0;
+            case OP_ADD, OP_ADC -> ((dst ^ res) & (src ^ res) & sign) != 0;
+            case OP_SUB, OP_SBB -> ((dst ^ src) & (dst ^ res) & sign) != 0;
+            case OP_INC -> res == sign;
+            case OP_DEC -> res == sign - 1;
             default -> false;
         };
     }
 
     /** The six status flags as RFLAGS bits. */
     public static long status(CpuState s) {
-        if (s.lfOp == OP_EAGER) return s.lfRes;
+        return status(s.lfOp, s.lfSize, s.lfDst, s.lfSrc, s.lfRes, s.lfAux);
+    }
+
+    public static long status(int op, int size, long dst, long src, long res, long aux) {
+        if (op == OP_EAGER) return res;
         long f = 0;
-        if (cf(s)) f |= CF;
-        if (pf(s)) f |= PF;
-        if (af(s)) f |= AF;
-        if (zf(s)) f |= ZF;
-        if (sf(s)) f |= SF;
-        if (of(s)) f |= OF;
+        if (cf(op, size, dst, src, res, aux)) f |= CF;
+        if (pf(op, res)) f |= PF;
+        if (af(op, dst, src, res)) f |= AF;
+        if (zf(op, res)) f |= ZF;
+        if (sf(op, size, res)) f |= SF;
+        if (of(op, size, dst, src, res)) f |= OF;
         return f;
     }
 
@@ -140,33 +171,36 @@ public final class Flags {
      * Comparisons, the common case, are answered straight from the recorded operands.
      */
     public static boolean condition(CpuState s, int cc) {
-        if (s.lfOp == OP_SUB) {
-            int size = s.lfSize;
+        return condition(s.lfOp, s.lfSize, s.lfDst, s.lfSrc, s.lfRes, s.lfAux, cc);
+    }
+
+    public static boolean condition(int op, int size, long dst, long src, long res, long aux, int cc) {
+        if (op == OP_SUB) {
             long m = mask(size);
-            long d = s.lfDst & m, src = s.lfSrc & m;
+            long d = dst & m, sv = src & m;
             boolean r = switch (cc >> 1) {
-                case 1 -> Long.compareUnsigned(d, src) < 0; // B
-                case 2 -> d == src; // Z
-                case 3 -> Long.compareUnsigned(d, src) <= 0; // BE
-                case 6 -> signExtend(d, size) < signExtend(src, size); // L
-                case 7 -> signExtend(d, size) <= signExtend(src, size); // LE
-                default -> generic(s, cc >> 1);
+                case 1 -> Long.compareUnsigned(d, sv) < 0; // B
+                case 2 -> d == sv; // Z
+                case 3 -> Long.compareUnsigned(d, sv) <= 0; // BE
+                case 6 -> signExtend(d, size) < signExtend(sv, size); // L
+                case 7 -> signExtend(d, size) <= signExtend(sv, size); // LE
+                default -> generic(op, size, dst, src, res, aux, cc >> 1);
             };
             return r ^ ((cc & 1) != 0);
         }
-        return generic(s, cc >> 1) ^ ((cc & 1) != 0);
+        return generic(op, size, dst, src, res, aux, cc >> 1) ^ ((cc & 1) != 0);
     }
 
-    private static boolean generic(CpuState s, int cond) {
+    private static boolean generic(int op, int size, long dst, long src, long res, long aux, int cond) {
         return switch (cond) {
-            case 0 -> of(s);
-            case 1 -> cf(s);
-            case 2 -> zf(s);
-            case 3 -> cf(s) || zf(s);
-            case 4 -> sf(s);
-            case 5 -> pf(s);
-            case 6 -> sf(s) != of(s);
-            default -> zf(s) || sf(s) != of(s);
+            case 0 -> of(op, size, dst, src, res);
+            case 1 -> cf(op, size, dst, src, res, aux);
+            case 2 -> zf(op, res);
+            case 3 -> cf(op, size, dst, src, res, aux) || zf(op, res);
+            case 4 -> sf(op, size, res);
+            case 5 -> pf(op, res);
+            case 6 -> sf(op, size, res) != of(op, size, dst, src, res);
+            default -> zf(op, res) || sf(op, size, res) != of(op, size, dst, src, res);
         };
     }
 }

@@ -92,11 +92,28 @@ public final class Hypervisor {
      */
     public Vcpu createVcpu(AddressSpace space) {
         Vcpu v = new Vcpu(space);
+        if (interpretOnly) v.cpu.setTranslationThreshold(0);
         synchronized (vcpus) {
             vcpus.add(v);
             if (probes != null) probes.attach(v.cpu);
         }
         return v;
+    }
+
+    private volatile boolean interpretOnly;
+
+    /**
+     * Makes the vCPUs interpret every instruction instead of translating hot code to JVM bytecode
+     * (jvisor.cpu.jit): for comparing the two and for ruling the translator out when something
+     * goes wrong. It applies to the vCPUs created from now on and to those that exist, which must
+     * not be running (a vCPU's block cache belongs to its thread).
+     */
+    public void setInterpretOnly(boolean interpretOnly) {
+        this.interpretOnly = interpretOnly;
+        if (!interpretOnly) return;
+        synchronized (vcpus) {
+            for (Vcpu v : vcpus) v.cpu.setTranslationThreshold(0);
+        }
     }
 
     /**

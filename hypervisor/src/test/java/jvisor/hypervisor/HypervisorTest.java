@@ -47,6 +47,30 @@ class HypervisorTest {
     }
 
     @Test
+    void hotCodeIsTranslatedUnlessInterpretOnly() throws InterruptedException {
+        // mov ecx, 100000; 1: add rax, rcx; dec ecx; jnz 1b; syscall
+        String loop = "b9 a0 86 01 00  48 01 c8  ff c9  75 f9  0f 05";
+        Vcpu translated = load(loop);
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(translated).kind);
+        // The translation is made in the background: it may come after the loop has ended.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!translatedCode(translated) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(translatedCode(translated), "the loop was translated");
+        hv.setInterpretOnly(true);
+        Vcpu interpreted = load(loop);
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(interpreted).kind);
+        assertTrue(interpreted.cpu().cachedBlock(CODE + 5).translation == null, "--interp: nothing translated");
+        assertEquals(translated.state().r[Reg.RAX], interpreted.state().r[Reg.RAX]);
+        assertEquals(translated.state().instructionsRetired, interpreted.state().instructionsRetired);
+    }
+
+    /** Whether the loop's block runs in a translation (a hidden class the translator generated). */
+    private static boolean translatedCode(Vcpu v) {
+        Object t = v.cpu().cachedBlock(CODE + 5).translation;
+        return t != null && t.getClass().isHidden();
+    }
+
+    @Test
     void invalidOpcodeIsAnExceptionExitAtTheInstruction() {
         Vcpu v = load("90 0f 0b"); // nop; ud2
         VmExit exit = hv.switchTo(v);

@@ -41,11 +41,16 @@ final class MulDiv {
 
     /** Records the MUL/IMUL flags (see the class comment) for low half lo and overflow ovf. */
     private static void mulFlags(CpuState s, long lo, int size, boolean ovf) {
+        Flags.setEager(s, mulStatus(lo, size, ovf));
+    }
+
+    /** The MUL/IMUL status flags (see the class comment) for low half lo and overflow ovf. */
+    static long mulStatus(long lo, int size, boolean ovf) {
         long f = 0;
         if (ovf) f |= Flags.CF | Flags.OF;
         if ((lo & Flags.signBit(size)) != 0) f |= Flags.SF;
         if (Flags.parity(lo)) f |= Flags.PF;
-        Flags.setEager(s, f);
+        return f;
     }
 
     /** MUL: rDX:rAX (AX for bytes) = rAX * src, unsigned. */
@@ -116,10 +121,16 @@ final class MulDiv {
     private static long imul(CpuState s, long a, long b, int size) {
         long x = Flags.signExtend(a, size), y = Flags.signExtend(b, size);
         long lo = x * y;
-        boolean ovf = size == 8 ? Math.multiplyHigh(x, y) != (lo >> 63) : lo != Flags.signExtend(lo, size);
+        boolean ovf = imulOverflows(x, y, size);
         lo &= Flags.mask(size);
         mulFlags(s, lo, size, ovf);
         return lo;
+    }
+
+    /** Whether the signed product of x and y (sign-extended from size bytes) does not fit in size bytes. */
+    static boolean imulOverflows(long x, long y, int size) {
+        long lo = x * y;
+        return size == 8 ? Math.multiplyHigh(x, y) != (lo >> 63) : lo != Flags.signExtend(lo, size);
     }
 
     /** DIV: unsigned rDX:rAX (AX for bytes) / src; quotient to rAX, remainder to rDX. Flags unchanged. */

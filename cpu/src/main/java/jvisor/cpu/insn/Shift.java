@@ -105,37 +105,79 @@ final class Shift {
      * regImmediate: a register operand shifted by an immediate (ROL/ROR keep OF then).
      */
     static long compute(CpuState s, int op, long v, int count, int bits, int size, boolean regImmediate) {
-        long m = Flags.mask(size);
-        long msb = bit(v, bits - 1);
-        long f;
-        long r;
+        if ((op == RCL || op == RCR) && carryRotateCount(count, bits) == 0) return v; // a whole turn: value and every flag unchanged
+        long old = op <= RCR ? Flags.status(s) : 0; // the rotates keep the flags they do not write
+        long r = result(op, v, count, bits, old & Flags.CF);
+        Flags.setEager(s, status(op, v, r, count, bits, size, regImmediate, old));
+        return r;
+    }
+
+    /** RCL and RCR rotate bits+1 bits (CF:v), so an 8 or 16-bit count works modulo 9 or 17. */
+    static int carryRotateCount(int count, int bits) {
+        return bits < 32 ? count % (bits + 1) : count;
+    }
+
+    /** The result of op on v (zero-extended, bits wide) by count (1..63); cf is CF going in (0 or 1, RCL/RCR only). */
+    static long result(int op, long v, int count, int bits, long cf) {
+        long m = bits == 64 ? -1L : (1L << bits) - 1;
         switch (op) {
             case SHL -> {
-                r = (v << count) & m;
+                return (v << count) & m;
+            }
+            case SHR -> {
+                return v >>> count;
+            }
+            case SAR -> {
+                return ((Flags.signExtend(v, bits / 8)) >> count) & m;
+            }
+            case ROL -> {
+                int k = count & (bits - 1);
+                return k == 0 ? v : ((v << k) | (v >>> (bits - k))) & m;
+            }
+            case ROR -> {
+                int k = count & (bits - 1);
+                return k == 0 ? v : ((v >>> k) | (v << (bits - k))) & m;
+            }
+            default -> { // RCL, RCR: rotate the bits+1 bit quantity CF:v (k is not 0, see carryRotateCount)
+                int k = carryRotateCount(count, bits);
+                long r;
+                if (op == RCL) {
+                    r = (v << k) | (cf << (k - 1));
+                    if (k > 1) r |= v >>> (bits - k + 1);
+                } else {
+                    r = (v >>> k) | (cf << (bits - k));
+                    if (k > 1) r |= v << (bits - k + 1);
+                }
+                return r & m;
+            }
+        }
+    }
+
+    /**
+     * The status flags after op on v by count (1..63) gave r; old holds the flags before it (the
+     * rotates keep the ones they do not write). regImmediate: a register operand shifted by an
+     * immediate (ROL/ROR keep OF then).
+     */
+    static long status(int op, long v, long r, int count, int bits, int size, boolean regImmediate, long old) {
+        long msb = bit(v, bits - 1);
+        long f;
+        switch (op) {
+            case SHL -> {
                 f = szp(r, size);
                 if (count <= bits && bit(v, bits - count) != 0) f |= Flags.CF;
                 if ((msb ^ bit(v, bits - 2)) != 0) f |= Flags.OF;
             }
             case SHR -> {
-                r = v >>> count;
                 f = szp(r, size);
                 if (bit(v, count - 1) != 0) f |= Flags.CF;
                 if (msb != 0) f |= Flags.OF;
             }
             case SAR -> {
                 long sv = Flags.signExtend(v, size);
-                r = (sv >> count) & m;
                 f = szp(r, size);
                 if (((sv >> Math.min(count - 1, bits - 1)) & 1) != 0) f |= Flags.CF;
             }
             case ROL, ROR -> {
-                int k = count & (bits - 1);
-                if (op == ROL) {
-                    r = k == 0 ? v : ((v << k) | (v >>> (bits - k))) & m;
-                } else {
-                    r = k == 0 ? v : ((v >>> k) | (v << (bits - k))) & m;
-                }
-                long old = Flags.status(s);
                 f = old & ~(Flags.CF | Flags.OF);
                 if (op == ROL) {
                     if ((r & 1) != 0) f |= Flags.CF;
@@ -146,30 +188,17 @@ final class Shift {
                 }
                 if (regImmediate && count > 1) f = (f & ~Flags.OF) | (old & Flags.OF);
             }
-            default -> { // RCL, RCR: rotate the bits+1 bit quantity CF:v
-                int k = bits < 32 ? count % (bits + 1) : count;
-                if (k == 0) return v; // a whole turn: value and every flag unchanged
-                long old = Flags.status(s);
+            default -> { // RCL, RCR
+                int k = carryRotateCount(count, bits);
                 long cf = old & Flags.CF;
-                long newCf;
-                if (op == RCL) {
-                    r = (v << k) | (cf << (k - 1));
-                    if (k > 1) r |= v >>> (bits - k + 1);
-                    newCf = bit(v, bits - k);
-                } else {
-                    r = (v >>> k) | (cf << (bits - k));
-                    if (k > 1) r |= v << (bits - k + 1);
-                    newCf = bit(v, k - 1);
-                }
-                r &= m;
+                long newCf = op == RCL ? bit(v, bits - k) : bit(v, k - 1);
                 f = old & ~(Flags.CF | Flags.OF);
                 if (newCf != 0) f |= Flags.CF;
                 long of = op == RCL ? msb ^ bit(v, bits - 2) : msb ^ cf;
                 if (of != 0) f |= Flags.OF;
             }
         }
-        Flags.setEager(s, f);
-        return r;
+        return f;
     }
 
     /** SHLD (left) / SHRD: shift dest, filling from the G register. */

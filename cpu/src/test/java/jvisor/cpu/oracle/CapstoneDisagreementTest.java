@@ -48,7 +48,7 @@ class CapstoneDisagreementTest {
     void theHostAgreesWithJvisor() {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
-        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, (text, host) -> host.vector() != -1
+        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, Engine.INTERPRETER, (text, host) -> host.vector() != -1
                 ? "the host raised " + Differ.vector(host.vector())
                 : host.gpr()[jvisor.cpu.Reg.RCX] != 0x12345678 ? "the host did not reach the marker" : null);
         if (!failures.isEmpty()) fail(failures.size() + " cases differ:\n" + String.join("\n", failures));

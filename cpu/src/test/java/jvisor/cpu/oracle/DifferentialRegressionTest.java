@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The emulator bugs the random differential tester found, pinned down as fixed cases that must
@@ -57,11 +58,12 @@ class DifferentialRegressionTest {
             "code 41 67 c4 e2 78 f2 00 | rax 20000000 | expect none",
             "code 64 c4 e2 78 f2 00 | rax 18000000 | expect none");
 
-    @Test
-    void fixedBugsAgreeWithTheHost() {
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void fixedBugsAgreeWithTheHost(Engine engine) {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
-        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, (text, host) -> {
+        List<String> failures = KnownMismatches.failuresAgainstHost(CASES, engine, (text, host) -> {
             long expected = text.contains("expect none") ? -1 : text.contains("expect #UD") ? 6
                     : text.contains("expect #SS") ? 12 : text.contains("expect #GP") ? 13 : 14;
             return host.vector() != expected ? "the host raised " + Differ.vector(host.vector()) : null;

@@ -11,7 +11,8 @@ import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
 
 /**
- * Runs a {@link DiffCase} on the emulator with the same memory layout as the native runner: the
+ * Runs a {@link DiffCase} on the emulator, interpreted or translated ({@link Engine}), with the
+ * same memory layout as the native runner: the
  * code at its address in a code area (followed by INT3, which ends the run without changing any
  * register), the data page at {@link DiffCase#DATA}, FS and GS bases. The rest of the data page
  * (beyond the window) is zero at the start of every case, as on the host.
@@ -30,7 +31,12 @@ public final class EmulatorRunner {
     private final AddressSpace space = new AddressSpace();
     private final Cpu cpu;
 
+    /** A runner on the interpreter. */
     public EmulatorRunner() {
+        this(Engine.INTERPRETER);
+    }
+
+    public EmulatorRunner(Engine engine) {
         space.mapAnonymous(DiffCase.CODE, DiffCase.CODE_SIZE, Prot.RX, "code");
         space.mapAnonymous(DiffCase.DATA, DiffCase.DATA_SIZE, Prot.RW, "data");
         space.mapAnonymous(RESET, 0x1000, Prot.RX, "reset");
@@ -50,6 +56,12 @@ public final class EmulatorRunner {
         reset[20] = (byte) 0xCC;
         space.pokeBytes(RESET, reset, 0, reset.length);
         cpu = new Cpu(space, Extensions.ALL); // unadvertised extensions too: they are proven here first
+        cpu.setTranslationThreshold(engine.threshold);
+    }
+
+    /** The vCPU's state after the last run (lazy flag fields and retired count included). */
+    public CpuState state() {
+        return cpu.state;
     }
 
     public Outcome run(DiffCase c) {

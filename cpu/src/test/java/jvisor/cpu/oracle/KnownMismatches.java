@@ -65,10 +65,11 @@ final class KnownMismatches {
      * Runs each reproducer on the host and the emulator and returns one failure text for each whose
      * outcomes differ or whose host outcome hostCheck rejects (hostCheck returns why, or null).
      */
-    static List<String> failuresAgainstHost(List<String> reproducers, java.util.function.BiFunction<String, Outcome, String> hostCheck) {
+    static List<String> failuresAgainstHost(List<String> reproducers, Engine engine,
+            java.util.function.BiFunction<String, Outcome, String> hostCheck) {
         List<String> failures = new java.util.ArrayList<>();
         try (NativeOracle oracle = new NativeOracle()) {
-            EmulatorRunner emu = new EmulatorRunner();
+            EmulatorRunner emu = new EmulatorRunner(engine);
             for (String text : reproducers) {
                 DiffCase c = parse(text);
                 Outcome host = oracle.submit(List.of(c)).join()[0];

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,11 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The differential CPU tester: random instructions and random instruction sequences, generated
  * from the opcode table ({@link Catalogue}, {@link Generator}), run on the host CPU
- * ({@link NativeOracle}) and on the emulator ({@link EmulatorRunner}), compared in full
+ * ({@link NativeOracle}) and on the emulator ({@link EmulatorRunner}), interpreted and translated
+ * ({@link Engine}: every campaign runs once per engine), compared in full
  * ({@link Differ}: GPRs, RFLAGS, YMM, MXCSR, memory, exceptions).
  *
  * <p>System properties:
@@ -69,14 +73,15 @@ class RandomDifferentialTest {
     static final Map<String, String> KNOWN_SSE_MISMATCHES = Map.of();
 
     static NativeOracle oracle;
-    static EmulatorRunner emulator;
+    /** The emulator side, by engine: every campaign runs on the interpreter and on the translator. */
+    static final Map<Engine, EmulatorRunner> emulators = new EnumMap<>(Engine.class);
 
     @BeforeAll
     static void setUp() {
         String why = NativeOracle.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         oracle = new NativeOracle();
-        emulator = new EmulatorRunner();
+        for (Engine e : Engine.values()) emulators.put(e, new EmulatorRunner(e));
     }
 
     @AfterAll
@@ -120,35 +125,40 @@ class RandomDifferentialTest {
         assertTrue(cat.entries.stream().anyMatch(e -> e.rex() == 0) && cat.entries.stream().anyMatch(e -> e.rex() == 1));
     }
 
-    @Test
-    void singleInstructions() {
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void singleInstructions(Engine engine) {
+        EmulatorRunner emulator = emulators.get(engine);
         Long only = Long.getLong("jvisor.diff.case");
         if (only != null && !"sequence".equals(System.getProperty("jvisor.diff.mode"))) {
-            rerun(false, only);
+            rerun(emulator, false, only);
             return;
         }
         Campaign c = new Campaign(false, KNOWN_SSE_MISMATCHES.keySet());
         Generator gen = new Generator(Catalogue.get(), SEED, KNOWN_SSE_MISMATCHES.keySet());
         c.run(oracle, emulator, gen::single, 0, CASES);
-        finish(c);
+        finish(engine, c);
     }
 
-    @Test
-    void instructionSequences() {
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void instructionSequences(Engine engine) {
+        EmulatorRunner emulator = emulators.get(engine);
         Long only = Long.getLong("jvisor.diff.case");
         if (only != null && !"sequence".equals(System.getProperty("jvisor.diff.mode"))) return;
         if (only != null) {
-            rerun(true, only);
+            rerun(emulator, true, only);
             return;
         }
         Campaign c = new Campaign(true, Set.of());
         Generator gen = new Generator(Catalogue.get(), SEED, KNOWN_SSE_MISMATCHES.keySet());
         c.run(oracle, emulator, gen::sequence, 0, SEQUENCES);
-        finish(c);
+        finish(engine, c);
     }
 
-    private static void finish(Campaign c) {
-        StringBuilder b = new StringBuilder(c.summary());
+    private static void finish(Engine engine, Campaign c) {
+        StringBuilder b = new StringBuilder("engine: " + engine.name().toLowerCase(java.util.Locale.ROOT) + "\n");
+        b.append(c.summary());
         for (String r : c.reports) b.append(r);
         if (!c.knownReports.isEmpty()) {
             b.append("known SSE mismatches (first ").append(Math.min(3, c.knownReports.size())).append("):\n");
@@ -156,12 +166,12 @@ class RandomDifferentialTest {
         }
         log(b.toString());
         if (c.mismatches > 0) {
-            fail(c.mismatches + " of " + c.cases + " cases differ from the host CPU (seed " + Long.toHexString(SEED) + "):\n"
+            fail(c.mismatches + " of " + c.cases + " cases differ from the host CPU (" + engine + ", seed " + Long.toHexString(SEED) + "):\n"
                     + c.mismatchesByEntry + "\n" + String.join("", c.reports.subList(0, Math.min(5, c.reports.size()))));
         }
     }
 
-    private static void rerun(boolean sequence, long index) {
+    private static void rerun(EmulatorRunner emulator, boolean sequence, long index) {
         Generator gen = new Generator(Catalogue.get(), SEED, KNOWN_SSE_MISMATCHES.keySet());
         DiffCase c = sequence ? gen.sequence(index) : gen.single(index);
         Outcome host = oracle.submit(List.of(c)).join()[0];
@@ -187,7 +197,7 @@ class RandomDifferentialTest {
         List<String> fixed = new ArrayList<>();
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, String> k : KNOWN_SSE_MISMATCHES.entrySet()) {
-            String diff = KnownMismatches.differences(oracle, emulator, k.getValue());
+            String diff = KnownMismatches.differences(oracle, emulators.get(Engine.INTERPRETER), k.getValue());
             if (diff == null) fixed.add(k.getKey());
             else b.append("known SSE mismatch ").append(k.getKey()).append(": ").append(k.getValue()).append('\n').append(diff);
         }

@@ -42,6 +42,7 @@ final class DebugLauncher {
         }
         Stop end;
         try (m; TraceSink sink = d.trace() ? TraceSink.open(d.traceFile()) : null) {
+            if (o.interp()) m.hypervisor().setInterpretOnly(true);
             if (d.trace()) new InsnTrace(m.hypervisor(), m.session().symbols(), traceOptions(d, m.symbols()), sink).install();
             StopConditions stops = StopConditions.apply(d.stopOn(), m);
             if (d.gdbPort() >= 0) end = gdb(o, m, d.gdbPort());

@@ -56,6 +56,7 @@ public final class Main {
               --strace             trace system calls to stderr, in strace's format
               --root DIR           the directory the guest sees as / (default /); read-only
               --rw                 let the guest write to the root directory (/tmp is always a private tmpfs)
+              --interp             interpret every instruction (no translation of hot code to JVM bytecode)
 
             Debugging:
               --trace[=FILE]       one line per executed instruction (to FILE, else stderr): address,
@@ -73,9 +74,10 @@ public final class Main {
     private Main() {}
 
     /** Parsed command line. */
-    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, DebugOptions debug) {
+    record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, DebugOptions debug,
+            boolean interp) {
         Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex) {
-            this(quiet, strace, root, binary, binaryIndex, DebugOptions.NONE);
+            this(quiet, strace, root, binary, binaryIndex, DebugOptions.NONE, false);
         }
     }
 
@@ -158,7 +160,7 @@ public final class Main {
     }
 
     static Options parse(String[] args) throws UsageException {
-        boolean quiet = false, strace = false;
+        boolean quiet = false, strace = false, interp = false;
         Path root = Path.of("/");
         DebugOptions.Builder debug = new DebugOptions.Builder();
         debug.debugger = args.length > 0 && args[0].equals("debug");
@@ -178,6 +180,7 @@ public final class Main {
             switch (a) {
                 case "-q", "--quiet" -> quiet = true;
                 case "--strace" -> strace = true;
+                case "--interp" -> interp = true;
                 case "--rw" -> jvisor.kernel.fs.PathResolver.rootWritableDefault = true;
                 case "--root" -> {
                     if (++i >= args.length) throw new UsageException("option '--root' needs a directory");
@@ -193,7 +196,7 @@ public final class Main {
             }
         }
         if (i >= args.length) throw new UsageException("missing BINARY");
-        return new Options(quiet, strace, root, args[i], i, debug.build());
+        return new Options(quiet, strace, root, args[i], i, debug.build(), interp);
     }
 
     /** Loads and runs the program; returns the exit status (or does not return: death by signal). */
@@ -203,6 +206,7 @@ public final class Main {
         }
         if (o.debug().any()) return DebugLauncher.run(o, argv, envp);
         Hypervisor hv = new Hypervisor();
+        hv.setInterpretOnly(o.interp());
         Process p;
         try {
             p = Exec.start(hv, new Exec.Request(Path.of(o.binary()), o.binary().getBytes(StandardCharsets.UTF_8),

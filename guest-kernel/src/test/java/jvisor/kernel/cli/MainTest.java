@@ -27,6 +27,8 @@ class MainTest {
         assertEquals("-prog", p.binary());
         assertEquals(Path.of("/r"), p.root());
         assertFalse(p.quiet());
+        assertFalse(p.interp());
+        assertTrue(Main.parse(new String[] {"run", "--interp", "./prog"}).interp());
     }
 
     @Test

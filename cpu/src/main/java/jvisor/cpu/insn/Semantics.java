@@ -1,0 +1,75 @@
+package jvisor.cpu.insn;
+
+import jvisor.cpu.CpuState;
+import jvisor.cpu.Flags;
+
+/**
+ * The computations of instruction families whose flag rules are irregular, as pure functions,
+ * for the translator (jvisor.cpu.jit): the code it generates calls these, so the interpreter and
+ * the translated code share one definition of every result and flag.
+ */
+public final class Semantics {
+    /** Group-2 operation numbers (the ModRM.reg field of C0/C1/D0-D3; SAL is SHL). */
+    public static final int ROL = Shift.ROL, ROR = Shift.ROR, RCL = Shift.RCL, RCR = Shift.RCR, SHL = Shift.SHL,
+            SHR = Shift.SHR, SAR = Shift.SAR;
+
+    private Semantics() {}
+
+    /** The result of a group-2 shift or rotate of v (zero-extended) by a masked count of 1..63. */
+    public static long shiftResult(int op, long v, int count, int bits, long carryIn) {
+        return Shift.result(op, v, count, bits, carryIn);
+    }
+
+    /** The status flags after that shift or rotate gave r, old being the flags before it. */
+    public static long shiftStatus(int op, long v, long r, int count, int bits, boolean regImmediate, long old) {
+        return Shift.status(op, v, r, count, bits, bits / 8, regImmediate, old);
+    }
+
+    /** RCL/RCR's effective count: 0 means a whole turn that changes nothing, not even a flag. */
+    public static int carryRotateCount(int count, int bits) {
+        return Shift.carryRotateCount(count, bits);
+    }
+
+    // SSE2 double precision, with MXCSR's rounding, DAZ/FTZ, NaN rules and exception flags (SseMath):
+    // each raises its exceptions in MXCSR; commitSimd then faults (#XM) if one is unmasked, before
+    // the instruction writes its destination.
+
+    public static long addD(CpuState s, long a, long b) {
+        return SseMath.addD(s, a, b, false);
+    }
+
+    public static long subD(CpuState s, long a, long b) {
+        return SseMath.addD(s, a, b, true);
+    }
+
+    public static long mulD(CpuState s, long a, long b) {
+        return SseMath.mulD(s, a, b);
+    }
+
+    public static long divD(CpuState s, long a, long b) {
+        return SseMath.divD(s, a, b);
+    }
+
+    public static long minD(CpuState s, long a, long b) {
+        return SseMath.minMax(s, a, b, SseMath.DOUBLE, false);
+    }
+
+    public static long maxD(CpuState s, long a, long b) {
+        return SseMath.minMax(s, a, b, SseMath.DOUBLE, true);
+    }
+
+    /** SQRTSD/SQRTPD of b (a, the destination's element, is not an operand: kept for the common shape). */
+    public static long sqrtD(CpuState s, long a, long b) {
+        return SseMath.sqrtD(s, b);
+    }
+
+    /** Faults (#XM) when the instruction raised an unmasked SIMD exception; otherwise makes its flags sticky. */
+    public static void commitSimd(CpuState s) {
+        SseMath.commit(s);
+    }
+
+    /** The status flags of a two- or three-operand IMUL of x and y (both sign-extended from size bytes). */
+    public static long imulStatus(long x, long y, int size) {
+        return MulDiv.mulStatus((x * y) & Flags.mask(size), size, MulDiv.imulOverflows(x, y, size));
+    }
+}

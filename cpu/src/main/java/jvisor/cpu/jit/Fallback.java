@@ -1,0 +1,123 @@
+package jvisor.cpu.jit;
+
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import java.lang.constant.MethodTypeDesc;
+import java.util.Set;
+
+import jvisor.cpu.decode.Form;
+import jvisor.cpu.decode.Insn;
+
+/**
+ * An instruction without an emitter runs its interpreter handler, called from the translated
+ * code with the handler and the instruction as constants: a call the JVM inlines, where the
+ * interpreter's call through the decoded instruction is megamorphic.
+ *
+ * <p>What the translated code writes back before the call and reads again after it depends on
+ * what the handler can touch ({@link Effects}): in general any register, the flags, RIP and the
+ * retired instruction count, so all of them (and the handler's own faults then leave the state it
+ * made); an SSE form only the general registers its operands name, and the flags if it is one of
+ * the few that set them.
+ */
+final class Fallback {
+    /** What a handler may read or write besides XMM registers, MXCSR and memory. */
+    enum Effects {
+        /** Only XMM operands, memory and immediates: the address registers are read. */
+        XMM_ONLY,
+        /** SSE with general register operands (G, E, R): those are read or written. */
+        NAMED_REGISTERS,
+        /** SSE that sets the status flags (COMISD, PTEST, ...) and reads no general register but the address ones. */
+        FLAGS,
+        /** Anything: every register, the flags, RIP, the retired count, a VM exit. */
+        ALL
+    }
+
+    /** SSE and AVX forms whose operands are XMM/YMM registers or memory that also set RFLAGS. */
+    private static final Set<String> SETS_FLAGS = Set.of("comiss", "comisd", "ucomiss", "ucomisd", "ptest",
+            "vcomiss", "vcomisd", "vucomiss", "vucomisd", "vptest", "vtestps", "vtestpd");
+    /** SSE and AVX forms with general registers or flags their operands do not show (ECX, EAX/EDX, RDI). */
+    private static final Set<String> IMPLICIT = Set.of("pcmpestri", "pcmpestrm", "pcmpistri", "pcmpistrm", "maskmovdqu",
+            "vpcmpestri", "vpcmpestrm", "vpcmpistri", "vpcmpistrm", "vmaskmovdqu");
+
+    private Fallback() {}
+
+    static void emit(Gen g, Insn i) {
+        Effects e = i.hasPrefix(Insn.P_LOCK) ? Effects.ALL : effects(i.form);
+        if (e == Effects.ALL) {
+            general(g, i);
+            return;
+        }
+        int named = 0; // general registers the handler reads or writes
+        if (i.mem && i.base >= 0) named |= 1 << i.base;
+        if (i.mem && i.index >= 0) named |= 1 << i.index;
+        if (e == Effects.NAMED_REGISTERS) {
+            String ops = operands(i.form);
+            if (ops.contains("G")) named |= 1 << (i.reg & 15); // AH..BH (HIGH_BYTE + n) are in register n
+            if (!i.mem && (ops.contains("E") || ops.contains("R"))) named |= 1 << (i.rm & 15);
+        }
+        g.storeRegisters(named & g.writtenRegs);
+        if (e == Effects.FLAGS) g.storeCanonicalFlags();
+        g.mayFault(); // a fault leaves the registers and flags it has not written: the locals hold them
+        call(g, i);
+        if (e == Effects.NAMED_REGISTERS) g.reloadRegisters(named);
+        if (e == Effects.FLAGS) g.loadCanonicalFlags();
+    }
+
+    /** Everything written back, the handler called, everything read again. */
+    private static void general(Gen g, Insn i) {
+        g.writeBackRegisters();
+        g.storeCanonicalFlags();
+        g.flushRetired();
+        g.cb.aload(g.state).ldc(i.next).putfield(Gen.CD_STATE, "rip", CD_long); // as the run loop sets it
+        g.stateIsAuthoritative();
+        call(g, i);
+        g.reloadRegisters(0xFFFF);
+        g.loadCanonicalFlags();
+        if (i.form.endsBlock) {
+            g.cb.aload(g.state).getfield(Gen.CD_STATE, "rip", CD_long);
+            g.endWithExit(g.toTemp()); // it may have asked for a VM exit: always leave
+        }
+    }
+
+    private static void call(Gen g, Insn i) {
+        g.constant(i.op, Gen.CD_OP);
+        g.cb.aload(Gen.CPU);
+        g.constant(i, Gen.CD_INSN);
+        g.cb.invokeinterface(Gen.CD_OP, "exec", MethodTypeDesc.of(CD_void, Gen.CD_CPU, Gen.CD_INSN));
+    }
+
+    /** The operand list of a form's syntax ("Vx,Wx" of "addpd Vx,Wx"), or "" without operands. */
+    private static String operands(Form f) {
+        String[] parts = f.mnemonic.trim().split("\\s+", 2);
+        return parts.length < 2 ? "" : parts[1];
+    }
+
+    /**
+     * What the form's handler may touch, judged from its syntax: an SSE form (at least one XMM
+     * operand: V, W, U, H) whose other operands are memory (M), immediates (I) or named general
+     * registers (G, E, R), and which is not one of those with implicit operands; everything else
+     * (x87, system instructions, integer forms without an emitter) is {@link Effects#ALL}.
+     */
+    static Effects effects(Form f) {
+        String mnemonic = f.mnemonic.trim().split("\\s+", 2)[0];
+        String ops = operands(f);
+        if (ops.isEmpty() || IMPLICIT.contains(mnemonic)) return Effects.ALL;
+        boolean xmm = false, gpr = false;
+        for (String o : ops.split(",")) {
+            String op = o.trim();
+            if (op.isEmpty()) return Effects.ALL;
+            switch (op.charAt(0)) {
+                case 'V', 'W', 'U', 'H' -> xmm = true;
+                case 'M', 'I' -> { }
+                case 'G', 'E', 'R' -> gpr = true;
+                default -> {
+                    return Effects.ALL;
+                }
+            }
+        }
+        if (!xmm) return Effects.ALL;
+        if (SETS_FLAGS.contains(mnemonic)) return gpr ? Effects.ALL : Effects.FLAGS;
+        return gpr ? Effects.NAMED_REGISTERS : Effects.XMM_ONLY;
+    }
+}

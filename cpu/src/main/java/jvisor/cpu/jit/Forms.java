@@ -1,0 +1,173 @@
+package jvisor.cpu.jit;
+
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+import jvisor.cpu.decode.Form;
+import jvisor.cpu.decode.Insn;
+import jvisor.cpu.insn.Instructions;
+import jvisor.cpu.insn.Semantics;
+
+/**
+ * Which opcode forms the translator emits bytecode for, by their syntax in the opcode table
+ * (jvisor.cpu.insn): the common integer subset and the SSE2 double-precision moves and
+ * arithmetic. Every other form, and a covered form with a LOCK prefix (or an unaligned 16-byte
+ * memory operand), runs its interpreter handler from the translated code ({@link Fallback}).
+ */
+final class Forms {
+    /** Emits the bytecode of one instruction. */
+    @FunctionalInterface
+    interface Emitter {
+        void emit(Gen g, Insn i);
+    }
+
+    private static final Map<String, Emitter> BY_SYNTAX = new HashMap<>();
+    private static final Map<Form, Emitter> BY_FORM = new IdentityHashMap<>();
+
+    private Forms() {}
+
+    private static void add(String syntax, Emitter e) {
+        if (BY_SYNTAX.put(syntax, e) != null) throw new IllegalStateException("form listed twice: " + syntax);
+    }
+
+    static {
+        String[] alu = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
+        for (int k = 0; k < 8; k++) {
+            int op = k;
+            String n = alu[k];
+            add(n + " Eb,Gb", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.E_G));
+            add(n + " Ev,Gv", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.E_G));
+            add(n + " Gb,Eb", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.G_E));
+            add(n + " Gv,Ev", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.G_E));
+            add(n + " AL,Ib", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.ACC_I));
+            add(n + " rAX,Iz", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.ACC_I));
+            add(n + " Eb,Ib", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.E_I));
+            add(n + " Ev,Iz", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.E_I));
+            add(n + " Ev,Ib", (g, i) -> IntegerForms.alu(g, i, op, IntegerForms.E_I));
+        }
+        add("test Eb,Gb", (g, i) -> IntegerForms.test(g, i, IntegerForms.E_G));
+        add("test Ev,Gv", (g, i) -> IntegerForms.test(g, i, IntegerForms.E_G));
+        add("test AL,Ib", (g, i) -> IntegerForms.test(g, i, IntegerForms.ACC_I));
+        add("test rAX,Iz", (g, i) -> IntegerForms.test(g, i, IntegerForms.ACC_I));
+        add("test Eb,Ib", (g, i) -> IntegerForms.test(g, i, IntegerForms.E_I));
+        add("test Ev,Iz", (g, i) -> IntegerForms.test(g, i, IntegerForms.E_I));
+        for (String s : new String[] {"b", "v"}) {
+            add("not E" + s, IntegerForms::not);
+            add("neg E" + s, IntegerForms::neg);
+            add("inc E" + s, (g, i) -> IntegerForms.incDec(g, i, true));
+            add("dec E" + s, (g, i) -> IntegerForms.incDec(g, i, false));
+        }
+
+        add("mov Eb,Gb", IntegerForms::movEG);
+        add("mov Ev,Gv", IntegerForms::movEG);
+        add("mov Gb,Eb", IntegerForms::movGE);
+        add("mov Gv,Ev", IntegerForms::movGE);
+        add("mov Eb,Ib", IntegerForms::movEI);
+        add("mov Ev,Iz", IntegerForms::movEI);
+        add("mov Zb,Ib", IntegerForms::movZI);
+        add("mov Zv,Iv", IntegerForms::movZI);
+        add("lea Gv,M", IntegerForms::lea);
+        add("movzx Gv,Eb", (g, i) -> IntegerForms.extend(g, i, 1, false));
+        add("movzx Gv,Ew", (g, i) -> IntegerForms.extend(g, i, 2, false));
+        add("movsx Gv,Eb", (g, i) -> IntegerForms.extend(g, i, 1, true));
+        add("movsx Gv,Ew", (g, i) -> IntegerForms.extend(g, i, 2, true));
+        add("movsxd Gv,Ed", (g, i) -> IntegerForms.extend(g, i, 4, true));
+        add("xchg Eb,Gb", IntegerForms::xchg);
+        add("xchg Ev,Gv", IntegerForms::xchg);
+        add("xchg Zv,rAX", IntegerForms::xchgAcc);
+        add("cmovcc Gv,Ev", IntegerForms::cmov);
+        add("setcc Eb", IntegerForms::setcc);
+        add("cbw/cwde/cdqe rAX", IntegerForms::convertAcc);
+        add("cwd/cdq/cqo rAX", IntegerForms::convertAccToDx);
+        for (String nop : new String[] {"nop Ev", "nop/endbr64 Ev", "prefetch Mb"}) add(nop, (g, i) -> { });
+
+        add("push Zv", IntegerForms::pushReg);
+        add("pop Zv", IntegerForms::popReg);
+        add("push Ib", IntegerForms::pushImm);
+        add("push Iz", IntegerForms::pushImm);
+        add("push Ev", IntegerForms::pushE);
+        add("leave", IntegerForms::leave);
+
+        String[] shifts = {"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"};
+        for (int k = 0; k < 8; k++) {
+            int op = k == 6 ? Semantics.SHL : k; // SAL is SHL
+            for (String s : new String[] {"b", "v"}) {
+                add(shifts[k] + " E" + s + ",Ib", (g, i) -> IntegerForms.shift(g, i, op, (int) i.imm, true));
+                add(shifts[k] + " E" + s + ",1", (g, i) -> IntegerForms.shift(g, i, op, 1, false));
+            }
+        }
+        for (String s : new String[] {"b", "v"}) {
+            add("shl E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SHL));
+            add("sal E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SHL));
+            add("shr E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SHR));
+            add("sar E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SAR));
+        }
+        add("imul Gv,Ev", (g, i) -> IntegerForms.imul(g, i, false));
+        add("imul Gv,Ev,Iz", (g, i) -> IntegerForms.imul(g, i, true));
+        add("imul Gv,Ev,Ib", (g, i) -> IntegerForms.imul(g, i, true));
+
+        String[] arith = {"add", "sub", "mul", "div", "min", "max", "sqrt"};
+        String[] method = {"addD", "subD", "mulD", "divD", "minD", "maxD", "sqrtD"};
+        for (int k = 0; k < arith.length; k++) {
+            String m = method[k];
+            add(arith[k] + "sd Vx,Wsd", (g, i) -> SseForms.scalar(g, i, m));
+            add(arith[k] + "pd Vx,Wx", (g, i) -> SseForms.packed(g, i, m));
+        }
+        String[][] logic = {{"andpd", "andps", "pand"}, {"andnpd", "andnps", "pandn"}, {"orpd", "orps", "por"},
+            {"xorpd", "xorps", "pxor"}};
+        for (int op = 0; op < logic.length; op++) {
+            int o = op;
+            for (String n : logic[op]) add(n + " Vx,Wx", (g, i) -> SseForms.logic(g, i, o));
+        }
+        for (String n : new String[] {"movaps", "movapd", "movdqa", "movups", "movupd", "movdqu"}) {
+            add(n + " Vx,Wx", SseForms::load128);
+            add(n + " Wx,Vx", SseForms::store128);
+        }
+        add("movsd Vx,Wsd", SseForms::movsdLoad);
+        add("movsd Wsd,Vx", (g, i) -> SseForms.storeLow(g, i, false));
+        add("movq Vx,Wq", SseForms::movqLoad);
+        add("movq Wq,Vx", (g, i) -> SseForms.storeLow(g, i, true));
+        add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
+        add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
+
+        add("jmp Jb", ControlForms::jmp);
+        add("jmp Jz", ControlForms::jmp);
+        add("jcc Jb", ControlForms::jcc);
+        add("jcc Jz", ControlForms::jcc);
+        add("call Jz", ControlForms::call);
+        add("call Ev", ControlForms::callIndirect);
+        add("jmp Ev", ControlForms::jmpIndirect);
+        add("ret", ControlForms::ret);
+        add("ret Iw", ControlForms::ret);
+
+        for (Form f : Instructions.TABLE.forms()) {
+            Emitter e = BY_SYNTAX.get(f.mnemonic);
+            if (e != null) BY_FORM.put(f, e);
+        }
+    }
+
+    /** The syntaxes with an emitter (tests check each names a form of the table). */
+    static Iterable<String> syntaxes() {
+        return BY_SYNTAX.keySet();
+    }
+
+    /** Whether the instruction is a return or an indirect jump or call that the translator emits (its target is only known when it runs). */
+    static boolean isIndirectBranch(Insn i) {
+        Emitter e = emitter(i);
+        return e != null && INDIRECT.contains(i.form.mnemonic);
+    }
+
+    private static final java.util.Set<String> UNALIGNED = java.util.Set.of("movups Vx,Wx", "movupd Vx,Wx",
+            "movdqu Vx,Wx", "movups Wx,Vx", "movupd Wx,Vx", "movdqu Wx,Vx");
+    private static final java.util.Set<String> INDIRECT = java.util.Set.of("ret", "ret Iw", "jmp Ev", "call Ev");
+
+    /** The emitter of the instruction, or null to run its interpreter handler. */
+    static Emitter emitter(Insn i) {
+        Emitter e = BY_FORM.get(i.form);
+        if (e == null || i.hasPrefix(Insn.P_LOCK)) return null;
+        if (i.mem && (i.form.mnemonic.startsWith("xchg E"))) return null; // XCHG with memory is atomic: its handler
+        if (i.mem && UNALIGNED.contains(i.form.mnemonic)) return null; // a 16-byte access that may straddle pages
+        return e;
+    }
+}

@@ -1,0 +1,825 @@
+package jvisor.cpu.jit;
+
+import static java.lang.constant.ConstantDescs.BSM_CLASS_DATA;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static java.lang.constant.ConstantDescs.DEFAULT_NAME;
+
+import java.lang.classfile.ClassBuilder;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.TypeKind;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jvisor.cpu.Block;
+import jvisor.cpu.Flags;
+import jvisor.cpu.Reg;
+import jvisor.cpu.decode.Insn;
+import jvisor.mmu.HostMemory;
+import jvisor.mmu.Tlb;
+
+/**
+ * Generates the body of one {@link Translated#run} for a {@link Region}: the code generator's
+ * state while it walks the region's instructions, and the building blocks the instruction
+ * emitters ({@link Forms}) use.
+ *
+ * <p>The generated method keeps the guest's general registers in sixteen long locals and the six
+ * lazy-flag fields of CpuState in six canonical locals, and every one of them is current at every
+ * instruction boundary, exactly as the interpreter leaves CpuState. An instruction that sets
+ * flags assigns the fields it records (as the interpreter's handler would), its status bits
+ * computed right there for the instructions that compute them; the JVM's compiler drops what no
+ * later instruction reads and moves what only a fault can read onto the fault's path, so flags
+ * cost only where they are read. Emitters first do everything that may fault (loads, stores,
+ * helpers that throw) and only then write registers and flags, so when an instruction faults the
+ * locals still hold the state before it: the one exception handler of the method writes them
+ * back, knowing the instruction from a local set before each one that may fault.
+ *
+ * <p>Memory goes through the vCPU's TLB as the interpreter's loads and stores do, its hit path
+ * inlined here (a tag compare and a host access). Instructions without an emitter call their
+ * interpreter handler ({@link Fallback}).
+ *
+ * <p>Layout of the method: a jump to the prologue (emitted last, when the registers the region
+ * uses are known), the blocks, the common exit, the fault handler, the prologue.
+ */
+final class Gen {
+    static final ClassDesc CD_CPU = ClassDesc.of("jvisor.cpu.Cpu");
+    static final ClassDesc CD_STATE = ClassDesc.of("jvisor.cpu.CpuState");
+    static final ClassDesc CD_TLB = ClassDesc.of("jvisor.mmu.Tlb");
+    static final ClassDesc CD_INSN = ClassDesc.of("jvisor.cpu.decode.Insn");
+    static final ClassDesc CD_OP = ClassDesc.of("jvisor.cpu.decode.Op");
+    static final ClassDesc CD_BLOCK = ClassDesc.of("jvisor.cpu.Block");
+    static final ClassDesc CD_FLAGS = ClassDesc.of("jvisor.cpu.Flags");
+    static final ClassDesc CD_SEMANTICS = ClassDesc.of("jvisor.cpu.insn.Semantics");
+    static final ClassDesc CD_TRANSLATOR = ClassDesc.of("jvisor.cpu.jit.Translator");
+    static final ClassDesc CD_TRANSLATED = ClassDesc.of("jvisor.cpu.jit.Translated");
+    static final ClassDesc CD_RUNTIME_EXCEPTION = ClassDesc.of("java.lang.RuntimeException");
+    static final ClassDesc CD_LONG_ARRAY = CD_long.arrayType();
+    static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+    private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
+    private static final ClassDesc CD_HOST_MEMORY = ClassDesc.of("jvisor.mmu.HostMemory");
+
+    static final MethodTypeDesc RUN_TYPE = MethodTypeDesc.of(CD_INSN, CD_CPU, CD_TRANSLATOR);
+    private static final MethodTypeDesc FIELDS_TO_BOOLEAN =
+            MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_long, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc FIELDS_TO_LONG =
+            MethodTypeDesc.of(CD_long, CD_int, CD_int, CD_long, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc CONDITION_TYPE =
+            MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_long, CD_long, CD_long, CD_long, CD_int);
+
+    /** Lazy-flag fields, in CpuState's order, as indexes of {@link #canonical}. */
+    static final int OP = 0, SIZE = 1, DST = 2, SRC = 3, RES = 4, AUX = 5;
+    private static final String[] FLAG_FIELDS = {"lfOp", "lfSize", "lfDst", "lfSrc", "lfRes", "lfAux"};
+
+    /** Block boundaries between two polls for a kick or mapping changes. */
+    static final int POLL_INTERVAL = 32;
+    /** Temporaries an instruction may use (each emitter takes what it needs; they are free again after it). */
+    private static final int TEMPS = 8;
+
+    // Fixed locals: the parameters.
+    static final int THIS = 0, CPU = 1, JIT = 2;
+
+    final CodeBuilder cb;
+    final Region region;
+    /** Registers the region's translated instructions read or write, and those they write. */
+    final int usedRegs, writtenRegs;
+    /** Filled while generating: registers read or written, and written (the next pass's {@link #usedRegs}). */
+    int seenUsed, seenWritten;
+    /** Class data: the constants the generated code loads (blocks, instructions, handlers). */
+    final List<Object> constants = new ArrayList<>();
+    final List<ClassDesc> constantTypes = new ArrayList<>();
+    private final Map<Object, Integer> constantIndex = new IdentityHashMap<>();
+    /** The generated class. */
+    private final ClassDesc self;
+
+    final int state, regs, xmm, tlb, readTags, writeTags, addends, retired, ripTmp, exception, faultAt, pollBudget;
+    final int[] reg = new int[16];
+    /** The canonical lazy-flag locals, by field. */
+    final int[] canonical = new int[6];
+    private final int[] longTemps = new int[TEMPS], intTemps = new int[4];
+    private int nextLong, nextInt;
+
+    /**
+     * What the code generated so far knows statically about the flags: the operation and operand
+     * size the canonical locals hold (-1: not known, as where a block starts).
+     */
+    private int knownOp = -1, knownSize = -1;
+
+    private final Label prologue, entry, commonExit, faultHandler;
+    /** Per block: its code, and the block boundary checks that lead to it (where other blocks jump). */
+    private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>();
+    /** The instructions that may fault, indexed by the number the fault handler gets in {@link #faultAt}. */
+    private final List<Insn> faulting = new ArrayList<>();
+    private Label bodyStart, bodyEnd;
+
+    // The instruction being generated.
+    private Insn insn;
+    private boolean faultNoted;
+    /** Set by a terminator emitter: how the block ends (see {@link #block}). */
+    private Runnable terminator;
+
+    Gen(CodeBuilder cb, ClassDesc self, Region region, int usedRegs, int writtenRegs) {
+        this.cb = cb;
+        this.self = self;
+        this.region = region;
+        this.usedRegs = usedRegs;
+        this.writtenRegs = writtenRegs;
+        state = cb.allocateLocal(TypeKind.REFERENCE);
+        regs = cb.allocateLocal(TypeKind.REFERENCE);
+        xmm = cb.allocateLocal(TypeKind.REFERENCE);
+        tlb = cb.allocateLocal(TypeKind.REFERENCE);
+        readTags = cb.allocateLocal(TypeKind.REFERENCE);
+        writeTags = cb.allocateLocal(TypeKind.REFERENCE);
+        addends = cb.allocateLocal(TypeKind.REFERENCE);
+        for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
+        canonical[OP] = cb.allocateLocal(TypeKind.INT);
+        canonical[SIZE] = cb.allocateLocal(TypeKind.INT);
+        for (int f = DST; f <= AUX; f++) canonical[f] = cb.allocateLocal(TypeKind.LONG);
+        retired = cb.allocateLocal(TypeKind.LONG);
+        ripTmp = cb.allocateLocal(TypeKind.LONG);
+        exception = cb.allocateLocal(TypeKind.REFERENCE);
+        faultAt = cb.allocateLocal(TypeKind.INT);
+        pollBudget = cb.allocateLocal(TypeKind.INT);
+        for (int k = 0; k < TEMPS; k++) longTemps[k] = cb.allocateLocal(TypeKind.LONG);
+        for (int k = 0; k < intTemps.length; k++) intTemps[k] = cb.allocateLocal(TypeKind.INT);
+        prologue = cb.newLabel();
+        entry = cb.newLabel();
+        commonExit = cb.newLabel();
+        faultHandler = cb.newLabel();
+    }
+
+    // ------------------------------------------------------------------ the method
+
+    /** Generates the whole method body. */
+    void generate() {
+        for (Block b : region.blocks) {
+            blockLabels.put(b, cb.newLabel());
+            checkedLabels.put(b, cb.newLabel());
+        }
+        cb.goto_(prologue);
+        cb.labelBinding(entry);
+        // Enter at the block the run loop is at (it has just done the checks of a block boundary).
+        List<SwitchCase> entries = new ArrayList<>();
+        for (int k = 1; k < region.blocks.size(); k++) entries.add(SwitchCase.of(k, blockLabels.get(region.blocks.get(k))));
+        if (entries.isEmpty()) cb.goto_(blockLabels.get(region.entry));
+        else cb.aload(JIT).getfield(CD_TRANSLATOR, "entry", CD_int).tableswitch(blockLabels.get(region.entry), entries);
+        bodyStart = cb.newBoundLabel();
+        for (Block b : region.blocks) block(b);
+        bodyEnd = cb.newBoundLabel();
+        emitCommonExit();
+        emitFaultHandler();
+        emitPrologue();
+    }
+
+    private void block(Block b) {
+        boundaryChecks(b);
+        cb.labelBinding(blockLabels.get(b));
+        knownOp = knownSize = -1;
+        Insn[] insns = b.insns;
+        for (Insn i : insns) {
+            insn = i;
+            faultNoted = false;
+            terminator = null;
+            nextLong = nextInt = 0;
+            Forms.Emitter e = Forms.emitter(i);
+            if (e != null) e.emit(this, i);
+            else Fallback.emit(this, i);
+        }
+        insn = null;
+        nextLong = nextInt = 0;
+        // The block is done: count it and leave it as its last instruction says.
+        cb.lload(retired).ldc((long) insns.length).ladd().lstore(retired);
+        if (terminator != null) terminator.run();
+        else edge(b.end); // no control transfer: a full block or a page boundary
+    }
+
+    // ------------------------------------------------------------------ block ends (terminator emitters)
+
+    /** The instruction ends the block with a jump to a known address. */
+    void endWithJump(long target) {
+        terminator = () -> edge(target);
+    }
+
+    /** The instruction ends the block: to taken if condition cc holds, else to fall. */
+    void endWithBranch(int cc, long taken, long fall) {
+        int op = knownOp, size = knownSize;
+        terminator = () -> {
+            Label t = cb.newLabel();
+            branchIf(op, size, cc, t);
+            edge(fall);
+            cb.labelBinding(t);
+            edge(taken);
+        };
+    }
+
+    /**
+     * The instruction ends the block with a jump to the address in long local slot, which stays
+     * in the region when it is the start of one of its blocks (a switch on the address).
+     */
+    void endWithDynamicJump(int slot) {
+        cb.lload(slot).lstore(ripTmp);
+        terminator = () -> {
+            if (region.blocks.size() > 1) switchToBlock();
+            cb.goto_(commonExit);
+        };
+    }
+
+    /** The instruction ends the block and the region: RIP is the address in long local slot. */
+    void endWithExit(int slot) {
+        cb.lload(slot).lstore(ripTmp);
+        terminator = () -> cb.goto_(commonExit);
+    }
+
+    /**
+     * Jumps to the region's block starting at ripTmp (through its boundary checks), or falls
+     * through when there is none: a lookupswitch on the offset from the region's lowest block.
+     */
+    private void switchToBlock() {
+        long base = region.base();
+        Label none = cb.newLabel();
+        int offset = longTemps[0];
+        cb.lload(ripTmp).ldc(base).lsub().lstore(offset);
+        cb.lload(offset).ldc((long) Integer.MAX_VALUE)
+                .invokestatic(CD_LONG, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_long, CD_long)).ifgt(none);
+        List<SwitchCase> cases = new ArrayList<>();
+        for (Block b : region.blocks) cases.add(SwitchCase.of((int) (b.start - base), checkedLabels.get(b)));
+        cases.sort(Comparator.comparingInt(SwitchCase::caseValue));
+        cb.lload(offset).l2i().lookupswitch(none, cases);
+        cb.labelBinding(none);
+    }
+
+    /** Control goes to target: inside the region if it is there (through its block boundary checks), else out of it. */
+    private void edge(long target) {
+        Block b = region.block(target);
+        if (b == null) exitTo(target);
+        else cb.goto_(checkedLabels.get(b));
+    }
+
+    /**
+     * The block boundary before block b when another block of the region jumps to it, as in the
+     * interpreter's loop. Changed code (which invalidated the blocks, this region's included) is a
+     * plain field this thread writes, checked at every boundary, so a store into code is seen at
+     * the next one as in the interpreter. A kick and mapping changes made by other threads are
+     * volatile reads, which also keep the JVM's compiler from keeping anything in registers across
+     * them: they are polled every {@link #POLL_INTERVAL} boundaries, which delays them by a few
+     * hundred instructions at most, as if they had come that much later. The retired count, which
+     * the region keeps in a local, goes to CpuState there too: other threads read it (guest CPU
+     * time, ITIMER_VIRTUAL) and kick the vCPU when it has run long enough.
+     */
+    private void boundaryChecks(Block b) {
+        Label out = cb.newLabel(), body = blockLabels.get(b);
+        cb.labelBinding(checkedLabels.get(b));
+        constant(region.entry, CD_BLOCK);
+        cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(out);
+        cb.iinc(pollBudget, -1).iload(pollBudget).ifge(body);
+        cb.ldc(POLL_INTERVAL).istore(pollBudget);
+        flushRetired(); // other threads read the count (guest CPU time, ITIMER_VIRTUAL) and kick for it
+        cb.aload(CPU).invokevirtual(CD_CPU, "kickPending", MethodTypeDesc.of(CD_boolean)).ifne(out);
+        cb.aload(tlb).invokevirtual(CD_TLB, "stale", MethodTypeDesc.of(CD_boolean)).ifeq(body);
+        cb.labelBinding(out);
+        exitTo(b.start);
+    }
+
+    private void exitTo(long target) {
+        cb.ldc(target).lstore(ripTmp);
+        cb.goto_(commonExit);
+    }
+
+    private void emitCommonExit() {
+        cb.labelBinding(commonExit);
+        writeBackRegisters();
+        storeCanonicalFlags();
+        flushRetired();
+        cb.aload(state).lload(ripTmp).putfield(CD_STATE, "rip", CD_long);
+        cb.aconst_null().areturn();
+    }
+
+    /**
+     * The one exception handler, over all blocks: for an instruction the generated code runs
+     * (faultAt >= 0), the locals hold the state before it, which goes back to CpuState with RIP
+     * past the instruction (as the run loop sets it before a handler; it puts RIP back on the
+     * instruction); for an interpreter handler (faultAt = -1 - n) the state is already the one it
+     * left.
+     */
+    private void emitFaultHandler() {
+        if (faulting.isEmpty()) return;
+        cb.exceptionCatch(bodyStart, bodyEnd, faultHandler, CD_RUNTIME_EXCEPTION);
+        cb.labelBinding(faultHandler);
+        cb.astore(exception);
+        Label authoritative = cb.newLabel(), report = cb.newLabel();
+        cb.iload(faultAt).iflt(authoritative);
+        writeBackRegisters();
+        storeCanonicalFlags();
+        flushRetired();
+        cb.aload(state);
+        pushFaulting();
+        cb.getfield(CD_INSN, "next", CD_long).putfield(CD_STATE, "rip", CD_long);
+        cb.goto_(report);
+        cb.labelBinding(authoritative);
+        cb.iconst_m1().iload(faultAt).isub().istore(faultAt);
+        cb.labelBinding(report);
+        cb.aload(JIT).aload(exception).putfield(CD_TRANSLATOR, "fault", CD_RUNTIME_EXCEPTION);
+        pushFaulting();
+        cb.areturn();
+    }
+
+    /** Pushes faulting[faultAt]. */
+    private void pushFaulting() {
+        constant(faulting.toArray(new Insn[0]), CD_INSN.arrayType());
+        cb.iload(faultAt).aaload();
+    }
+
+    private void emitPrologue() {
+        cb.labelBinding(prologue);
+        cb.aload(CPU).getfield(CD_CPU, "state", CD_STATE).astore(state);
+        cb.aload(state).getfield(CD_STATE, "r", CD_LONG_ARRAY).astore(regs);
+        cb.aload(state).getfield(CD_STATE, "xmm", CD_LONG_ARRAY).astore(xmm);
+        cb.aload(CPU).invokevirtual(CD_CPU, "mem", MethodTypeDesc.of(CD_TLB)).astore(tlb);
+        cb.aload(tlb).invokevirtual(CD_TLB, "readTags", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(readTags);
+        cb.aload(tlb).invokevirtual(CD_TLB, "writeTags", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(writeTags);
+        cb.aload(tlb).invokevirtual(CD_TLB, "addends", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(addends);
+        for (int k = 0; k < 16; k++) {
+            // Registers the translated code does not use get a value too, so every path defines them.
+            if ((usedRegs & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
+            else cb.lconst_0().lstore(reg[k]);
+        }
+        loadCanonicalFlags();
+        cb.lconst_0().lstore(retired);
+        cb.iconst_0().istore(faultAt);
+        cb.ldc(POLL_INTERVAL).istore(pollBudget);
+        cb.goto_(entry);
+    }
+
+    // ------------------------------------------------------------------ state transfer
+
+    void writeBackRegisters() {
+        storeRegisters(writtenRegs);
+    }
+
+    void storeRegisters(int mask) {
+        for (int k = 0; k < 16; k++) {
+            if ((mask & (1 << k)) != 0) cb.aload(regs).ldc(k).lload(reg[k]).lastore();
+        }
+    }
+
+    /** After an interpreter handler ran: the registers of mask that the translated code keeps may have changed. */
+    void reloadRegisters(int mask) {
+        for (int k = 0; k < 16; k++) {
+            if ((usedRegs & mask & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
+        }
+    }
+
+    void storeCanonicalFlags() {
+        for (int f = 0; f < 6; f++) {
+            cb.aload(state);
+            if (f <= SIZE) cb.iload(canonical[f]).putfield(CD_STATE, FLAG_FIELDS[f], CD_int);
+            else cb.lload(canonical[f]).putfield(CD_STATE, FLAG_FIELDS[f], CD_long);
+        }
+    }
+
+    /** After an interpreter handler that may have set the flags: read them again; nothing is known about them. */
+    void loadCanonicalFlags() {
+        for (int f = 0; f < 6; f++) {
+            cb.aload(state);
+            if (f <= SIZE) cb.getfield(CD_STATE, FLAG_FIELDS[f], CD_int).istore(canonical[f]);
+            else cb.getfield(CD_STATE, FLAG_FIELDS[f], CD_long).lstore(canonical[f]);
+        }
+        knownOp = knownSize = -1;
+    }
+
+    void flushRetired() {
+        cb.aload(state).dup().getfield(CD_STATE, "instructionsRetired", CD_long).lload(retired).ladd()
+                .putfield(CD_STATE, "instructionsRetired", CD_long);
+        cb.lconst_0().lstore(retired);
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    /**
+     * The instruction may throw a guest fault from here on (a load, a store, a helper that
+     * faults): the fault handler will know it was this one.
+     */
+    void mayFault() {
+        if (faultNoted) return;
+        faultNoted = true;
+        faulting.add(insn);
+        cb.ldc(faulting.size() - 1).istore(faultAt);
+    }
+
+    /** The instruction calls its interpreter handler with the whole state written back: if it faults, the state is the handler's. */
+    void stateIsAuthoritative() {
+        faulting.add(insn);
+        faultNoted = true;
+        cb.ldc(-faulting.size()).istore(faultAt); // -1 - index
+    }
+
+    // ------------------------------------------------------------------ constants and temporaries
+
+    /**
+     * Loads an object constant: a static final field of the generated class, set from its class
+     * data when the class initializes, so the JVM's compiler treats it as a constant.
+     */
+    void constant(Object value, ClassDesc type) {
+        Integer index = constantIndex.get(value);
+        if (index == null) {
+            index = constants.size();
+            constants.add(value);
+            constantTypes.add(type);
+            constantIndex.put(value, index);
+        }
+        cb.getstatic(self, "c" + index, type);
+    }
+
+    /** The static initializer: the constants' fields from the class data (a List, in {@link #constants}' order). */
+    static void emitConstantFields(ClassBuilder cls, ClassDesc self, List<ClassDesc> types) {
+        for (int k = 0; k < types.size(); k++) {
+            cls.withField("c" + k, types.get(k), ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE);
+        }
+        cls.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, code -> {
+            if (!types.isEmpty()) {
+                ClassDesc list = ClassDesc.of("java.util.List");
+                code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA, DEFAULT_NAME, list));
+                int data = code.allocateLocal(TypeKind.REFERENCE);
+                code.astore(data);
+                for (int k = 0; k < types.size(); k++) {
+                    code.aload(data).ldc(k)
+                            .invokeinterface(list, "get", MethodTypeDesc.of(ConstantDescs.CD_Object, CD_int))
+                            .checkcast(types.get(k)).putstatic(self, "c" + k, types.get(k));
+                }
+            }
+            code.return_();
+        });
+    }
+
+    /** Stores the long on the stack into a free temporary of the instruction and returns its slot. */
+    int toTemp() {
+        if (nextLong == TEMPS) throw new IllegalStateException("out of temporaries at " + insn);
+        int t = longTemps[nextLong++];
+        cb.lstore(t);
+        return t;
+    }
+
+    /** A free int temporary of the instruction. */
+    int intTemp() {
+        return intTemps[nextInt++];
+    }
+
+    // ------------------------------------------------------------------ registers
+
+    /** Pushes the register's value at size (zero-extended; reg may be Reg.HIGH_BYTE+n for AH..BH). */
+    void pushReg(int r, int size) {
+        int k = r >= Reg.HIGH_BYTE ? r - Reg.HIGH_BYTE : r;
+        seenUsed |= 1 << k;
+        cb.lload(reg[k]);
+        if (r >= Reg.HIGH_BYTE) cb.bipush(8).lushr();
+        mask(size);
+    }
+
+    /** Pops a long and writes it to the register with the x86-64 rules (8/16-bit writes merge, 32-bit writes zero-extend). */
+    void popToReg(int r, int size) {
+        int k = r >= Reg.HIGH_BYTE ? r - Reg.HIGH_BYTE : r;
+        seenUsed |= 1 << k;
+        seenWritten |= 1 << k;
+        switch (size) {
+            case 8 -> cb.lstore(reg[k]);
+            case 4 -> cb.ldc(0xFFFFFFFFL).land().lstore(reg[k]);
+            default -> {
+                long m = Flags.mask(size);
+                int shift = r >= Reg.HIGH_BYTE ? 8 : 0;
+                cb.ldc(m).land();
+                if (shift != 0) cb.bipush(shift).lshl();
+                cb.lload(reg[k]).ldc(~(m << shift)).land().lor().lstore(reg[k]);
+            }
+        }
+    }
+
+    /** Pushes CpuState.xmm[index] (XMM registers stay in CpuState: handlers read and write them there). */
+    void pushXmm(int index) {
+        cb.aload(xmm).ldc(index).laload();
+    }
+
+    /** CpuState.xmm[index] = the long in slot value. */
+    void storeXmm(int index, int value) {
+        cb.aload(xmm).ldc(index).lload(value).lastore();
+    }
+
+    /** Masks the long on the stack to size bytes. */
+    void mask(int size) {
+        if (size < 8) cb.ldc(Flags.mask(size)).land();
+    }
+
+    /** Sign-extends the low size bytes of the long on the stack. */
+    void signExtend(int size) {
+        if (size == 8) return;
+        int shift = 64 - size * 8;
+        cb.bipush(shift).lshl().bipush(shift).lshr();
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    /** Pushes the effective address of the instruction's memory operand (as Cpu.ea computes it). */
+    void pushEa(Insn i) {
+        pushAddress(i);
+        if (i.seg != Insn.SEG_NONE) {
+            cb.aload(state).getfield(CD_STATE, i.seg == Insn.SEG_FS ? "fsBase" : "gsBase", CD_long).ladd();
+        }
+    }
+
+    /** Pushes the address of the memory operand without a segment base (what LEA computes). */
+    void pushAddress(Insn i) {
+        boolean any = false;
+        if (i.base >= 0) {
+            seenUsed |= 1 << i.base;
+            cb.lload(reg[i.base]);
+            any = true;
+        }
+        if (i.index >= 0) {
+            seenUsed |= 1 << i.index;
+            cb.lload(reg[i.index]);
+            if (i.scale != 0) cb.bipush(i.scale).lshl();
+            if (any) cb.ladd();
+            any = true;
+        }
+        if (!any) cb.ldc(i.disp);
+        else if (i.disp != 0) cb.ldc(i.disp).ladd();
+        if (i.adsize == 4) cb.ldc(0xFFFFFFFFL).land();
+    }
+
+    /** The effective address in a temporary. */
+    int eaTemp(Insn i) {
+        pushEa(i);
+        return toTemp();
+    }
+
+    /** The FFM layout type, its constant's name and the Java value type of an access of size bytes. */
+    private static ClassDesc layoutType(int size) {
+        return CD_VALUE_LAYOUT.nested(switch (size) {
+            case 1 -> "OfByte";
+            case 2 -> "OfShort";
+            case 4 -> "OfInt";
+            default -> "OfLong";
+        });
+    }
+
+    private static String layoutName(int size) {
+        return switch (size) {
+            case 1 -> "JAVA_BYTE";
+            case 2 -> "JAVA_SHORT_UNALIGNED";
+            case 4 -> "JAVA_INT_UNALIGNED";
+            default -> "JAVA_LONG_UNALIGNED";
+        };
+    }
+
+    private static ClassDesc valueType(int size) {
+        return switch (size) {
+            case 1 -> ConstantDescs.CD_byte;
+            case 2 -> ConstantDescs.CD_short;
+            case 4 -> CD_int;
+            default -> CD_long;
+        };
+    }
+
+    /**
+     * The TLB's hit test for an access of size bytes at the address in slot addr (see Tlb's hit
+     * path): jumps to miss unless tags[slot] holds the page and the access stays in it; leaves the
+     * slot in an int temporary it returns.
+     */
+    private int tlbHit(int addr, int size, int tags, Label miss) {
+        int slot = intTemp();
+        cb.lload(addr).bipush(12).lushr().l2i().sipush(Tlb.SLOT_MASK).iand().istore(slot);
+        cb.aload(tags).iload(slot).laload().lload(addr).ldc(~HostMemory.PAGE_MASK).land().lcmp().ifne(miss);
+        if (size > 1) cb.lload(addr).ldc(HostMemory.PAGE_MASK).land().ldc((long) (HostMemory.PAGE_SIZE - size)).lcmp().ifgt(miss);
+        return slot;
+    }
+
+    /** Pushes the host segment, the layout and the host address for the address in slot addr whose TLB slot is in slot. */
+    private void pushHostAccess(int addr, int slot, int size) {
+        cb.getstatic(CD_HOST_MEMORY, "HOST", CD_SEGMENT);
+        cb.getstatic(CD_VALUE_LAYOUT, layoutName(size), layoutType(size));
+        cb.lload(addr).aload(addends).iload(slot).laload().ladd();
+    }
+
+    /**
+     * Pushes the zero-extended value of size bytes at the address in slot addr (may fault). A TLB
+     * hit is a host load right here; a miss calls the TLB, which refills the slot or faults.
+     */
+    void load(int addr, int size) {
+        mayFault();
+        Label miss = cb.newLabel(), done = cb.newLabel();
+        int slot = tlbHit(addr, size, readTags, miss);
+        pushHostAccess(addr, slot, size);
+        cb.invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(valueType(size), layoutType(size), CD_long));
+        switch (size) {
+            case 1 -> cb.sipush(0xFF).iand().i2l();
+            case 2 -> cb.ldc(0xFFFF).iand().i2l();
+            case 4 -> cb.i2l().ldc(0xFFFFFFFFL).land();
+            default -> { }
+        }
+        cb.goto_(done);
+        cb.labelBinding(miss);
+        cb.aload(tlb).lload(addr);
+        switch (size) {
+            case 1 -> cb.invokevirtual(CD_TLB, "read8", MethodTypeDesc.of(CD_int, CD_long)).i2l();
+            case 2 -> cb.invokevirtual(CD_TLB, "read16", MethodTypeDesc.of(CD_int, CD_long)).i2l();
+            case 4 -> cb.invokevirtual(CD_TLB, "read32", MethodTypeDesc.of(CD_int, CD_long)).i2l().ldc(0xFFFFFFFFL).land();
+            default -> cb.invokevirtual(CD_TLB, "read64", MethodTypeDesc.of(CD_long, CD_long));
+        }
+        cb.labelBinding(done);
+    }
+
+    /** Stores the low size bytes of the long in slot value at the address in slot addr (may fault). */
+    void store(int addr, int size, int value) {
+        mayFault();
+        Label miss = cb.newLabel(), done = cb.newLabel();
+        int slot = tlbHit(addr, size, writeTags, miss);
+        pushHostAccess(addr, slot, size);
+        cb.lload(value);
+        switch (size) {
+            case 1 -> cb.l2i().i2b();
+            case 2 -> cb.l2i().i2s();
+            case 4 -> cb.l2i();
+            default -> { }
+        }
+        cb.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutType(size), CD_long, valueType(size)));
+        cb.goto_(done);
+        cb.labelBinding(miss);
+        cb.aload(tlb).lload(addr).lload(value);
+        switch (size) {
+            case 1 -> cb.l2i().invokevirtual(CD_TLB, "write8", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+            case 2 -> cb.l2i().invokevirtual(CD_TLB, "write16", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+            case 4 -> cb.l2i().invokevirtual(CD_TLB, "write32", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+            default -> cb.invokevirtual(CD_TLB, "write64", MethodTypeDesc.of(CD_void, CD_long, CD_long));
+        }
+        cb.labelBinding(done);
+    }
+
+    /** Reads the E operand at size into a temporary (zero-extended); addr: its address temporary if in memory. */
+    int readE(Insn i, int size, int addr) {
+        if (i.mem) load(addr, size);
+        else pushReg(i.rm, size);
+        return toTemp();
+    }
+
+    /** Writes the long in slot value to the E operand at size (a store may fault: call it before changing any local). */
+    void writeE(Insn i, int size, int addr, int value) {
+        if (i.mem) {
+            store(addr, size, value);
+        } else {
+            cb.lload(value);
+            popToReg(i.rm, size);
+        }
+    }
+
+    // ------------------------------------------------------------------ flags
+
+    /**
+     * Records the flags of an operation with lazy flags as the interpreter does: the operation,
+     * its size and the fields it writes (long temporaries; -1 for a field it leaves as it was).
+     */
+    void setFlags(int op, int size, int dst, int src, int res, int aux) {
+        cb.ldc(op).istore(canonical[OP]);
+        cb.ldc(size).istore(canonical[SIZE]);
+        if (dst >= 0) cb.lload(dst).lstore(canonical[DST]);
+        if (src >= 0) cb.lload(src).lstore(canonical[SRC]);
+        if (res >= 0) cb.lload(res).lstore(canonical[RES]);
+        if (aux >= 0) cb.lload(aux).lstore(canonical[AUX]);
+        knownOp = op;
+        knownSize = size;
+    }
+
+    /** The flags are what they are at run time: nothing known statically (after a path join). */
+    void forgetFlags() {
+        knownOp = knownSize = -1;
+    }
+
+    /** Records flags the instruction computed itself (the status bits, long, on the stack): lfOp and lfRes only, as Flags.setEager. */
+    void setEagerFlags() {
+        cb.ldc(Flags.STATUS).land().lstore(canonical[RES]);
+        cb.ldc(Flags.OP_EAGER).istore(canonical[OP]);
+        knownOp = Flags.OP_EAGER;
+    }
+
+    private void pushFields() {
+        for (int k = 0; k < 6; k++) {
+            if (k <= SIZE) cb.iload(canonical[k]);
+            else cb.lload(canonical[k]);
+        }
+    }
+
+    /** Pushes the six status flags as RFLAGS bits (long). */
+    void pushStatus() {
+        pushFields();
+        cb.invokestatic(CD_FLAGS, "status", FIELDS_TO_LONG);
+    }
+
+    /** Pushes CF as a long 0 or 1. */
+    void pushCarry() {
+        if (knownOp == Flags.OP_LOGIC) {
+            cb.lconst_0();
+        } else if (knownOp == Flags.OP_INC || knownOp == Flags.OP_DEC) {
+            cb.lload(canonical[AUX]); // the CF that INC and DEC kept, 0 or 1
+        } else if (knownOp == Flags.OP_SUB) {
+            Label set = cb.newLabel(), done = cb.newLabel();
+            cb.lload(canonical[DST]).lload(canonical[SRC]);
+            compareAndBranch(knownSize, false, Rel.LT, set);
+            cb.lconst_0().goto_(done);
+            cb.labelBinding(set);
+            cb.lconst_1();
+            cb.labelBinding(done);
+        } else {
+            pushFields();
+            cb.invokestatic(CD_FLAGS, "cf", FIELDS_TO_BOOLEAN).i2l();
+        }
+    }
+
+    /** Pushes condition cc as an int 0 or 1. */
+    void pushCondition(int cc) {
+        Label yes = cb.newLabel(), done = cb.newLabel();
+        branchIf(knownOp, knownSize, cc, yes);
+        cb.iconst_0().goto_(done);
+        cb.labelBinding(yes);
+        cb.iconst_1();
+        cb.labelBinding(done);
+    }
+
+    /**
+     * Jumps to target if condition cc (Jcc's low nibble, SDM Vol. 1 B.1) holds for the canonical
+     * flags, which op and size (or -1) say what they hold: comparisons and logic are answered
+     * straight from the operands, as Flags.condition does.
+     */
+    void branchIf(int op, int size, int cc, Label target) {
+        boolean negate = (cc & 1) != 0;
+        int cond = cc >> 1;
+        if (op == Flags.OP_SUB && (cond == 1 || cond == 2 || cond == 3 || cond >= 6)) {
+            boolean signed = cond >= 6;
+            cb.lload(canonical[DST]);
+            if (signed) signExtend(size);
+            cb.lload(canonical[SRC]);
+            if (signed) signExtend(size);
+            compareAndBranch(size, signed, switch (cond) {
+                case 1, 6 -> negate ? Rel.GE : Rel.LT;
+                case 2 -> negate ? Rel.NE : Rel.EQ;
+                default -> negate ? Rel.GT : Rel.LE; // 3, 7
+            }, target);
+            return;
+        }
+        if (op == Flags.OP_LOGIC && cond != 5) {
+            // AND, OR, XOR, TEST: CF = OF = 0, so every condition but parity is about the result.
+            switch (cond) {
+                case 0, 1 -> { // O, B: never; NO, NB: always
+                    if (negate) cb.goto_(target);
+                }
+                case 2, 3 -> { // Z, BE (CF = 0)
+                    cb.lload(canonical[RES]).lconst_0().lcmp();
+                    if (negate) cb.ifne(target); else cb.ifeq(target);
+                }
+                case 4, 6 -> { // S, L (SF != OF = SF)
+                    cb.lload(canonical[RES]);
+                    signExtend(size);
+                    cb.lconst_0().lcmp();
+                    if (negate) cb.ifge(target); else cb.iflt(target);
+                }
+                default -> { // LE: ZF or SF
+                    cb.lload(canonical[RES]);
+                    signExtend(size);
+                    cb.lconst_0().lcmp();
+                    if (negate) cb.ifgt(target); else cb.ifle(target);
+                }
+            }
+            return;
+        }
+        pushFields();
+        cb.ldc(cc).invokestatic(CD_FLAGS, "condition", CONDITION_TYPE).ifne(target);
+    }
+
+    enum Rel { LT, LE, EQ, NE, GE, GT }
+
+    /**
+     * Compares the two longs on the stack and jumps if the relation holds. Unsigned comparisons
+     * of values below 2^63 (operands of fewer than 8 bytes) are signed ones.
+     */
+    void compareAndBranch(int size, boolean signed, Rel rel, Label target) {
+        if (!signed && size == 8) cb.invokestatic(CD_LONG, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_long, CD_long));
+        else cb.lcmp();
+        switch (rel) {
+            case LT -> cb.iflt(target);
+            case LE -> cb.ifle(target);
+            case EQ -> cb.ifeq(target);
+            case NE -> cb.ifne(target);
+            case GE -> cb.ifge(target);
+            default -> cb.ifgt(target);
+        }
+    }
+}

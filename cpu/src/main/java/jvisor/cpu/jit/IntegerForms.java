@@ -1,0 +1,402 @@
+package jvisor.cpu.jit;
+
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+
+import java.lang.classfile.Label;
+import java.lang.constant.MethodTypeDesc;
+
+import jvisor.cpu.Flags;
+import jvisor.cpu.Reg;
+import jvisor.cpu.decode.Insn;
+import jvisor.cpu.insn.Semantics;
+
+/**
+ * Emitters of the integer instructions: ALU, TEST, NOT/NEG/INC/DEC, MOV and friends, stack,
+ * shifts and rotates, two- and three-operand IMUL. Each follows its interpreter handler in
+ * jvisor.cpu.insn: its results, the flag fields it records, and the order of its faults (all
+ * loads and stores before any register or flag is written).
+ */
+final class IntegerForms {
+    /** Operand shapes of the ALU forms. */
+    static final int E_G = 0, G_E = 1, ACC_I = 2, E_I = 3;
+    // ALU operation numbers, as in the opcode map (and jvisor.cpu.insn.Alu).
+    private static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
+
+    private IntegerForms() {}
+
+    /** Pushes an immediate truncated to size bytes. */
+    private static void pushImm(Gen g, long imm, int size) {
+        g.cb.ldc(imm & Flags.mask(size));
+    }
+
+    /** ADD, OR, ADC, SBB, AND, SUB, XOR, CMP in the given operand shape (see Alu.compute). */
+    static void alu(Gen g, Insn i, int op, int shape) {
+        int size = i.opsize;
+        boolean memDest = i.mem && (shape == E_G || shape == E_I);
+        int addr = i.mem && shape != ACC_I ? g.eaTemp(i) : -1;
+        int d, s;
+        switch (shape) {
+            case E_G -> {
+                g.pushReg(i.reg, size);
+                s = g.toTemp();
+                d = g.readE(i, size, addr);
+            }
+            case G_E -> {
+                g.pushReg(i.reg, size);
+                d = g.toTemp();
+                s = g.readE(i, size, addr);
+            }
+            case ACC_I -> {
+                g.pushReg(Reg.RAX, size);
+                d = g.toTemp();
+                pushImm(g, i.imm, size);
+                s = g.toTemp();
+            }
+            default -> {
+                d = g.readE(i, size, addr);
+                pushImm(g, i.imm, size);
+                s = g.toTemp();
+            }
+        }
+        int carry = -1;
+        if (op == ADC || op == SBB) {
+            g.pushCarry();
+            carry = g.toTemp();
+        }
+        g.cb.lload(d).lload(s);
+        switch (op) {
+            case ADD -> g.cb.ladd();
+            case ADC -> g.cb.ladd().lload(carry).ladd();
+            case SUB, CMP -> g.cb.lsub();
+            case SBB -> g.cb.lsub().lload(carry).lsub();
+            case OR -> g.cb.lor();
+            case AND -> g.cb.land();
+            default -> g.cb.lxor();
+        }
+        g.mask(size);
+        int r = g.toTemp();
+        if (op != CMP) {
+            if (memDest) {
+                g.store(addr, size, r);
+            } else {
+                g.cb.lload(r);
+                g.popToReg(shape == G_E ? i.reg : shape == ACC_I ? Reg.RAX : i.rm, size);
+            }
+        }
+        switch (op) {
+            case ADD -> g.setFlags(Flags.OP_ADD, size, d, s, r, -1);
+            case SUB, CMP -> g.setFlags(Flags.OP_SUB, size, d, s, r, -1);
+            case ADC -> g.setFlags(Flags.OP_ADC, size, d, s, r, carry);
+            case SBB -> g.setFlags(Flags.OP_SBB, size, d, s, r, carry);
+            default -> g.setFlags(Flags.OP_LOGIC, size, -1, -1, r, -1);
+        }
+    }
+
+    /** TEST: the AND's flags, no result. */
+    static void test(Gen g, Insn i, int shape) {
+        int size = i.opsize;
+        int addr = i.mem && shape != ACC_I ? g.eaTemp(i) : -1;
+        int a = shape == ACC_I ? -1 : g.readE(i, size, addr);
+        if (shape == ACC_I) g.pushReg(Reg.RAX, size);
+        else g.cb.lload(a);
+        if (shape == E_G) g.pushReg(i.reg, size);
+        else pushImm(g, i.imm, size);
+        g.cb.land();
+        int r = g.toTemp();
+        g.setFlags(Flags.OP_LOGIC, size, -1, -1, r, -1);
+    }
+
+    static void not(Gen g, Insn i) {
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        g.cb.lload(v).ldc(-1L).lxor();
+        g.mask(size);
+        int r = g.toTemp();
+        g.writeE(i, size, addr, r);
+    }
+
+    /** NEG: flags as SUB 0 - v. */
+    static void neg(Gen g, Insn i) {
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        g.cb.lconst_0().lload(v).lsub();
+        g.mask(size);
+        int r = g.toTemp();
+        g.writeE(i, size, addr, r);
+        g.cb.lconst_0();
+        int zero = g.toTemp();
+        g.setFlags(Flags.OP_SUB, size, zero, v, r, -1);
+    }
+
+    /** INC, DEC: the flags of ADD/SUB 1, CF kept (recorded in lfAux). */
+    static void incDec(Gen g, Insn i, boolean inc) {
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        g.cb.lload(v).lconst_1();
+        if (inc) g.cb.ladd(); else g.cb.lsub();
+        g.mask(size);
+        int r = g.toTemp();
+        g.pushCarry(); // before the write: it reads the flags of the instruction before
+        int carry = g.toTemp();
+        g.writeE(i, size, addr, r);
+        g.cb.lconst_1();
+        int one = g.toTemp();
+        g.setFlags(inc ? Flags.OP_INC : Flags.OP_DEC, size, v, one, r, carry);
+    }
+
+    static void movEG(Gen g, Insn i) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        g.pushReg(i.reg, i.opsize);
+        g.writeE(i, i.opsize, addr, g.toTemp());
+    }
+
+    static void movGE(Gen g, Insn i) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, i.opsize, addr);
+        g.cb.lload(v);
+        g.popToReg(i.reg, i.opsize);
+    }
+
+    static void movEI(Gen g, Insn i) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        g.cb.ldc(i.imm);
+        g.writeE(i, i.opsize, addr, g.toTemp());
+    }
+
+    static void movZI(Gen g, Insn i) {
+        g.cb.ldc(i.imm);
+        g.popToReg(i.reg, i.opsize);
+    }
+
+    /** LEA: the address without a segment base, at the operand size. */
+    static void lea(Gen g, Insn i) {
+        g.pushAddress(i);
+        g.popToReg(i.reg, i.opsize);
+    }
+
+    /** MOVZX, MOVSX, MOVSXD: the E operand of size bytes, extended to the operand size. */
+    static void extend(Gen g, Insn i, int size, boolean signed) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        g.cb.lload(v);
+        if (signed) g.signExtend(size);
+        g.popToReg(i.reg, i.opsize);
+    }
+
+    /** XCHG of two registers (with memory it is atomic and left to its handler). */
+    static void xchg(Gen g, Insn i) {
+        int size = i.opsize;
+        g.pushReg(i.rm, size);
+        int e = g.toTemp();
+        g.pushReg(i.reg, size);
+        g.popToReg(i.rm, size);
+        g.cb.lload(e);
+        g.popToReg(i.reg, size);
+    }
+
+    /** 90+r: XCHG with rAX; plain 0x90 is NOP and leaves RAX alone. */
+    static void xchgAcc(Gen g, Insn i) {
+        if (i.reg == Reg.RAX) return;
+        int size = i.opsize;
+        g.pushReg(Reg.RAX, size);
+        int a = g.toTemp();
+        g.pushReg(i.reg, size);
+        g.popToReg(Reg.RAX, size);
+        g.cb.lload(a);
+        g.popToReg(i.reg, size);
+    }
+
+    /** CMOVcc: the source is read (and may fault) whatever the condition; a 32-bit destination is zero-extended either way. */
+    static void cmov(Gen g, Insn i) {
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        Label skip = g.cb.newLabel(), done = g.cb.newLabel();
+        g.pushCondition(i.cc);
+        g.cb.ifeq(skip);
+        g.cb.lload(v);
+        g.popToReg(i.reg, size);
+        g.cb.goto_(done);
+        g.cb.labelBinding(skip);
+        if (size == 4) {
+            g.pushReg(i.reg, 4);
+            g.popToReg(i.reg, 4);
+        }
+        g.cb.labelBinding(done);
+    }
+
+    static void setcc(Gen g, Insn i) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        g.pushCondition(i.cc);
+        g.cb.i2l();
+        g.writeE(i, 1, addr, g.toTemp());
+    }
+
+    /** CBW, CWDE, CDQE: rAX = sign-extended lower half. */
+    static void convertAcc(Gen g, Insn i) {
+        int half = i.opsize / 2;
+        g.pushReg(Reg.RAX, half);
+        g.signExtend(half);
+        g.popToReg(Reg.RAX, i.opsize);
+    }
+
+    /** CWD, CDQ, CQO: rDX = the sign of rAX, repeated. */
+    static void convertAccToDx(Gen g, Insn i) {
+        g.pushReg(Reg.RAX, i.opsize);
+        g.signExtend(i.opsize);
+        g.cb.bipush(63).lshr();
+        g.popToReg(Reg.RDX, i.opsize);
+    }
+
+    // ------------------------------------------------------------------ stack
+
+    /** Pushes the long in slot v as size bytes: the store first, RSP after (a faulting push changes nothing). */
+    static void push(Gen g, int v, int size) {
+        g.pushReg(Reg.RSP, 8);
+        g.cb.ldc((long) size).lsub();
+        int sp = g.toTemp();
+        g.store(sp, size, v);
+        g.cb.lload(sp);
+        g.popToReg(Reg.RSP, 8);
+    }
+
+    static void pushReg(Gen g, Insn i) {
+        g.pushReg(i.reg, i.opsize);
+        push(g, g.toTemp(), i.opsize);
+    }
+
+    static void pushImm(Gen g, Insn i) {
+        g.cb.ldc(i.imm);
+        push(g, g.toTemp(), i.opsize);
+    }
+
+    static void pushE(Gen g, Insn i) {
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        push(g, g.readE(i, i.opsize, addr), i.opsize);
+    }
+
+    /** Pops size bytes into a new temporary: the load first, RSP after. */
+    static int pop(Gen g, int size) {
+        g.pushReg(Reg.RSP, 8);
+        int sp = g.toTemp();
+        g.load(sp, size);
+        int v = g.toTemp();
+        g.cb.lload(sp).ldc((long) size).ladd();
+        g.popToReg(Reg.RSP, 8);
+        return v;
+    }
+
+    /** POP reg: RSP moves first, then the register is written (POP RSP loads RSP). */
+    static void popReg(Gen g, Insn i) {
+        int v = pop(g, i.opsize);
+        g.cb.lload(v);
+        g.popToReg(i.reg, i.opsize);
+    }
+
+    /** LEAVE: RSP = RBP, then pop RBP; the load comes first. */
+    static void leave(Gen g, Insn i) {
+        int size = i.opsize;
+        g.pushReg(Reg.RBP, 8);
+        int frame = g.toTemp();
+        g.load(frame, size);
+        int v = g.toTemp();
+        g.cb.lload(frame).ldc((long) size).ladd();
+        g.popToReg(Reg.RSP, 8);
+        g.cb.lload(v);
+        g.popToReg(Reg.RBP, size);
+    }
+
+    // ------------------------------------------------------------------ shifts, IMUL
+
+    /**
+     * Group 2 by a constant count (see Shift.shift): a masked count of 0, or an RCL/RCR by a whole
+     * turn, writes the operand back unchanged and keeps the flags.
+     */
+    static void shift(Gen g, Insn i, int op, int rawCount, boolean immediate) {
+        int size = i.opsize;
+        int bits = size * 8;
+        int count = rawCount & (size == 8 ? 0x3F : 0x1F);
+        boolean carryRotate = op == Semantics.RCL || op == Semantics.RCR;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        if (count == 0 || carryRotate && Semantics.carryRotateCount(count, bits) == 0) {
+            g.writeE(i, size, addr, v);
+            return;
+        }
+        boolean rotate = op <= Semantics.RCR;
+        int old = -1;
+        if (rotate) { // the rotates keep the flags they do not write: the status before them
+            g.pushStatus();
+            old = g.toTemp();
+        }
+        g.cb.ldc(op).lload(v).ldc(count).ldc(bits);
+        if (carryRotate) g.cb.lload(old).lconst_1().land();
+        else g.cb.lconst_0();
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftResult", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int, CD_int, CD_long));
+        int r = g.toTemp();
+        g.writeE(i, size, addr, r);
+        g.cb.ldc(op).lload(v).lload(r).ldc(count).ldc(bits).ldc(immediate && !i.mem ? 1 : 0);
+        if (rotate) g.cb.lload(old);
+        else g.cb.lconst_0();
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftStatus",
+                MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_int, CD_int, CD_boolean, CD_long));
+        g.setEagerFlags();
+    }
+
+    /**
+     * SHL, SHR, SAR by CL (see Shift.shift): the count is only known when it runs, and a masked
+     * count of 0 changes no flag at all.
+     */
+    static void shiftByCl(Gen g, Insn i, int op) {
+        int size = i.opsize;
+        int bits = size * 8;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, size, addr);
+        g.pushReg(Reg.RCX, 8);
+        g.cb.l2i().ldc(size == 8 ? 0x3F : 0x1F).iand();
+        int count = g.intTemp();
+        g.cb.istore(count);
+        Label none = g.cb.newLabel(), computed = g.cb.newLabel();
+        g.cb.iload(count).ifeq(none);
+        g.cb.ldc(op).lload(v).iload(count).ldc(bits).lconst_0();
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftResult", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int, CD_int, CD_long));
+        g.cb.goto_(computed);
+        g.cb.labelBinding(none);
+        g.cb.lload(v);
+        g.cb.labelBinding(computed);
+        int r = g.toTemp();
+        g.writeE(i, size, addr, r);
+        Label unchanged = g.cb.newLabel();
+        g.cb.iload(count).ifeq(unchanged);
+        g.cb.ldc(op).lload(v).lload(r).iload(count).ldc(bits).iconst_0().lconst_0();
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftStatus",
+                MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_int, CD_int, CD_boolean, CD_long));
+        g.setEagerFlags();
+        g.cb.labelBinding(unchanged);
+        g.forgetFlags(); // either the shift's or the ones before
+    }
+
+    /** Two- and three-operand IMUL: the truncated product to G, the flags from the operands. */
+    static void imul(Gen g, Insn i, boolean immediate) {
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int e = g.readE(i, size, addr);
+        g.cb.lload(e);
+        g.signExtend(size);
+        int x = g.toTemp();
+        if (immediate) g.cb.ldc(i.imm);
+        else g.pushReg(i.reg, size);
+        g.signExtend(size);
+        int y = g.toTemp();
+        g.cb.lload(x).lload(y).lmul();
+        g.popToReg(i.reg, size);
+        g.cb.lload(x).lload(y).ldc(size);
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "imulStatus", MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int));
+        g.setEagerFlags();
+    }
+}

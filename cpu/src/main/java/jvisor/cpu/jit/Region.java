@@ -1,0 +1,103 @@
+package jvisor.cpu.jit;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+import jvisor.cpu.Block;
+import jvisor.cpu.decode.Form;
+import jvisor.cpu.decode.Insn;
+
+/**
+ * The blocks translated together: a hot entry block and the warm blocks its direct branches
+ * reach, so that a loop becomes a loop of the generated method and its registers stay in locals
+ * across iterations. Only blocks already decoded (run at least once) are taken; branches to
+ * anything else leave the region.
+ */
+final class Region {
+    final Block entry;
+    final List<Block> blocks = new ArrayList<>();
+    private final Map<Long, Block> byStart = new HashMap<>();
+
+    private Region(Block entry) {
+        this.entry = entry;
+        add(entry);
+    }
+
+    private void add(Block b) {
+        blocks.add(b);
+        byStart.put(b.start, b);
+    }
+
+    /** The region's block starting at pc, or null. */
+    Block block(long pc) {
+        return byStart.get(pc);
+    }
+
+    int instructions() {
+        int n = 0;
+        for (Block b : blocks) n += b.insns.length;
+        return n;
+    }
+
+    /**
+     * Grows a region from entry breadth-first along direct branches and fall-throughs, taking
+     * blocks the cache holds that ran at least minExecutions times, up to maxInstructions.
+     */
+    static Region select(Block entry, LongFunction<Block> cached, long minExecutions, int maxInstructions) {
+        Region r = new Region(entry);
+        int insns = entry.insns.length;
+        ArrayDeque<Block> queue = new ArrayDeque<>();
+        queue.add(entry);
+        while (!queue.isEmpty()) {
+            Block b = queue.poll();
+            for (long target : successors(b)) {
+                if (r.byStart.containsKey(target)) continue;
+                Block s = cached.apply(target);
+                if (s == null || !s.valid || s.executions < minExecutions) continue;
+                if (insns + s.insns.length > maxInstructions) return r;
+                insns += s.insns.length;
+                r.add(s);
+                queue.add(s);
+            }
+        }
+        return r;
+    }
+
+    /** The region with only its first n blocks (to fit the JVM's limits on a method's size). */
+    Region prefix(int n) {
+        Region r = new Region(entry);
+        for (int k = 1; k < n; k++) r.add(blocks.get(k));
+        return r;
+    }
+
+    /**
+     * Where a block may continue inside a region: the direct targets and fall-through its decoded
+     * form tells, and for a return or an indirect jump or call, the targets the interpreter saw.
+     * A block ended by an instruction left to its interpreter handler (a system call, a trap)
+     * always leaves the region.
+     */
+    private static long[] successors(Block b) {
+        Insn last = b.insns[b.insns.length - 1];
+        Form f = last.form;
+        if (!f.endsBlock) return new long[] {b.end}; // cut by length or a page boundary
+        String m = f.mnemonic;
+        if (f.imm1 == Form.Imm.JB || f.imm1 == Form.Imm.JZ) {
+            if (m.startsWith("jmp")) return new long[] {last.imm};
+            if (m.startsWith("jcc")) return new long[] {last.imm, last.next};
+            if (m.startsWith("call")) return new long[] {last.imm};
+        }
+        if (Forms.isIndirectBranch(last)) return b.targets();
+        return new long[0];
+    }
+
+    /** The lowest start address of the region's blocks. */
+    long base() {
+        long min = Long.MAX_VALUE;
+        for (Block b : blocks) min = Math.min(min, b.start);
+        return min;
+    }
+}

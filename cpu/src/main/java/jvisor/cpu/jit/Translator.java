@@ -1,0 +1,245 @@
+package jvisor.cpu.jit;
+
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import jvisor.cpu.Block;
+import jvisor.cpu.Cpu;
+
+/**
+ * The translator of one vCPU: once a decoded block has run {@link #threshold} times, it and the
+ * warm blocks around it ({@link Region}) become a hidden JVM class ({@link Translated}), built with
+ * java.lang.classfile, which the JVM then compiles to machine code like any other; the run loop
+ * calls it instead of interpreting the blocks. Translations hang off the blocks of their region,
+ * so they go away with the block cache whenever guest code changes.
+ *
+ * <p>By default the class is generated on a background thread while the vCPU goes on
+ * interpreting, and the blocks run translated once it is there: a program whose hot spots move
+ * quickly never waits for the translator. The region is chosen on the vCPU's own thread (it reads
+ * the block cache, which only that thread may), the generation reads only decoded instructions,
+ * which never change. With a threshold of 1 every block is translated on the spot, before its
+ * first run (the tests, which need to know what runs translated).
+ *
+ * <p>The translated code is exact: the guest state it leaves, at a region exit or at a fault,
+ * is the interpreter's (the differential tests run in both modes).
+ */
+public final class Translator {
+    /** Executions of a block before it is translated, unless set otherwise. */
+    public static final int DEFAULT_THRESHOLD = Integer.getInteger("jvisor.jit.threshold", 2000);
+    /** Largest region, in guest instructions. */
+    private static final int MAX_REGION_INSNS = Integer.getInteger("jvisor.jit.region", 400);
+    /** The JVM compiles no method with more bytecode than this (-XX:HugeMethodLimit's default). */
+    private static final int MAX_BYTECODE = 8000;
+    private static final boolean STATS = Boolean.getBoolean("jvisor.jit.stats");
+    private static final String DUMP = System.getProperty("jvisor.jit.dump");
+
+    private static final ClassHierarchyResolver HIERARCHY =
+            ClassHierarchyResolver.ofClassLoading(Translator.class.getClassLoader()).cached();
+    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(HIERARCHY));
+    /** The first pass's class is never loaded: no stack maps. */
+    private static final ClassFile DRAFT = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(HIERARCHY),
+            ClassFile.StackMapsOption.DROP_STACK_MAPS);
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    /** Block.translation, published with release and read with acquire: the entry number is set before. */
+    private static final VarHandle TRANSLATION;
+
+    /**
+     * The thread that generates classes for every vCPU of the JVM. Requests beyond the queue are
+     * dropped: those blocks stay interpreted.
+     */
+    private static final ThreadPoolExecutor BACKGROUND = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(64), r -> {
+                Thread t = new Thread(r, "jvisor-translator");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.DiscardPolicy());
+
+    static {
+        try {
+            TRANSLATION = MethodHandles.lookup().findVarHandle(Block.class, "translation", Translated.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        if (STATS) Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println(statistics())));
+    }
+
+    /** Marks the blocks of a region that the background thread is translating. */
+    private static final Translated PENDING = new Translated() {
+        @Override
+        public jvisor.cpu.decode.Insn run(Cpu cpu, Translator translator) {
+            throw new IllegalStateException("not translated yet");
+        }
+    };
+
+    private final Cpu cpu;
+    private final int threshold;
+    private final boolean background;
+
+    /** The fault of the last translated instruction that faulted, for {@link #takeFault()} (set by generated code). */
+    RuntimeException fault;
+    /** The block number in its region of the block {@link #code} returned the translation for: where it starts (read by generated code). */
+    int entry;
+
+    // Statistics (with -Djvisor.jit.stats=true).
+    private static long regions, instructions, bytecodeBytes, nanos, failures;
+
+    /**
+     * A translator for cpu that translates a block after threshold executions: on the spot for a
+     * threshold of 1, else in the background.
+     */
+    public Translator(Cpu cpu, int threshold) {
+        if (threshold < 1) throw new IllegalArgumentException("threshold " + threshold);
+        this.cpu = cpu;
+        this.threshold = threshold;
+        this.background = threshold > 1;
+    }
+
+    public int threshold() {
+        return threshold;
+    }
+
+    /**
+     * The translation to run for block b (just counted in its executions), asking for one when it
+     * has become hot; null to interpret it.
+     */
+    public Translated code(Block b) {
+        Translated t = (Translated) TRANSLATION.getAcquire(b);
+        if (t == PENDING) return null;
+        if (t == null) {
+            if (b.executions != threshold) return null;
+            Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS);
+            if (background) {
+                // Its blocks wait for this translation rather than asking for more of their own.
+                for (Block r : region.blocks) {
+                    if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
+                }
+                BACKGROUND.execute(() -> {
+                    try {
+                        translate(region);
+                    } catch (RuntimeException | LinkageError e) {
+                        // A generator bug: the blocks stay interpreted (the tests translate on the
+                        // spot, where it is thrown).
+                        synchronized (Translator.class) {
+                            failures++;
+                        }
+                        if (STATS) System.err.println("jit: region at 0x" + Long.toHexString(b.start) + " failed: " + e);
+                    }
+                });
+                return null;
+            }
+            t = translate(region);
+        }
+        entry = b.translationEntry;
+        return t;
+    }
+
+    /** The fault a translation reported by returning the faulting instruction. */
+    public RuntimeException takeFault() {
+        RuntimeException f = fault;
+        fault = null;
+        return f;
+    }
+
+    /** Generates, loads and installs the class of region; returns it. */
+    private static Translated translate(Region region) {
+        long t0 = STATS ? System.nanoTime() : 0;
+        Block b = region.entry;
+        byte[] bytes;
+        List<Object> constants;
+        while (true) {
+            // Pass one learns which registers the code uses; pass two generates with that knowledge.
+            Gen first = build(region, 0xFFFF, 0xFFFF, null);
+            Object[] out = new Object[2];
+            Gen second = build(region, first.seenUsed, first.seenWritten, out);
+            bytes = (byte[]) out[0];
+            constants = second.constants;
+            if ((int) out[1] <= MAX_BYTECODE || region.blocks.size() == 1) break;
+            region = region.prefix(Math.max(1, region.blocks.size() * 2 / 3));
+        }
+        if (DUMP != null) dump(b, bytes);
+        Translated code;
+        try {
+            MethodHandles.Lookup l = LOOKUP.defineHiddenClassWithClassData(bytes, constants, true);
+            code = (Translated) l.findConstructor(l.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (Throwable e) {
+            throw new IllegalStateException("translation of the block at 0x" + Long.toHexString(b.start) + " failed", e);
+        }
+        // Every block of the region runs in it from now on, entered where it starts, unless it runs
+        // in another region already.
+        for (int k = 0; k < region.blocks.size(); k++) {
+            Block r = region.blocks.get(k);
+            Object current = TRANSLATION.getAcquire(r);
+            if (current != null && current != PENDING) continue;
+            r.translationEntry = k;
+            TRANSLATION.setRelease(r, code);
+        }
+        if (STATS) {
+            System.err.printf("jit: region at 0x%x: %d blocks, %d instructions, %d bytes of code, %.1f ms%n", b.start,
+                    region.blocks.size(), region.instructions(), codeSize(bytes), (System.nanoTime() - t0) / 1e6);
+            synchronized (Translator.class) {
+                regions++;
+                instructions += region.instructions();
+                bytecodeBytes += bytes.length;
+                nanos += System.nanoTime() - t0;
+            }
+        }
+        return code;
+    }
+
+    /** Generates the class for region; out (when given) receives the class bytes and the method's bytecode size. */
+    private static Gen build(Region region, int used, int written, Object[] out) {
+        ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
+        Gen[] gen = new Gen[1];
+        byte[] bytes = (out != null ? CLASS_FILE : DRAFT).build(name, cls -> {
+            cls.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            cls.withSuperclass(Gen.CD_TRANSLATED);
+            cls.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, code -> code
+                    .aload(0).invokespecial(Gen.CD_TRANSLATED, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
+            cls.withMethodBody("run", Gen.RUN_TYPE, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
+                Gen g = new Gen(code, name, region, used, written);
+                g.generate();
+                gen[0] = g;
+            });
+            Gen.emitConstantFields(cls, name, gen[0].constantTypes);
+        });
+        if (out != null) {
+            out[0] = bytes;
+            out[1] = codeSize(bytes);
+        }
+        return gen[0];
+    }
+
+    /** The bytecode length of the class's run method. */
+    private static int codeSize(byte[] bytes) {
+        return CLASS_FILE.parse(bytes).methods().stream().filter(m -> m.methodName().equalsString("run"))
+                .findFirst().flatMap(m -> m.findAttribute(Attributes.code())).map(CodeAttribute::codeLength).orElse(0);
+    }
+
+    /** Writes a translation's class file to the directory -Djvisor.jit.dump names (to read it with javap). */
+    private static void dump(Block b, byte[] bytes) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Path.of(DUMP);
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.write(dir.resolve("Block_" + Long.toHexString(b.start) + ".class"), bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Statistics of all translations so far (with -Djvisor.jit.stats=true). */
+    public static synchronized String statistics() {
+        return String.format("jit: %d regions, %d instructions, %d bytes of bytecode, %.1f ms translating, %d failed",
+                regions, instructions, bytecodeBytes, nanos / 1e6, failures);
+    }
+}

@@ -1,0 +1,390 @@
+package jvisor.cpu.jit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import jvisor.cpu.Cpu;
+import jvisor.cpu.CpuFault;
+import jvisor.cpu.CpuState;
+import jvisor.cpu.CpuTestSupport;
+import jvisor.cpu.Reg;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Prot;
+
+/**
+ * The translator against the interpreter on whole programs with loops, calls, memory, flags that
+ * live across blocks, instructions left to their handlers, faults inside translated regions,
+ * self-modifying code and kicks. Both engines start from the same state and must end in the
+ * same state, field for field: registers, RIP, the lazy flag fields themselves (not just RFLAGS),
+ * the retired instruction count, XMM registers and memory. The translator runs with several
+ * thresholds, so regions are built before and after the loops' blocks have all been decoded.
+ */
+class TranslatorTest {
+    private static final long CODE = 0x1000_0000L, DATA = 0x2000_0000L, DATA_SIZE = 0x2000, STACK = 0x3000_0000L;
+    private static final int[] THRESHOLDS = {1, 5, 50};
+
+    /** The architectural state plus everything the interpreter leaves behind that the translator must leave alike. */
+    private record Snapshot(int exit, int vector, long address, long[] regs, long rip, long rflags, int lfOp, int lfSize,
+            long lfDst, long lfSrc, long lfRes, long lfAux, long retired, long[] xmm, byte[] data) {
+        String diff(Snapshot o) {
+            List<String> d = new ArrayList<>();
+            if (exit != o.exit || vector != o.vector || address != o.address) {
+                d.add(String.format("exit %d/%d/%x vs %d/%d/%x", exit, vector, address, o.exit, o.vector, o.address));
+            }
+            for (int k = 0; k < 16; k++) {
+                if (regs[k] != o.regs[k]) d.add(String.format("%s %x vs %x", Reg.name(k), regs[k], o.regs[k]));
+            }
+            if (rip != o.rip) d.add(String.format("rip %x vs %x", rip, o.rip));
+            if (rflags != o.rflags) d.add(String.format("rflags %x vs %x", rflags, o.rflags));
+            if (lfOp != o.lfOp || lfSize != o.lfSize || lfDst != o.lfDst || lfSrc != o.lfSrc || lfRes != o.lfRes
+                    || lfAux != o.lfAux) {
+                d.add(String.format("lazy flags %d/%d/%x/%x/%x/%x vs %d/%d/%x/%x/%x/%x", lfOp, lfSize, lfDst, lfSrc, lfRes,
+                        lfAux, o.lfOp, o.lfSize, o.lfDst, o.lfSrc, o.lfRes, o.lfAux));
+            }
+            if (retired != o.retired) d.add("instructions retired " + retired + " vs " + o.retired);
+            if (!Arrays.equals(xmm, o.xmm)) d.add("xmm differ");
+            if (!Arrays.equals(data, o.data)) d.add("memory differs");
+            return d.isEmpty() ? null : String.join("; ", d);
+        }
+    }
+
+    private static Snapshot snapshot(Cpu c, int exit, AddressSpace s) {
+        CpuState t = c.state;
+        return new Snapshot(exit, exit == Cpu.EXIT_EXCEPTION ? c.exitVector : -1, exit == Cpu.EXIT_EXCEPTION ? c.exitAddress : 0,
+                t.r.clone(), t.rip, t.rflags(), t.lfOp, t.lfSize, t.lfDst, t.lfSrc, t.lfRes, t.lfAux, t.instructionsRetired,
+                t.xmm.clone(), s.readBytes(DATA, (int) DATA_SIZE));
+    }
+
+    private static AddressSpace space(byte[] code) {
+        AddressSpace s = new AddressSpace();
+        s.mapAnonymous(CODE, 0x4000, Prot.RWX, "code");
+        s.mapAnonymous(DATA, DATA_SIZE, Prot.RW, "data");
+        s.mapAnonymous(STACK - 0x10000, 0x10000, Prot.RW, "stack");
+        s.pokeBytes(CODE, code, 0, code.length);
+        return s;
+    }
+
+    /** Runs code from CODE with the given threshold (0: interpreter) until `exits` VM exits; a snapshot after each. */
+    private static List<Snapshot> run(byte[] code, int threshold, int exits) {
+        AddressSpace s = space(code);
+        Cpu c = new Cpu(s);
+        c.setTranslationThreshold(threshold);
+        CpuState t = c.state;
+        t.rip = CODE;
+        t.r[Reg.RSP] = STACK - 64;
+        for (int k = 0; k < 16; k++) if (k != Reg.RSP) t.r[k] = 0x0101_0101_0101_0101L * (k + 1);
+        t.setRflags(0x8D5);
+        List<Snapshot> out = new ArrayList<>();
+        for (int n = 0; n < exits; n++) {
+            int exit = c.run();
+            out.add(snapshot(c, exit, s));
+            if (exit == Cpu.EXIT_EXCEPTION) break;
+        }
+        return out;
+    }
+
+    /** Assembles a snippet written in Intel syntax. */
+    private static byte[] intel(String asm) {
+        return CpuTestSupport.asm(".intel_syntax noprefix\n" + asm + "\n.att_syntax prefix");
+    }
+
+    private static void assertAgree(String name, String asm, int exits) {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        byte[] code = intel(asm);
+        List<Snapshot> interpreted = run(code, 0, exits);
+        for (int threshold : THRESHOLDS) {
+            List<Snapshot> translated = run(code, threshold, exits);
+            assertEquals(interpreted.size(), translated.size(), name + ": number of exits, threshold " + threshold);
+            for (int k = 0; k < interpreted.size(); k++) {
+                String d = interpreted.get(k).diff(translated.get(k));
+                assertEquals(null, d, name + ", threshold " + threshold + ", exit " + k + ": interpreter vs translator");
+            }
+        }
+    }
+
+    @Test
+    void arithmeticLoop() {
+        assertAgree("arithmetic", """
+                    mov ecx, 1000
+                    xor eax, eax
+                    mov rbx, 0x123456789
+                1:  add rax, rcx
+                    adc rbx, rax
+                    rol rbx, 7
+                    xor rdx, rbx
+                    imul rdx, rdx, 31
+                    shr rdx, 3
+                    ror r8d, 5
+                    rcl r9w, 3
+                    sar r10, 1
+                    neg r11
+                    not r12
+                    sbb r13b, cl
+                    shl r14, cl
+                    jz 2f
+                    sar r15d, cl
+                    shr r14w, cl
+                    sal r11b, cl
+                2:  sub ecx, 1
+                    jnz 1b
+                    syscall
+                """, 1);
+    }
+
+    @Test
+    void callsMemoryAndStack() {
+        assertAgree("calls", """
+                    mov esi, 0x20000000
+                    mov ecx, 500
+                1:  call 2f
+                    mov [rsi + rcx*8], rax
+                    mov word ptr [rsi + rcx*2 + 0x1000], cx
+                    add byte ptr [rsi + rcx], al
+                    shr byte ptr [rsi + rcx], cl
+                    sar qword ptr [rsi + rcx*8], cl
+                    dec ecx
+                    jnz 1b
+                    push 7
+                    pop r14
+                    mov rbp, rsp
+                    sub rsp, 32
+                    leave
+                    syscall
+                2:  mov rax, rcx
+                    imul rax, rax
+                    push rax
+                    pop rdx
+                    lea rax, [rdx + rax*2 + 5]
+                    movsx r15, ax
+                    movzx r13d, byte ptr [rsi + rcx]
+                    movsxd r12, eax
+                    cqo
+                    cdqe
+                    ret
+                """, 1);
+    }
+
+    @Test
+    void flagsAcrossBlocksConditionalsAndPartialRegisters() {
+        assertAgree("flags", """
+                    mov ecx, 300
+                1:  mov al, cl
+                    add al, 0x80
+                    jc 2f
+                    inc bl
+                2:  setc dl
+                    cmovs rdi, rcx
+                    cmovnz esi, ecx
+                    movzx r8d, dl
+                    add r9, r8
+                    mov ah, cl
+                    xchg ah, bl
+                    test cl, 3
+                    jp 3f
+                    sete bh
+                3:  cmp cx, 150
+                    jae 4f
+                    shl r10, 1
+                    jo 4f
+                    dec r11
+                4:  sub ecx, 1
+                    cmp ecx, 0
+                    jg 1b
+                    syscall
+                """, 1);
+    }
+
+    @Test
+    void handlersInsideTranslatedCode() {
+        assertAgree("handlers", """
+                    mov ecx, 200
+                    mov edi, 0x20000000
+                1:  mov rax, rcx
+                    bsf rdx, rax
+                    popcnt r8, rax
+                    movq xmm0, rax
+                    paddq xmm0, xmm0
+                    pshufd xmm1, xmm0, 0x1b
+                    movq rax, xmm0
+                    xor edx, edx
+                    mov r9d, 7
+                    div r9
+                    push rcx
+                    mov ecx, 8
+                    rep stosb
+                    pop rcx
+                    sub rdi, 7
+                    adc r10, rdx
+                    bt r10, 3
+                    cmc
+                    adc r11, 0
+                    dec ecx
+                    jnz 1b
+                    rdtsc
+                    syscall
+                    mov ecx, 30
+                5:  rdtsc
+                    add r12, rax
+                    loop 5b
+                    syscall
+                """, 2);
+    }
+
+    @Test
+    void faultInsideATranslatedLoopIsExact() {
+        // The loop runs off the end of the data area: the fault must leave the state of the faulting load.
+        assertAgree("fault", """
+                    mov esi, 0x20000000
+                    xor ecx, ecx
+                1:  add rax, [rsi + rcx*8]
+                    inc ecx
+                    rol rax, 3
+                    mov [rsi + rcx*8 - 8], rax
+                    cmp ecx, 100000
+                    jne 1b
+                    syscall
+                """, 1);
+        assertAgree("fault in a store", """
+                    mov esi, 0x20000000
+                    mov ecx, 0x4000
+                1:  sub ecx, 1
+                    shl rax, 1
+                    adc rax, rcx
+                    mov [rsi + rcx*2 - 0x6000], ax
+                    jmp 1b
+                """, 1);
+        assertAgree("divide error", """
+                    mov ecx, 100
+                1:  mov eax, 1000
+                    xor edx, edx
+                    add r8, rcx
+                    div ecx
+                    dec ecx
+                    jmp 1b
+                """, 1);
+    }
+
+    @Test
+    void selfModifyingCodeInATranslatedRegion() {
+        // Halfway, the loop rewrites the immediate of an instruction in another block of its own region
+        // (within one block, both engines run what was decoded when the block began).
+        String asm = """
+                    mov ecx, 1000
+                    lea rdi, [rip + 2f + 1]
+                1:  cmp ecx, 500
+                    jne 2f
+                    mov byte ptr [rdi], 2
+                    jmp 2f
+                2:  mov eax, 1
+                    add rbx, rax
+                    dec ecx
+                    jnz 1b
+                    syscall
+                """;
+        assertAgree("self-modifying", asm, 1);
+        for (int threshold : THRESHOLDS) {
+            Snapshot s = run(intel(asm), threshold, 1).get(0);
+            assertEquals(0x0404_0404_0404_0404L + 500 + 500 * 2, s.regs[Reg.RBX], "threshold " + threshold);
+        }
+    }
+
+    @Test
+    void kickLeavesATranslatedLoop() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        byte[] code = intel("""
+                1:  add rax, 1
+                    jmp 1b
+                """);
+        AddressSpace s = space(code);
+        Cpu c = new Cpu(s);
+        c.setTranslationThreshold(1);
+        c.state.rip = CODE;
+        c.state.r[Reg.RAX] = 0;
+        AtomicReference<Integer> exit = new AtomicReference<>();
+        Thread t = new Thread(() -> exit.set(c.run()));
+        t.start();
+        Thread.sleep(300);
+        c.kick();
+        t.join(10_000);
+        assertEquals(Cpu.EXIT_KICK, exit.get());
+        long n = c.state.r[Reg.RAX];
+        assertTrue(n > 0, "the loop ran");
+        assertEquals(2 * n, c.state.instructionsRetired, "two instructions per iteration, counted at block ends");
+        assertTrue(c.state.rip == CODE, "at the loop's block boundary: " + Long.toHexString(c.state.rip));
+    }
+
+    /** Guest CPU time (ITIMER_VIRTUAL) is the retired count, which another thread watches while the guest spins. */
+    @Test
+    void retiredCountAdvancesInsideATranslatedLoop() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        byte[] code = intel("""
+                1:  add rax, 1
+                    jmp 1b
+                """);
+        AddressSpace s = space(code);
+        Cpu c = new Cpu(s);
+        c.setTranslationThreshold(1);
+        c.state.rip = CODE;
+        AtomicReference<Integer> exit = new AtomicReference<>();
+        Thread t = new Thread(() -> exit.set(c.run()));
+        t.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        long seen;
+        while ((seen = c.state.instructionsRetired) < 1_000_000 && System.nanoTime() < deadline) Thread.sleep(1);
+        c.kick();
+        t.join(10_000);
+        assertTrue(seen >= 1_000_000, "the count did not grow while the loop ran: " + seen);
+        assertEquals(Cpu.EXIT_KICK, exit.get());
+        assertEquals(2 * c.state.r[Reg.RAX], c.state.instructionsRetired);
+    }
+
+    @Test
+    void everyEmitterNamesAForm() {
+        List<String> missing = new ArrayList<>();
+        java.util.Set<String> table = new java.util.HashSet<>();
+        jvisor.cpu.insn.Instructions.TABLE.forms().forEach(f -> table.add(f.mnemonic));
+        for (String s : Forms.syntaxes()) if (!table.contains(s)) missing.add(s);
+        assertEquals(List.of(), missing, "emitters for forms the opcode table does not have");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"comisd Vsd,Wsd=FLAGS", "ptest Vx,Wx=FLAGS", "pcmpistri Vx,Wx,Ib=ALL", "maskmovdqu Vx,Ux=ALL",
+            "movd/movq Vx,Ey=NAMED_REGISTERS", "cvttsd2si Gy,Wsd=NAMED_REGISTERS", "fld Mq=ALL", "cpuid=ALL",
+            "paddq Vx,Wx=XMM_ONLY", "movaps Vx,Wx=XMM_ONLY", "addsd Vx,Wsd=XMM_ONLY", "pshufd Vx,Wx,Ib=XMM_ONLY",
+            "movlpd Mq,Vq=XMM_ONLY", "vtestps Vqq,Wqq=FLAGS", "vucomisd Vsd,Wsd=FLAGS", "vpcmpestri Vx,Wx,Ib=ALL",
+            "vaddpd Vqq,Hqq,Wqq=XMM_ONLY"})
+    void whatAHandlerMayTouchFollowsItsOperands(String syntaxAndEffects) {
+        String syntax = syntaxAndEffects.substring(0, syntaxAndEffects.indexOf('='));
+        Fallback.Effects expected = Fallback.Effects.valueOf(syntaxAndEffects.substring(syntax.length() + 1));
+        long n = jvisor.cpu.insn.Instructions.TABLE.forms().stream().filter(f -> f.mnemonic.equals(syntax))
+                .peek(f -> assertEquals(expected, Fallback.effects(f), syntax)).count();
+        assertTrue(n > 0, "no form " + syntax);
+    }
+
+    /** The #DE of the divide loop is reported where the interpreter reports it. */
+    @Test
+    void divideErrorVector() {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        byte[] code = intel("""
+                    mov ecx, 3
+                1:  mov eax, 7
+                    xor edx, edx
+                    div ecx
+                    dec ecx
+                    jmp 1b
+                """);
+        Snapshot s = run(code, 1, 1).get(0);
+        assertEquals(CpuFault.DE, s.vector);
+        assertEquals(0, s.regs[Reg.RCX]);
+    }
+}
