@@ -190,25 +190,22 @@ final class IntegerForms {
 
     /** XCHG of two registers (with memory it is atomic and left to its handler). */
     static void xchg(Gen g, Insn i) {
-        int size = i.opsize;
-        g.pushReg(i.rm, size);
-        int e = g.toTemp();
-        g.pushReg(i.reg, size);
-        g.popToReg(i.rm, size);
-        g.cb.lload(e);
-        g.popToReg(i.reg, size);
+        swap(g, i.rm, i.reg, i.opsize);
     }
 
     /** 90+r: XCHG with rAX; plain 0x90 is NOP and leaves RAX alone. */
     static void xchgAcc(Gen g, Insn i) {
-        if (i.reg == Reg.RAX) return;
-        int size = i.opsize;
-        g.pushReg(Reg.RAX, size);
-        int a = g.toTemp();
-        g.pushReg(i.reg, size);
-        g.popToReg(Reg.RAX, size);
-        g.cb.lload(a);
-        g.popToReg(i.reg, size);
+        if (i.reg != Reg.RAX) swap(g, Reg.RAX, i.reg, i.opsize);
+    }
+
+    /** Registers a and b exchange their low size bytes (a 32-bit write zero-extends, as any). */
+    private static void swap(Gen g, int a, int b, int size) {
+        g.pushReg(a, size);
+        int old = g.toTemp();
+        g.pushReg(b, size);
+        g.popToReg(a, size);
+        g.cb.lload(old);
+        g.popToReg(b, size);
     }
 
     /** CMOVcc: the source is read (and may fault) whatever the condition; a 32-bit destination is zero-extended either way. */

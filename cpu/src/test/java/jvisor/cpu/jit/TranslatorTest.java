@@ -298,21 +298,28 @@ class TranslatorTest {
         }
     }
 
-    @Test
-    void kickLeavesATranslatedLoop() throws Exception {
-        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
-        byte[] code = intel("""
-                1:  add rax, 1
-                    jmp 1b
-                """);
-        AddressSpace s = space(code);
-        Cpu c = new Cpu(s);
+    /** A loop that never ends by itself: RAX counts its iterations. */
+    private static final byte[] SPIN = CpuTestSupport.hostAvailable() ? intel("""
+            1:  add rax, 1
+                jmp 1b
+            """) : null;
+
+    /** Runs c, every block translated before its first run, from CODE on a thread of its own; exit gets the run's result. */
+    private static Thread spinTranslated(Cpu c, AtomicReference<Integer> exit) {
         c.setTranslationThreshold(1);
         c.state.rip = CODE;
         c.state.r[Reg.RAX] = 0;
-        AtomicReference<Integer> exit = new AtomicReference<>();
         Thread t = new Thread(() -> exit.set(c.run()));
         t.start();
+        return t;
+    }
+
+    @Test
+    void kickLeavesATranslatedLoop() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        Cpu c = new Cpu(space(SPIN));
+        AtomicReference<Integer> exit = new AtomicReference<>();
+        Thread t = spinTranslated(c, exit);
         Thread.sleep(300);
         c.kick();
         t.join(10_000);
@@ -327,17 +334,9 @@ class TranslatorTest {
     @Test
     void retiredCountAdvancesInsideATranslatedLoop() throws Exception {
         Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
-        byte[] code = intel("""
-                1:  add rax, 1
-                    jmp 1b
-                """);
-        AddressSpace s = space(code);
-        Cpu c = new Cpu(s);
-        c.setTranslationThreshold(1);
-        c.state.rip = CODE;
+        Cpu c = new Cpu(space(SPIN));
         AtomicReference<Integer> exit = new AtomicReference<>();
-        Thread t = new Thread(() -> exit.set(c.run()));
-        t.start();
+        Thread t = spinTranslated(c, exit);
         long deadline = System.nanoTime() + 20_000_000_000L;
         long seen;
         while ((seen = c.state.instructionsRetired) < 1_000_000 && System.nanoTime() < deadline) Thread.sleep(1);
