@@ -127,6 +127,8 @@ final class Gen {
     // The instruction being generated.
     private Insn insn;
     private boolean faultNoted;
+    /** No one sees the flags the instruction writes ({@link FlagLiveness}): its emitter may skip them. */
+    private boolean flagsDead;
     /** Set by a terminator emitter: how the block ends (see {@link #block}). */
     private Runnable terminator;
 
@@ -188,8 +190,11 @@ final class Gen {
         cb.labelBinding(blockLabels.get(b));
         knownOp = knownSize = -1;
         Insn[] insns = b.insns;
-        for (Insn i : insns) {
+        boolean[] dead = FlagLiveness.deadFlags(insns);
+        for (int k = 0; k < insns.length; k++) {
+            Insn i = insns[k];
             insn = i;
+            flagsDead = dead[k];
             faultNoted = false;
             terminator = null;
             nextLong = nextInt = 0;
@@ -689,6 +694,10 @@ final class Gen {
      * its size and the fields it writes (long temporaries; -1 for a field it leaves as it was).
      */
     void setFlags(int op, int size, int dst, int src, int res, int aux) {
+        if (flagsDead) {
+            forgetFlags();
+            return;
+        }
         cb.ldc(op).istore(canonical[OP]);
         cb.ldc(size).istore(canonical[SIZE]);
         if (dst >= 0) cb.lload(dst).lstore(canonical[DST]);
@@ -697,6 +706,14 @@ final class Gen {
         if (aux >= 0) cb.lload(aux).lstore(canonical[AUX]);
         knownOp = op;
         knownSize = size;
+    }
+
+    /**
+     * True if the flags the current instruction writes are never seen (see {@link FlagLiveness}):
+     * its emitter need not compute them, nor read the flags before it to merge with them.
+     */
+    boolean flagsDead() {
+        return flagsDead;
     }
 
     /** The flags are what they are at run time: nothing known statically (after a path join). */

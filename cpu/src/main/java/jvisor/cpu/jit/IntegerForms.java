@@ -141,6 +141,11 @@ final class IntegerForms {
         if (inc) g.cb.ladd(); else g.cb.lsub();
         g.mask(size);
         int r = g.toTemp();
+        if (g.flagsDead()) { // nobody sees the flags: the CF it keeps is not needed either
+            g.writeE(i, size, addr, r);
+            g.forgetFlags();
+            return;
+        }
         g.pushCarry(); // before the write: it reads the flags of the instruction before
         int carry = g.toTemp();
         g.writeE(i, size, addr, r);
@@ -326,23 +331,62 @@ final class IntegerForms {
             return;
         }
         boolean rotate = op <= Semantics.RCR;
+        boolean dead = g.flagsDead() && !carryRotate; // RCL/RCR need CF for the value itself
         int old = -1;
-        if (rotate) { // the rotates keep the flags they do not write: the status before them
+        if (rotate && !dead) { // the rotates keep the flags they do not write: the status before them
             g.pushStatus();
             old = g.toTemp();
         }
-        g.cb.ldc(op).lload(v).ldc(count).ldc(bits);
-        if (carryRotate) g.cb.lload(old).lconst_1().land();
-        else g.cb.lconst_0();
-        g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftResult", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int, CD_int, CD_long));
+        if (carryRotate) {
+            g.cb.ldc(op).lload(v).ldc(count).ldc(bits);
+            g.cb.lload(old).lconst_1().land();
+            g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftResult", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int, CD_int, CD_long));
+        } else {
+            constantShift(g, op, v, count, size);
+        }
         int r = g.toTemp();
         g.writeE(i, size, addr, r);
+        if (g.flagsDead()) {
+            g.forgetFlags();
+            return;
+        }
         g.cb.ldc(op).lload(v).lload(r).ldc(count).ldc(bits).ldc(immediate && !i.mem ? 1 : 0);
         if (rotate) g.cb.lload(old);
         else g.cb.lconst_0();
         g.cb.invokestatic(Gen.CD_SEMANTICS, "shiftStatus",
                 MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_int, CD_int, CD_boolean, CD_long));
         g.setEagerFlags();
+    }
+
+    /**
+     * Pushes the result of SHL, SHR, SAR, ROL or ROR of the operand in slot v (zero-extended from
+     * size bytes) by a constant count other than 0, as Shift.result computes it, in plain
+     * bytecode: the JVM compiles it to one or two machine instructions.
+     */
+    private static void constantShift(Gen g, int op, int v, int count, int size) {
+        int bits = size * 8;
+        switch (op) {
+            case Semantics.SHL -> {
+                g.cb.lload(v).ldc(count).lshl();
+                g.mask(size);
+            }
+            case Semantics.SHR -> g.cb.lload(v).ldc(count).lushr();
+            case Semantics.SAR -> {
+                g.cb.lload(v);
+                g.signExtend(size);
+                g.cb.ldc(count).lshr();
+                g.mask(size);
+            }
+            default -> { // ROL, ROR: by the count modulo the width
+                int k = count & (bits - 1);
+                int left = op == Semantics.ROL ? k : bits - k;
+                g.cb.lload(v);
+                if (k != 0) {
+                    g.cb.ldc(left).lshl().lload(v).ldc(bits - left).lushr().lor();
+                    g.mask(size);
+                }
+            }
+        }
     }
 
     /**
@@ -368,6 +412,10 @@ final class IntegerForms {
         g.cb.labelBinding(computed);
         int r = g.toTemp();
         g.writeE(i, size, addr, r);
+        if (g.flagsDead()) {
+            g.forgetFlags();
+            return;
+        }
         Label unchanged = g.cb.newLabel();
         g.cb.iload(count).ifeq(unchanged);
         g.cb.ldc(op).lload(v).lload(r).iload(count).ldc(bits).iconst_0().lconst_0();
@@ -392,6 +440,10 @@ final class IntegerForms {
         int y = g.toTemp();
         g.cb.lload(x).lload(y).lmul();
         g.popToReg(i.reg, size);
+        if (g.flagsDead()) {
+            g.forgetFlags();
+            return;
+        }
         g.cb.lload(x).lload(y).ldc(size);
         g.cb.invokestatic(Gen.CD_SEMANTICS, "imulStatus", MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int));
         g.setEagerFlags();
