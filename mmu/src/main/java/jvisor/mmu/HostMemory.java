@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
@@ -27,18 +26,27 @@ public final class HostMemory {
     private static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
 
-    private static final MethodHandle MMAP, MUNMAP, MADVISE;
+    // One holder class per function: the JVM makes a downcall stub (several milliseconds at
+    // start-up) when the function is first called, and a program that never frees memory never
+    // pays for munmap's and madvise's.
+    private static final class Mmap {
+        static final MethodHandle H = link("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    }
 
-    static {
+    private static final class Munmap {
+        static final MethodHandle H = link("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Madvise {
+        static final MethodHandle H = link("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor fd) {
         Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        MMAP = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-        MADVISE = linker.downcallHandle(libc.find("madvise").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd);
     }
 
     private HostMemory() {}
@@ -55,7 +63,7 @@ public final class HostMemory {
     public static long allocate(long length) {
         long len = pageAlignUp(length);
         try {
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, len, PROT_READ | PROT_WRITE,
+            MemorySegment p = (MemorySegment) Mmap.H.invokeExact(MemorySegment.NULL, len, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
             long hva = p.address();
             if (hva == -1L) throw new OutOfMemoryError("host mmap of " + len + " bytes failed");
@@ -70,7 +78,7 @@ public final class HostMemory {
     /** Returns host pages to the host kernel. */
     public static void free(long hva, long length) {
         try {
-            int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length));
+            int rc = (int) Munmap.H.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length));
             if (rc != 0) throw new IllegalStateException("host munmap failed at 0x" + Long.toHexString(hva));
         } catch (RuntimeException e) {
             throw e;
@@ -82,7 +90,7 @@ public final class HostMemory {
     /** Drops the contents of host pages; they read as zero afterwards (MADV_DONTNEED on private anonymous memory). */
     public static void zero(long hva, long length) {
         try {
-            int rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length), MADV_DONTNEED);
+            int rc = (int) Madvise.H.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length), MADV_DONTNEED);
             if (rc != 0) HOST.asSlice(hva, length).fill((byte) 0);
         } catch (RuntimeException e) {
             throw e;

@@ -255,8 +255,17 @@ public final class HostOps {
         }
     }
 
-    /** The host process's umask (read by setting and restoring it). */
+    /**
+     * The host process's umask: the "Umask:" of /proc/self/status, else read by setting and
+     * restoring it (which also costs a downcall stub at start-up, see HostSelf).
+     */
     public static synchronized int currentUmask() {
+        int fromProc = jvisor.kernel.host.HostSelf.umask();
+        return fromProc >= 0 ? fromProc : currentUmaskBySyscall();
+    }
+
+    /** The host process's umask, read by setting and restoring it with umask(2). */
+    public static synchronized int currentUmaskBySyscall() {
         try {
             int old = (int) Umask.H.invokeExact(022);
             int ignored = (int) Umask.H.invokeExact(old);

@@ -29,6 +29,16 @@ public final class HostSelf {
         return ids != null && ids.length == 4 ? ids : null;
     }
 
+    /** The file mode creation mask ("Umask:" of /proc/self/status, octal), or -1. */
+    public static int umask() {
+        String v = statusField("Umask");
+        try {
+            return v == null ? -1 : Integer.parseInt(v, 8);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The supplementary groups ("Groups:" of /proc/self/status), or null. */
     public static int[] groups() {
         String v = statusField("Groups");

@@ -42,6 +42,11 @@ class HostSelfTest {
     }
 
     @Test
+    void umaskIsTheProcesss() {
+        assertEquals(jvisor.kernel.fs.HostOps.currentUmaskBySyscall(), HostSelf.umask());
+    }
+
+    @Test
     void limitsAreGetrlimit() {
         long[][] proc = HostSelf.limits(16);
         assertNotNull(proc);
