@@ -55,6 +55,11 @@ public enum ArgFormat {
     IOCTL_ARG,
     /** arch_prctl's address: a value for SET, [value] for GET. */
     ARCH_ADDR,
+    /**
+     * futex's val, timeout (or val2), uaddr2 and val3: strace shows only those the operation uses
+     * (FUTEX_WAKE: uaddr, op, val; FUTEX_WAIT_BITSET: uaddr, op, val, timeout, val3; ...).
+     */
+    FUTEX_VAL, FUTEX_TIMEOUT_OR_VAL2, FUTEX_UADDR2, FUTEX_VAL3,
 
     // Structures.
     TIMESPEC_IN, TIMESPEC_OUT,

@@ -215,15 +215,48 @@ public final class Strace {
                         Fs.F_GET_SEALS -> true;
                 default -> false;
             };
+            case FUTEX_VAL, FUTEX_TIMEOUT_OR_VAL2, FUTEX_UADDR2, FUTEX_VAL3 -> !futexShows(f, (int) args[1]);
             default -> false;
         };
+    }
+
+    // futex commands (include/uapi/linux/futex.h)
+    private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
+            FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9,
+            FUTEX_WAKE_BITSET = 10, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_CMP_REQUEUE_PI = 12, FUTEX_LOCK_PI2 = 13;
+
+    /** Whether strace shows futex argument f for operation op (strace's futex.c, SYS_FUNC(futex)). */
+    private static boolean futexShows(ArgFormat f, int op) {
+        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        return switch (f) {
+            case FUTEX_VAL -> cmd != FUTEX_LOCK_PI && cmd != FUTEX_LOCK_PI2 && cmd != FUTEX_UNLOCK_PI
+                    && cmd != FUTEX_TRYLOCK_PI;
+            case FUTEX_TIMEOUT_OR_VAL2 -> cmd != FUTEX_WAKE && cmd != FUTEX_WAKE_BITSET && cmd != FUTEX_FD
+                    && cmd != FUTEX_UNLOCK_PI && cmd != FUTEX_TRYLOCK_PI;
+            case FUTEX_UADDR2 -> cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP
+                    || cmd == FUTEX_WAIT_REQUEUE_PI || cmd == FUTEX_CMP_REQUEUE_PI;
+            default -> cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP || cmd == FUTEX_WAIT_BITSET
+                    || cmd == FUTEX_WAKE_BITSET || cmd == FUTEX_CMP_REQUEUE_PI; // FUTEX_VAL3
+        };
+    }
+
+    /** futex's fourth argument is a count (val2) for the requeue and wake-op commands, else a timeout. */
+    private static boolean futexVal2(int op) {
+        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        return cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP || cmd == FUTEX_CMP_REQUEUE_PI;
     }
 
     private void arg(StringBuilder sb, AddressSpace mem, ArgFormat f, int i, long[] args, long result, long[] pre) {
         long v = args[i];
         boolean ok = !Errno.isError(result);
         switch (f) {
-            case INT -> sb.append((int) v);
+            case INT, FUTEX_VAL -> sb.append((int) v);
+            case FUTEX_TIMEOUT_OR_VAL2 -> {
+                if (futexVal2((int) args[1])) sb.append((int) v);
+                else ptr(sb, v);
+            }
+            case FUTEX_UADDR2 -> ptr(sb, v);
+            case FUTEX_VAL3 -> hex(sb, v);
             case LONG -> sb.append(v);
             case ULONG -> sb.append(Long.toUnsignedString(v));
             case HEX -> hex(sb, v);

@@ -21,7 +21,7 @@ final class SysFutex {
 
     static void register(SyscallTable t) {
         t.define("futex", (k, a, b, c, d, e, f) -> futex(k, a, (int) b, (int) c, d, e, (int) f), RET_DEC,
-                PTR, FUTEX_OP, INT, PTR, PTR, HEX);
+                PTR, FUTEX_OP, FUTEX_VAL, FUTEX_TIMEOUT_OR_VAL2, FUTEX_UADDR2, FUTEX_VAL3);
     }
 
     static long futex(Task t, long uaddr, int op, int val, long timeoutOrVal2, long uaddr2, int val3) {

@@ -230,6 +230,35 @@ class TimingRulesTest {
     }
 
     @Test
+    void sigreturnGivesBackWhatTheInterruptedCodeHadEvenAnErrno() {
+        String usr1 = "--- SIGUSR1 {si_signo=10, si_code=-6, si_pid=500, si_uid=0} ---";
+        String usr1Jv = "--- SIGUSR1 {si_signo=10, si_code=-6, si_pid=42, si_uid=0} ---";
+        Comparison c = compare(record(task(500, usr1, "rt_sigreturn({mask=[]}) = -1 EAGAIN (Resource temporarily unavailable)",
+                "+++ exited with 0 +++")), record(task(42, usr1Jv, "rt_sigreturn({mask=[]}) = 0", "+++ exited with 0 +++")), false);
+        assertEquals(List.of(), c.divergences);
+        assertTrue(c.ruleUses.get(Rule.INTERRUPTED_REGISTERS) >= 1);
+    }
+
+    @Test
+    void aJoinWaitsForTheThreadsIdInBothRuns() {
+        // pthread_join waits on the word that holds the thread's id, with a bitset (strace shows no uaddr2).
+        Comparison c = compare(threads(500, new String[] {"futex(0x7f10, 265, 501, NULL, 0xffffffff) = 0"},
+                new String[] {"exit(0) = ?"}), threads(42, new String[] {"futex(0x7f10, 265, 43, NULL, 0xffffffff) = 0"},
+                new String[] {"exit(0) = ?"}), false);
+        assertEquals(List.of(), c.divergences);
+        // A wait for another thread (the one the join found still running in that run) is contention.
+        Comparison other = compare(threads(500, new String[] {"futex(0x7f10, 265, 501, NULL, 0xffffffff) = 0"},
+                new String[] {"exit(0) = ?"}), threads(42, new String[] {"futex(0x7f10, 265, 44, NULL, 0xffffffff) = 0"},
+                new String[] {"exit(0) = ?"}), false);
+        assertEquals(List.of(), other.divergences);
+        assertEquals(1, other.ruleUses.get(Rule.FUTEX_CONTENTION));
+        // ... and an impossible result is still a divergence.
+        assertEquals(1, unexplained(compare(threads(500, new String[] {"futex(0x7f10, 265, 501, NULL, 0xffffffff) = 0"},
+                new String[] {"exit(0) = ?"}), threads(42, new String[] {"futex(0x7f10, 265, 44, NULL, 0xffffffff) = 5"},
+                new String[] {"exit(0) = ?"}), false)));
+    }
+
+    @Test
     void futexContentionDoesNotHideImpossibleResultsOtherCallsOrASingleThread() {
         Trace nat = threads(500, new String[] {"futex(0x4c0, 128, 2, NULL) = 0", "write(1, \"a\", 1) = 1"},
                 new String[] {"exit(0) = ?"});

@@ -106,6 +106,28 @@ class StraceTest {
         assertEquals(line("exit_group(3)", "?"), last());
     }
 
+    /** strace shows the futex arguments an operation uses, no others (strace's futex.c). */
+    @Test
+    void futexShowsTheArgumentsOfItsOperation() {
+        long word = p.alloc(4);
+        p.call("futex", word, 1 | 128, 1, 0, 0, 0); // FUTEX_WAKE_PRIVATE: nobody waits
+        assertEquals(line("futex(" + hex(word) + ", FUTEX_WAKE_PRIVATE, 1)", "0"), last());
+        p.call("futex", word, 9 | 128, 5, 0, 0, 0xffffffffL); // FUTEX_WAIT_BITSET: the word is 0, not 5
+        assertEquals(line("futex(" + hex(word) + ", FUTEX_WAIT_BITSET_PRIVATE, 5, NULL, 0xffffffff)",
+                "-1 EAGAIN (Resource temporarily unavailable)"), last());
+        p.call("futex", word, 0 | 128, 5, 0, 0, 0); // FUTEX_WAIT
+        assertEquals(line("futex(" + hex(word) + ", FUTEX_WAIT_PRIVATE, 5, NULL)",
+                "-1 EAGAIN (Resource temporarily unavailable)"), last());
+        long other = p.alloc(4);
+        p.call("futex", word, 4 | 128, 1, 0x7fffffff, other, 7); // FUTEX_CMP_REQUEUE: val3 is not the word (0)
+        assertEquals(line("futex(" + hex(word) + ", FUTEX_CMP_REQUEUE_PRIVATE, 1, 2147483647, " + hex(other) + ", 0x7)",
+                "-1 EAGAIN (Resource temporarily unavailable)"), last());
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
     @Test
     void signalCalls() {
         long act = p.alloc(32);
