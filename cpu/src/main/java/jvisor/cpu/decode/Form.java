@@ -85,6 +85,20 @@ public final class Form {
         this.vsib = vsib;
     }
 
+    /** The instruction's name: the syntax's first word ("addpd" of "addpd Vx,Wx"). */
+    public String name() {
+        String m = mnemonic.trim();
+        int space = m.indexOf(' ');
+        return space < 0 ? m : m.substring(0, space);
+    }
+
+    /** The syntax's operand list ("Vx,Wx" of "addpd Vx,Wx"), or "" for a form without operands. */
+    public String operands() {
+        String m = mnemonic.trim();
+        int space = m.indexOf(' ');
+        return space < 0 ? "" : m.substring(space + 1).trim();
+    }
+
     @Override
     public String toString() {
         return mnemonic;

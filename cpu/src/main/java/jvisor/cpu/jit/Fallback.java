@@ -52,7 +52,7 @@ final class Fallback {
         if (i.mem && i.base >= 0) named |= 1 << i.base;
         if (i.mem && i.index >= 0) named |= 1 << i.index;
         if (e == Effects.NAMED_REGISTERS) {
-            String ops = operands(i.form);
+            String ops = i.form.operands();
             if (ops.contains("G")) named |= 1 << (i.reg & 15); // AH..BH (HIGH_BYTE + n) are in register n
             if (!i.mem && (ops.contains("E") || ops.contains("R"))) named |= 1 << (i.rm & 15);
         }
@@ -87,12 +87,6 @@ final class Fallback {
         g.cb.invokeinterface(Gen.CD_OP, "exec", MethodTypeDesc.of(CD_void, Gen.CD_CPU, Gen.CD_INSN));
     }
 
-    /** The operand list of a form's syntax ("Vx,Wx" of "addpd Vx,Wx"), or "" without operands. */
-    private static String operands(Form f) {
-        String[] parts = f.mnemonic.trim().split("\\s+", 2);
-        return parts.length < 2 ? "" : parts[1];
-    }
-
     /**
      * What the form's handler may touch, judged from its syntax: an SSE form (at least one XMM
      * operand: V, W, U, H) whose other operands are memory (M), immediates (I) or named general
@@ -100,8 +94,8 @@ final class Fallback {
      * (x87, system instructions, integer forms without an emitter) is {@link Effects#ALL}.
      */
     static Effects effects(Form f) {
-        String mnemonic = f.mnemonic.trim().split("\\s+", 2)[0];
-        String ops = operands(f);
+        String mnemonic = f.name();
+        String ops = f.operands();
         if (ops.isEmpty() || IMPLICIT.contains(mnemonic)) return Effects.ALL;
         boolean xmm = false, gpr = false;
         for (String o : ops.split(",")) {

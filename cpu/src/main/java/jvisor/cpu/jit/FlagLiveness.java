@@ -62,8 +62,7 @@ final class FlagLiveness {
     private static Effect effect(Insn i) {
         if (Forms.emitter(i) == null) return Effect.SEEN; // an interpreter handler sees everything
         String syntax = i.form.mnemonic.trim();
-        int space = syntax.indexOf(' ');
-        String name = space < 0 ? syntax : syntax.substring(0, space);
+        String name = i.form.name();
         if (name.equals("lea") || name.equals("prefetch") || name.startsWith("nop")) return Effect.NONE; // no access
         if (i.mem) return Effect.SEEN; // a memory operand may fault
         if (KILLS.contains(name)) return Effect.KILL;

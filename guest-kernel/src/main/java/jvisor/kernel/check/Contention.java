@@ -1,5 +1,12 @@
 package jvisor.kernel.check;
 
+import static jvisor.kernel.abi.Clone.CLONE_THREAD;
+import static jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+import static jvisor.kernel.abi.Clone.FUTEX_WAIT;
+import static jvisor.kernel.abi.Clone.FUTEX_WAIT_BITSET;
+import static jvisor.kernel.abi.Clone.FUTEX_WAKE;
+import static jvisor.kernel.abi.Clone.FUTEX_WAKE_BITSET;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,10 +27,6 @@ import java.util.Set;
 final class Contention {
     private Contention() {}
 
-    /** futex operations (include/uapi/linux/futex.h), without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME. */
-    private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
-    private static final int FUTEX_CMD_MASK = ~(128 | 256);
-    private static final int CLONE_THREAD = 0x10000;
 
     /** The tasks of a record that share their process with another thread (created by or with CLONE_THREAD). */
     static Set<Integer> threaded(Trace t) {

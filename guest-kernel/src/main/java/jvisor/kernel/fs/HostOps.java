@@ -260,8 +260,8 @@ public final class HostOps {
      * restoring it (which also costs a downcall stub at start-up, see HostSelf).
      */
     public static synchronized int currentUmask() {
-        int fromProc = jvisor.kernel.host.HostSelf.umask();
-        return fromProc >= 0 ? fromProc : currentUmaskBySyscall();
+        jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
+        return self != null ? self.umask() : currentUmaskBySyscall();
     }
 
     /** The host process's umask, read by setting and restoring it with umask(2). */

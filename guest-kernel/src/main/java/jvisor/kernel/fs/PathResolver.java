@@ -59,9 +59,9 @@ public final class PathResolver {
         this.proc = proc;
         rootMount = new Mount(new byte[] {'/'}, HostNode.root(this.root), !writable, "hostdir", real, 0);
         mounts.put("/", rootMount);
-        int[] uids = jvisor.kernel.host.HostSelf.ids("Uid"), gids = jvisor.kernel.host.HostSelf.ids("Gid");
-        int uid = uids != null ? uids[1] : jvisor.kernel.host.Libc.geteuid();
-        int gid = gids != null ? gids[1] : jvisor.kernel.host.Libc.getegid();
+        jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
+        int uid = self != null ? self.uids()[1] : jvisor.kernel.host.Libc.geteuid();
+        int gid = self != null ? self.gids()[1] : jvisor.kernel.host.Libc.getegid();
         tmp = new TmpFs(01777, 0, 0);
         tmp.mount = new Mount(bytes("/tmp"), tmp.root, false, "tmpfs", "tmpfs", Mount.anonDev(40));
         mounts.put("/tmp", tmp.mount);

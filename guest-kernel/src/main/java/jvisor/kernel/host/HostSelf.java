@@ -19,30 +19,35 @@ public final class HostSelf {
     private HostSelf() {}
 
     /**
-     * The real, effective, saved and file system ids of the "Uid:" or "Gid:" line of
-     * /proc/self/status, or null.
+     * What /proc/self/status says of jvisor's credentials and file creation mask, read once.
+     *
+     * @param uids the real, effective, saved and file system user ids ("Uid:")
+     * @param gids the same four group ids ("Gid:")
+     * @param groups the supplementary groups ("Groups:")
+     * @param umask the file mode creation mask ("Umask:", octal)
      */
-    public static int[] ids(String field) {
-        String v = statusField(field);
-        if (v == null) return null;
-        int[] ids = numbers(v);
-        return ids != null && ids.length == 4 ? ids : null;
+    public record Status(int[] uids, int[] gids, int[] groups, int umask) {
     }
 
-    /** The file mode creation mask ("Umask:" of /proc/self/status, octal), or -1. */
-    public static int umask() {
-        String v = statusField("Umask");
+    /** jvisor's credentials and umask from one read of /proc/self/status, or null if it says nothing usable. */
+    public static Status status() {
+        List<String> lines;
         try {
-            return v == null ? -1 : Integer.parseInt(v, 8);
-        } catch (NumberFormatException e) {
-            return -1;
+            lines = Files.readAllLines(Path.of("/proc/self/status"));
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
-    }
-
-    /** The supplementary groups ("Groups:" of /proc/self/status), or null. */
-    public static int[] groups() {
-        String v = statusField("Groups");
-        return v == null ? null : numbers(v);
+        int[] uids = numbers(field(lines, "Uid")), gids = numbers(field(lines, "Gid"));
+        int[] groups = numbers(field(lines, "Groups"));
+        String umask = field(lines, "Umask");
+        if (uids == null || uids.length != 4 || gids == null || gids.length != 4 || groups == null || umask == null) {
+            return null;
+        }
+        try {
+            return new Status(uids, gids, groups, Integer.parseInt(umask, 8));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /**
@@ -107,18 +112,16 @@ public final class HostSelf {
         return t.equals("unlimited") ? -1 : Long.parseLong(t);
     }
 
-    private static String statusField(String name) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(name + ":")) return line.substring(name.length() + 1).trim();
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
+    /** The value of the line "name:" of a /proc status file, or null. */
+    private static String field(List<String> lines, String name) {
+        for (String line : lines) {
+            if (line.startsWith(name + ":")) return line.substring(name.length() + 1).trim();
         }
         return null;
     }
 
     private static int[] numbers(String s) {
+        if (s == null) return null;
         if (s.isEmpty()) return new int[0];
         String[] parts = s.split("\\s+");
         int[] out = new int[parts.length];

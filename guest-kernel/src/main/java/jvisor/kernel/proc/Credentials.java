@@ -36,11 +36,12 @@ public record Credentials(int uid, int euid, int suid, int fsuid, int gid, int e
 
     /** jvisor's own credentials (from /proc/self/status, else the host's get*id calls). */
     public static Credentials fromHost() {
-        int[] uids = jvisor.kernel.host.HostSelf.ids("Uid"), gids = jvisor.kernel.host.HostSelf.ids("Gid");
-        int[] groups = jvisor.kernel.host.HostSelf.groups();
-        if (uids != null && gids != null && groups != null) {
-            return new Credentials(uids[0], uids[1], uids[2], uids[3], gids[0], gids[1], gids[2], gids[3], groups);
+        jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
+        if (self != null) {
+            int[] u = self.uids(), g = self.gids();
+            return new Credentials(u[0], u[1], u[2], u[3], g[0], g[1], g[2], g[3], self.groups());
         }
+        int[] groups;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4L * NGROUPS_MAX);
             int n = Libc.getgroups(NGROUPS_MAX, buf);

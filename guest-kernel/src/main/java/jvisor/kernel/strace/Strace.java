@@ -1,5 +1,20 @@
 package jvisor.kernel.strace;
 
+import static jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+import static jvisor.kernel.abi.Clone.FUTEX_CMP_REQUEUE;
+import static jvisor.kernel.abi.Clone.FUTEX_CMP_REQUEUE_PI;
+import static jvisor.kernel.abi.Clone.FUTEX_FD;
+import static jvisor.kernel.abi.Clone.FUTEX_LOCK_PI;
+import static jvisor.kernel.abi.Clone.FUTEX_LOCK_PI2;
+import static jvisor.kernel.abi.Clone.FUTEX_REQUEUE;
+import static jvisor.kernel.abi.Clone.FUTEX_TRYLOCK_PI;
+import static jvisor.kernel.abi.Clone.FUTEX_UNLOCK_PI;
+import static jvisor.kernel.abi.Clone.FUTEX_WAIT_BITSET;
+import static jvisor.kernel.abi.Clone.FUTEX_WAIT_REQUEUE_PI;
+import static jvisor.kernel.abi.Clone.FUTEX_WAKE;
+import static jvisor.kernel.abi.Clone.FUTEX_WAKE_BITSET;
+import static jvisor.kernel.abi.Clone.FUTEX_WAKE_OP;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -220,14 +235,9 @@ public final class Strace {
         };
     }
 
-    // futex commands (include/uapi/linux/futex.h)
-    private static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_FD = 2, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
-            FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9,
-            FUTEX_WAKE_BITSET = 10, FUTEX_WAIT_REQUEUE_PI = 11, FUTEX_CMP_REQUEUE_PI = 12, FUTEX_LOCK_PI2 = 13;
-
     /** Whether strace shows futex argument f for operation op (strace's futex.c, SYS_FUNC(futex)). */
     private static boolean futexShows(ArgFormat f, int op) {
-        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        int cmd = op & FUTEX_CMD_MASK;
         return switch (f) {
             case FUTEX_VAL -> cmd != FUTEX_LOCK_PI && cmd != FUTEX_LOCK_PI2 && cmd != FUTEX_UNLOCK_PI
                     && cmd != FUTEX_TRYLOCK_PI;
@@ -242,7 +252,7 @@ public final class Strace {
 
     /** futex's fourth argument is a count (val2) for the requeue and wake-op commands, else a timeout. */
     private static boolean futexVal2(int op) {
-        int cmd = op & jvisor.kernel.abi.Clone.FUTEX_CMD_MASK;
+        int cmd = op & FUTEX_CMD_MASK;
         return cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP || cmd == FUTEX_CMP_REQUEUE_PI;
     }
 
