@@ -79,6 +79,9 @@ public final class PathResolver {
     /** Host directories bound at their own guest path because a mount would hide them. */
     private final java.util.Set<String> hostBinds = new java.util.HashSet<>();
 
+    /** Whether writes reach the host (binds of hidden host directories follow the root). */
+    private boolean writable;
+
     /**
      * Linux keeps a process's working directory even when a mount later hides its path; jvisor's
      * working directory is a path. So when the host working directory lies under /tmp (hidden by
@@ -86,14 +89,29 @@ public final class PathResolver {
      * tmpfs at the same place, and the guest starts where jvisor was started.
      */
     private void bindHiddenWorkingDirectory(boolean writable) throws IOException {
+        this.writable = writable;
+        bindIfHidden(Path.of(System.getProperty("user.dir")));
+    }
+
+    /**
+     * Keeps a host path jvisor was given (the working directory, the program, an argument naming
+     * a file) visible at its own path: when it lies under /tmp, which the guest's private tmpfs
+     * hides, and the root is the host's "/", the top directory under /tmp holding it is bound into
+     * the tmpfs, writable only with --rw as the rest of the host. A program in a checkout under
+     * /tmp then finds itself, its neighbours and the files named on its command line.
+     */
+    public void bindIfHidden(Path hostPath) {
         if (root.length != 0) return;
-        Path cwd = Path.of(System.getProperty("user.dir")).toRealPath();
-        if (cwd.getNameCount() < 2 || !cwd.startsWith("/tmp")) return;
-        Path top = Path.of("/tmp").resolve(cwd.getName(1));
-        String guest = top.toString();
-        Mount bind = new Mount(bytes(guest), HostNode.root(bytes(guest)), !writable, "hostdir", guest, 0);
-        mounts.put(guest, bind);
-        hostBinds.add(guest);
+        Path real;
+        try {
+            real = hostPath.toRealPath();
+        } catch (IOException | RuntimeException e) {
+            return; // not a host file: nothing to keep visible
+        }
+        if (real.getNameCount() < 2 || !real.startsWith("/tmp")) return;
+        String guest = Path.of("/tmp").resolve(real.getName(1)).toString();
+        if (!hostBinds.add(guest)) return;
+        mounts.put(guest, new Mount(bytes(guest), HostNode.root(bytes(guest)), !writable, "hostdir", guest, 0));
     }
 
     private static byte[] bytes(String s) {

@@ -54,6 +54,16 @@ public final class Exec {
         PathResolver fs;
         try {
             fs = new PathResolver(req.root(), procFs);
+            fs.bindIfHidden(req.binary());
+            for (byte[] a : req.argv()) {
+                String arg = new String(a, StandardCharsets.UTF_8);
+                if (!arg.startsWith("/")) continue; // a relative one is under the working directory
+                try {
+                    fs.bindIfHidden(Path.of(arg));
+                } catch (java.nio.file.InvalidPathException e) {
+                    // not a path the host could name
+                }
+            }
         } catch (IOException e) {
             throw new ElfException("cannot use root directory " + req.root() + ": " + reason(e));
         }
