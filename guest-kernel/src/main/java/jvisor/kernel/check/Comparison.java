@@ -853,7 +853,11 @@ final class Comparison {
 
     private Rule numberRule(Where w, long n, long j) {
         String field = w.last();
-        if (Rule.layoutField(field) || (w.directory() && (field.equals("st_size") || field.equals("stx_size")))) {
+        // A directory's size and link count are the file system's way of counting its entries
+        // (tmpfs counts them, ext4 in blocks; btrfs gives every directory one link), and jvisor's
+        // /tmp holds other entries than the host's.
+        if (Rule.layoutField(field) || (w.directory() && (field.equals("st_size") || field.equals("stx_size")
+                || field.equals("st_nlink") || field.equals("stx_nlink")))) {
             return Rule.FILE_SYSTEM_LAYOUT;
         }
         if (w.fields().isEmpty() && Rule.pidArgument(w.syscall(), w.argIndex()) && samePid(n, j, false)) return Rule.PIDS;

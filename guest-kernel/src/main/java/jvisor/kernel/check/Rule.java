@@ -38,7 +38,7 @@ public enum Rule {
             + "depends on the bits drawn (mkstemp's rejection sampling): getrandom and clock calls only one run makes"),
     TEMP_NAMES("temp-names", "mkstemp/mkdtemp names differ in their random six characters, each native name "
             + "always standing for the same jvisor name"),
-    FILE_SYSTEM_LAYOUT("file-system-layout", "block counts, block sizes and directory sizes differ: they belong to "
+    FILE_SYSTEM_LAYOUT("file-system-layout", "block counts, block sizes and directory sizes and link counts differ: they belong to "
             + "the file system (jvisor's /tmp is a tmpfs, the host's may not be)"),
     IGNORED_SIGNALS("ignored-signals", "strace shows signals the program ignores (a traced process queues them, "
             + "sig_ignored() being false under ptrace); jvisor, like an untraced Linux process, discards them"),

@@ -230,6 +230,17 @@ class TimingRulesTest {
     }
 
     @Test
+    void aDirectorysLinkCountBelongsToTheFileSystemAFilesDoesNot() {
+        String stat = "newfstatat(-100, \"%s\", {st_mode=%s, st_nlink=%d, st_size=40}, 0) = 0";
+        Comparison dir = compare(record(task(500, stat.formatted("/tmp", "17407", 179), "+++ exited with 0 +++")),
+                record(task(42, stat.formatted("/tmp", "17407", 2), "+++ exited with 0 +++")), false);
+        assertEquals(List.of(), dir.divergences);
+        assertTrue(dir.ruleUses.get(Rule.FILE_SYSTEM_LAYOUT) >= 1);
+        assertEquals(1, unexplained(compare(record(task(500, stat.formatted("f", "33188", 2), "+++ exited with 0 +++")),
+                record(task(42, stat.formatted("f", "33188", 1), "+++ exited with 0 +++")), false)));
+    }
+
+    @Test
     void sigreturnGivesBackWhatTheInterruptedCodeHadEvenAnErrno() {
         String usr1 = "--- SIGUSR1 {si_signo=10, si_code=-6, si_pid=500, si_uid=0} ---";
         String usr1Jv = "--- SIGUSR1 {si_signo=10, si_code=-6, si_pid=42, si_uid=0} ---";
