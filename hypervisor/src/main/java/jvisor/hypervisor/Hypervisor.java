@@ -11,6 +11,7 @@ import jvisor.cpu.debug.CpuProbe;
 import jvisor.cpu.debug.Probes;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Backing;
+import jvisor.mmu.CopyOnWritePages;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -52,6 +53,17 @@ public final class Hypervisor {
     public void map(AddressSpace space, long gva, long hva, long length, int prot, Backing backing, String name,
             long fileOffset) {
         space.map(gva, length, prot, hva, backing, name, fileOffset);
+    }
+
+    /**
+     * Maps guest [gva, gva+length) privately to [offset, offset+length) of pages: the guest reads
+     * their contents, and its first write to a page copies that page (see {@link CopyOnWritePages}).
+     *
+     * @return false, mapping nothing, if pages is closed
+     */
+    public boolean mapCopyOnWrite(AddressSpace space, long gva, CopyOnWritePages pages, long offset, long length,
+            int prot, String name, long fileOffset) {
+        return space.mapCopyOnWrite(gva, length, prot, pages, offset, name, fileOffset);
     }
 
     /** Maps fresh anonymous memory; returns its host address. */

@@ -232,7 +232,31 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     public void map(long gva, long length, int prot, long hva, Backing backing, String name, long fileOffset) {
         checkRange(gva, length);
         HostPages run = new HostPages(hva, length / PAGE_SIZE, backing);
-        Vma v = Vma.of(gva, gva + length, prot, run, backing, name == null ? "" : name, fileOffset);
+        install(Vma.of(gva, gva + length, prot, run, backing, name == null ? "" : name, fileOffset));
+    }
+
+    /**
+     * Maps [gva, gva+length) privately to the bytes [offset, offset+length) of pages, replacing
+     * whatever was mapped there: reads see their contents, the first write to a page gives this
+     * space a copy of its own (nothing written here reaches pages or another space that maps them).
+     *
+     * @return false, mapping nothing, if pages is closed
+     */
+    public boolean mapCopyOnWrite(long gva, long length, int prot, CopyOnWritePages pages, long offset, String name,
+            long fileOffset) {
+        checkRange(gva, length);
+        if (!pages.reference(offset, length)) return false;
+        HostPages run = pages.run;
+        long first = offset / PAGE_SIZE;
+        Region r = new Region(gva, gva + length, prot, run.hostPage(first), run.owner, name == null ? "" : name,
+                fileOffset);
+        install(new Vma(r, run, first, null));
+        return true;
+    }
+
+    /** Puts v into the tree in place of whatever it overlaps. */
+    private void install(Vma v) {
+        long gva = v.start(), length = v.end() - v.start();
         Change c = new Change();
         long target;
         long stamp = lock.writeLock();
