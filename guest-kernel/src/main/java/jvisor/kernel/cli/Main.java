@@ -214,6 +214,9 @@ public final class Main {
         } catch (ElfException e) {
             return say(o, o.binary() + ": " + e.getMessage(), EXIT_BAD_BINARY);
         }
+        // jvisor exits with this process: handing its memory back to the host first would only
+        // cost time (the JVM makes a munmap stub for it, tens of milliseconds at start-up).
+        p.keepMemoryAfterExit = true;
         Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
         Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
 

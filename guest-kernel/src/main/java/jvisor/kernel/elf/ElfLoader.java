@@ -1,15 +1,19 @@
 package jvisor.kernel.elf;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import jvisor.hypervisor.Hypervisor;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Backing;
+import jvisor.mmu.HostMemory;
 import jvisor.mmu.Prot;
 
 /**
  * Maps a validated {@link ElfFile} into a fresh address space the way Linux's load_elf_binary
  * does (fs/binfmt_elf.c), through the hypervisor's map interface: each PT_LOAD gets page-granular
  * mappings with the protection of its p_flags, the file's bytes are copied in (the guest never
- * shares the host file), and the part of the last file page past p_filesz plus the pages up to
+ * shares the host file; {@link ProgramImage} keeps that copy for many guests), and the part of the last file page past p_filesz plus the pages up to
  * p_memsz are zero (.bss).
  *
  * <p>ET_EXEC is loaded at its link addresses; ET_DYN (static-pie: no PT_INTERP) at
@@ -22,59 +26,76 @@ public final class ElfLoader {
 
     private ElfLoader() {}
 
-    private static long pageDown(long a) {
+    static long pageDown(long a) {
         return a & ~(PAGE - 1);
     }
 
-    private static long pageUp(long a) {
+    static long pageUp(long a) {
         return (a + PAGE - 1) & ~(PAGE - 1);
     }
 
     /**
-     * Maps every PT_LOAD of elf into space.
+     * Maps every PT_LOAD of elf into space, in host memory of its own (for one guest: execve).
      *
      * @param name what /proc/self/maps calls the file's mappings (the binary's path in the guest)
      */
     public static LoadedImage load(Hypervisor hv, AddressSpace space, ElfFile elf, String name) {
         long bias = loadBias(elf);
-
-        long brk = 0;
         for (ProgramHeader ph : elf.loadSegments()) {
             if (ph.memsz() == 0) continue;
-            mapSegment(hv, space, elf, ph, bias, name);
-            brk = Math.max(brk, ph.vaddr() + bias + ph.memsz());
+            Segment seg = Segment.of(ph, bias);
+            if (seg.fileBacked()) {
+                long hva = hv.allocateHostMemory(seg.fileLength());
+                seg.fill(elf, hva);
+                hv.map(space, seg.start(), hva, seg.fileLength(), seg.prot(), Backing.ANONYMOUS, name, seg.fileOffset());
+            }
+            seg.mapZeroTail(hv, space);
         }
+        return image(elf, bias);
+    }
 
+    /** Where the loaded program's entry, program headers and break are (elf loaded at bias). */
+    static LoadedImage image(ElfFile elf, long bias) {
+        long brk = 0;
+        for (ProgramHeader ph : elf.loadSegments()) {
+            if (ph.memsz() != 0) brk = Math.max(brk, ph.vaddr() + bias + ph.memsz());
+        }
         return new LoadedImage(elf.entry + bias, bias, phdrAddress(elf, bias), elf.programHeaders.size(),
                 ElfFile.PHDR_SIZE, pageUp(brk));
     }
 
-    private static void mapSegment(Hypervisor hv, AddressSpace space, ElfFile elf, ProgramHeader ph, long bias,
-            String name) {
-        int prot = ph.prot();
-        long vaddr = ph.vaddr() + bias;
-        long start = pageDown(vaddr);
-        long fileEnd = vaddr + ph.filesz();
-        long fileMapEnd = pageUp(fileEnd);
-        long memEnd = pageUp(vaddr + ph.memsz());
-
-        if (ph.filesz() > 0) {
-            long length = fileMapEnd - start;
-            long fileOffset = pageDown(ph.offset());
-            long hva = hv.allocateHostMemory(length);
-            hv.map(space, start, hva, length, prot, Backing.ANONYMOUS, name, fileOffset);
-            // Whole file pages, as an mmap of the file would show them ...
-            int copy = (int) Math.min(length, elf.data.length - fileOffset);
-            space.pokeBytes(start, elf.data, (int) fileOffset, copy);
-            // ... except that a segment with .bss sees zeros after p_filesz. Linux clears that tail
-            // with clear_user, which only succeeds on a writable segment.
-            if (ph.memsz() > ph.filesz() && (prot & Prot.WRITE) != 0 && fileEnd < fileMapEnd) {
-                space.pokeBytes(fileEnd, new byte[(int) (fileMapEnd - fileEnd)], 0, (int) (fileMapEnd - fileEnd));
-            }
+    /**
+     * Where one PT_LOAD goes: the file's pages [start, fileEnd) rounded out to whole pages, as an
+     * mmap of the file shows them, then fresh zero pages up to p_memsz (.bss).
+     */
+    record Segment(long start, long fileEnd, long fileMapEnd, long memEnd, int prot, long fileOffset,
+            boolean fileBacked) {
+        static Segment of(ProgramHeader ph, long bias) {
+            long vaddr = ph.vaddr() + bias;
+            long fileEnd = vaddr + ph.filesz();
+            return new Segment(pageDown(vaddr), fileEnd, pageUp(fileEnd), pageUp(vaddr + ph.memsz()), ph.prot(),
+                    pageDown(ph.offset()), ph.filesz() > 0);
         }
-        long anonStart = ph.filesz() > 0 ? fileMapEnd : start;
-        if (memEnd > anonStart) {
-            hv.mapAnonymous(space, anonStart, memEnd - anonStart, prot, "");
+
+        long fileLength() {
+            return fileMapEnd - start;
+        }
+
+        /**
+         * Writes the segment's file pages into fresh zeroed host memory at hva: whole file pages,
+         * except that a segment with .bss sees zeros after p_filesz (Linux clears that tail with
+         * clear_user, which only succeeds on a writable segment).
+         */
+        void fill(ElfFile elf, long hva) {
+            long copy = Math.min(fileLength(), elf.data.length - fileOffset);
+            if (memEnd > fileEnd && (prot & Prot.WRITE) != 0) copy = Math.min(copy, fileEnd - start);
+            MemorySegment.copy(elf.data, (int) fileOffset, HostMemory.HOST, ValueLayout.JAVA_BYTE, hva, (int) copy);
+        }
+
+        /** Maps the anonymous zero pages after the file's (the whole segment if it has no file bytes). */
+        void mapZeroTail(Hypervisor hv, AddressSpace space) {
+            long anonStart = fileBacked ? fileMapEnd : start;
+            if (memEnd > anonStart) hv.mapAnonymous(space, anonStart, memEnd - anonStart, prot, "");
         }
     }
 

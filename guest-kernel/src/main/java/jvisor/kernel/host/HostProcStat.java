@@ -18,8 +18,15 @@ import java.nio.file.Path;
  */
 public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid, int nice) {
 
-    /** The fields of host process pid ("self" for jvisor), or null if it is gone or unreadable. */
+    /**
+     * The fields of host process pid ("self" for jvisor: read once per guest start, see
+     * {@link HostSelf#duringOneStart}), or null if it is gone or unreadable.
+     */
     public static HostProcStat of(String pid) {
+        return pid.equals("self") ? HostSelf.stat() : read(pid);
+    }
+
+    static HostProcStat read(String pid) {
         try {
             return parse(Files.readString(Path.of("/proc", pid, "stat")));
         } catch (IOException | RuntimeException e) {

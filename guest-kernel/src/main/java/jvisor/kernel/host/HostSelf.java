@@ -29,8 +29,51 @@ public final class HostSelf {
     public record Status(int[] uids, int[] gids, int[] groups, int umask) {
     }
 
+    /**
+     * What one guest start read of /proc/self so far: the credentials, the file system's owner, the
+     * umask, the parent, the process group and the terminal all come from the same two files, and
+     * one read of each serves them all (each read costs tens of microseconds).
+     */
+    private static final class StartSnapshot {
+        Status status;
+        HostProcStat stat;
+        boolean statusRead, statRead;
+    }
+
+    private static final ScopedValue<StartSnapshot> ONE_START = ScopedValue.newInstance();
+
+    /**
+     * Runs op with /proc/self/status and /proc/self/stat read at most once each, at their first use
+     * inside it (a guest's start: its values are those of one moment, as a fork of jvisor would
+     * inherit them); outside such a call every use reads them again.
+     */
+    public static <T, X extends Throwable> T duringOneStart(ScopedValue.CallableOp<? extends T, X> op) throws X {
+        return ScopedValue.where(ONE_START, new StartSnapshot()).call(op);
+    }
+
     /** jvisor's credentials and umask from one read of /proc/self/status, or null if it says nothing usable. */
     public static Status status() {
+        if (!ONE_START.isBound()) return readStatus();
+        StartSnapshot s = ONE_START.get();
+        if (!s.statusRead) {
+            s.status = readStatus();
+            s.statusRead = true;
+        }
+        return s.status;
+    }
+
+    /** /proc/self/stat's fields (see {@link HostProcStat#of}), or null. */
+    static HostProcStat stat() {
+        if (!ONE_START.isBound()) return HostProcStat.read("self");
+        StartSnapshot s = ONE_START.get();
+        if (!s.statRead) {
+            s.stat = HostProcStat.read("self");
+            s.statRead = true;
+        }
+        return s.stat;
+    }
+
+    private static Status readStatus() {
         List<String> lines;
         try {
             lines = Files.readAllLines(Path.of("/proc/self/status"));

@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.List;
 
@@ -19,6 +20,7 @@ import jvisor.kernel.elf.ElfFile;
 import jvisor.kernel.elf.ElfLoader;
 import jvisor.kernel.elf.InitialStack;
 import jvisor.kernel.elf.LoadedImage;
+import jvisor.kernel.elf.ProgramImage;
 import jvisor.kernel.fs.HostFile;
 import jvisor.kernel.fs.PathResolver;
 import jvisor.kernel.mm.MemoryManager;
@@ -46,8 +48,11 @@ public final class Exec {
      *         "not an ELF file", ...)
      */
     public static Process start(Hypervisor hv, Request req) throws ElfException {
-        byte[] data = readBinary(req.binary());
-        ElfFile elf = ElfFile.parse(data);
+        return jvisor.kernel.host.HostSelf.duringOneStart(() -> startOnce(hv, req));
+    }
+
+    private static Process startOnce(Hypervisor hv, Request req) throws ElfException {
+        ProgramImage program = programImage(req.binary());
 
         int pid = jvisor.kernel.host.Libc.getpid();
         ProcFs procFs = new ProcFs();
@@ -80,7 +85,9 @@ public final class Exec {
 
         AddressSpace space = hv.createAddressSpace();
         MemoryManager mm = new MemoryManager(hv, space);
-        LoadedImage image = ElfLoader.load(hv, space, elf, exeGuest);
+        LoadedImage image = program != null ? program.mapInto(hv, space, exeGuest) : null;
+        // Too large to keep, or evicted by other starts since programImage: a copy of its own.
+        if (image == null) image = ElfLoader.load(hv, space, ElfFile.parse(readBinary(req.binary())), exeGuest);
         mm.setBrkStart(image.brkStart());
 
         Credentials creds = Credentials.fromHost();
@@ -88,7 +95,7 @@ public final class Exec {
         mm.setDataLimit(limits.cur(Rlimits.RLIMIT_DATA));
 
         byte[] random = new byte[16];
-        new SecureRandom().nextBytes(random);
+        RANDOM.nextBytes(random);
         InitialStack.Layout stack = InitialStack.build(hv, space, image, req.argv(), req.envp(), req.execfn(), random,
                 new InitialStack.Ids(creds.uid(), creds.euid(), creds.gid(), creds.egid()));
 
@@ -244,16 +251,29 @@ public final class Exec {
 
     private static byte[] readBinary(Path binary) throws ElfException {
         try {
-            if (Files.isDirectory(binary)) throw new ElfException("Is a directory");
-            if (!Files.exists(binary)) throw new ElfException("No such file or directory");
-            java.nio.file.attribute.BasicFileAttributes a =
-                    Files.readAttributes(binary, java.nio.file.attribute.BasicFileAttributes.class);
-            if (!a.isRegularFile()) throw new ElfException("not a regular file");
-            if (a.size() > MAX_BINARY) throw new ElfException("file too large to be an executable");
-            return ProgramFiles.read(binary, a);
+            return ProgramFiles.read(binary, attributes(binary));
         } catch (IOException e) {
             throw new ElfException(reason(e));
         }
+    }
+
+    /** The program's loaded segments, shared with the other guests that run it (null: too large to share). */
+    private static ProgramImage programImage(Path binary) throws ElfException {
+        try {
+            return ProgramFiles.image(binary, attributes(binary));
+        } catch (IOException e) {
+            throw new ElfException(reason(e));
+        }
+    }
+
+    /** The attributes of binary, a regular file small enough to be an executable. */
+    private static BasicFileAttributes attributes(Path binary) throws IOException, ElfException {
+        if (Files.isDirectory(binary)) throw new ElfException("Is a directory");
+        if (!Files.exists(binary)) throw new ElfException("No such file or directory");
+        BasicFileAttributes a = Files.readAttributes(binary, BasicFileAttributes.class);
+        if (!a.isRegularFile()) throw new ElfException("not a regular file");
+        if (a.size() > MAX_BINARY) throw new ElfException("file too large to be an executable");
+        return a;
     }
 
     private static String reason(IOException e) {

@@ -8,23 +8,55 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+
+import jvisor.kernel.elf.ElfException;
+import jvisor.kernel.elf.ElfFile;
+import jvisor.kernel.elf.ProgramImage;
 
 /**
- * The bytes of the executables the JVM started guests from, kept while the file stays the same
- * (same file, size and modification time) and memory allows: a program started again in a
- * running JVM (the embedding API's harnesses, a shell script's loop) is not read again. The
- * arrays are shared, so nobody may write into them; the ELF loader only reads.
+ * The executables the JVM started guests from, kept while the file stays the same (same file,
+ * size and modification time): their bytes while memory allows, and their loaded segments
+ * ({@link ProgramImage}), so a program started again in a running JVM (the embedding API's
+ * harnesses, a shell script's loop) is neither read nor copied into memory again. The arrays are
+ * shared, so nobody may write into them; the ELF loader only reads. The least recently started
+ * program goes when there are more than {@link #ENTRIES}; its image goes back to the host once
+ * the guests that map it are gone.
  */
 final class ProgramFiles {
     private static final int ENTRIES = 8;
+    /** Larger programs get their segments copied per guest: an image is kept only below this. */
+    private static final long MAX_IMAGE_FILE = 32L << 20;
 
-    private record Cached(Object fileKey, long size, FileTime modified, SoftReference<byte[]> data) {
+    private static final class Cached {
+        final Object fileKey;
+        final long size;
+        final FileTime modified;
+        SoftReference<byte[]> data;
+        ProgramImage image;
+
+        Cached(BasicFileAttributes a, byte[] data) {
+            this.fileKey = a.fileKey();
+            this.size = a.size();
+            this.modified = a.lastModifiedTime();
+            this.data = new SoftReference<>(data);
+        }
+
+        boolean describes(BasicFileAttributes a) {
+            return size == a.size() && modified.equals(a.lastModifiedTime()) && Objects.equals(fileKey, a.fileKey());
+        }
+
+        void drop() {
+            if (image != null) image.close();
+        }
     }
 
     private static final Map<Path, Cached> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Path, Cached> eldest) {
-            return size() > ENTRIES;
+            if (size() <= ENTRIES) return false;
+            eldest.getValue().drop();
+            return true;
         }
     };
 
@@ -32,22 +64,57 @@ final class ProgramFiles {
 
     /** The whole file at binary (a regular file no larger than max, which the caller checked). */
     static byte[] read(Path binary, BasicFileAttributes a) throws IOException {
-        FileTime modified = a.lastModifiedTime();
         Path key = binary.toAbsolutePath();
         synchronized (CACHE) {
             Cached e = CACHE.get(key);
-            byte[] data = e != null ? e.data().get() : null;
-            if (data != null && e.size() == a.size() && e.modified().equals(modified)
-                    && java.util.Objects.equals(e.fileKey(), a.fileKey())) {
-                return data;
-            }
+            byte[] data = e != null && e.describes(a) ? e.data.get() : null;
+            if (data != null) return data;
         }
         byte[] data = Files.readAllBytes(binary);
         if (data.length == a.size()) {
             synchronized (CACHE) {
-                CACHE.put(key, new Cached(a.fileKey(), a.size(), modified, new SoftReference<>(data)));
+                Cached e = CACHE.get(key);
+                if (e != null && e.describes(a)) {
+                    e.data = new SoftReference<>(data);
+                } else {
+                    if (e != null) e.drop();
+                    CACHE.put(key, new Cached(a, data));
+                }
             }
         }
         return data;
+    }
+
+    /**
+     * The loaded segments of the ELF file at binary (checked as for {@link #read}), built at its
+     * first start and kept with the file's entry; null for a file too large to keep.
+     *
+     * @throws ElfException if the file is not a program jvisor runs
+     */
+    static ProgramImage image(Path binary, BasicFileAttributes a) throws IOException, ElfException {
+        if (a.size() > MAX_IMAGE_FILE) return null;
+        Path key = binary.toAbsolutePath();
+        synchronized (CACHE) {
+            Cached e = CACHE.get(key);
+            if (e != null && e.describes(a) && e.image != null) return e.image;
+        }
+        byte[] data = read(binary, a);
+        ProgramImage image = ProgramImage.build(ElfFile.parse(data));
+        synchronized (CACHE) {
+            Cached e = CACHE.get(key);
+            if (e == null || !e.describes(a)) {
+                // The first start, or the file changed, or its entry went meanwhile.
+                if (e != null) e.drop();
+                e = new Cached(a, data);
+                CACHE.put(key, e);
+            }
+            if (e.image == null) {
+                e.image = image;
+            } else if (e.image != image) {
+                image.close(); // another start built it first
+                image = e.image;
+            }
+            return image;
+        }
     }
 }

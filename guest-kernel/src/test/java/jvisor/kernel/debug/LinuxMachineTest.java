@@ -244,4 +244,45 @@ class LinuxMachineTest {
             assertEquals(256 - 2, s.exitStatus(), "exit(-ENOENT)");
         }
     }
+
+    /** A program's loaded image is shared by the guests that run it: what one writes, no other sees. */
+    @Test
+    void guestsOfOneProgramSeeNoneOfEachOthersWrites() throws Exception {
+        Path tiny = TinyProgram.write(dir);
+        try (LinuxMachine a = LinuxMachine.load(tiny)) {
+            a.start();
+            byte[] code = a.read(TinyProgram.START, 5);
+            a.runUntil(TinyProgram.SYSCALL);
+            assertEquals(10, a.read64(TinyProgram.COUNTER));
+            a.write(TinyProgram.START, new byte[] {(byte) 0x90, (byte) 0x90});
+            try (LinuxMachine b = LinuxMachine.load(tiny)) {
+                b.start();
+                assertArrayEquals(code, b.read(TinyProgram.START, 5));
+                assertEquals(0, b.read64(TinyProgram.COUNTER));
+                b.write(TinyProgram.COUNTER, new byte[] {3});
+                assertEquals(10, a.read64(TinyProgram.COUNTER));
+            }
+            assertEquals((byte) 0x90, a.read(TinyProgram.START, 1)[0]);
+        }
+    }
+
+    /** A program file changed since a guest ran it: the next guest runs the new contents. */
+    @Test
+    void aChangedProgramFileIsLoadedAgain() throws Exception {
+        Path tiny = TinyProgram.write(dir);
+        try (LinuxMachine a = LinuxMachine.load(tiny)) {
+            assertEquals(5, a.read(TinyProgram.START + 1, 1)[0], "mov edi, 5");
+        }
+        byte[] file = java.nio.file.Files.readAllBytes(tiny);
+        int at = java.util.HexFormat.of().formatHex(file).indexOf("bf05000000e8") / 2;
+        file[at + 1] = 6;
+        java.nio.file.attribute.FileTime before = java.nio.file.Files.getLastModifiedTime(tiny);
+        java.nio.file.Files.write(tiny, file);
+        // A rewrite within the clock tick of the first would keep the time: make the change visible.
+        java.nio.file.Files.setLastModifiedTime(tiny,
+                java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 1000));
+        try (LinuxMachine b = LinuxMachine.load(tiny)) {
+            assertEquals(6, b.read(TinyProgram.START + 1, 1)[0], "mov edi, 6");
+        }
+    }
 }
