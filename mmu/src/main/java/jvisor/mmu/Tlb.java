@@ -160,32 +160,6 @@ public final class Tlb implements CodeSource, GuestMemory {
         return (int) (gva >>> 12) & TLB_MASK;
     }
 
-    // ---------------------------------------------------------------- the hit path, for generated code
-    // Code that the translator (jvisor.cpu.jit) generates does what read8..write64 do on a hit
-    // itself, so the JVM compiles it without a call: slot = (gva >>> 12) & SLOT_MASK; a load of
-    // size bytes hits when readTags()[slot] == (gva & ~PAGE_MASK) and the access does not cross
-    // the page ((gva & PAGE_MASK) <= PAGE_SIZE - size), a store likewise with writeTags(); the host
-    // address is then gva + addends()[slot]. On a miss it calls the method of the same access.
-    // The arrays are this TLB's own (they never change identity): read them, never write them.
-
-    /** The mask of {@code gva >>> 12} that gives a slot of the tag arrays. */
-    public static final int SLOT_MASK = TLB_MASK;
-
-    /** Per slot, the guest page a load may use in place, or a value that is no page address. */
-    public long[] readTags() {
-        return readTag;
-    }
-
-    /** Per slot, the guest page a store may write in place, or a value that is no page address. */
-    public long[] writeTags() {
-        return writeTag;
-    }
-
-    /** Per slot, host address minus guest address of the page in the slot. */
-    public long[] addends() {
-        return addend;
-    }
-
     /** Enters a translation of the guest page at page to host page host. */
     void install(long page, long host, int prot, boolean writeInPlace) {
         int s = slot(page);

@@ -27,7 +27,6 @@ import jvisor.cpu.Block;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
-import jvisor.mmu.HostMemory;
 import jvisor.mmu.Tlb;
 
 /**
@@ -67,9 +66,6 @@ final class Gen {
     static final ClassDesc CD_RUNTIME_EXCEPTION = ClassDesc.of("java.lang.RuntimeException");
     static final ClassDesc CD_LONG_ARRAY = CD_long.arrayType();
     static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
-    private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
-    private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
-    private static final ClassDesc CD_HOST_MEMORY = ClassDesc.of("jvisor.mmu.HostMemory");
 
     static final MethodTypeDesc RUN_TYPE = MethodTypeDesc.of(CD_INSN, CD_CPU, CD_TRANSLATOR);
     private static final MethodTypeDesc FIELDS_TO_BOOLEAN =
@@ -104,7 +100,7 @@ final class Gen {
     /** The generated class. */
     private final ClassDesc self;
 
-    final int state, regs, xmm, tlb, readTags, writeTags, addends, retired, ripTmp, exception, faultAt, pollBudget;
+    final int state, regs, xmm, tlb, retired, ripTmp, exception, faultAt, pollBudget;
     final int[] reg = new int[16];
     /** The canonical lazy-flag locals, by field. */
     final int[] canonical = new int[6];
@@ -142,9 +138,6 @@ final class Gen {
         regs = cb.allocateLocal(TypeKind.REFERENCE);
         xmm = cb.allocateLocal(TypeKind.REFERENCE);
         tlb = cb.allocateLocal(TypeKind.REFERENCE);
-        readTags = cb.allocateLocal(TypeKind.REFERENCE);
-        writeTags = cb.allocateLocal(TypeKind.REFERENCE);
-        addends = cb.allocateLocal(TypeKind.REFERENCE);
         for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
         canonical[OP] = cb.allocateLocal(TypeKind.INT);
         canonical[SIZE] = cb.allocateLocal(TypeKind.INT);
@@ -352,9 +345,6 @@ final class Gen {
         cb.aload(state).getfield(CD_STATE, "r", CD_LONG_ARRAY).astore(regs);
         cb.aload(state).getfield(CD_STATE, "xmm", CD_LONG_ARRAY).astore(xmm);
         cb.aload(CPU).invokevirtual(CD_CPU, "mem", MethodTypeDesc.of(CD_TLB)).astore(tlb);
-        cb.aload(tlb).invokevirtual(CD_TLB, "readTags", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(readTags);
-        cb.aload(tlb).invokevirtual(CD_TLB, "writeTags", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(writeTags);
-        cb.aload(tlb).invokevirtual(CD_TLB, "addends", MethodTypeDesc.of(CD_LONG_ARRAY)).astore(addends);
         for (int k = 0; k < 16; k++) {
             // Registers the translated code does not use get a value too, so every path defines them.
             if ((usedRegs & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
@@ -568,72 +558,14 @@ final class Gen {
         return toTemp();
     }
 
-    /** The FFM layout type, its constant's name and the Java value type of an access of size bytes. */
-    private static ClassDesc layoutType(int size) {
-        return CD_VALUE_LAYOUT.nested(switch (size) {
-            case 1 -> "OfByte";
-            case 2 -> "OfShort";
-            case 4 -> "OfInt";
-            default -> "OfLong";
-        });
-    }
-
-    private static String layoutName(int size) {
-        return switch (size) {
-            case 1 -> "JAVA_BYTE";
-            case 2 -> "JAVA_SHORT_UNALIGNED";
-            case 4 -> "JAVA_INT_UNALIGNED";
-            default -> "JAVA_LONG_UNALIGNED";
-        };
-    }
-
-    private static ClassDesc valueType(int size) {
-        return switch (size) {
-            case 1 -> ConstantDescs.CD_byte;
-            case 2 -> ConstantDescs.CD_short;
-            case 4 -> CD_int;
-            default -> CD_long;
-        };
-    }
-
     /**
-     * The TLB's hit test for an access of size bytes at the address in slot addr (see Tlb's hit
-     * path): jumps to miss unless tags[slot] holds the page and the access stays in it; leaves the
-     * slot in an int temporary it returns.
-     */
-    private int tlbHit(int addr, int size, int tags, Label miss) {
-        int slot = intTemp();
-        cb.lload(addr).bipush(12).lushr().l2i().sipush(Tlb.SLOT_MASK).iand().istore(slot);
-        cb.aload(tags).iload(slot).laload().lload(addr).ldc(~HostMemory.PAGE_MASK).land().lcmp().ifne(miss);
-        if (size > 1) cb.lload(addr).ldc(HostMemory.PAGE_MASK).land().ldc((long) (HostMemory.PAGE_SIZE - size)).lcmp().ifgt(miss);
-        return slot;
-    }
-
-    /** Pushes the host segment, the layout and the host address for the address in slot addr whose TLB slot is in slot. */
-    private void pushHostAccess(int addr, int slot, int size) {
-        cb.getstatic(CD_HOST_MEMORY, "HOST", CD_SEGMENT);
-        cb.getstatic(CD_VALUE_LAYOUT, layoutName(size), layoutType(size));
-        cb.lload(addr).aload(addends).iload(slot).laload().ladd();
-    }
-
-    /**
-     * Pushes the zero-extended value of size bytes at the address in slot addr (may fault). A TLB
-     * hit is a host load right here; a miss calls the TLB, which refills the slot or faults.
+     * Pushes the zero-extended value of size bytes at the address in slot addr (may fault): a
+     * call of the TLB's load, whose hit path is small enough for the JVM to inline. Inlining it
+     * here instead would make every access some fifty bytes of bytecode, and a region's method
+     * that much slower to compile (the JVM's first compiler gives up on big methods altogether).
      */
     void load(int addr, int size) {
         mayFault();
-        Label miss = cb.newLabel(), done = cb.newLabel();
-        int slot = tlbHit(addr, size, readTags, miss);
-        pushHostAccess(addr, slot, size);
-        cb.invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(valueType(size), layoutType(size), CD_long));
-        switch (size) {
-            case 1 -> cb.sipush(0xFF).iand().i2l();
-            case 2 -> cb.ldc(0xFFFF).iand().i2l();
-            case 4 -> cb.i2l().ldc(0xFFFFFFFFL).land();
-            default -> { }
-        }
-        cb.goto_(done);
-        cb.labelBinding(miss);
         cb.aload(tlb).lload(addr);
         switch (size) {
             case 1 -> cb.invokevirtual(CD_TLB, "read8", MethodTypeDesc.of(CD_int, CD_long)).i2l();
@@ -641,25 +573,11 @@ final class Gen {
             case 4 -> cb.invokevirtual(CD_TLB, "read32", MethodTypeDesc.of(CD_int, CD_long)).i2l().ldc(0xFFFFFFFFL).land();
             default -> cb.invokevirtual(CD_TLB, "read64", MethodTypeDesc.of(CD_long, CD_long));
         }
-        cb.labelBinding(done);
     }
 
-    /** Stores the low size bytes of the long in slot value at the address in slot addr (may fault). */
+    /** Stores the low size bytes of the long in slot value at the address in slot addr (may fault; see {@link #load}). */
     void store(int addr, int size, int value) {
         mayFault();
-        Label miss = cb.newLabel(), done = cb.newLabel();
-        int slot = tlbHit(addr, size, writeTags, miss);
-        pushHostAccess(addr, slot, size);
-        cb.lload(value);
-        switch (size) {
-            case 1 -> cb.l2i().i2b();
-            case 2 -> cb.l2i().i2s();
-            case 4 -> cb.l2i();
-            default -> { }
-        }
-        cb.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(CD_void, layoutType(size), CD_long, valueType(size)));
-        cb.goto_(done);
-        cb.labelBinding(miss);
         cb.aload(tlb).lload(addr).lload(value);
         switch (size) {
             case 1 -> cb.l2i().invokevirtual(CD_TLB, "write8", MethodTypeDesc.of(CD_void, CD_long, CD_int));
@@ -667,7 +585,6 @@ final class Gen {
             case 4 -> cb.l2i().invokevirtual(CD_TLB, "write32", MethodTypeDesc.of(CD_void, CD_long, CD_int));
             default -> cb.invokevirtual(CD_TLB, "write64", MethodTypeDesc.of(CD_void, CD_long, CD_long));
         }
-        cb.labelBinding(done);
     }
 
     /** Reads the E operand at size into a temporary (zero-extended); addr: its address temporary if in memory. */

@@ -45,9 +45,10 @@ final class Region {
 
     /**
      * Grows a region from entry breadth-first along direct branches and fall-throughs, taking
-     * blocks the cache holds that ran at least minExecutions times, up to maxInstructions.
+     * blocks the cache holds that ran at least minExecutions times, up to maxInstructions in
+     * maxBlocks blocks.
      */
-    static Region select(Block entry, LongFunction<Block> cached, long minExecutions, int maxInstructions) {
+    static Region select(Block entry, LongFunction<Block> cached, long minExecutions, int maxInstructions, int maxBlocks) {
         Region r = new Region(entry);
         int insns = entry.insns.length;
         ArrayDeque<Block> queue = new ArrayDeque<>();
@@ -58,7 +59,7 @@ final class Region {
                 if (r.byStart.containsKey(target)) continue;
                 Block s = cached.apply(target);
                 if (s == null || !s.valid || s.executions < minExecutions) continue;
-                if (insns + s.insns.length > maxInstructions) return r;
+                if (insns + s.insns.length > maxInstructions || r.blocks.size() == maxBlocks) return r;
                 insns += s.insns.length;
                 r.add(s);
                 queue.add(s);

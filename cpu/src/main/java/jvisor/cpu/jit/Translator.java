@@ -11,6 +11,7 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,14 @@ public final class Translator {
     public static final int DEFAULT_THRESHOLD = Integer.getInteger("jvisor.jit.threshold", 2000);
     /** Largest region, in guest instructions. */
     private static final int MAX_REGION_INSNS = Integer.getInteger("jvisor.jit.region", 400);
+    /**
+     * Largest region, in blocks. Each block boundary is a merge of control flow where every
+     * guest register and lazy-flag field the region keeps in locals becomes a new value; past
+     * about 20 blocks of small blocks the JVM's first compiler (C1) runs out of stack slots for
+     * them and gives up ("too many stack slots used"), which leaves the region in the JVM's
+     * bytecode interpreter until C2 is done with it, seconds later on a busy machine.
+     */
+    private static final int MAX_REGION_BLOCKS = Integer.getInteger("jvisor.jit.blocks", 16);
     /** The JVM compiles no method with more bytecode than this (-XX:HugeMethodLimit's default). */
     private static final int MAX_BYTECODE = 8000;
     private static final boolean STATS = Boolean.getBoolean("jvisor.jit.stats");
@@ -55,15 +64,15 @@ public final class Translator {
     private static final VarHandle TRANSLATION;
 
     /**
-     * The thread that generates classes for every vCPU of the JVM. Requests beyond the queue are
-     * dropped: those blocks stay interpreted.
+     * The thread that generates classes for every vCPU of the JVM. A request beyond the queue is
+     * refused: its blocks ask again later.
      */
     private static final ThreadPoolExecutor BACKGROUND = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(64), r -> {
                 Thread t = new Thread(r, "jvisor-translator");
                 t.setDaemon(true);
                 return t;
-            }, new ThreadPoolExecutor.DiscardPolicy());
+            }, new ThreadPoolExecutor.AbortPolicy());
 
     static {
         try {
@@ -79,6 +88,14 @@ public final class Translator {
         @Override
         public jvisor.cpu.decode.Insn run(Cpu cpu, Translator translator) {
             throw new IllegalStateException("not translated yet");
+        }
+    };
+
+    /** Marks the entry block of a region whose generation failed: it is not asked for again. */
+    private static final Translated FAILED = new Translated() {
+        @Override
+        public jvisor.cpu.decode.Insn run(Cpu cpu, Translator translator) {
+            throw new IllegalStateException("translation failed");
         }
     };
 
@@ -115,27 +132,23 @@ public final class Translator {
      */
     public Translated code(Block b) {
         Translated t = (Translated) TRANSLATION.getAcquire(b);
-        if (t == PENDING) return null;
+        if (t == PENDING || t == FAILED) return null;
         if (t == null) {
-            if (b.executions != threshold) return null;
-            Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS);
+            // Asked at the threshold, and again every threshold executions after it while the
+            // block still has no translation: a request may have been dropped (a full queue) or
+            // may have left this block out (a region cut to fit a method).
+            if (b.executions < threshold || b.executions % threshold != 0) return null;
+            Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
             if (background) {
                 // Its blocks wait for this translation rather than asking for more of their own.
                 for (Block r : region.blocks) {
                     if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
                 }
-                BACKGROUND.execute(() -> {
-                    try {
-                        translate(region);
-                    } catch (RuntimeException | LinkageError e) {
-                        // A generator bug: the blocks stay interpreted (the tests translate on the
-                        // spot, where it is thrown).
-                        synchronized (Translator.class) {
-                            failures++;
-                        }
-                        if (STATS) System.err.println("jit: region at 0x" + Long.toHexString(b.start) + " failed: " + e);
-                    }
-                });
+                try {
+                    BACKGROUND.execute(() -> translateInBackground(region));
+                } catch (RejectedExecutionException full) {
+                    release(region.blocks);
+                }
                 return null;
             }
             t = translate(region);
@@ -149,6 +162,26 @@ public final class Translator {
         RuntimeException f = fault;
         fault = null;
         return f;
+    }
+
+    private static void translateInBackground(Region region) {
+        try {
+            translate(region);
+        } catch (RuntimeException | LinkageError e) {
+            // A generator bug: the entry block stays interpreted for good, the others may still
+            // join another region (the tests translate on the spot, where it is thrown).
+            synchronized (Translator.class) {
+                failures++;
+            }
+            if (STATS) System.err.println("jit: region at 0x" + Long.toHexString(region.entry.start) + " failed: " + e);
+            TRANSLATION.setRelease(region.entry, FAILED);
+            release(region.blocks);
+        }
+    }
+
+    /** The blocks of a request that did not translate them ask again (see {@link #code}). */
+    private static void release(List<Block> blocks) {
+        for (Block r : blocks) TRANSLATION.compareAndSet(r, PENDING, null);
     }
 
     /** Generates, loads and installs the class of region; returns it. */
@@ -165,7 +198,9 @@ public final class Translator {
             bytes = (byte[]) out[0];
             constants = second.constants;
             if ((int) out[1] <= MAX_BYTECODE || region.blocks.size() == 1) break;
-            region = region.prefix(Math.max(1, region.blocks.size() * 2 / 3));
+            Region smaller = region.prefix(Math.max(1, region.blocks.size() * 2 / 3));
+            release(region.blocks.subList(smaller.blocks.size(), region.blocks.size()));
+            region = smaller;
         }
         if (DUMP != null) dump(b, bytes);
         Translated code;

@@ -331,6 +331,44 @@ class TranslatorTest {
         assertTrue(c.state.rip == CODE, "at the loop's block boundary: " + Long.toHexString(c.state.rip));
     }
 
+    /**
+     * A region too big for one JVM method is cut to fit, and the blocks cut off ask for a
+     * translation again: every block of a hot loop ends up translated (in the background, as in
+     * a real run), none of them left waiting for good.
+     */
+    @Test
+    void blocksCutFromARegionAreTranslatedLater() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        int blocks = 10;
+        StringBuilder asm = new StringBuilder("1:\n");
+        for (int b = 0; b < blocks; b++) {
+            // Forty read-modify-writes of memory per block: ten blocks need far more bytecode than a method may hold.
+            for (int k = 0; k < 40; k++) asm.append("add qword ptr [rbx + ").append(8 * (k % 64)).append("], rax\n");
+            asm.append("jmp 2f\n2:\n");
+        }
+        asm.append("syscall\njmp 1b\n");
+        byte[] code = intel(asm.toString());
+        AddressSpace s = space(code);
+        Cpu c = new Cpu(s);
+        c.setTranslationThreshold(5);
+        c.state.rip = CODE;
+        c.state.r[Reg.RBX] = DATA;
+        c.state.r[Reg.RAX] = 3;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        List<String> waiting;
+        do {
+            assertEquals(Cpu.EXIT_SYSCALL, c.run());
+            waiting = new ArrayList<>();
+            long pc = CODE;
+            for (int b = 0; b < blocks; b++) {
+                jvisor.cpu.Block block = c.cachedBlock(pc);
+                if (block.translation == null || !block.translation.getClass().isHidden()) waiting.add(Long.toHexString(pc));
+                pc = block.end;
+            }
+        } while (!waiting.isEmpty() && System.nanoTime() < deadline);
+        assertEquals(List.of(), waiting, "blocks never translated");
+    }
+
     /** Guest CPU time (ITIMER_VIRTUAL) is the retired count, which another thread watches while the guest spins. */
     @Test
     void retiredCountAdvancesInsideATranslatedLoop() throws Exception {
