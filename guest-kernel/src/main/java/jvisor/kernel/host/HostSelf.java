@@ -25,8 +25,11 @@ public final class HostSelf {
      * @param gids the same four group ids ("Gid:")
      * @param groups the supplementary groups ("Groups:")
      * @param umask the file mode creation mask ("Umask:", octal)
+     * @param ignoredSignals the signals jvisor was started with set to SIG_IGN ("SigIgn:", bit
+     *     n-1 for signal n), which a process it started would inherit across execve (nohup, a
+     *     background job of a non-interactive shell)
      */
-    public record Status(int[] uids, int[] gids, int[] groups, int umask) {
+    public record Status(int[] uids, int[] gids, int[] groups, int umask, long ignoredSignals) {
     }
 
     /**
@@ -82,12 +85,13 @@ public final class HostSelf {
         }
         int[] uids = numbers(field(lines, "Uid")), gids = numbers(field(lines, "Gid"));
         int[] groups = numbers(field(lines, "Groups"));
-        String umask = field(lines, "Umask");
-        if (uids == null || uids.length != 4 || gids == null || gids.length != 4 || groups == null || umask == null) {
+        String umask = field(lines, "Umask"), sigIgn = field(lines, "SigIgn");
+        if (uids == null || uids.length != 4 || gids == null || gids.length != 4 || groups == null || umask == null
+                || sigIgn == null) {
             return null;
         }
         try {
-            return new Status(uids, gids, groups, Integer.parseInt(umask, 8));
+            return new Status(uids, gids, groups, Integer.parseInt(umask, 8), Long.parseUnsignedLong(sigIgn.trim(), 16));
         } catch (NumberFormatException e) {
             return null;
         }
