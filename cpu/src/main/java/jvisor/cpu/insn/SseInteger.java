@@ -34,7 +34,10 @@ final class SseInteger {
             PUNPCKHWD = 5, PUNPCKHDQ = 6, PUNPCKHQDQ = 7, PACKSSWB = 8, PACKUSWB = 9, PACKSSDW = 10;
 
     // Shift kinds.
-    private static final int SRL = 0, SRA = 1, SLL = 2;
+    static final int SRL = 0, SRA = 1, SLL = 2;
+
+    /** The lane-wise operations by mnemonic (for the translator, which computes them with {@link #op64}). */
+    private static final java.util.Map<String, Integer> HALF_OPS = new java.util.HashMap<>();
 
     private static final long H8 = 0x8080808080808080L, L8 = 0x7F7F7F7F7F7F7F7FL;
     private static final long H16 = 0x8000800080008000L, L16 = 0x7FFF7FFF7FFF7FFFL;
@@ -120,6 +123,7 @@ final class SseInteger {
     }
 
     private static void half(OpcodeTable t, String opcode, String name, int op) {
+        HALF_OPS.put(name, op);
         t.row("66 0F " + opcode + " /r", name + " Vx,Wx", (c, i) -> half(c, i, op));
     }
 
@@ -134,6 +138,11 @@ final class SseInteger {
         int d = XmmAccess.v(i);
         x[d] = op64(op, x[d], s0);
         x[d + 1] = op64(op, x[d + 1], s1);
+    }
+
+    /** The number of the lane-wise operation with this mnemonic (paddb ... pmaddwd), or -1. */
+    static int halfOp(String name) {
+        return HALF_OPS.getOrDefault(name, -1);
     }
 
     /** One 64-bit half of a lane-wise operation: a is the destination's half, b the source's. */
@@ -312,7 +321,7 @@ final class SseInteger {
         x[d + 1] = shift64(x[d + 1], kind, width, n, big);
     }
 
-    private static long shift64(long v, int kind, int width, int n, boolean big) {
+    static long shift64(long v, int kind, int width, int n, boolean big) {
         if (width == 64) {
             if (kind == SLL) return big ? 0 : v << n;
             if (kind == SRL) return big ? 0 : v >>> n;

@@ -35,7 +35,8 @@ final class FlagLiveness {
     }
 
     /** ALU forms whose flags come from the operands only. */
-    private static final Set<String> KILLS = Set.of("add", "or", "and", "sub", "xor", "cmp", "test", "neg", "imul");
+    private static final Set<String> KILLS = Set.of("add", "or", "and", "sub", "xor", "cmp", "test", "neg", "imul",
+            "tzcnt", "lzcnt", "popcnt", "bsf", "bsr");
     /** Register-only forms that do not touch the flags. */
     private static final Set<String> NEUTRAL = Set.of("mov", "movzx", "movsx", "movsxd", "xchg", "not",
             "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64", "movaps", "movapd", "movdqa", "movups", "movupd",
@@ -66,7 +67,7 @@ final class FlagLiveness {
         if (name.equals("lea") || name.equals("prefetch") || name.startsWith("nop")) return Effect.NONE; // no access
         if (i.mem) return Effect.SEEN; // a memory operand may fault
         if (KILLS.contains(name)) return Effect.KILL;
-        if (NEUTRAL.contains(name)) return Effect.NONE;
+        if (NEUTRAL.contains(name) || SimdIntegerForms.NO_FLAGS.contains(name)) return Effect.NONE;
         return switch (name) {
             case "inc", "dec", "rol", "ror" -> Effect.PARTIAL;
             case "shl", "sal", "shr", "sar" -> syntax.endsWith(",CL") ? Effect.PARTIAL : shiftCount(i, syntax) != 0 ? Effect.KILL : Effect.NONE;

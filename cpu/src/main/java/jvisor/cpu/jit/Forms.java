@@ -131,6 +131,10 @@ final class Forms {
         add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
 
+        SimdIntegerForms.register(Forms::add);
+        VexForms.register(Forms::add);
+        BitCountForms.register(Forms::add);
+
         add("jmp Jb", ControlForms::jmp);
         add("jmp Jz", ControlForms::jmp);
         add("jcc Jb", ControlForms::jcc);

@@ -50,9 +50,14 @@ public final class Generator {
     public Generator(Catalogue cat, long seed, java.util.Set<String> notInSequences) {
         this.cat = cat;
         this.seed = seed;
-        int n = cat.entries.size();
-        order = new int[n];
-        for (int k = 0; k < n; k++) order[k] = k;
+        // -Djvisor.diff.forms=REGEX: only the forms whose syntax matches (a campaign aimed at a few families).
+        java.util.regex.Pattern only = java.util.Optional.ofNullable(System.getProperty("jvisor.diff.forms"))
+                .map(java.util.regex.Pattern::compile).orElse(null);
+        int[] chosen = java.util.stream.IntStream.range(0, cat.entries.size())
+                .filter(k -> only == null || only.matcher(cat.entries.get(k).shape().form.mnemonic).find()).toArray();
+        if (chosen.length == 0) throw new IllegalArgumentException("jvisor.diff.forms matches no form: " + only);
+        int n = chosen.length;
+        order = chosen;
         SplittableRandom r = new SplittableRandom(seed);
         for (int k = n - 1; k > 0; k--) {
             int j = r.nextInt(k + 1);
@@ -61,7 +66,10 @@ public final class Generator {
             order[j] = t;
         }
         for (Entry e : cat.entries) {
-            if (sequenceSafe(e) && !notInSequences.contains(e.shape().form.mnemonic)) sequenceEntries.add(e);
+            if (sequenceSafe(e) && !notInSequences.contains(e.shape().form.mnemonic)
+                    && (only == null || only.matcher(e.shape().form.mnemonic).find())) {
+                sequenceEntries.add(e);
+            }
         }
     }
 

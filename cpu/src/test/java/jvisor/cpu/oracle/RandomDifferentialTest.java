@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   <li>{@code jvisor.diff.sequences} (default cases / 10): sequences of 5-20 instructions;</li>
  *   <li>{@code jvisor.diff.seed} (default fixed): the seed; every case is a function of (seed, index);</li>
  *   <li>{@code jvisor.diff.case} and {@code jvisor.diff.mode=single|sequence}: rerun one case and print it;</li>
- *   <li>{@code jvisor.diff.report=FILE}: append the summary and every kept report to FILE.</li>
+ *   <li>{@code jvisor.diff.report=FILE}: append the summary and every kept report to FILE;</li>
+ *   <li>{@code jvisor.diff.forms=REGEX}: generate only the forms whose syntax matches (also in EngineAgreementTest).</li>
  * </ul>
  * A big run: {@code -Djvisor.diff.cases=1000000}. Every mismatch is printed with the seed and
  * case number to rerun it, the code (bytes, disassembly, catalogue entry), the complete initial
