@@ -34,6 +34,19 @@ public final class Semantics {
     // each raises its exceptions in MXCSR; commitSimd then faults (#XM) if one is unmasked, before
     // the instruction writes its destination.
 
+    /**
+     * The MXCSR state in which the translator computes ADD/SUB/MUL/DIV/SQRT on doubles with the
+     * JVM's own arithmetic, inline: (mxcsr & INLINE_MXCSR_MASK) == INLINE_MXCSR_BITS means round to
+     * nearest, no FTZ, no DAZ, every exception masked (so no #XM) and PE already set (so an inexact
+     * result changes no flag). With operands that are not denormals (no DE) and a finite result of
+     * magnitude at least 2^-960 (no OE, no UE), the JVM's result is the IEEE one SseMath computes
+     * and the instruction raises nothing new (SDM Vol. 1, 4.9 and 11.5).
+     */
+    public static final int INLINE_MXCSR_MASK = SseMath.FAST_MASK | SseMath.PE;
+    public static final int INLINE_MXCSR_BITS = SseMath.FAST_BITS | SseMath.PE;
+    /** The smallest exponent field (biased) of an inline result: 2^-960, SseMath's own fast-path bound. */
+    public static final int INLINE_MIN_EXP_FIELD = 1023 - 960;
+
     public static long addD(CpuState s, long a, long b) {
         return SseMath.addD(s, a, b, false);
     }
