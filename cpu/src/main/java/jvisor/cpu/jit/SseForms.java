@@ -1,5 +1,6 @@
 package jvisor.cpu.jit;
 
+import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_double;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -11,10 +12,11 @@ import java.lang.constant.MethodTypeDesc;
 
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.insn.Semantics;
+import jvisor.mmu.HostMemory;
 
 /**
- * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the aligned
- * 128-bit moves (MOVAPD, MOVAPS, MOVDQA; the unaligned ones between registers), scalar and packed
+ * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the 128-bit
+ * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed
  * ADD, SUB, MUL, DIV, MIN, MAX, SQRT, the bitwise logic (ANDPD ... PXOR) and UNPCKLPD/UNPCKHPD. They
  * follow their handlers in jvisor.cpu.insn (SseMove, SseFloat, SseInteger, XmmAccess) with the
  * same arithmetic (jvisor.cpu.insn.Semantics reaches SseMath): XMM registers stay in CpuState.xmm,
@@ -68,7 +70,11 @@ final class SseForms {
             g.pushXmm(q(i.rm) + 1);
             return new int[] {lo, g.toTemp()};
         }
-        int a = alignedAddress(g, i);
+        return load16(g, alignedAddress(g, i));
+    }
+
+    /** The 16 bytes at the address in slot a into two temporaries, low quadword first. */
+    private static int[] load16(Gen g, int a) {
         g.load(a, 8);
         int lo = g.toTemp();
         g.cb.lload(a).ldc(8L).ladd();
@@ -234,16 +240,32 @@ final class SseForms {
         }
     }
 
-    /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (and the unaligned forms between registers). */
-    static void load128(Gen g, Insn i) {
+    /**
+     * The address of a 16-byte memory operand without an alignment rule, in a temporary: when the
+     * operand straddles a page boundary, both pages are checked first, as XmmAccess.load128 and
+     * store128 do (a cold call; the common access stays within a page).
+     */
+    private static int unalignedAddress(Gen g, Insn i, boolean write) {
+        int a = g.eaTemp(i);
+        g.mayFault();
+        Label inPage = g.cb.newLabel();
+        g.cb.lload(a).ldc(HostMemory.PAGE_MASK).land().ldc((long) (HostMemory.PAGE_SIZE - 16)).lcmp().ifle(inPage);
+        g.cb.aload(g.tlb).lload(a).ldc(write ? 1 : 0).invokestatic(Gen.CD_SEMANTICS, "checkStraddling16",
+                MethodTypeDesc.of(CD_void, Gen.CD_TLB, CD_long, CD_boolean));
+        g.cb.labelBinding(inPage);
+        return a;
+    }
+
+    /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (aligned) and MOVUPD/MOVUPS/MOVDQU. */
+    static void load128(Gen g, Insn i, boolean aligned) {
         int d = q(i.reg);
-        int[] s = w128(g, i);
+        int[] s = aligned || !i.mem ? w128(g, i) : load16(g, unalignedAddress(g, i, false));
         g.storeXmm(d, s[0]);
         g.storeXmm(d + 1, s[1]);
     }
 
-    /** MOVAPD/MOVAPS/MOVDQA xmm/m128, xmm (and the unaligned forms between registers). */
-    static void store128(Gen g, Insn i) {
+    /** MOVAPD/MOVAPS/MOVDQA xmm/m128, xmm (aligned) and MOVUPD/MOVUPS/MOVDQU. */
+    static void store128(Gen g, Insn i, boolean aligned) {
         int s = q(i.reg);
         g.pushXmm(s);
         int lo = g.toTemp();
@@ -254,7 +276,7 @@ final class SseForms {
             g.storeXmm(q(i.rm) + 1, hi);
             return;
         }
-        int a = alignedAddress(g, i);
+        int a = aligned ? alignedAddress(g, i) : unalignedAddress(g, i, true);
         g.store(a, 8, lo);
         g.cb.lload(a).ldc(8L).ladd();
         int a8 = g.toTemp();
