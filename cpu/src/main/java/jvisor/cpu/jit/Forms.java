@@ -129,6 +129,8 @@ final class Forms {
         add("movsd Wsd,Vx", (g, i) -> SseForms.storeLow(g, i, false));
         add("movq Vx,Wq", SseForms::movqLoad);
         add("movq Wq,Vx", (g, i) -> SseForms.storeLow(g, i, true));
+        add("ucomisd Vsd,Wsd", SseForms::comisd);
+        add("comisd Vsd,Wsd", SseForms::comisd);
         add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
 

@@ -10,6 +10,7 @@ import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
+import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.insn.Semantics;
 import jvisor.mmu.HostMemory;
@@ -220,6 +221,45 @@ final class SseForms {
         g.cb.lload(v).ldc(EXPONENT).land().lconst_0().lcmp().ifne(ok);
         g.cb.lload(v).iconst_1().lshl().lconst_0().lcmp().ifne(slow);
         g.cb.labelBinding(ok);
+    }
+
+    /**
+     * UCOMISD and COMISD: ZF, PF, CF from the comparison of the low doubles, the other status flags
+     * cleared (an eager record, as the handler leaves it). Ordinary operands (no NaN, no denormal)
+     * raise no exception in any MXCSR state and are compared inline; a NaN or a denormal (IE, DE,
+     * DAZ) runs the handler.
+     */
+    static void comisd(Gen g, Insn i) {
+        int b = w64(g, i);
+        g.pushXmm(q(i.reg));
+        int a = g.toTemp();
+        Label slow = g.cb.newLabel(), done = g.cb.newLabel();
+        ordinary(g, a, slow);
+        ordinary(g, b, slow);
+        Label less = g.cb.newLabel(), flags = g.cb.newLabel();
+        g.cb.lload(a).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        g.cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        g.cb.dcmpl().dup().iflt(less);
+        // greater (1): no flag; equal (0): ZF
+        Label equal = g.cb.newLabel();
+        g.cb.ifeq(equal).lconst_0().goto_(flags);
+        g.cb.labelBinding(equal);
+        g.cb.ldc((long) Flags.ZF).goto_(flags);
+        g.cb.labelBinding(less);
+        g.cb.pop().ldc((long) Flags.CF);
+        g.cb.labelBinding(flags);
+        g.setEagerFlags();
+        g.cb.goto_(done);
+        g.cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        g.cb.labelBinding(done);
+        g.flagsAreEager(); // both paths leave an eager record
+    }
+
+    /** Jumps to slow if the double in slot v is a NaN, an infinity or a denormal. */
+    private static void ordinary(Gen g, int v, Label slow) {
+        notDenormal(g, v, slow);
+        g.cb.lload(v).ldc(EXPONENT).land().ldc(EXPONENT).lcmp().ifeq(slow);
     }
 
     /** ANDPD/ANDPS/PAND, ANDN..., OR..., XOR... on all 128 bits. */

@@ -281,7 +281,8 @@ class TranslatorTest {
         // MOVUPD walks byte by byte over the boundary between the two data pages and then off the end
         // of the data area: the store that straddles into the unmapped page faults before writing
         // anything. MXCSR starts without PE, which the first inexact result sets (the inline path
-        // then applies); zeros, and results that cancel, take the calls.
+        // then applies); zeros, and results that cancel, take the calls. The compares feed branches
+        // (the flags of an eager record, NaNs from the square roots of negative values included).
         String loop = """
                     mov rax, 0x3FF8000000000000
                     movq xmm1, rax
@@ -301,7 +302,20 @@ class TranslatorTest {
                     addsd xmm3, xmm2
                     subsd xmm3, xmm1
                     sqrtsd xmm4, xmm3
-                    movups %s, xmm0
+                    ucomisd xmm3, xmm1
+                    ja 2f
+                    inc r8
+                2:  comisd xmm4, xmm2
+                    jbe 3f
+                    inc r9
+                3:  ucomisd xmm0, xmm4
+                    jp 4f
+                    jb 4f
+                    inc r10
+                4:  comisd xmm0, [rsi]
+                    jne 5f
+                    inc r11
+                5:  movups %s, xmm0
                     movdqu [rsi + 5], xmm3
                     inc rsi
                     dec ecx
