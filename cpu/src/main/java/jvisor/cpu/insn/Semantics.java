@@ -2,6 +2,8 @@ package jvisor.cpu.insn;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
+import jvisor.mmu.Access;
+import jvisor.mmu.Tlb;
 
 /**
  * The computations of instruction families whose flag rules are irregular, as pure functions,
@@ -34,6 +36,19 @@ public final class Semantics {
     // each raises its exceptions in MXCSR; commitSimd then faults (#XM) if one is unmasked, before
     // the instruction writes its destination.
 
+    /**
+     * The MXCSR state in which the translator computes ADD/SUB/MUL/DIV/SQRT on doubles with the
+     * JVM's own arithmetic, inline: (mxcsr & INLINE_MXCSR_MASK) == INLINE_MXCSR_BITS means round to
+     * nearest, no FTZ, no DAZ, every exception masked (so no #XM) and PE already set (so an inexact
+     * result changes no flag). With operands that are not denormals (no DE) and a finite result of
+     * magnitude at least 2^-960 (no OE, no UE), the JVM's result is the IEEE one SseMath computes
+     * and the instruction raises nothing new (SDM Vol. 1, 4.9 and 11.5).
+     */
+    public static final int INLINE_MXCSR_MASK = SseMath.FAST_MASK | SseMath.PE;
+    public static final int INLINE_MXCSR_BITS = SseMath.FAST_BITS | SseMath.PE;
+    /** The smallest exponent field (biased) of an inline result: 2^-960, SseMath's own fast-path bound. */
+    public static final int INLINE_MIN_EXP_FIELD = 1023 - 960;
+
     public static long addD(CpuState s, long a, long b) {
         return SseMath.addD(s, a, b, false);
     }
@@ -61,6 +76,15 @@ public final class Semantics {
     /** SQRTSD/SQRTPD of b (a, the destination's element, is not an operand: kept for the common shape). */
     public static long sqrtD(CpuState s, long a, long b) {
         return SseMath.sqrtD(s, b);
+    }
+
+    /**
+     * Before a 16-byte access at a that straddles a page boundary, faults where the hardware's
+     * single access does (XmmAccess.checkStraddling); the two 8-byte accesses that follow then
+     * cannot fault halfway.
+     */
+    public static void checkStraddling16(Tlb m, long a, boolean write) {
+        XmmAccess.checkStraddling(m, a, 16, write ? Access.WRITE : Access.READ);
     }
 
     /** Faults (#XM) when the instruction raised an unmasked SIMD exception; otherwise makes its flags sticky. */

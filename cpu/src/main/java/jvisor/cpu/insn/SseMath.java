@@ -47,9 +47,9 @@ final class SseMath {
     static final int RN = 0, RD = 1, RU = 2, RZ = 3;
 
     /** MXCSR bits that decide whether the fast path applies: RC, FTZ, the masks, DAZ. */
-    private static final int FAST_MASK = 0xFFC0;
+    static final int FAST_MASK = 0xFFC0;
     /** ... and their required values: round to nearest, no FTZ, all masked, no DAZ. */
-    private static final int FAST_BITS = 0x1F80;
+    static final int FAST_BITS = 0x1F80;
 
     /** Formats. */
     static final int SINGLE = 0, DOUBLE = 1;

@@ -12,8 +12,8 @@ import jvisor.cpu.insn.Semantics;
 /**
  * Which opcode forms the translator emits bytecode for, by their syntax in the opcode table
  * (jvisor.cpu.insn): the common integer subset and the SSE2 double-precision moves and
- * arithmetic. Every other form, and a covered form with a LOCK prefix (or an unaligned 16-byte
- * memory operand), runs its interpreter handler from the translated code ({@link Fallback}).
+ * arithmetic. Every other form, and a covered form with a LOCK prefix, runs its interpreter
+ * handler from the translated code ({@link Fallback}).
  */
 final class Forms {
     /** Emits the bytecode of one instruction. */
@@ -121,13 +121,16 @@ final class Forms {
             for (String n : logic[op]) add(n + " Vx,Wx", (g, i) -> SseForms.logic(g, i, o));
         }
         for (String n : new String[] {"movaps", "movapd", "movdqa", "movups", "movupd", "movdqu"}) {
-            add(n + " Vx,Wx", SseForms::load128);
-            add(n + " Wx,Vx", SseForms::store128);
+            boolean aligned = n.startsWith("mova") || n.equals("movdqa");
+            add(n + " Vx,Wx", (g, i) -> SseForms.load128(g, i, aligned));
+            add(n + " Wx,Vx", (g, i) -> SseForms.store128(g, i, aligned));
         }
         add("movsd Vx,Wsd", SseForms::movsdLoad);
         add("movsd Wsd,Vx", (g, i) -> SseForms.storeLow(g, i, false));
         add("movq Vx,Wq", SseForms::movqLoad);
         add("movq Wq,Vx", (g, i) -> SseForms.storeLow(g, i, true));
+        add("ucomisd Vsd,Wsd", SseForms::comisd);
+        add("comisd Vsd,Wsd", SseForms::comisd);
         add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
 
@@ -162,8 +165,6 @@ final class Forms {
         return e != null && INDIRECT.contains(i.form.mnemonic);
     }
 
-    private static final java.util.Set<String> UNALIGNED = java.util.Set.of("movups Vx,Wx", "movupd Vx,Wx",
-            "movdqu Vx,Wx", "movups Wx,Vx", "movupd Wx,Vx", "movdqu Wx,Vx");
     private static final java.util.Set<String> INDIRECT = java.util.Set.of("ret", "ret Iw", "jmp Ev", "call Ev");
 
     /** The emitter of the instruction, or null to run its interpreter handler. */
@@ -171,7 +172,6 @@ final class Forms {
         Emitter e = BY_FORM.get(i.form);
         if (e == null || i.hasPrefix(Insn.P_LOCK)) return null;
         if (i.mem && (i.form.mnemonic.startsWith("xchg E"))) return null; // XCHG with memory is atomic: its handler
-        if (i.mem && UNALIGNED.contains(i.form.mnemonic)) return null; // a 16-byte access that may straddle pages
         return e;
     }
 }

@@ -638,6 +638,11 @@ final class Gen {
         knownOp = knownSize = -1;
     }
 
+    /** After a join of paths that all left an eager record (Flags.setEager) in the canonical locals. */
+    void flagsAreEager() {
+        knownOp = Flags.OP_EAGER;
+    }
+
     /** Records flags the instruction computed itself (the status bits, long, on the stack): lfOp and lfRes only, as Flags.setEager. */
     void setEagerFlags() {
         cb.ldc(Flags.STATUS).land().lstore(canonical[RES]);

@@ -1,5 +1,8 @@
 package jvisor.cpu.jit;
 
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_double;
+import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
@@ -7,21 +10,34 @@ import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
+import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
+import jvisor.cpu.insn.Semantics;
+import jvisor.mmu.HostMemory;
 
 /**
- * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the aligned
- * 128-bit moves (MOVAPD, MOVAPS, MOVDQA; the unaligned ones between registers), scalar and packed
+ * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the 128-bit
+ * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed
  * ADD, SUB, MUL, DIV, MIN, MAX, SQRT, the bitwise logic (ANDPD ... PXOR) and UNPCKLPD/UNPCKHPD. They
  * follow their handlers in jvisor.cpu.insn (SseMove, SseFloat, SseInteger, XmmAccess) with the
  * same arithmetic (jvisor.cpu.insn.Semantics reaches SseMath): XMM registers stay in CpuState.xmm,
  * indexed here by constants; a 128-bit memory operand of an aligned form faults #GP before its
  * page faults; the destination is written only after the instruction's SIMD exceptions are
  * committed (#XM).
+ *
+ * <p>ADD, SUB, MUL, DIV and SQRT are JVM arithmetic inline when MXCSR and the values allow it
+ * (Semantics.INLINE_MXCSR_MASK: the common state of a program that has had one inexact result,
+ * and ordinary operands and results), where they can raise no new flag; anything else takes the
+ * calls into SseMath and the commit. The calls are not what the JVM inlines in a large region
+ * (its inlining budget goes to the memory accesses), so the common case must not need them.
  */
 final class SseForms {
     private static final ClassDesc CD_CPU_FAULT = ClassDesc.of("jvisor.cpu.CpuFault");
     private static final MethodTypeDesc BINARY = MethodTypeDesc.of(CD_long, Gen.CD_STATE, CD_long, CD_long);
+    private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double"), CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final MethodTypeDesc LONG_TO_DOUBLE = MethodTypeDesc.of(CD_double, CD_long);
+    private static final MethodTypeDesc DOUBLE_TO_LONG = MethodTypeDesc.of(CD_long, CD_double);
+    private static final long EXPONENT = 0x7FF0000000000000L;
 
     /** Bitwise operations of the logic forms. */
     static final int AND = 0, ANDN = 1, OR = 2, XOR = 3;
@@ -55,7 +71,11 @@ final class SseForms {
             g.pushXmm(q(i.rm) + 1);
             return new int[] {lo, g.toTemp()};
         }
-        int a = alignedAddress(g, i);
+        return load16(g, alignedAddress(g, i));
+    }
+
+    /** The 16 bytes at the address in slot a into two temporaries, low quadword first. */
+    private static int[] load16(Gen g, int a) {
         g.load(a, 8);
         int lo = g.toTemp();
         g.cb.lload(a).ldc(8L).ladd();
@@ -84,11 +104,20 @@ final class SseForms {
     static void scalar(Gen g, Insn i, String name) {
         int d = q(i.reg);
         int b = w64(g, i);
-        g.cb.aload(g.state);
         g.pushXmm(d);
-        g.cb.lload(b).invokestatic(Gen.CD_SEMANTICS, name, BINARY);
-        int r = g.toTemp();
+        int a = g.toTemp();
+        int r = result(g);
+        Label slow = g.cb.newLabel(), done = g.cb.newLabel();
+        Arith op = inlineOp(name);
+        if (op != null) {
+            inlineGuard(g, slow);
+            inlineLane(g, op, a, b, r, slow);
+            g.cb.goto_(done);
+            g.cb.labelBinding(slow);
+        }
+        call(g, name, a, b, r);
         commit(g);
+        if (op != null) g.cb.labelBinding(done);
         g.storeXmm(d, r);
     }
 
@@ -96,17 +125,141 @@ final class SseForms {
     static void packed(Gen g, Insn i, String name) {
         int d = q(i.reg);
         int[] s = w128(g, i);
-        g.cb.aload(g.state);
         g.pushXmm(d);
-        g.cb.lload(s[0]).invokestatic(Gen.CD_SEMANTICS, name, BINARY);
-        int r0 = g.toTemp();
-        g.cb.aload(g.state);
+        int a0 = g.toTemp();
         g.pushXmm(d + 1);
-        g.cb.lload(s[1]).invokestatic(Gen.CD_SEMANTICS, name, BINARY);
-        int r1 = g.toTemp();
+        int a1 = g.toTemp();
+        int r0 = result(g), r1 = result(g);
+        Label slow = g.cb.newLabel(), done = g.cb.newLabel();
+        Arith op = inlineOp(name);
+        if (op != null) {
+            inlineGuard(g, slow);
+            inlineLane(g, op, a0, s[0], r0, slow);
+            inlineLane(g, op, a1, s[1], r1, slow);
+            g.cb.goto_(done);
+            g.cb.labelBinding(slow);
+        }
+        call(g, name, a0, s[0], r0);
+        call(g, name, a1, s[1], r1);
         commit(g);
+        if (op != null) g.cb.labelBinding(done);
         g.storeXmm(d, r0);
         g.storeXmm(d + 1, r1);
+    }
+
+    /** A temporary for a result, defined on every path. */
+    private static int result(Gen g) {
+        g.cb.lconst_0();
+        return g.toTemp();
+    }
+
+    /** r = Semantics.name(state, a, b): one lane with SseMath's exact rules, its exceptions raised in MXCSR. */
+    private static void call(Gen g, String name, int a, int b, int r) {
+        g.cb.aload(g.state).lload(a).lload(b).invokestatic(Gen.CD_SEMANTICS, name, BINARY).lstore(r);
+    }
+
+    /** The operations computed inline (SQRT of the second operand only). */
+    private enum Arith { ADD, SUB, MUL, DIV, SQRT }
+
+    /**
+     * The inline operation of the Semantics method, or null for those always called (MIN, MAX:
+     * their NaN and signed-zero rules are not the JVM's).
+     */
+    private static Arith inlineOp(String name) {
+        return switch (name) {
+            case "addD" -> Arith.ADD;
+            case "subD" -> Arith.SUB;
+            case "mulD" -> Arith.MUL;
+            case "divD" -> Arith.DIV;
+            case "sqrtD" -> Arith.SQRT;
+            default -> null;
+        };
+    }
+
+    /** Jumps to slow unless MXCSR is in the state where the inline arithmetic is exact and raises nothing new. */
+    private static void inlineGuard(Gen g, Label slow) {
+        g.cb.aload(g.state).getfield(Gen.CD_STATE, "mxcsr", CD_int)
+                .ldc(Semantics.INLINE_MXCSR_MASK).iand().ldc(Semantics.INLINE_MXCSR_BITS).if_icmpne(slow);
+    }
+
+    /**
+     * One lane inline (see Semantics.INLINE_MXCSR_MASK): r = a op b with the JVM's arithmetic,
+     * jumping to slow when an operand is a denormal (DE) or the result is not a finite value of
+     * magnitude 2^-960 or more (NaN, infinity, zero, tiny: flags or SseMath's NaN rules).
+     * SQRT takes b only: a positive normal, whose root is always normal.
+     */
+    private static void inlineLane(Gen g, Arith op, int a, int b, int r, Label slow) {
+        var cb = g.cb;
+        if (op == Arith.SQRT) {
+            cb.lload(b).ldc(Double.doubleToRawLongBits(Double.MIN_NORMAL)).lcmp().iflt(slow);
+            cb.lload(b).ldc(Double.doubleToRawLongBits(Double.POSITIVE_INFINITY)).lcmp().ifge(slow);
+            cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE)
+                    .invokestatic(CD_MATH, "sqrt", MethodTypeDesc.of(CD_double, CD_double))
+                    .invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG).lstore(r);
+            return;
+        }
+        notDenormal(g, a, slow);
+        notDenormal(g, b, slow);
+        cb.lload(a).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        switch (op) {
+            case ADD -> cb.dadd();
+            case SUB -> cb.dsub();
+            case MUL -> cb.dmul();
+            default -> cb.ddiv();
+        }
+        cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG).lstore(r);
+        // The exponent field e must be in [INLINE_MIN_EXP_FIELD, 0x7FE]: (e - min) | (0x7FE - e) >= 0.
+        int e = g.intTemp();
+        cb.lload(r).bipush(52).lushr().l2i().sipush(0x7FF).iand().istore(e);
+        cb.iload(e).bipush(Semantics.INLINE_MIN_EXP_FIELD).isub().sipush(0x7FE).iload(e).isub().ior().iflt(slow);
+    }
+
+    /** Jumps to slow if the double in slot v is a denormal (exponent field 0, nonzero). */
+    private static void notDenormal(Gen g, int v, Label slow) {
+        Label ok = g.cb.newLabel();
+        g.cb.lload(v).ldc(EXPONENT).land().lconst_0().lcmp().ifne(ok);
+        g.cb.lload(v).iconst_1().lshl().lconst_0().lcmp().ifne(slow);
+        g.cb.labelBinding(ok);
+    }
+
+    /**
+     * UCOMISD and COMISD: ZF, PF, CF from the comparison of the low doubles, the other status flags
+     * cleared (an eager record, as the handler leaves it). Ordinary operands (no NaN, no denormal)
+     * raise no exception in any MXCSR state and are compared inline; a NaN or a denormal (IE, DE,
+     * DAZ) runs the handler.
+     */
+    static void comisd(Gen g, Insn i) {
+        int b = w64(g, i);
+        g.pushXmm(q(i.reg));
+        int a = g.toTemp();
+        Label slow = g.cb.newLabel(), done = g.cb.newLabel();
+        ordinary(g, a, slow);
+        ordinary(g, b, slow);
+        Label less = g.cb.newLabel(), flags = g.cb.newLabel();
+        g.cb.lload(a).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        g.cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        g.cb.dcmpl().dup().iflt(less);
+        // greater (1): no flag; equal (0): ZF
+        Label equal = g.cb.newLabel();
+        g.cb.ifeq(equal).lconst_0().goto_(flags);
+        g.cb.labelBinding(equal);
+        g.cb.ldc((long) Flags.ZF).goto_(flags);
+        g.cb.labelBinding(less);
+        g.cb.pop().ldc((long) Flags.CF);
+        g.cb.labelBinding(flags);
+        g.setEagerFlags();
+        g.cb.goto_(done);
+        g.cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        g.cb.labelBinding(done);
+        g.flagsAreEager(); // both paths leave an eager record
+    }
+
+    /** Jumps to slow if the double in slot v is a NaN, an infinity or a denormal. */
+    private static void ordinary(Gen g, int v, Label slow) {
+        notDenormal(g, v, slow);
+        g.cb.lload(v).ldc(EXPONENT).land().ldc(EXPONENT).lcmp().ifeq(slow);
     }
 
     /** ANDPD/ANDPS/PAND, ANDN..., OR..., XOR... on all 128 bits. */
@@ -127,16 +280,32 @@ final class SseForms {
         }
     }
 
-    /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (and the unaligned forms between registers). */
-    static void load128(Gen g, Insn i) {
+    /**
+     * The address of a 16-byte memory operand without an alignment rule, in a temporary: when the
+     * operand straddles a page boundary, both pages are checked first, as XmmAccess.load128 and
+     * store128 do (a cold call; the common access stays within a page).
+     */
+    private static int unalignedAddress(Gen g, Insn i, boolean write) {
+        int a = g.eaTemp(i);
+        g.mayFault();
+        Label inPage = g.cb.newLabel();
+        g.cb.lload(a).ldc(HostMemory.PAGE_MASK).land().ldc((long) (HostMemory.PAGE_SIZE - 16)).lcmp().ifle(inPage);
+        g.cb.aload(g.tlb).lload(a).ldc(write ? 1 : 0).invokestatic(Gen.CD_SEMANTICS, "checkStraddling16",
+                MethodTypeDesc.of(CD_void, Gen.CD_TLB, CD_long, CD_boolean));
+        g.cb.labelBinding(inPage);
+        return a;
+    }
+
+    /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (aligned) and MOVUPD/MOVUPS/MOVDQU. */
+    static void load128(Gen g, Insn i, boolean aligned) {
         int d = q(i.reg);
-        int[] s = w128(g, i);
+        int[] s = aligned || !i.mem ? w128(g, i) : load16(g, unalignedAddress(g, i, false));
         g.storeXmm(d, s[0]);
         g.storeXmm(d + 1, s[1]);
     }
 
-    /** MOVAPD/MOVAPS/MOVDQA xmm/m128, xmm (and the unaligned forms between registers). */
-    static void store128(Gen g, Insn i) {
+    /** MOVAPD/MOVAPS/MOVDQA xmm/m128, xmm (aligned) and MOVUPD/MOVUPS/MOVDQU. */
+    static void store128(Gen g, Insn i, boolean aligned) {
         int s = q(i.reg);
         g.pushXmm(s);
         int lo = g.toTemp();
@@ -147,7 +316,7 @@ final class SseForms {
             g.storeXmm(q(i.rm) + 1, hi);
             return;
         }
-        int a = alignedAddress(g, i);
+        int a = aligned ? alignedAddress(g, i) : unalignedAddress(g, i, true);
         g.store(a, 8, lo);
         g.cb.lload(a).ldc(8L).ladd();
         int a8 = g.toTemp();

@@ -36,7 +36,7 @@ class TranslatorTest {
 
     /** The architectural state plus everything the interpreter leaves behind that the translator must leave alike. */
     private record Snapshot(int exit, int vector, long address, long[] regs, long rip, long rflags, int lfOp, int lfSize,
-            long lfDst, long lfSrc, long lfRes, long lfAux, long retired, long[] xmm, byte[] data) {
+            long lfDst, long lfSrc, long lfRes, long lfAux, long retired, long[] xmm, int mxcsr, byte[] data) {
         String diff(Snapshot o) {
             List<String> d = new ArrayList<>();
             if (exit != o.exit || vector != o.vector || address != o.address) {
@@ -54,6 +54,7 @@ class TranslatorTest {
             }
             if (retired != o.retired) d.add("instructions retired " + retired + " vs " + o.retired);
             if (!Arrays.equals(xmm, o.xmm)) d.add("xmm differ");
+            if (mxcsr != o.mxcsr) d.add(String.format("mxcsr %x vs %x", mxcsr, o.mxcsr));
             if (!Arrays.equals(data, o.data)) d.add("memory differs");
             return d.isEmpty() ? null : String.join("; ", d);
         }
@@ -63,7 +64,7 @@ class TranslatorTest {
         CpuState t = c.state;
         return new Snapshot(exit, exit == Cpu.EXIT_EXCEPTION ? c.exitVector : -1, exit == Cpu.EXIT_EXCEPTION ? c.exitAddress : 0,
                 t.r.clone(), t.rip, t.rflags(), t.lfOp, t.lfSize, t.lfDst, t.lfSrc, t.lfRes, t.lfAux, t.instructionsRetired,
-                t.xmm.clone(), s.readBytes(DATA, (int) DATA_SIZE));
+                t.xmm.clone(), t.mxcsr, s.readBytes(DATA, (int) DATA_SIZE));
     }
 
     private static AddressSpace space(byte[] code) {
@@ -273,6 +274,56 @@ class TranslatorTest {
                     dec ecx
                     jmp 1b
                 """, 1);
+    }
+
+    @Test
+    void doubleArithmeticAndUnalignedMovesAcrossPages() {
+        // MOVUPD walks byte by byte over the boundary between the two data pages and then off the end
+        // of the data area: the store that straddles into the unmapped page faults before writing
+        // anything. MXCSR starts without PE, which the first inexact result sets (the inline path
+        // then applies); zeros, and results that cancel, take the calls. The compares feed branches
+        // (the flags of an eager record, NaNs from the square roots of negative values included).
+        String loop = """
+                    mov rax, 0x3FF8000000000000
+                    movq xmm1, rax
+                    unpcklpd xmm1, xmm1
+                    mov rax, 0x3FB999999999999A
+                    movq xmm2, rax
+                    unpcklpd xmm2, xmm2
+                    mov esi, 0x20000F80
+                    mov ecx, 0x1100
+                1:  movupd xmm0, [rsi]
+                    mulpd xmm0, xmm2
+                    addpd xmm0, xmm1
+                    sqrtpd xmm3, xmm0
+                    divsd xmm3, xmm1
+                    subpd xmm0, xmm3
+                    mulsd xmm3, xmm0
+                    addsd xmm3, xmm2
+                    subsd xmm3, xmm1
+                    sqrtsd xmm4, xmm3
+                    ucomisd xmm3, xmm1
+                    ja 2f
+                    inc r8
+                2:  comisd xmm4, xmm2
+                    jbe 3f
+                    inc r9
+                3:  ucomisd xmm0, xmm4
+                    jp 4f
+                    jb 4f
+                    inc r10
+                4:  comisd xmm0, [rsi]
+                    jne 5f
+                    inc r11
+                5:  movups %s, xmm0
+                    movdqu [rsi + 5], xmm3
+                    inc rsi
+                    dec ecx
+                    jnz 1b
+                    syscall
+                """;
+        assertAgree("store straddles into the unmapped page", loop.formatted("[rsi + 1]"), 1);
+        assertAgree("load straddles into the unmapped page", loop.formatted("[rsi - 7]").replace("[rsi + 5]", "[rsi - 3]"), 1);
     }
 
     @Test

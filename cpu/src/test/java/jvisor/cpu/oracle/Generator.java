@@ -50,14 +50,10 @@ public final class Generator {
     public Generator(Catalogue cat, long seed, java.util.Set<String> notInSequences) {
         this.cat = cat;
         this.seed = seed;
-        // -Djvisor.diff.forms=REGEX: only the forms whose syntax matches (a campaign aimed at a few families).
-        java.util.regex.Pattern only = java.util.Optional.ofNullable(System.getProperty("jvisor.diff.forms"))
-                .map(java.util.regex.Pattern::compile).orElse(null);
-        int[] chosen = java.util.stream.IntStream.range(0, cat.entries.size())
-                .filter(k -> only == null || only.matcher(cat.entries.get(k).shape().form.mnemonic).find()).toArray();
-        if (chosen.length == 0) throw new IllegalArgumentException("jvisor.diff.forms matches no form: " + only);
-        int n = chosen.length;
-        order = chosen;
+        int[] all = java.util.stream.IntStream.range(0, cat.entries.size()).filter(k -> selected(cat.entries.get(k))).toArray();
+        if (all.length == 0) throw new IllegalArgumentException("jvisor.diff.forms matches no form: " + ONLY);
+        int n = all.length;
+        order = all;
         SplittableRandom r = new SplittableRandom(seed);
         for (int k = n - 1; k > 0; k--) {
             int j = r.nextInt(k + 1);
@@ -66,11 +62,19 @@ public final class Generator {
             order[j] = t;
         }
         for (Entry e : cat.entries) {
-            if (sequenceSafe(e) && !notInSequences.contains(e.shape().form.mnemonic)
-                    && (only == null || only.matcher(e.shape().form.mnemonic).find())) {
-                sequenceEntries.add(e);
-            }
+            if (selected(e) && sequenceSafe(e) && !notInSequences.contains(e.shape().form.mnemonic)) sequenceEntries.add(e);
         }
+    }
+
+    /**
+     * {@code -Djvisor.diff.forms=REGEX} restricts the cases to the forms whose syntax it finds (a
+     * local run that concentrates many cases on a few forms, e.g. "(add|mul)(sd|pd) ").
+     */
+    private static final java.util.regex.Pattern ONLY =
+            System.getProperty("jvisor.diff.forms") == null ? null : java.util.regex.Pattern.compile(System.getProperty("jvisor.diff.forms"));
+
+    private static boolean selected(Entry e) {
+        return ONLY == null || ONLY.matcher(e.shape().form.mnemonic).find();
     }
 
     /**
@@ -154,6 +158,11 @@ public final class Generator {
         }
         c.rflags = Values.rflags(r);
         c.mxcsr = Values.mxcsr(r);
+        // Sticky exception flags already set, as in any program past its first inexact result (the
+        // translator's inline arithmetic needs PE set). From a generator of their own, so that the
+        // rest of every case stays what it was.
+        SplittableRandom flags = new SplittableRandom(c.seed * 0xD1342543DE82EF95L ^ c.index * 0x2545F4914F6CDD1DL ^ 0x1F80);
+        c.mxcsr |= Values.stickyFlags(flags);
     }
 
     /** Per-case generation context. */

@@ -155,6 +155,15 @@ public final class Values {
     }
 
     /** MXCSR: all exceptions masked and no flag set; random rounding, sometimes FTZ and/or DAZ. */
+    /** MXCSR's sticky exception flags (bits 0-5): none, PE alone, or any combination. */
+    static int stickyFlags(SplittableRandom r) {
+        return switch (r.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> 0x20;
+            default -> r.nextInt(64);
+        };
+    }
+
     static int mxcsr(SplittableRandom r) {
         int m = 0x1F80 | r.nextInt(4) << 13;
         if (r.nextInt(4) == 0) m |= 0x8000; // FTZ
