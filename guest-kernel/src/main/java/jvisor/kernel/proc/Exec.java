@@ -215,15 +215,32 @@ public final class Exec {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
+     * The signals ignored where jvisor was started: as the ./jvisor launcher found them
+     * (-Djvisor.ignored.signals, SigIgn's hexadecimal mask), since the JVM takes some over for
+     * itself (SIGQUIT, SIGPIPE, SIGUSR2); else as the JVM's own process has them.
+     */
+    private static long ignoredAtLaunch() {
+        String launcher = System.getProperty("jvisor.ignored.signals");
+        if (launcher != null) {
+            try {
+                return Long.parseUnsignedLong(launcher.trim(), 16);
+            } catch (NumberFormatException e) {
+                // not from the launcher: fall back to what this process has
+            }
+        }
+        jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
+        return self != null ? self.ignoredSignals() : 0;
+    }
+
+    /**
      * Signals ignored in jvisor's own process stay ignored in the first guest process, as they
      * would in any program jvisor's process started (execve keeps SIG_IGN, signal(7)): under
      * nohup SIGHUP is ignored, in a background job of a non-interactive shell SIGINT and SIGQUIT.
      */
     private static void inheritIgnoredSignals(Process p) {
-        jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
-        if (self == null) return;
+        long ignored = ignoredAtLaunch();
         for (int sig = 1; sig <= 64; sig++) {
-            if ((self.ignoredSignals() >>> (sig - 1) & 1) != 0 && sig != Signals.SIGKILL && sig != Signals.SIGSTOP) {
+            if ((ignored >>> (sig - 1) & 1) != 0 && sig != Signals.SIGKILL && sig != Signals.SIGSTOP) {
                 p.sigactions.set(sig, new SigAction(Signals.SIG_IGN, 0, 0, 0));
             }
         }
