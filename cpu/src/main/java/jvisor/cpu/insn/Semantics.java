@@ -2,8 +2,6 @@ package jvisor.cpu.insn;
 
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
-import jvisor.mmu.Access;
-import jvisor.mmu.Tlb;
 
 /**
  * The computations of instruction families whose flag rules are irregular, as pure functions,
@@ -76,15 +74,6 @@ public final class Semantics {
     /** SQRTSD/SQRTPD of b (a, the destination's element, is not an operand: kept for the common shape). */
     public static long sqrtD(CpuState s, long a, long b) {
         return SseMath.sqrtD(s, b);
-    }
-
-    /**
-     * Before a 16-byte access at a that straddles a page boundary, faults where the hardware's
-     * single access does (XmmAccess.checkStraddling); the two 8-byte accesses that follow then
-     * cannot fault halfway.
-     */
-    public static void checkStraddling16(Tlb m, long a, boolean write) {
-        XmmAccess.checkStraddling(m, a, 16, write ? Access.WRITE : Access.READ);
     }
 
     /** Faults (#XM) when the instruction raised an unmasked SIMD exception; otherwise makes its flags sticky. */

@@ -45,9 +45,9 @@ import jvisor.mmu.Tlb;
  * locals still hold the state before it: the one exception handler of the method writes them
  * back, knowing the instruction from a local set before each one that may fault.
  *
- * <p>Memory goes through the vCPU's TLB as the interpreter's loads and stores do, its hit path
- * inlined here (a tag compare and a host access). Instructions without an emitter call their
- * interpreter handler ({@link Fallback}).
+ * <p>Memory goes through the vCPU's TLB as the interpreter's loads and stores do: calls of its
+ * small load and store methods, whose hit path (a tag compare and a host access) the JVM
+ * inlines. Instructions without an emitter call their interpreter handler ({@link Fallback}).
  *
  * <p>Layout of the method: a jump to the prologue (emitted last, when the registers the region
  * uses are known), the blocks, the common exit, the fault handler, the prologue.
@@ -313,6 +313,7 @@ final class Gen {
      */
     private void emitFaultHandler() {
         if (faulting.isEmpty()) return;
+        Insn[] all = faulting.toArray(new Insn[0]);
         cb.exceptionCatch(bodyStart, bodyEnd, faultHandler, CD_RUNTIME_EXCEPTION);
         cb.labelBinding(faultHandler);
         cb.astore(exception);
@@ -322,20 +323,20 @@ final class Gen {
         storeCanonicalFlags();
         flushRetired();
         cb.aload(state);
-        pushFaulting();
+        pushFaulting(all);
         cb.getfield(CD_INSN, "next", CD_long).putfield(CD_STATE, "rip", CD_long);
         cb.goto_(report);
         cb.labelBinding(authoritative);
         cb.iconst_m1().iload(faultAt).isub().istore(faultAt);
         cb.labelBinding(report);
         cb.aload(JIT).aload(exception).putfield(CD_TRANSLATOR, "fault", CD_RUNTIME_EXCEPTION);
-        pushFaulting();
+        pushFaulting(all);
         cb.areturn();
     }
 
-    /** Pushes faulting[faultAt]. */
-    private void pushFaulting() {
-        constant(faulting.toArray(new Insn[0]), CD_INSN.arrayType());
+    /** Pushes faulting[faultAt] (one array constant for the whole method). */
+    private void pushFaulting(Insn[] all) {
+        constant(all, CD_INSN.arrayType());
         cb.iload(faultAt).aaload();
     }
 

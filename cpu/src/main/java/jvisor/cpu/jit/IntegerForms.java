@@ -284,11 +284,20 @@ final class IntegerForms {
 
     /** Pops size bytes into a new temporary: the load first, RSP after. */
     static int pop(Gen g, int size) {
-        g.pushReg(Reg.RSP, 8);
-        int sp = g.toTemp();
-        g.load(sp, size);
+        return popFrom(g, Reg.RSP, size);
+    }
+
+    /**
+     * Loads size bytes at the address in register top into a new temporary, then sets RSP past
+     * them: a pop from a stack whose top is in top (RSP, or RBP for LEAVE). The load comes first,
+     * so a fault leaves RSP as it was.
+     */
+    private static int popFrom(Gen g, int top, int size) {
+        g.pushReg(top, 8);
+        int address = g.toTemp();
+        g.load(address, size);
         int v = g.toTemp();
-        g.cb.lload(sp).ldc((long) size).ladd();
+        g.cb.lload(address).ldc((long) size).ladd();
         g.popToReg(Reg.RSP, 8);
         return v;
     }
@@ -302,15 +311,9 @@ final class IntegerForms {
 
     /** LEAVE: RSP = RBP, then pop RBP; the load comes first. */
     static void leave(Gen g, Insn i) {
-        int size = i.opsize;
-        g.pushReg(Reg.RBP, 8);
-        int frame = g.toTemp();
-        g.load(frame, size);
-        int v = g.toTemp();
-        g.cb.lload(frame).ldc((long) size).ladd();
-        g.popToReg(Reg.RSP, 8);
+        int v = popFrom(g, Reg.RBP, i.opsize);
         g.cb.lload(v);
-        g.popToReg(Reg.RBP, size);
+        g.popToReg(Reg.RBP, i.opsize);
     }
 
     // ------------------------------------------------------------------ shifts, IMUL

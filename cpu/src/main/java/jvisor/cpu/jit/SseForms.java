@@ -49,20 +49,6 @@ final class SseForms {
         return n << 1;
     }
 
-    /**
-     * The address of a 16-byte memory operand that must be aligned, in a temporary: #GP when it
-     * is not (XmmAccess.aligned).
-     */
-    private static int alignedAddress(Gen g, Insn i) {
-        int a = g.eaTemp(i);
-        g.mayFault();
-        Label ok = g.cb.newLabel();
-        g.cb.lload(a).ldc(15L).land().lconst_0().lcmp().ifeq(ok);
-        g.cb.invokestatic(CD_CPU_FAULT, "generalProtection", MethodTypeDesc.of(CD_CPU_FAULT)).athrow();
-        g.cb.labelBinding(ok);
-        return a;
-    }
-
     /** The 128-bit W operand (register, or aligned memory: low quadword first) into two temporaries. */
     private static int[] w128(Gen g, Insn i) {
         if (!i.mem) {
@@ -71,7 +57,7 @@ final class SseForms {
             g.pushXmm(q(i.rm) + 1);
             return new int[] {lo, g.toTemp()};
         }
-        return load16(g, alignedAddress(g, i));
+        return load16(g, Ymm.address(g, i, 16, Ymm.Check.ALIGNED, false));
     }
 
     /** The 16 bytes at the address in slot a into two temporaries, low quadword first. */
@@ -280,26 +266,10 @@ final class SseForms {
         }
     }
 
-    /**
-     * The address of a 16-byte memory operand without an alignment rule, in a temporary: when the
-     * operand straddles a page boundary, both pages are checked first, as XmmAccess.load128 and
-     * store128 do (a cold call; the common access stays within a page).
-     */
-    private static int unalignedAddress(Gen g, Insn i, boolean write) {
-        int a = g.eaTemp(i);
-        g.mayFault();
-        Label inPage = g.cb.newLabel();
-        g.cb.lload(a).ldc(HostMemory.PAGE_MASK).land().ldc((long) (HostMemory.PAGE_SIZE - 16)).lcmp().ifle(inPage);
-        g.cb.aload(g.tlb).lload(a).ldc(write ? 1 : 0).invokestatic(Gen.CD_SEMANTICS, "checkStraddling16",
-                MethodTypeDesc.of(CD_void, Gen.CD_TLB, CD_long, CD_boolean));
-        g.cb.labelBinding(inPage);
-        return a;
-    }
-
     /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (aligned) and MOVUPD/MOVUPS/MOVDQU. */
     static void load128(Gen g, Insn i, boolean aligned) {
         int d = q(i.reg);
-        int[] s = aligned || !i.mem ? w128(g, i) : load16(g, unalignedAddress(g, i, false));
+        int[] s = aligned || !i.mem ? w128(g, i) : load16(g, Ymm.address(g, i, 16, Ymm.Check.STRADDLE, false));
         g.storeXmm(d, s[0]);
         g.storeXmm(d + 1, s[1]);
     }
@@ -316,7 +286,7 @@ final class SseForms {
             g.storeXmm(q(i.rm) + 1, hi);
             return;
         }
-        int a = aligned ? alignedAddress(g, i) : unalignedAddress(g, i, true);
+        int a = Ymm.address(g, i, 16, aligned ? Ymm.Check.ALIGNED : Ymm.Check.STRADDLE, true);
         g.store(a, 8, lo);
         g.cb.lload(a).ldc(8L).ladd();
         int a8 = g.toTemp();
