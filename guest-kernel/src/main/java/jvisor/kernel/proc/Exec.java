@@ -24,9 +24,7 @@ import jvisor.kernel.elf.ProgramImage;
 import jvisor.kernel.fs.HostFile;
 import jvisor.kernel.fs.PathResolver;
 import jvisor.kernel.mm.MemoryManager;
-import jvisor.kernel.signal.SigAction;
 import jvisor.kernel.abi.Rlimits;
-import jvisor.kernel.abi.Signals;
 import jvisor.mmu.AddressSpace;
 
 /**
@@ -106,7 +104,7 @@ public final class Exec {
         Process p = new Process(pid, ppid, creds, limits, mm, fs,
                 exeGuest.getBytes(StandardCharsets.UTF_8), req.argv(), req.envp(),
                 cwdGuest.getBytes(StandardCharsets.UTF_8));
-        inheritIgnoredSignals(p);
+        p.sigactions.ignoreInherited(ignoredAtLaunch());
         p.image = image;
         p.auxv = stack.auxv();
         p.execfn = req.execfn();
@@ -215,7 +213,9 @@ public final class Exec {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
-     * The signals ignored where jvisor was started: as the ./jvisor launcher found them
+     * The signals ignored where jvisor was started, which stay ignored in the first guest process
+     * as in any program jvisor's process started (signal(7)): under nohup SIGHUP, in a background
+     * job of a non-interactive shell SIGINT and SIGQUIT. As the ./jvisor launcher found them
      * (-Djvisor.ignored.signals, SigIgn's hexadecimal mask), since the JVM takes some over for
      * itself (SIGQUIT, SIGPIPE, SIGUSR2); else as the JVM's own process has them.
      */
@@ -230,20 +230,6 @@ public final class Exec {
         }
         jvisor.kernel.host.HostSelf.Status self = jvisor.kernel.host.HostSelf.status();
         return self != null ? self.ignoredSignals() : 0;
-    }
-
-    /**
-     * Signals ignored in jvisor's own process stay ignored in the first guest process, as they
-     * would in any program jvisor's process started (execve keeps SIG_IGN, signal(7)): under
-     * nohup SIGHUP is ignored, in a background job of a non-interactive shell SIGINT and SIGQUIT.
-     */
-    private static void inheritIgnoredSignals(Process p) {
-        long ignored = ignoredAtLaunch();
-        for (int sig = 1; sig <= 64; sig++) {
-            if ((ignored >>> (sig - 1) & 1) != 0 && sig != Signals.SIGKILL && sig != Signals.SIGSTOP) {
-                p.sigactions.set(sig, new SigAction(Signals.SIG_IGN, 0, 0, 0));
-            }
-        }
     }
 
     /** The task name execve gives (__set_task_comm with kbasename of the path as passed): at most 15 bytes. */

@@ -24,8 +24,20 @@ public final class SignalActions {
     public void resetForExec() {
         for (int sig = 1; sig < actions.length; sig++) {
             long h = actions[sig].handler();
-            if (h != Signals.SIG_IGN) actions[sig] = SigAction.DEFAULT;
-            else actions[sig] = new SigAction(Signals.SIG_IGN, 0, 0, 0);
+            actions[sig] = h == Signals.SIG_IGN ? SigAction.IGNORED : SigAction.DEFAULT;
+        }
+    }
+
+    /**
+     * The dispositions a program starts with when the process that started it had the signals
+     * of mask (bit n-1 for signal n, as /proc/PID/status's SigIgn) ignored: execve keeps SIG_IGN.
+     * SIGKILL and SIGSTOP cannot be ignored.
+     */
+    public void ignoreInherited(long mask) {
+        for (int sig = 1; sig < actions.length; sig++) {
+            if ((mask >>> (sig - 1) & 1) != 0 && sig != Signals.SIGKILL && sig != Signals.SIGSTOP) {
+                actions[sig] = SigAction.IGNORED;
+            }
         }
     }
 
