@@ -69,12 +69,12 @@ public final class ElfLoader {
      * mmap of the file shows them, then fresh zero pages up to p_memsz (.bss).
      */
     record Segment(long start, long fileEnd, long fileMapEnd, long memEnd, int prot, long fileOffset,
-            boolean fileBacked) {
+            boolean fileBacked, boolean hasBss) {
         static Segment of(ProgramHeader ph, long bias) {
             long vaddr = ph.vaddr() + bias;
             long fileEnd = vaddr + ph.filesz();
             return new Segment(pageDown(vaddr), fileEnd, pageUp(fileEnd), pageUp(vaddr + ph.memsz()), ph.prot(),
-                    pageDown(ph.offset()), ph.filesz() > 0);
+                    pageDown(ph.offset()), ph.filesz() > 0, ph.memsz() > ph.filesz());
         }
 
         long fileLength() {
@@ -88,7 +88,9 @@ public final class ElfLoader {
          */
         void fill(ElfFile elf, long hva) {
             long copy = Math.min(fileLength(), elf.data.length - fileOffset);
-            if (memEnd > fileEnd && (prot & Prot.WRITE) != 0) copy = Math.min(copy, fileEnd - start);
+            // p_memsz beyond p_filesz, not page-rounded: a segment whose file part ends inside a
+            // page without .bss keeps the file's bytes there.
+            if (hasBss && (prot & Prot.WRITE) != 0) copy = Math.min(copy, fileEnd - start);
             MemorySegment.copy(elf.data, (int) fileOffset, HostMemory.HOST, ValueLayout.JAVA_BYTE, hva, (int) copy);
         }
 

@@ -68,6 +68,19 @@ class ElfLoaderTest {
         assertArrayEquals(new byte[0x2000], space.readBytes(0x404000, 0x2000));
     }
 
+    /** A writable segment without .bss (p_memsz == p_filesz) keeps the file's bytes after p_filesz in its last page, as an mmap of the file shows them. */
+    @Test
+    void aWritableSegmentWithoutBssKeepsTheRestOfItsLastFilePage() throws ElfException {
+        ElfBuilder b = program();
+        b.segments.clear();
+        b.load(R | X, 0, 0x400000, 0x2000, 0x2000);
+        b.load(R | W, 0x3100, 0x403100, 0x100, 0x100);
+        byte[] data = b.build();
+        AddressSpace space = hv.createAddressSpace();
+        ElfLoader.load(hv, space, ElfFile.parse(data), "/bin/prog");
+        assertArrayEquals(slice(data, 0x3000, 0x1000), space.readBytes(0x403000, 0x1000));
+    }
+
     @Test
     void loadsStaticPieAtTheNoRandomisationBase() throws ElfException {
         ElfBuilder b = program();
