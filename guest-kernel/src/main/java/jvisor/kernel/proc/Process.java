@@ -53,8 +53,8 @@ public final class Process {
     byte[] execfn = new byte[0];
     long initialEnvp;
 
-    /** The file mode creation mask (umask(2)), inherited from the host process. */
-    public int umask = jvisor.kernel.fs.HostOps.currentUmask();
+    /** The file mode creation mask (umask(2)): the host process's for the first process, the parent's for a fork. */
+    public int umask;
 
     /** prctl(PR_SET_DUMPABLE), PR_SET_CHILD_SUBREAPER and PR_SET_NO_NEW_PRIVS: recorded and reported. */
     public volatile int dumpable = 1;
@@ -107,6 +107,7 @@ public final class Process {
         this(new ProcessTable(pid), pid, ppid, creds, limits, mm, fs, new FdTable(), new SignalActions(), exePath,
                 argv, envp, cwd);
         table.setInit(this);
+        umask = jvisor.kernel.fs.HostOps.currentUmask(); // a fork's child takes its parent's (TaskClone)
     }
 
     Process(ProcessTable table, int pid, int outsidePpid, Credentials creds, Limits limits, MemoryManager mm,
