@@ -63,7 +63,7 @@ public final class OpcodeTable {
 
     /** Declares one opcode form. */
     public void row(String opcode, String syntax, Op handler, String... attributes) {
-        String[] tokens = opcode.trim().toUpperCase(Locale.ROOT).split("\\s+");
+        String[] tokens = words(opcode.toUpperCase(Locale.ROOT));
         int t = 0;
         int prefix = -1;
         int map = MAP_ONE;
@@ -110,7 +110,7 @@ public final class OpcodeTable {
         String opTok = tokens[t++];
         boolean plusR = opTok.endsWith("+R");
         boolean plusCc = opTok.endsWith("+CC");
-        int opByte = Integer.parseInt(opTok.replaceAll("\\+(R|CC)$", ""), 16);
+        int opByte = Integer.parseInt(opTok, 0, opTok.length() - (plusR ? 2 : plusCc ? 3 : 0), 16);
         int count = plusR ? 8 : plusCc ? 16 : 1;
         int regExt = -1, mod = -1, rm = -1;
         boolean modrm = false;
@@ -154,14 +154,40 @@ public final class OpcodeTable {
         return arr[i];
     }
 
+    /** Two upper-case hex digits, optionally followed by +R or +CC. */
     private static boolean isHexByte(String s) {
-        return s.matches("[0-9A-F]{2}(\\+R|\\+CC)?");
+        if (s.length() < 2 || hexDigit(s.charAt(0)) < 0 || hexDigit(s.charAt(1)) < 0) return false;
+        String rest = s.substring(2);
+        return rest.isEmpty() || rest.equals("+R") || rest.equals("+CC");
+    }
+
+    private static int hexDigit(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    }
+
+    /**
+     * The words of s, split at runs of white space. The tables are parsed when the first vCPU is
+     * made, in the JVM's bytecode interpreter: a regular expression per row (split("\\s+"))
+     * cost a compiled Pattern each: about half the time of making the first vCPU.
+     */
+    public static String[] words(String s) {
+        List<String> out = new ArrayList<>(6);
+        int n = s.length();
+        for (int i = 0; i < n; ) {
+            while (i < n && Character.isWhitespace(s.charAt(i))) i++;
+            int start = i;
+            while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
+            if (i > start) out.add(s.substring(start, i));
+        }
+        return out.toArray(new String[0]);
     }
 
     private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, boolean vex,
             String[] attrs) {
-        String[] parts = syntax.trim().split("\\s+", 2);
-        String[] operands = parts.length > 1 ? parts[1].split(",") : new String[0];
+        String trimmed = syntax.trim();
+        int space = 0;
+        while (space < trimmed.length() && !Character.isWhitespace(trimmed.charAt(space))) space++;
+        String[] operands = space < trimmed.length() ? trimmed.substring(space).trim().split(",") : new String[0];
         Form.SizeRule size = null;
         Form.Imm imm1 = Form.Imm.NONE, imm2 = Form.Imm.NONE;
         boolean byteReg = false, byteRm = false, usesVvvv = false;
@@ -226,7 +252,7 @@ public final class OpcodeTable {
      * /r"}): the AVX families run the SSE operations of their legacy forms.
      */
     public Op op(String opcode) {
-        Form f = byOpcode.get(String.join(" ", opcode.trim().toUpperCase(Locale.ROOT).split("\\s+")));
+        Form f = byOpcode.get(String.join(" ", words(opcode.toUpperCase(Locale.ROOT))));
         if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
         return f.op;
     }
