@@ -14,6 +14,9 @@ import java.util.List;
  * asks {@link Libc} instead.
  */
 public final class HostSelf {
+    /** Compiled once: String.split("\\s+") compiles its pattern on every call, and these run at start-up. */
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
+
     private static final int O_CLOEXEC = 02000000;
 
     private HostSelf() {}
@@ -118,7 +121,7 @@ public final class HostSelf {
             for (int r = 0; r < count; r++) {
                 String line = lines.get(r + 1);
                 if (line.length() <= soft) return null;
-                String[] v = line.substring(soft).trim().split("\\s+");
+                String[] v = SPACES.split(line.substring(soft).trim());
                 if (v.length < 2) return null;
                 out[0][r] = limit(v[0]);
                 out[1][r] = limit(v[1]);
@@ -170,7 +173,7 @@ public final class HostSelf {
     private static int[] numbers(String s) {
         if (s == null) return null;
         if (s.isEmpty()) return new int[0];
-        String[] parts = s.split("\\s+");
+        String[] parts = SPACES.split(s);
         int[] out = new int[parts.length];
         try {
             for (int k = 0; k < parts.length; k++) out[k] = Integer.parseInt(parts[k]);

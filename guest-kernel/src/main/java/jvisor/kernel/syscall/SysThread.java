@@ -31,9 +31,15 @@ final class SysThread {
     private static final int ROBUST_LIST_HEAD_SIZE = 24;
     /** The emulated CPUs: one per host processor available to the JVM (at most 64 here). */
     static final int CPUS = Math.max(1, Math.min(64, Runtime.getRuntime().availableProcessors()));
-    /** Bytes of the CPU mask the kernel reports: cpumask_size(), one unsigned long for up to 64 CPUs. */
-    /** The kernel's cpumask_size(), as the host's: what sched_getaffinity returns. */
-    private static final int CPUMASK_SIZE = jvisor.kernel.host.Libc.hostCpumaskSize();
+
+    /**
+     * The kernel's cpumask_size(), as the host's: what sched_getaffinity returns. Asked on the
+     * first sched_getaffinity, not when the table is built: asking costs a downcall stub, tens
+     * of milliseconds of every start-up otherwise.
+     */
+    private static final class CpumaskSize {
+        static final int BYTES = jvisor.kernel.host.Libc.hostCpumaskSize();
+    }
 
     static void register(SyscallTable t) {
         t.define("exit", (k, a, b, c, d, e, f) -> exitThread(k, (int) a), RET_NONE, INT);
@@ -163,7 +169,7 @@ final class SysThread {
         // kernel/sched/core.c: the length must hold nr_cpu_ids bits and be a multiple of a long.
         if (len * 8 < CPUS || (len & 7) != 0) return -Errno.EINVAL;
         if (pid < 0 || (pid != 0 && t.process.table.task(pid) == null)) return -Errno.ESRCH;
-        int n = (int) Math.min(len, CPUMASK_SIZE);
+        int n = (int) Math.min(len, CpumaskSize.BYTES);
         long all = CPUS == 64 ? -1L : (1L << CPUS) - 1;
         byte[] bits = new byte[n];
         for (int i = 0; i < Math.min(n, 8); i++) bits[i] = (byte) (all >>> (8 * i)); // at most 64 CPUs
