@@ -4,7 +4,6 @@ import static jvisor.mmu.HostMemory.HOST;
 import static jvisor.mmu.HostMemory.PAGE_MASK;
 import static jvisor.mmu.HostMemory.PAGE_SIZE;
 
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -31,10 +30,6 @@ public final class Tlb implements CodeSource, GuestMemory {
     private static final int TLB_MASK = TLB_SIZE - 1;
     private static final long NO_PAGE = -1L; // never a page address: low bits set
 
-    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
     // tag = guest page address if that access is allowed, else NO_PAGE.
     private final long[] readTag = new long[TLB_SIZE];
@@ -228,43 +223,50 @@ public final class Tlb implements CodeSource, GuestMemory {
 
     // ---------------------------------------------------------------- loads
 
+    // The fast paths below are what translated guest code inlines at every memory access, and
+    // HotSpot's C2 stops inlining once a method and its inlined callees pass DesiredMethodLimit
+    // (8000 bytes of bytecode): so they are kept to the fewest bytecodes. The slot is computed
+    // inline rather than through slot(). A multi-byte access compares the slot of its first
+    // byte with the page of its last byte: they match only when the whole access lies in one
+    // page that hits (the next page always has another slot), one compare where there were two.
+
     public int read8(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == (gva & ~PAGE_MASK)) return HostAccess.getByte(gva + addend[s]) & 0xFF;
         return read8Slow(gva);
     }
 
     /** Out of line, so the fast path stays small enough to inline everywhere. */
     private int read8Slow(long gva) {
-        int v = HOST.get(U8, translate(gva, Access.READ)) & 0xFF;
+        int v = HostAccess.getByte(translate(gva, Access.READ)) & 0xFF;
         space.report(gva, 1, Access.READ, v);
         return v;
     }
 
     public int read16(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) return HOST.get(U16, gva + addend[s]) & 0xFFFF;
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 1) & ~PAGE_MASK)) return HostAccess.getShort(gva + addend[s]) & 0xFFFF;
         return (int) readSlow(gva, 2, Access.READ);
     }
 
     public int read32(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) return HOST.get(U32, gva + addend[s]);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 3) & ~PAGE_MASK)) return HostAccess.getInt(gva + addend[s]);
         return (int) readSlow(gva, 4, Access.READ);
     }
 
     public long read64(long gva) {
-        int s = slot(gva);
-        if (readTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) return HOST.get(U64, gva + addend[s]);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 7) & ~PAGE_MASK)) return HostAccess.getLong(gva + addend[s]);
         return readSlow(gva, 8, Access.READ);
     }
 
     /** Reads an instruction byte: needs execute permission. */
     @Override
     public int fetch8(long gva) {
-        int s = slot(gva);
-        if (execTag[s] == (gva & ~PAGE_MASK)) return HOST.get(U8, gva + addend[s]) & 0xFF;
-        return HOST.get(U8, translate(gva, Access.EXECUTE)) & 0xFF;
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (execTag[s] == (gva & ~PAGE_MASK)) return HostAccess.getByte(gva + addend[s]) & 0xFF;
+        return HostAccess.getByte(translate(gva, Access.EXECUTE)) & 0xFF;
     }
 
     /** Little-endian load of size bytes that may cross a page boundary. */
@@ -272,11 +274,11 @@ public final class Tlb implements CodeSource, GuestMemory {
         long v = 0;
         if ((gva & PAGE_MASK) <= PAGE_SIZE - size) {
             long h = translate(gva, access);
-            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, h + i) & 0xFF);
+            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HostAccess.getByte(h + i) & 0xFF);
         } else {
             // Check both pages before reading anything, so a fault leaves no partial effect.
             translateBoth(gva, size, access);
-            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HOST.get(U8, translate(gva + i, access)) & 0xFF);
+            for (int i = size - 1; i >= 0; i--) v = (v << 8) | (HostAccess.getByte(translate(gva + i, access)) & 0xFF);
         }
         space.report(gva, size, access, v);
         return v;
@@ -285,32 +287,32 @@ public final class Tlb implements CodeSource, GuestMemory {
     // ---------------------------------------------------------------- stores
 
     public void write8(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK)) HOST.set(U8, gva + addend[s], (byte) v);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == (gva & ~PAGE_MASK)) HostAccess.putByte(gva + addend[s], (byte) v);
         else write8Slow(gva, v);
     }
 
     private void write8Slow(long gva, int v) {
         long h = translate(gva, Access.WRITE);
         space.report(gva, 1, Access.WRITE, v & 0xFF);
-        HOST.set(U8, h, (byte) v);
+        HostAccess.putByte(h, (byte) v);
     }
 
     public void write16(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 2) HOST.set(U16, gva + addend[s], (short) v);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 1) & ~PAGE_MASK)) HostAccess.putShort(gva + addend[s], (short) v);
         else writeSlow(gva, 2, v);
     }
 
     public void write32(long gva, int v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 4) HOST.set(U32, gva + addend[s], v);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 3) & ~PAGE_MASK)) HostAccess.putInt(gva + addend[s], v);
         else writeSlow(gva, 4, v);
     }
 
     public void write64(long gva, long v) {
-        int s = slot(gva);
-        if (writeTag[s] == (gva & ~PAGE_MASK) && (gva & PAGE_MASK) <= PAGE_SIZE - 8) HOST.set(U64, gva + addend[s], v);
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 7) & ~PAGE_MASK)) HostAccess.putLong(gva + addend[s], v);
         else writeSlow(gva, 8, v);
     }
 
@@ -329,7 +331,7 @@ public final class Tlb implements CodeSource, GuestMemory {
         // Check both pages before writing anything, so a fault leaves memory untouched.
         translateBoth(gva, size, Access.WRITE);
         space.report(gva, size, Access.WRITE, size == 8 ? v : v & ((1L << (8 * size)) - 1));
-        for (int i = 0; i < size; i++) HOST.set(U8, translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
+        for (int i = 0; i < size; i++) HostAccess.putByte(translate(gva + i, Access.WRITE), (byte) (v >>> (8 * i)));
     }
 
     /**

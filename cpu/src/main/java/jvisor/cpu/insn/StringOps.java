@@ -1,7 +1,6 @@
 package jvisor.cpu.insn;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuState;
@@ -11,6 +10,7 @@ import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.OpcodeTable;
 import jvisor.mmu.Access;
 import jvisor.mmu.Tlb;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -202,9 +202,9 @@ final class StringOps {
         long h = mem.translate(dst, Access.WRITE);
         long end = h + len;
         switch (size) {
-            case 2 -> { for (; h < end; h += 2) HOST.set(ValueLayout.JAVA_SHORT_UNALIGNED, h, (short) v); }
-            case 4 -> { for (; h < end; h += 4) HOST.set(ValueLayout.JAVA_INT_UNALIGNED, h, (int) v); }
-            default -> { for (; h < end; h += 8) HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, h, v); }
+            case 2 -> { for (; h < end; h += 2) HostAccess.putShort(h, (short) v); }
+            case 4 -> { for (; h < end; h += 4) HostAccess.putInt(h, (int) v); }
+            default -> { for (; h < end; h += 8) HostAccess.putLong(h, v); }
         }
         return elems;
     }

@@ -1,0 +1,104 @@
+package jvisor.mmu;
+
+import static jvisor.mmu.HostMemory.HOST;
+
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Field;
+
+/**
+ * Loads and stores at host virtual addresses: the one primitive under every guest memory access.
+ *
+ * <p>Two implementations, chosen once per JVM. When the JVM was started with
+ * {@code --sun-misc-unsafe-memory-access=allow} (the launcher and the tests do), accesses go
+ * through {@code sun.misc.Unsafe}: one intrinsic each, a few bytes of bytecode, so HotSpot's C2
+ * inlines them into translated guest code without spending its inlining budget
+ * (DesiredMethodLimit). Otherwise they go through {@link HostMemory#HOST}, a
+ * {@code MemorySegment}: just as exact, but each access is a chain of a dozen forced-inline
+ * methods (VarHandle, bounds and liveness checks), and in large translated methods C2 then stops
+ * inlining the guest's other helpers. Without the flag, touching {@code sun.misc.Unsafe}'s memory
+ * methods would print a warning on the guest's stderr (JEP 498), which jvisor must never do.
+ *
+ * <p>The choice is a static final, so the JIT folds the branch away.
+ */
+public final class HostAccess {
+    private HostAccess() {}
+
+    /** The JVM's own name for the mode set by --sun-misc-unsafe-memory-access. */
+    private static final String MODE_PROPERTY = "sun.misc.unsafe.memory.access";
+
+    /** Set to "segment" to force the MemorySegment path (tests of the fallback). */
+    private static final String FORCE_PROPERTY = "jvisor.host.access";
+
+    @SuppressWarnings("removal")
+    private static final sun.misc.Unsafe U = unsafeIfAllowed();
+
+    /** True when accesses go through sun.misc.Unsafe. */
+    public static final boolean UNSAFE = U != null;
+
+    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    @SuppressWarnings("removal")
+    private static sun.misc.Unsafe unsafeIfAllowed() {
+        if (!"allow".equals(System.getProperty(MODE_PROPERTY))) return null;
+        if ("segment".equals(System.getProperty(FORCE_PROPERTY))) return null;
+        try {
+            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (sun.misc.Unsafe) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // the segment path is always there
+        }
+    }
+
+    /** Which implementation this JVM uses, for diagnostics. */
+    public static String implementation() {
+        return UNSAFE ? "unsafe" : "segment";
+    }
+
+    @SuppressWarnings("removal")
+    public static byte getByte(long hva) {
+        return UNSAFE ? U.getByte(hva) : HOST.get(U8, hva);
+    }
+
+    @SuppressWarnings("removal")
+    public static short getShort(long hva) {
+        return UNSAFE ? U.getShort(hva) : HOST.get(U16, hva);
+    }
+
+    @SuppressWarnings("removal")
+    public static int getInt(long hva) {
+        return UNSAFE ? U.getInt(hva) : HOST.get(U32, hva);
+    }
+
+    @SuppressWarnings("removal")
+    public static long getLong(long hva) {
+        return UNSAFE ? U.getLong(hva) : HOST.get(U64, hva);
+    }
+
+    @SuppressWarnings("removal")
+    public static void putByte(long hva, byte v) {
+        if (UNSAFE) U.putByte(hva, v);
+        else HOST.set(U8, hva, v);
+    }
+
+    @SuppressWarnings("removal")
+    public static void putShort(long hva, short v) {
+        if (UNSAFE) U.putShort(hva, v);
+        else HOST.set(U16, hva, v);
+    }
+
+    @SuppressWarnings("removal")
+    public static void putInt(long hva, int v) {
+        if (UNSAFE) U.putInt(hva, v);
+        else HOST.set(U32, hva, v);
+    }
+
+    @SuppressWarnings("removal")
+    public static void putLong(long hva, long v) {
+        if (UNSAFE) U.putLong(hva, v);
+        else HOST.set(U64, hva, v);
+    }
+}
