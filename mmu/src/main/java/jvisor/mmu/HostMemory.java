@@ -1,15 +1,11 @@
 package jvisor.mmu;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Host memory for guest regions: anonymous host mappings obtained from the host kernel with
- * mmap(2) through the FFM API, so that every guest page has a real host virtual address (HVA)
+ * mmap(2) (through {@link HostSyscall}), so that every guest page has a real host virtual address (HVA)
  * and the host kernel pages it in lazily (a 1 GiB guest reservation costs nothing until touched).
  *
  * <p>{@link #HOST} is a segment covering the whole host address space; all guest loads and
@@ -26,29 +22,6 @@ public final class HostMemory {
     private static final int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
 
-    // One holder class per function: the JVM makes a downcall stub (several milliseconds at
-    // start-up) when the function is first called, and a program that never frees memory never
-    // pays for munmap's and madvise's.
-    private static final class Mmap {
-        static final MethodHandle H = link("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    }
-
-    private static final class Munmap {
-        static final MethodHandle H = link("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG));
-    }
-
-    private static final class Madvise {
-        static final MethodHandle H = link("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    }
-
-    private static MethodHandle link(String name, FunctionDescriptor fd) {
-        Linker linker = Linker.nativeLinker();
-        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd);
-    }
-
     private HostMemory() {}
 
     public static long pageAlignUp(long n) {
@@ -62,40 +35,22 @@ public final class HostMemory {
      */
     public static long allocate(long length) {
         long len = pageAlignUp(length);
-        try {
-            MemorySegment p = (MemorySegment) Mmap.H.invokeExact(MemorySegment.NULL, len, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
-            long hva = p.address();
-            if (hva == -1L) throw new OutOfMemoryError("host mmap of " + len + " bytes failed");
-            return hva;
-        } catch (OutOfMemoryError e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("host mmap", t);
-        }
+        long hva = HostSyscall.call(HostSyscall.MMAP, 0, len, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (hva < 0) throw new OutOfMemoryError("host mmap of " + len + " bytes failed: errno " + -hva);
+        return hva;
     }
 
     /** Returns host pages to the host kernel. */
     public static void free(long hva, long length) {
-        try {
-            int rc = (int) Munmap.H.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length));
-            if (rc != 0) throw new IllegalStateException("host munmap failed at 0x" + Long.toHexString(hva));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("host munmap", t);
-        }
+        long rc = HostSyscall.call(HostSyscall.MUNMAP, hva, pageAlignUp(length), 0);
+        if (rc != 0) throw new IllegalStateException("host munmap failed at 0x" + Long.toHexString(hva) + ": errno " + -rc);
     }
 
     /** Drops the contents of host pages; they read as zero afterwards (MADV_DONTNEED on private anonymous memory). */
     public static void zero(long hva, long length) {
-        try {
-            int rc = (int) Madvise.H.invokeExact(MemorySegment.ofAddress(hva), pageAlignUp(length), MADV_DONTNEED);
-            if (rc != 0) HOST.asSlice(hva, length).fill((byte) 0);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("host madvise", t);
+        if (HostSyscall.call(HostSyscall.MADVISE, hva, pageAlignUp(length), MADV_DONTNEED) != 0) {
+            HOST.asSlice(hva, length).fill((byte) 0);
         }
     }
 

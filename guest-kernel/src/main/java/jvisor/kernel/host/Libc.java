@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
+import jvisor.mmu.HostSyscall;
+
 /**
  * The host C library, reached through FFM downcalls. This is the guest kernel's only door to the
  * host kernel for files, terminals, clocks and identity: host fds give exact Linux semantics
@@ -37,45 +39,13 @@ public final class Libc {
     // One holder class per function: its downcall stub (a handful of generated classes, several
     // milliseconds each at start-up) is made when the function is first called, not when the class
     // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
-    private static final class Read {
-        static final MethodHandle H = errnoCall("read", FunctionDescriptor.of(J, I, P, J));
-    }
-
-    private static final class Write {
-        static final MethodHandle H = errnoCall("write", FunctionDescriptor.of(J, I, P, J));
-    }
-
-    private static final class Pread {
-        static final MethodHandle H = errnoCall("pread64", FunctionDescriptor.of(J, I, P, J, J));
-    }
-
     private static final class Mmap {
         static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
-    }
-
-    private static final class Pwrite {
-        static final MethodHandle H = errnoCall("pwrite64", FunctionDescriptor.of(J, I, P, J, J));
-    }
-
-    private static final class Getdents64 {
-        static final MethodHandle H = errnoCall("getdents64", FunctionDescriptor.of(J, I, P, J));
-    }
-
-    private static final class Lseek {
-        static final MethodHandle H = errnoCall("lseek64", FunctionDescriptor.of(J, I, J, I));
     }
 
     private static final class Open {
         static final MethodHandle H = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
                 Linker.Option.firstVariadicArg(2));
-    }
-
-    private static final class Close {
-        static final MethodHandle H = errnoCall("close", FunctionDescriptor.of(I, I));
-    }
-
-    private static final class Fstatat {
-        static final MethodHandle H = errnoCall("fstatat64", FunctionDescriptor.of(I, I, P, P, I));
     }
 
     private static final class Statx {
@@ -212,21 +182,11 @@ public final class Libc {
 
     /** read(2) into host memory at buf. */
     public static long read(int fd, long buf, long count) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Read.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.READ, fd, buf, count);
     }
 
     public static long write(int fd, long buf, long count) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Write.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.WRITE, fd, buf, count);
     }
 
     /**
@@ -247,40 +207,20 @@ public final class Libc {
     }
 
     public static long pread(int fd, long buf, long count, long offset) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Pread.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.PREAD64, fd, buf, count, offset, 0, 0);
     }
 
     public static long pwrite(int fd, long buf, long count, long offset) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Pwrite.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count, offset), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.PWRITE64, fd, buf, count, offset, 0, 0);
     }
 
     /** getdents64(2) into host memory: struct linux_dirent64 records, the same for host and guest. */
     public static long getdents64(int fd, long buf, long count) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Getdents64.H.invokeExact(c, fd, MemorySegment.ofAddress(buf), count), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.GETDENTS64, fd, buf, count);
     }
 
     public static long lseek(int fd, long offset, int whence) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Lseek.H.invokeExact(c, fd, offset, whence), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.LSEEK, fd, offset, whence);
     }
 
     /** open(2) of a NUL-terminated host path held in a native segment. */
@@ -294,22 +234,12 @@ public final class Libc {
     }
 
     public static int close(int fd) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Close.H.invokeExact(c, fd), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(HostSyscall.CLOSE, fd, 0, 0);
     }
 
     /** fstatat(2) into a 144-byte struct stat (x86-64 layout, identical for glibc and the kernel). */
     public static int fstatat(int dirfd, MemorySegment path, MemorySegment statBuf, int flags) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Fstatat.H.invokeExact(c, dirfd, path, statBuf, flags), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(HostSyscall.NEWFSTATAT, dirfd, path.address(), statBuf.address(), flags, 0, 0);
     }
 
     /** statx(2) into a 256-byte struct statx. */
@@ -439,12 +369,8 @@ public final class Libc {
      */
     public static int hostCpumaskSize() {
         try (Arena arena = Arena.ofConfined()) {
-            MethodHandle syscall = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
-                    FunctionDescriptor.of(J, J, J, J, P), Linker.Option.firstVariadicArg(1));
-            long n = (long) syscall.invokeExact(204L /* SYS_sched_getaffinity */, 0L, 1024L, arena.allocate(1024));
+            long n = HostSyscall.call(204 /* SYS_sched_getaffinity */, 0, 1024, arena.allocate(1024).address());
             return n > 0 && n <= 1024 ? (int) n : 8;
-        } catch (Throwable e) {
-            return 8;
         }
     }
 
