@@ -1,7 +1,6 @@
 package jvisor.kernel.fs;
 
 import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
@@ -11,7 +10,6 @@ import jvisor.mmu.HostMemory;
 public final class DevFile extends FileDescription {
     public enum Kind { NULL, ZERO, FULL, RANDOM }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private final Kind kind;
 
     public DevFile(byte[] guestPath, int flags, Kind kind) {
@@ -37,7 +35,7 @@ public final class DevFile extends FileDescription {
             default -> {
                 int n = (int) Math.min(count, 1 << 25);
                 byte[] b = new byte[n];
-                RANDOM.nextBytes(b);
+                jvisor.kernel.host.HostRandom.fill(b);
                 MemorySegment.copy(b, 0, HostMemory.HOST, java.lang.foreign.ValueLayout.JAVA_BYTE, hostBuf, n);
                 return n;
             }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.util.List;
 
 import jvisor.cpu.CpuState;
@@ -95,7 +94,7 @@ public final class Exec {
         mm.setDataLimit(limits.cur(Rlimits.RLIMIT_DATA));
 
         byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
+        jvisor.kernel.host.HostRandom.fill(random);
         InitialStack.Layout stack = InitialStack.build(hv, space, image, req.argv(), req.envp(), req.execfn(), random,
                 new InitialStack.Ids(creds.uid(), creds.euid(), creds.gid(), creds.egid()));
 
@@ -147,7 +146,7 @@ public final class Exec {
         try {
             image = ElfLoader.load(hv, space, elf, exe);
             byte[] random = new byte[16];
-            RANDOM.nextBytes(random);
+            jvisor.kernel.host.HostRandom.fill(random);
             stack = InitialStack.build(hv, space, image, argv, envp, execfn, random,
                     new InitialStack.Ids(p.creds.uid(), p.creds.euid(), p.creds.gid(), p.creds.egid()));
         } catch (ElfException | RuntimeException e) {
@@ -209,8 +208,6 @@ public final class Exec {
         t.comm = commOf(commSource);
         setEntryRegisters(t.regs, image.entry(), stack.sp());
     }
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * The signals ignored where jvisor was started, which stay ignored in the first guest process

@@ -5,7 +5,6 @@ import static jvisor.kernel.strace.ArgFormat.GRND_FLAGS;
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 import static jvisor.kernel.strace.ArgFormat.ULONG;
 
-import java.security.SecureRandom;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Misc;
@@ -13,11 +12,10 @@ import jvisor.kernel.mm.GuestMemory;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.Access;
 
-/** getrandom(2) (gVisor sys_random.go): bytes from the host's SecureRandom, never blocking. */
+/** getrandom(2) (gVisor sys_random.go): bytes from the host kernel's getrandom, never blocking. */
 final class SysRandom {
     private SysRandom() {}
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int CHUNK = 4096;
 
     static void register(SyscallTable t) {
@@ -38,7 +36,7 @@ final class SysRandom {
         long done = 0;
         while (done < n) {
             int len = (int) Math.min(n - done, chunk.length);
-            RANDOM.nextBytes(chunk);
+            jvisor.kernel.host.HostRandom.fill(chunk, 0, len);
             t.memory().writeBytes(buf + done, chunk, 0, len);
             done += len;
         }
