@@ -1,9 +1,14 @@
 package jvisor.kernel.host;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import jvisor.mmu.HostSyscall;
 
 /**
  * What the first guest process inherits from jvisor's own host process (its ids, groups, limits,
@@ -17,7 +22,7 @@ public final class HostSelf {
     /** Compiled once: String.split("\\s+") compiles its pattern on every call, and these run at start-up. */
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
 
-    private static final int O_CLOEXEC = 02000000;
+    private static final int F_GETFL = 3, PATH_MAX = 4096;
 
     private HostSelf() {}
 
@@ -132,28 +137,19 @@ public final class HostSelf {
         return out;
     }
 
-    /**
-     * What fcntl(fd, F_GETFL) answers: the octal "flags:" of /proc/self/fdinfo/FD without
-     * O_CLOEXEC, which fdinfo adds for a close-on-exec fd; -1 if fd is not open.
-     */
+    /** fcntl(fd, F_GETFL) of jvisor's own fd, or -1 if fd is not open. */
     public static int fdFlags(int fd) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-                if (line.startsWith("flags:")) return Integer.parseInt(line.substring(6).trim(), 8) & ~O_CLOEXEC;
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        long fl = HostSyscall.call(HostSyscall.FCNTL, fd, F_GETFL, 0);
+        return fl < 0 ? -1 : (int) fl;
     }
 
     /** What /proc/self/fd/FD links to ("/dev/pts/0", "pipe:[1234]"), or null. */
     public static byte[] fdLink(int fd) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString()
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            return null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment path = arena.allocateFrom("/proc/self/fd/" + fd);
+            MemorySegment buf = arena.allocate(PATH_MAX);
+            long n = HostSyscall.call(HostSyscall.READLINK, path.address(), buf.address(), PATH_MAX);
+            return n < 0 ? null : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         }
     }
 
