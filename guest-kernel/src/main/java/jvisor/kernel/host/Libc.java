@@ -39,6 +39,7 @@ public final class Libc {
     // One holder class per function: its downcall stub (a handful of generated classes, several
     // milliseconds each at start-up) is made when the function is first called, not when the class
     // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
+    // The calls every start makes, and the frequent ones, share HostSyscall's one stub instead.
     private static final class Mmap {
         static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
     }
