@@ -164,13 +164,22 @@ final class Reaping {
      * The record without the pairs of mask or handler changes that undo each other (the second
      * puts back what the first changed, with at most malloc's memory calls between them), taken out again and
      * again until none is left: a wait loop that went round more often in one run leaves such
-     * pairs. Returns events itself if there is none.
+     * pairs. A handler installed over the same action is taken out alone (bash's wait sets SIGINT
+     * to SIG_IGN where it was ignored already, between blocking SIGCHLD and unblocking it). Returns
+     * events itself if there is none.
      */
     static List<Event> withoutUndonePairs(List<Event> events) {
         List<Event> out = new ArrayList<>(events);
         boolean changed = false;
         int i = 0;
         while (i < out.size()) {
+            if (handlerUnchanged(out.get(i))) {
+                out.remove(i);
+                changed = true;
+                i = Math.max(0, i - 1);
+                while (i > 0 && memory(out.get(i))) i--;
+                continue;
+            }
             int k = i + 1;
             while (k < out.size() && memory(out.get(k))) k++;
             if (k < out.size() && maskOrHandler(out.get(i)) && maskOrHandler(out.get(k)) && netNil(out, i, k + 1)) {
@@ -184,6 +193,12 @@ final class Reaping {
             }
         }
         return changed ? out : events;
+    }
+
+    /** An rt_sigaction that installs the action its signal already had: it changes nothing. */
+    private static boolean handlerUnchanged(Event e) {
+        return e instanceof Event.Call c && !c.failed() && c.name().equals("rt_sigaction") && c.args().size() > 2
+                && c.args().get(1) instanceof Value.Struct && sameAction(c.args().get(2), c.args().get(1));
     }
 
     /** malloc's calls, which a wait loop's bookkeeping may make with signals blocked: they do not depend on the mask. */

@@ -130,6 +130,18 @@ class TimingRulesTest {
         assertTrue(Reaping.netNil(events, 1, 4));
         assertFalse(Reaping.netNil(events, 1, 3));
         assertFalse(Reaping.netNil(events, 4, 5));
+
+        // bash's wait with SIGINT ignored from the start: SIGINT set to SIG_IGN over SIG_IGN between
+        // blocking and unblocking SIGCHLD changes nothing, and the block/unblock pair around it goes too.
+        String ignoreInt = "rt_sigaction(2, {sa_handler=1, sa_mask=[], sa_flags=0x4000000}, "
+                + "{sa_handler=1, sa_mask=[], sa_flags=0x4000000}, 8) = 0";
+        List<Event> ignored = List.of(StraceOutput.event("rt_sigprocmask(0, [17], [], 8) = 0"),
+                StraceOutput.event(ignoreInt), StraceOutput.event("rt_sigprocmask(2, [], NULL, 8) = 0"));
+        assertEquals(List.of(), Reaping.withoutUndonePairs(ignored));
+        // Setting SIG_IGN where the default was is a change: it stays.
+        List<Event> changed = List.of(StraceOutput.event("rt_sigaction(2, {sa_handler=1, sa_mask=[], "
+                + "sa_flags=0x4000000}, {sa_handler=0, sa_mask=[], sa_flags=0x4000000}, 8) = 0"));
+        assertEquals(changed, Reaping.withoutUndonePairs(changed));
     }
 
     // ---------------------------------------------------------------- stream-chunks
