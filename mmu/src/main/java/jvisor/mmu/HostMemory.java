@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
  * mmap(2) (through {@link HostSyscall}), so that every guest page has a real host virtual address (HVA)
  * and the host kernel pages it in lazily (a 1 GiB guest reservation costs nothing until touched).
  *
- * <p>{@link #HOST} is a segment covering the whole host address space; all guest loads and
- * stores go through it at HVA offsets, which HotSpot compiles to plain moves.
+ * <p>{@link #HOST} is a segment covering the whole host address space, for bulk copies and fills
+ * at HVA offsets; single loads and stores go through {@link HostAccess}.
  */
 public final class HostMemory {
     /** Every host address; accesses through it are bounds-checked only against Long.MAX_VALUE. */

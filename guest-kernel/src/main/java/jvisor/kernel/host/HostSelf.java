@@ -12,11 +12,11 @@ import jvisor.mmu.HostSyscall;
 
 /**
  * What the first guest process inherits from jvisor's own host process (its ids, groups, limits,
- * the status flags and names of fds 0-2), read from /proc/self (proc(5)) rather than through FFM
- * downcalls. The values are the same; the reason is start-up: the first call of each downcall
- * makes the JVM generate its stub, several milliseconds apiece, and a program's start needs a
- * dozen of them. Each method returns null (or -1) when /proc says nothing usable, and the caller
- * asks {@link Libc} instead.
+ * the status flags and names of fds 0-2): read from /proc/self (proc(5)), or asked through
+ * {@link HostSyscall}'s one downcall stub, rather than through a typed FFM downcall each. The
+ * values are the same; the reason is start-up: the first call of each downcall shape makes the JVM
+ * generate its stub, milliseconds apiece, and a program's start needs a dozen of them. Each method
+ * returns null (or -1) when it learns nothing usable, and the caller asks {@link Libc} instead.
  */
 public final class HostSelf {
     /** Compiled once: String.split("\\s+") compiles its pattern on every call, and these run at start-up. */
