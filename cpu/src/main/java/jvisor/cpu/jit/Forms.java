@@ -114,11 +114,14 @@ final class Forms {
             add(arith[k] + "sd Vx,Wsd", (g, i) -> SseForms.scalar(g, i, m));
             add(arith[k] + "pd Vx,Wx", (g, i) -> SseForms.packed(g, i, m));
         }
+        // The bitwise logic of packed doubles and singles is PAND..PXOR's on the same 128 bits.
         String[][] logic = {{"andpd", "andps", "pand"}, {"andnpd", "andnps", "pandn"}, {"orpd", "orps", "por"},
             {"xorpd", "xorps", "pxor"}};
-        for (int op = 0; op < logic.length; op++) {
-            int o = op;
-            for (String n : logic[op]) add(n + " Vx,Wx", (g, i) -> SseForms.logic(g, i, o));
+        for (String[] names : logic) {
+            String op = names[2];
+            for (String n : names) {
+                add(n + " Vx,Wx", (g, i) -> SimdIntegerForms.lanes(g, i, op, i.reg, 2, Ymm.Check.ALIGNED, false));
+            }
         }
         for (String n : new String[] {"movaps", "movapd", "movdqa", "movups", "movupd", "movdqu"}) {
             boolean aligned = n.startsWith("mova") || n.equals("movdqa");

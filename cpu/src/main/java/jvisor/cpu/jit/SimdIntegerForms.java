@@ -12,7 +12,7 @@ import jvisor.cpu.insn.SimdSemantics;
 /**
  * Emitters of the SSE2 integer instructions compiled code and glibc's string functions run in
  * their loops: the lane-wise operations on two 64-bit halves (PADD/PSUB B/W/D/Q, the saturating
- * ones, PCMPEQ/PCMPGT, PMIN/PMAX, PAVG, PSADBW, the multiplies; PAND..PXOR are SseForms.logic's),
+ * ones, PCMPEQ/PCMPGT, PMIN/PMAX, PAVG, PSADBW, the multiplies; PAND..PXOR, also for ANDPD..XORPS),
  * the shifts by an immediate (PSRL/PSRA/PSLL W/D/Q), MOVD/MOVQ between a general register or
  * memory and an XMM register, and PMOVMSKB. The lane computations are SseInteger's
  * (jvisor.cpu.insn.SimdSemantics reaches them): the cheapest ones, the same formulas written as

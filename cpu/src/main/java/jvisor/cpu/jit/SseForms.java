@@ -1,6 +1,5 @@
 package jvisor.cpu.jit;
 
-import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_double;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -13,12 +12,12 @@ import java.lang.constant.MethodTypeDesc;
 import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.insn.Semantics;
-import jvisor.mmu.HostMemory;
 
 /**
  * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the 128-bit
  * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed
- * ADD, SUB, MUL, DIV, MIN, MAX, SQRT, the bitwise logic (ANDPD ... PXOR) and UNPCKLPD/UNPCKHPD. They
+ * ADD, SUB, MUL, DIV, MIN, MAX, SQRT and UNPCKLPD/UNPCKHPD (the bitwise logic, ANDPD ... XORPS, is
+ * SimdIntegerForms' PAND ... PXOR). They
  * follow their handlers in jvisor.cpu.insn (SseMove, SseFloat, SseInteger, XmmAccess) with the
  * same arithmetic (jvisor.cpu.insn.Semantics reaches SseMath): XMM registers stay in CpuState.xmm,
  * indexed here by constants; a 128-bit memory operand of an aligned form faults #GP before its
@@ -32,15 +31,11 @@ import jvisor.mmu.HostMemory;
  * (its inlining budget goes to the memory accesses), so the common case must not need them.
  */
 final class SseForms {
-    private static final ClassDesc CD_CPU_FAULT = ClassDesc.of("jvisor.cpu.CpuFault");
     private static final MethodTypeDesc BINARY = MethodTypeDesc.of(CD_long, Gen.CD_STATE, CD_long, CD_long);
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double"), CD_MATH = ClassDesc.of("java.lang.Math");
     private static final MethodTypeDesc LONG_TO_DOUBLE = MethodTypeDesc.of(CD_double, CD_long);
     private static final MethodTypeDesc DOUBLE_TO_LONG = MethodTypeDesc.of(CD_long, CD_double);
     private static final long EXPONENT = 0x7FF0000000000000L;
-
-    /** Bitwise operations of the logic forms. */
-    static final int AND = 0, ANDN = 1, OR = 2, XOR = 3;
 
     private SseForms() {}
 
@@ -49,24 +44,17 @@ final class SseForms {
         return n << 1;
     }
 
-    /** The 128-bit W operand (register, or aligned memory: low quadword first) into two temporaries. */
+    /** The 128-bit W operand (register, or aligned memory: low quadword first) in two temporaries. */
     private static int[] w128(Gen g, Insn i) {
-        if (!i.mem) {
-            g.pushXmm(q(i.rm));
-            int lo = g.toTemp();
-            g.pushXmm(q(i.rm) + 1);
-            return new int[] {lo, g.toTemp()};
-        }
-        return load16(g, Ymm.address(g, i, 16, Ymm.Check.ALIGNED, false));
+        return w128(g, i, Ymm.Check.ALIGNED);
     }
 
-    /** The 16 bytes at the address in slot a into two temporaries, low quadword first. */
-    private static int[] load16(Gen g, int a) {
-        g.load(a, 8);
+    /** The 128-bit W operand in two temporaries, low quadword first; memory checked as check says. */
+    private static int[] w128(Gen g, Insn i, Ymm.Check check) {
+        if (i.mem) return Ymm.source(g, i, 16, check).temps();
+        g.pushXmm(q(i.rm));
         int lo = g.toTemp();
-        g.cb.lload(a).ldc(8L).ladd();
-        int a8 = g.toTemp();
-        g.load(a8, 8);
+        g.pushXmm(q(i.rm) + 1);
         return new int[] {lo, g.toTemp()};
     }
 
@@ -248,28 +236,10 @@ final class SseForms {
         g.cb.lload(v).ldc(EXPONENT).land().ldc(EXPONENT).lcmp().ifeq(slow);
     }
 
-    /** ANDPD/ANDPS/PAND, ANDN..., OR..., XOR... on all 128 bits. */
-    static void logic(Gen g, Insn i, int op) {
-        int d = q(i.reg);
-        int[] s = w128(g, i);
-        for (int half = 0; half < 2; half++) {
-            g.pushXmm(d + half);
-            if (op == ANDN) g.cb.ldc(-1L).lxor();
-            g.cb.lload(s[half]);
-            switch (op) {
-                case AND, ANDN -> g.cb.land();
-                case OR -> g.cb.lor();
-                default -> g.cb.lxor();
-            }
-            int r = g.toTemp();
-            g.storeXmm(d + half, r);
-        }
-    }
-
     /** MOVAPD/MOVAPS/MOVDQA xmm, xmm/m128 (aligned) and MOVUPD/MOVUPS/MOVDQU. */
     static void load128(Gen g, Insn i, boolean aligned) {
         int d = q(i.reg);
-        int[] s = aligned || !i.mem ? w128(g, i) : load16(g, Ymm.address(g, i, 16, Ymm.Check.STRADDLE, false));
+        int[] s = w128(g, i, aligned ? Ymm.Check.ALIGNED : Ymm.Check.STRADDLE);
         g.storeXmm(d, s[0]);
         g.storeXmm(d + 1, s[1]);
     }
@@ -277,20 +247,17 @@ final class SseForms {
     /** MOVAPD/MOVAPS/MOVDQA xmm/m128, xmm (aligned) and MOVUPD/MOVUPS/MOVDQU. */
     static void store128(Gen g, Insn i, boolean aligned) {
         int s = q(i.reg);
+        if (i.mem) {
+            int a = Ymm.address(g, i, 16, aligned ? Ymm.Check.ALIGNED : Ymm.Check.STRADDLE, true);
+            Ymm.storeMemory(g, i.reg, 2, a);
+            return;
+        }
         g.pushXmm(s);
         int lo = g.toTemp();
         g.pushXmm(s + 1);
         int hi = g.toTemp();
-        if (!i.mem) {
-            g.storeXmm(q(i.rm), lo);
-            g.storeXmm(q(i.rm) + 1, hi);
-            return;
-        }
-        int a = Ymm.address(g, i, 16, aligned ? Ymm.Check.ALIGNED : Ymm.Check.STRADDLE, true);
-        g.store(a, 8, lo);
-        g.cb.lload(a).ldc(8L).ladd();
-        int a8 = g.toTemp();
-        g.store(a8, 8, hi);
+        g.storeXmm(q(i.rm), lo);
+        g.storeXmm(q(i.rm) + 1, hi);
     }
 
     /** MOVSD xmm, xmm/m64: from memory the high quadword is cleared, from a register it is kept. */

@@ -103,6 +103,11 @@ final class Ymm {
             this.reg = reg;
         }
 
+        /** The temporaries holding a memory operand's quadwords (null for a register). */
+        int[] temps() {
+            return temps;
+        }
+
         /** Pushes quadword k. */
         void push(Gen g, int k) {
             if (temps != null) g.cb.lload(temps[k]);
