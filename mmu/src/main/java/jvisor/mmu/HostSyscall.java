@@ -55,7 +55,20 @@ public final class HostSyscall {
         } catch (Throwable t) {
             throw new IllegalStateException("host syscall " + nr, t);
         }
-        return r == -1 ? -(int) ERRNO.get(capture, 0L) : r;
+        return r == -1 ? -errno(capture) : r;
+    }
+
+    /**
+     * The calling thread's segment for {@code Linker.Option.captureCallState("errno")}, shared
+     * with the typed downcalls of the guest kernel's host classes: one per thread for all of them.
+     */
+    public static MemorySegment errnoCapture() {
+        return CAPTURE.get();
+    }
+
+    /** The errno a downcall left in capture (see {@link #errnoCapture}). */
+    public static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
     }
 
     public static long call(long nr, long a, long b, long c) {

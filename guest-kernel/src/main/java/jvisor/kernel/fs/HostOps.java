@@ -3,12 +3,10 @@ package jvisor.kernel.fs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import jvisor.kernel.host.Scratch;
 
@@ -20,10 +18,6 @@ import jvisor.kernel.host.Scratch;
 public final class HostOps {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final ValueLayout P = ValueLayout.ADDRESS;
@@ -109,7 +103,7 @@ public final class HostOps {
     }
 
     private static int res(int r, MemorySegment c) {
-        return r == -1 ? -(int) ERRNO.get(c, 0L) : r;
+        return r == -1 ? -jvisor.mmu.HostSyscall.errno(c) : r;
     }
 
     private static RuntimeException fail(Throwable t) {
@@ -120,7 +114,7 @@ public final class HostOps {
 
     public static int openat(byte[] path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Openat.H.invokeExact(c, -100, Scratch.cString(a, path), flags, mode), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -129,7 +123,7 @@ public final class HostOps {
 
     public static int mkdir(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Mkdirat.H.invokeExact(c, -100, Scratch.cString(a, path), mode), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -139,7 +133,7 @@ public final class HostOps {
     /** mknod(2) of a node without a device number (a socket inode for an AF_UNIX bind). */
     public static int mknod(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Mknodat.H.invokeExact(c, -100, Scratch.cString(a, path), mode, 0L), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -148,7 +142,7 @@ public final class HostOps {
 
     public static int unlink(byte[] path, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Unlinkat.H.invokeExact(c, -100, Scratch.cString(a, path), flags), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -157,7 +151,7 @@ public final class HostOps {
 
     public static int rename(byte[] from, byte[] to, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Renameat2.H.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to),
                     flags), c);
         } catch (Throwable t) {
@@ -167,7 +161,7 @@ public final class HostOps {
 
     public static int link(byte[] from, byte[] to) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Linkat.H.invokeExact(c, -100, Scratch.cString(a, from), -100, Scratch.cString(a, to), 0), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -176,7 +170,7 @@ public final class HostOps {
 
     public static int symlink(byte[] target, byte[] path) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Symlinkat.H.invokeExact(c, Scratch.cString(a, target), -100, Scratch.cString(a, path)), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -185,7 +179,7 @@ public final class HostOps {
 
     public static int chmod(byte[] path, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Chmod.H.invokeExact(c, Scratch.cString(a, path), mode), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -194,7 +188,7 @@ public final class HostOps {
 
     public static int truncate(byte[] path, long len) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Truncate.H.invokeExact(c, Scratch.cString(a, path), len), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -203,7 +197,7 @@ public final class HostOps {
 
     public static int ftruncate(int fd, long len) {
         try {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Ftruncate.H.invokeExact(c, fd, len), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -212,7 +206,7 @@ public final class HostOps {
 
     public static int fallocate(int fd, int mode, long off, long len) {
         try {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Fallocate.H.invokeExact(c, fd, mode, off, len), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -224,7 +218,7 @@ public final class HostOps {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ts = a.allocate(32);
             for (int i = 0; i < 4; i++) ts.set(J, 8L * i, times[i]);
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Utimensat.H.invokeExact(c, -100, Scratch.cString(a, path), ts, 0x100), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -233,7 +227,7 @@ public final class HostOps {
 
     public static int fsync(int fd, boolean dataOnly) {
         try {
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res(dataOnly ? (int) Fdatasync.H.invokeExact(c, fd) : (int) Fsync.H.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw fail(t);
@@ -246,7 +240,7 @@ public final class HostOps {
             MemorySegment p = a.allocate(8);
             p.set(I, 0, fd);
             p.set(ValueLayout.JAVA_SHORT, 4, (short) events);
-            MemorySegment c = CAPTURE_SEGMENT.get();
+            MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             int r = res((int) Poll.H.invokeExact(c, p, 1L, timeoutMs), c);
             if (r < 0) return r;
             return r == 0 ? 0 : p.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;

@@ -3,12 +3,10 @@ package jvisor.kernel.host;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import jvisor.mmu.HostSyscall;
 
@@ -20,17 +18,13 @@ import jvisor.mmu.HostSyscall;
  * <p>Convention: every method returns the C result, or {@code -errno} when the call failed,
  * exactly like a Linux syscall; the host is x86-64 Linux, so its errno values are the guest's.
  *
- * <p>errno is captured per call with {@link Linker.Option#captureCallState}, into a per-thread
- * segment, so nothing allocates per call.
+ * <p>errno is captured per call with {@link Linker.Option#captureCallState}, into the per-thread
+ * segment {@link HostSyscall} keeps for every host call, so nothing allocates per call.
  */
 public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
-    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
@@ -162,11 +156,11 @@ public final class Libc {
     }
 
     private static MemorySegment capture() {
-        return CAPTURE_SEGMENT.get();
+        return HostSyscall.errnoCapture();
     }
 
     private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return HostSyscall.errno(capture);
     }
 
     private static long result(long r, MemorySegment capture) {
