@@ -52,6 +52,8 @@ public final class Exec {
 
     private static Process startOnce(Hypervisor hv, Request req) throws ElfException {
         ProgramImage program = programImage(req.binary());
+        // Too large to share: read and checked here, before anything is built for the guest.
+        ElfFile elf = program == null ? ElfFile.parse(readBinary(req.binary())) : null;
 
         int pid = jvisor.kernel.host.Libc.getpid();
         ProcFs procFs = new ProcFs();
@@ -85,8 +87,11 @@ public final class Exec {
         AddressSpace space = hv.createAddressSpace();
         MemoryManager mm = new MemoryManager(hv, space);
         LoadedImage image = program != null ? program.mapInto(hv, space, exeGuest) : null;
-        // Too large to keep, or evicted by other starts since programImage: a copy of its own.
-        if (image == null) image = ElfLoader.load(hv, space, ElfFile.parse(readBinary(req.binary())), exeGuest);
+        // Too large to share, or the image was evicted by other starts since programImage (the file
+        // parsed then): a copy of its own.
+        if (image == null) {
+            image = ElfLoader.load(hv, space, elf != null ? elf : ElfFile.parse(readBinary(req.binary())), exeGuest);
+        }
         mm.setBrkStart(image.brkStart());
 
         Credentials creds = Credentials.fromHost();
