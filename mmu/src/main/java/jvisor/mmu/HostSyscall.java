@@ -28,7 +28,8 @@ public final class HostSyscall {
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
     public static final long READ = 0, WRITE = 1, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, PREAD64 = 17,
-            PWRITE64 = 18, MADVISE = 28, FCNTL = 72, READLINK = 89, GETDENTS64 = 217, NEWFSTATAT = 262;
+            PWRITE64 = 18, MADVISE = 28, FCNTL = 72, READLINK = 89, GETDENTS64 = 217, OPENAT = 257, NEWFSTATAT = 262,
+            PRLIMIT64 = 302;
 
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();

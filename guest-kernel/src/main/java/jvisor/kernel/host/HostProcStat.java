@@ -1,9 +1,5 @@
 package jvisor.kernel.host;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 /**
  * A few fields of a host process's /proc/PID/stat (proc(5)): its parent, process group, session,
  * controlling terminal and that terminal's foreground group. Job control in the sandbox starts
@@ -27,11 +23,8 @@ public record HostProcStat(int ppid, int pgrp, int session, int ttyNr, int tpgid
     }
 
     static HostProcStat read(String pid) {
-        try {
-            return parse(Files.readString(Path.of("/proc", pid, "stat")));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        String text = HostProcFile.read("/proc/" + pid + "/stat");
+        return text == null ? null : parse(text);
     }
 
     /** The fields of a /proc/PID/stat line, or null if it is not one. */

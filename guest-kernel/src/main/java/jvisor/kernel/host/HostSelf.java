@@ -1,27 +1,20 @@
 package jvisor.kernel.host;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
 import jvisor.mmu.HostSyscall;
 
 /**
  * What the first guest process inherits from jvisor's own host process (its ids, groups, limits,
- * the status flags and names of fds 0-2): read from /proc/self (proc(5)), or asked through
- * {@link HostSyscall}'s one downcall stub, rather than through a typed FFM downcall each. The
- * values are the same; the reason is start-up: the first call of each downcall shape makes the JVM
- * generate its stub, milliseconds apiece, and a program's start needs a dozen of them. Each method
+ * the status flags and names of fds 0-2): read from /proc/self (proc(5), by {@link HostProcFile}),
+ * or asked through {@link HostSyscall}'s one downcall stub, rather than through a typed FFM
+ * downcall each. The values are the same; the reason is start-up: the first call of each downcall
+ * shape makes the JVM generate its stub, milliseconds apiece, and a program's start needs a dozen
+ * of them. Each method
  * returns null (or -1) when it learns nothing usable, and the caller asks {@link Libc} instead.
  */
 public final class HostSelf {
-    /** Compiled once: String.split("\\s+") compiles its pattern on every call, and these run at start-up. */
-    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
-
     private static final int F_GETFL = 3, PATH_MAX = 4096;
 
     private HostSelf() {}
@@ -85,54 +78,34 @@ public final class HostSelf {
     }
 
     private static Status readStatus() {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(Path.of("/proc/self/status"));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        int[] uids = numbers(field(lines, "Uid")), gids = numbers(field(lines, "Gid"));
-        int[] groups = numbers(field(lines, "Groups"));
-        String umask = field(lines, "Umask"), sigIgn = field(lines, "SigIgn");
+        String text = HostProcFile.read("/proc/self/status");
+        if (text == null) return null;
+        int[] uids = numbers(HostProcFile.field(text, "Uid")), gids = numbers(HostProcFile.field(text, "Gid"));
+        int[] groups = numbers(HostProcFile.field(text, "Groups"));
+        String umask = HostProcFile.field(text, "Umask"), sigIgn = HostProcFile.field(text, "SigIgn");
         if (uids == null || uids.length != 4 || gids == null || gids.length != 4 || groups == null || umask == null
                 || sigIgn == null) {
             return null;
         }
         try {
-            return new Status(uids, gids, groups, Integer.parseInt(umask, 8), Long.parseUnsignedLong(sigIgn.trim(), 16));
+            return new Status(uids, gids, groups, Integer.parseInt(umask, 8), Long.parseUnsignedLong(sigIgn, 16));
         } catch (NumberFormatException e) {
             return null;
         }
     }
 
     /**
-     * The soft and hard limits of /proc/self/limits, in the order of the RLIMIT_ constants
-     * (which is the file's order), with "unlimited" as -1 (RLIM_INFINITY); null if unreadable.
+     * The soft and hard limits of jvisor's own process, in the order of the RLIMIT_ constants, by
+     * prlimit64(2) (what getrlimit(2) returns: 16 host calls cost less than reading and parsing
+     * /proc/self/limits). A resource the host does not know reads as unlimited (-1, RLIM_INFINITY).
      */
     public static long[][] limits(int count) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(Path.of("/proc/self/limits"));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        // "Limit                     Soft Limit           Hard Limit           Units": the names hold
-        // spaces, the values from the "Soft Limit" column on do not.
-        if (lines.size() < count + 1) return null;
-        int soft = lines.get(0).indexOf("Soft Limit");
-        if (soft < 0) return null;
+        MemorySegment rlimit = Scratch.get(16);
         long[][] out = new long[2][count];
-        try {
-            for (int r = 0; r < count; r++) {
-                String line = lines.get(r + 1);
-                if (line.length() <= soft) return null;
-                String[] v = SPACES.split(line.substring(soft).trim());
-                if (v.length < 2) return null;
-                out[0][r] = limit(v[0]);
-                out[1][r] = limit(v[1]);
-            }
-        } catch (NumberFormatException e) {
-            return null;
+        for (int r = 0; r < count; r++) {
+            boolean known = HostSyscall.call(HostSyscall.PRLIMIT64, 0, r, 0, rlimit.address(), 0, 0) == 0;
+            out[0][r] = known ? rlimit.get(ValueLayout.JAVA_LONG, 0) : -1;
+            out[1][r] = known ? rlimit.get(ValueLayout.JAVA_LONG, 8) : -1;
         }
         return out;
     }
@@ -145,31 +118,18 @@ public final class HostSelf {
 
     /** What /proc/self/fd/FD links to ("/dev/pts/0", "pipe:[1234]"), or null. */
     public static byte[] fdLink(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment path = arena.allocateFrom("/proc/self/fd/" + fd);
-            MemorySegment buf = arena.allocate(PATH_MAX);
-            long n = HostSyscall.call(HostSyscall.READLINK, path.address(), buf.address(), PATH_MAX);
-            return n < 0 ? null : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-        }
-    }
-
-    private static long limit(String s) {
-        String t = s.trim();
-        return t.equals("unlimited") ? -1 : Long.parseLong(t);
-    }
-
-    /** The value of the line "name:" of a /proc status file, or null. */
-    private static String field(List<String> lines, String name) {
-        for (String line : lines) {
-            if (line.startsWith(name + ":")) return line.substring(name.length() + 1).trim();
-        }
-        return null;
+        // The path and the answer share the thread's scratch buffer: a start asks this for fds 0-2.
+        byte[] path = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        MemorySegment buf = Scratch.get(2L * PATH_MAX);
+        MemorySegment.copy(path, 0, buf, ValueLayout.JAVA_BYTE, 0, path.length);
+        buf.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
+        long n = HostSyscall.call(HostSyscall.READLINK, buf.address(), buf.address() + PATH_MAX, PATH_MAX);
+        return n < 0 ? null : buf.asSlice(PATH_MAX, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static int[] numbers(String s) {
         if (s == null) return null;
-        if (s.isEmpty()) return new int[0];
-        String[] parts = SPACES.split(s);
+        String[] parts = HostProcFile.words(s);
         int[] out = new int[parts.length];
         try {
             for (int k = 0; k < parts.length; k++) out[k] = Integer.parseInt(parts[k]);

@@ -1,12 +1,7 @@
 package jvisor.kernel.proc;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Rlimits;
-import jvisor.kernel.host.Libc;
 
 /**
  * A process's resource limits (getrlimit(2)), starting as the host's limits of the JVM. Values
@@ -16,26 +11,12 @@ public final class Limits {
     private final long[] cur = new long[Rlimits.RLIM_NLIMITS];
     private final long[] max = new long[Rlimits.RLIM_NLIMITS];
 
-    /** The host's current limits. */
+    /** The host's current limits of jvisor's own process. */
     public static Limits fromHost() {
         Limits l = new Limits();
-        long[][] proc = jvisor.kernel.host.HostSelf.limits(Rlimits.RLIM_NLIMITS);
-        if (proc != null) {
-            System.arraycopy(proc[0], 0, l.cur, 0, l.cur.length);
-            System.arraycopy(proc[1], 0, l.max, 0, l.max.length);
-            return l;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(16);
-            for (int r = 0; r < Rlimits.RLIM_NLIMITS; r++) {
-                if (Libc.getrlimit(r, buf) == 0) {
-                    l.cur[r] = buf.get(ValueLayout.JAVA_LONG, 0);
-                    l.max[r] = buf.get(ValueLayout.JAVA_LONG, 8);
-                } else {
-                    l.cur[r] = l.max[r] = Rlimits.RLIM_INFINITY;
-                }
-            }
-        }
+        long[][] host = jvisor.kernel.host.HostSelf.limits(Rlimits.RLIM_NLIMITS);
+        System.arraycopy(host[0], 0, l.cur, 0, l.cur.length);
+        System.arraycopy(host[1], 0, l.max, 0, l.max.length);
         return l;
     }
 
