@@ -118,11 +118,8 @@ public final class Kernel {
 
     /** Starts a task created by clone on a host thread of its own (guest threads run in parallel). */
     private void start(Task t) {
-        Thread.ofPlatform().name("vcpu-" + t.tid).daemon(true).stackSize(TASK_THREAD_STACK).start(() -> runTask(t));
+        GuestThread.start("vcpu-" + t.tid, () -> runTask(t));
     }
-
-    /** Stack of a task's host thread: deep enough for the interpreter's and the kernel's recursion. */
-    public static final long TASK_THREAD_STACK = GuestThread.STACK;
 
     /**
      * One task's life (gVisor's Task.run): deliver signals, switch into the guest, handle the VM
@@ -159,6 +156,7 @@ public final class Kernel {
                 }
             } finally {
                 Task.unbindCurrentThread();
+                hv.leaveThread(); // the host thread goes back to the pool
             }
         }
     }

@@ -165,6 +165,15 @@ public final class Hypervisor {
         }
     }
 
+    /**
+     * The calling host thread runs none of this hypervisor's vCPUs any more (its task ended; a
+     * pooled thread may run another machine's next): it forgets what it kept for them.
+     */
+    public void leaveThread() {
+        Probes p = probes;
+        if (p != null) p.unbindThread();
+    }
+
     /** Adds an observer of every VM exit; returns what removes it. */
     public AutoCloseable addExitHook(ExitHook hook) {
         synchronized (vcpus) {

@@ -88,6 +88,11 @@ public final class Probes implements MemoryObserver {
         if (onThread.get() != p) onThread.set(p);
     }
 
+    /** The calling thread runs none of these vCPUs any more (a pooled thread, see Hypervisor.leaveThread). */
+    public void unbindThread() {
+        onThread.remove();
+    }
+
     // ---------------------------------------------------------------- registration
 
     /** Calls hook for every instruction whose address is in [begin, end) (unsigned); 0, -1 for all. */

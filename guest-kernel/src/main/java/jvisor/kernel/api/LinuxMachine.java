@@ -15,6 +15,7 @@ import jvisor.cpu.debug.Registers;
 import jvisor.cpu.debug.Watchpoint;
 import jvisor.hypervisor.ExitHook;
 import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.GuestThread;
 import jvisor.kernel.Kernel;
 import jvisor.kernel.debug.DebugSession;
 import jvisor.kernel.debug.Stop;
@@ -44,15 +45,13 @@ import jvisor.mmu.AddressSpace;
  * <p>A runnable example: {@code testbins/src/test/java/jvisor/testbins/example/FindTheCrash.java}.
  */
 public final class LinuxMachine implements AutoCloseable {
-    /** Stack of each guest thread: the interpreter and the kernel recurse little, but never run short. */
-    private static final long GUEST_THREAD_STACK = 256L << 20;
 
     private final Hypervisor hv = new Hypervisor();
     private final Kernel kernel;
     private final Process process;
     private final DebugSession session;
     private final long loadBias;
-    private Thread guest;
+    private GuestThread.Running guest;
     private volatile Throwable failure;
     private Stop last;
 
@@ -259,15 +258,13 @@ public final class LinuxMachine implements AutoCloseable {
     public synchronized Stop start() {
         if (guest != null) throw new IllegalStateException("already started");
         process.keepMemoryAfterExit = true; // read after a crash until close()
-        guest = new Thread(null, () -> {
+        guest = GuestThread.start("vcpu0", () -> {
             try {
                 kernel.run(process);
             } catch (Throwable t) {
                 failure = t;
             }
-        }, "vcpu0", GUEST_THREAD_STACK);
-        guest.setDaemon(true);
-        guest.start();
+        });
         return await();
     }
 
@@ -399,8 +396,8 @@ public final class LinuxMachine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        // Only once the guest's thread is gone: a vCPU still inside the guest (a hook waiting for
-        // this machine's lock) would make the release wait for it forever.
+        // Only once the guest's thread has ended its task: a vCPU still inside the guest (a hook
+        // waiting for this machine's lock) would make the release wait for it forever.
         if (!guest.isAlive()) process.releaseKeptMemory();
         else process.keepMemoryAfterExit = false; // the process's own end gives it back
     }
