@@ -15,10 +15,11 @@ import jvisor.cpu.decode.Insn;
  * interpreter's call through the decoded instruction is megamorphic.
  *
  * <p>What the translated code writes back before the call and reads again after it depends on
- * what the handler can touch ({@link Effects}): in general any register, the flags, RIP and the
- * retired instruction count, so all of them (and the handler's own faults then leave the state it
- * made); an SSE form only the general registers its operands name, and the flags if it is one of
- * the few that set them.
+ * what the handler can touch ({@link Effects}): in general any register, RIP and the retired
+ * instruction count, so all of them (and the handler's own faults then leave the state it made);
+ * an SSE form only the general registers its operands name. The lazy-flag fields need neither:
+ * the translated code keeps them in CpuState too; after a handler that sets them, what the code
+ * generator knew of them statically is forgotten.
  */
 final class Fallback {
     /** What a handler may read or write besides XMM registers, MXCSR and memory. */
@@ -57,23 +58,21 @@ final class Fallback {
             if (!i.mem && (ops.contains("E") || ops.contains("R"))) named |= 1 << (i.rm & 15);
         }
         g.storeRegisters(named & g.writtenRegs);
-        if (e == Effects.FLAGS) g.storeCanonicalFlags();
-        g.mayFault(); // a fault leaves the registers and flags it has not written: the locals hold them
+        g.mayFault(); // a fault leaves the registers it has not written: the locals hold them
         call(g, i);
         if (e == Effects.NAMED_REGISTERS) g.reloadRegisters(named);
-        if (e == Effects.FLAGS) g.loadCanonicalFlags();
+        if (e == Effects.FLAGS) g.forgetFlags(); // nothing is known of what the handler recorded
     }
 
     /** Everything written back, the handler called, everything read again. */
     private static void general(Gen g, Insn i) {
         g.writeBackRegisters();
-        g.storeCanonicalFlags();
         g.flushRetired();
         g.cb.aload(g.state).ldc(i.next).putfield(Gen.CD_STATE, "rip", CD_long); // as the run loop sets it
         g.stateIsAuthoritative();
         call(g, i);
         g.reloadRegisters(0xFFFF);
-        g.loadCanonicalFlags();
+        g.forgetFlags();
         if (i.form.endsBlock) {
             g.cb.aload(g.state).getfield(Gen.CD_STATE, "rip", CD_long);
             g.endWithExit(g.toTemp()); // it may have asked for a VM exit: always leave

@@ -34,16 +34,18 @@ import jvisor.mmu.Tlb;
  * state while it walks the region's instructions, and the building blocks the instruction
  * emitters ({@link Forms}) use.
  *
- * <p>The generated method keeps the guest's general registers in sixteen long locals and the six
- * lazy-flag fields of CpuState in six canonical locals, and every one of them is current at every
- * instruction boundary, exactly as the interpreter leaves CpuState. An instruction that sets
- * flags assigns the fields it records (as the interpreter's handler would), its status bits
- * computed right there for the instructions that compute them; the JVM's compiler drops what no
- * later instruction reads and moves what only a fault can read onto the fault's path, so flags
- * cost only where they are read. Emitters first do everything that may fault (loads, stores,
- * helpers that throw) and only then write registers and flags, so when an instruction faults the
- * locals still hold the state before it: the one exception handler of the method writes them
- * back, knowing the instruction from a local set before each one that may fault.
+ * <p>The generated method keeps the guest's general registers in sixteen long locals, current at
+ * every instruction boundary, exactly as the interpreter leaves CpuState. An instruction that sets
+ * flags assigns the lazy-flag fields of CpuState it records (as the interpreter's handler would),
+ * its status bits computed right there for the instructions that compute them. The fields stay in
+ * CpuState rather than in locals: as locals, all six were live at every instruction that may
+ * fault or leave the region, so the JVM's compiler held six more values in host registers
+ * everywhere and spilled the guest's registers for them; stores to fields are cheap, the compiler
+ * forwards them to the reads that follow, and nothing needs writing back at an exit. Emitters
+ * first do everything that may fault (loads, stores, helpers that throw) and only then write
+ * registers and flags, so when an instruction faults the locals and the flag fields still hold
+ * the state before it: the one exception handler of the method writes the registers back,
+ * knowing the instruction from a local set before each one that may fault.
  *
  * <p>Memory goes through the vCPU's TLB as the interpreter's loads and stores do: calls of its
  * small load and store methods, whose hit path (a tag compare and a host access) the JVM
@@ -75,7 +77,7 @@ final class Gen {
     private static final MethodTypeDesc CONDITION_TYPE =
             MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_long, CD_long, CD_long, CD_long, CD_int);
 
-    /** Lazy-flag fields, in CpuState's order, as indexes of {@link #canonical}. */
+    /** Lazy-flag fields, in CpuState's order. */
     static final int OP = 0, SIZE = 1, DST = 2, SRC = 3, RES = 4, AUX = 5;
     private static final String[] FLAG_FIELDS = {"lfOp", "lfSize", "lfDst", "lfSrc", "lfRes", "lfAux"};
 
@@ -102,14 +104,12 @@ final class Gen {
 
     final int state, regs, xmm, tlb, retired, ripTmp, exception, faultAt, pollBudget;
     final int[] reg = new int[16];
-    /** The canonical lazy-flag locals, by field. */
-    final int[] canonical = new int[6];
     private final int[] longTemps = new int[TEMPS], intTemps = new int[4];
     private int nextLong, nextInt;
 
     /**
      * What the code generated so far knows statically about the flags: the operation and operand
-     * size the canonical locals hold (-1: not known, as where a block starts).
+     * size the lazy-flag fields hold (-1: not known, as where a block starts).
      */
     private int knownOp = -1, knownSize = -1;
 
@@ -139,9 +139,6 @@ final class Gen {
         xmm = cb.allocateLocal(TypeKind.REFERENCE);
         tlb = cb.allocateLocal(TypeKind.REFERENCE);
         for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
-        canonical[OP] = cb.allocateLocal(TypeKind.INT);
-        canonical[SIZE] = cb.allocateLocal(TypeKind.INT);
-        for (int f = DST; f <= AUX; f++) canonical[f] = cb.allocateLocal(TypeKind.LONG);
         retired = cb.allocateLocal(TypeKind.LONG);
         ripTmp = cb.allocateLocal(TypeKind.LONG);
         exception = cb.allocateLocal(TypeKind.REFERENCE);
@@ -298,7 +295,6 @@ final class Gen {
     private void emitCommonExit() {
         cb.labelBinding(commonExit);
         writeBackRegisters();
-        storeCanonicalFlags();
         flushRetired();
         cb.aload(state).lload(ripTmp).putfield(CD_STATE, "rip", CD_long);
         cb.aconst_null().areturn();
@@ -320,7 +316,6 @@ final class Gen {
         Label authoritative = cb.newLabel(), report = cb.newLabel();
         cb.iload(faultAt).iflt(authoritative);
         writeBackRegisters();
-        storeCanonicalFlags();
         flushRetired();
         cb.aload(state);
         pushFaulting(all);
@@ -351,7 +346,6 @@ final class Gen {
             if ((usedRegs & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
             else cb.lconst_0().lstore(reg[k]);
         }
-        loadCanonicalFlags();
         cb.lconst_0().lstore(retired);
         cb.iconst_0().istore(faultAt);
         cb.ldc(POLL_INTERVAL).istore(pollBudget);
@@ -377,22 +371,15 @@ final class Gen {
         }
     }
 
-    void storeCanonicalFlags() {
-        for (int f = 0; f < 6; f++) {
-            cb.aload(state);
-            if (f <= SIZE) cb.iload(canonical[f]).putfield(CD_STATE, FLAG_FIELDS[f], CD_int);
-            else cb.lload(canonical[f]).putfield(CD_STATE, FLAG_FIELDS[f], CD_long);
-        }
+    /** Pushes lazy-flag field f of CpuState. */
+    private void loadFlag(int f) {
+        cb.aload(state).getfield(CD_STATE, FLAG_FIELDS[f], f <= SIZE ? CD_int : CD_long);
     }
 
-    /** After an interpreter handler that may have set the flags: read them again; nothing is known about them. */
-    void loadCanonicalFlags() {
-        for (int f = 0; f < 6; f++) {
-            cb.aload(state);
-            if (f <= SIZE) cb.getfield(CD_STATE, FLAG_FIELDS[f], CD_int).istore(canonical[f]);
-            else cb.getfield(CD_STATE, FLAG_FIELDS[f], CD_long).lstore(canonical[f]);
-        }
-        knownOp = knownSize = -1;
+    /** Pops the value on the stack into lazy-flag field f of CpuState. */
+    private void storeFlag(int f) {
+        if (f <= SIZE) cb.aload(state).swap().putfield(CD_STATE, FLAG_FIELDS[f], CD_int);
+        else cb.aload(state).dup_x2().pop().putfield(CD_STATE, FLAG_FIELDS[f], CD_long);
     }
 
     void flushRetired() {
@@ -616,12 +603,14 @@ final class Gen {
             forgetFlags();
             return;
         }
-        cb.ldc(op).istore(canonical[OP]);
-        cb.ldc(size).istore(canonical[SIZE]);
-        if (dst >= 0) cb.lload(dst).lstore(canonical[DST]);
-        if (src >= 0) cb.lload(src).lstore(canonical[SRC]);
-        if (res >= 0) cb.lload(res).lstore(canonical[RES]);
-        if (aux >= 0) cb.lload(aux).lstore(canonical[AUX]);
+        cb.ldc(op);
+        storeFlag(OP);
+        cb.ldc(size);
+        storeFlag(SIZE);
+        if (dst >= 0) { cb.lload(dst); storeFlag(DST); }
+        if (src >= 0) { cb.lload(src); storeFlag(SRC); }
+        if (res >= 0) { cb.lload(res); storeFlag(RES); }
+        if (aux >= 0) { cb.lload(aux); storeFlag(AUX); }
         knownOp = op;
         knownSize = size;
     }
@@ -639,23 +628,22 @@ final class Gen {
         knownOp = knownSize = -1;
     }
 
-    /** After a join of paths that all left an eager record (Flags.setEager) in the canonical locals. */
+    /** After a join of paths that all left an eager record (Flags.setEager) in the lazy-flag fields. */
     void flagsAreEager() {
         knownOp = Flags.OP_EAGER;
     }
 
     /** Records flags the instruction computed itself (the status bits, long, on the stack): lfOp and lfRes only, as Flags.setEager. */
     void setEagerFlags() {
-        cb.ldc(Flags.STATUS).land().lstore(canonical[RES]);
-        cb.ldc(Flags.OP_EAGER).istore(canonical[OP]);
+        cb.ldc(Flags.STATUS).land();
+        storeFlag(RES);
+        cb.ldc(Flags.OP_EAGER);
+        storeFlag(OP);
         knownOp = Flags.OP_EAGER;
     }
 
     private void pushFields() {
-        for (int k = 0; k < 6; k++) {
-            if (k <= SIZE) cb.iload(canonical[k]);
-            else cb.lload(canonical[k]);
-        }
+        for (int k = 0; k < 6; k++) loadFlag(k);
     }
 
     /** Pushes the six status flags as RFLAGS bits (long). */
@@ -669,10 +657,11 @@ final class Gen {
         if (knownOp == Flags.OP_LOGIC) {
             cb.lconst_0();
         } else if (knownOp == Flags.OP_INC || knownOp == Flags.OP_DEC) {
-            cb.lload(canonical[AUX]); // the CF that INC and DEC kept, 0 or 1
+            loadFlag(AUX); // the CF that INC and DEC kept, 0 or 1
         } else if (knownOp == Flags.OP_SUB) {
             Label set = cb.newLabel(), done = cb.newLabel();
-            cb.lload(canonical[DST]).lload(canonical[SRC]);
+            loadFlag(DST);
+            loadFlag(SRC);
             compareAndBranch(knownSize, false, Rel.LT, set);
             cb.lconst_0().goto_(done);
             cb.labelBinding(set);
@@ -695,8 +684,8 @@ final class Gen {
     }
 
     /**
-     * Jumps to target if condition cc (Jcc's low nibble, SDM Vol. 1 B.1) holds for the canonical
-     * flags, which op and size (or -1) say what they hold: comparisons and logic are answered
+     * Jumps to target if condition cc (Jcc's low nibble, SDM Vol. 1 B.1) holds for the lazy-flag
+     * fields, which op and size (or -1) say what they hold: comparisons and logic are answered
      * straight from the operands, as Flags.condition does.
      */
     void branchIf(int op, int size, int cc, Label target) {
@@ -704,9 +693,9 @@ final class Gen {
         int cond = cc >> 1;
         if (op == Flags.OP_SUB && (cond == 1 || cond == 2 || cond == 3 || cond >= 6)) {
             boolean signed = cond >= 6;
-            cb.lload(canonical[DST]);
+            loadFlag(DST);
             if (signed) signExtend(size);
-            cb.lload(canonical[SRC]);
+            loadFlag(SRC);
             if (signed) signExtend(size);
             compareAndBranch(size, signed, switch (cond) {
                 case 1, 6 -> negate ? Rel.GE : Rel.LT;
@@ -722,17 +711,18 @@ final class Gen {
                     if (negate) cb.goto_(target);
                 }
                 case 2, 3 -> { // Z, BE (CF = 0)
-                    cb.lload(canonical[RES]).lconst_0().lcmp();
+                    loadFlag(RES);
+                    cb.lconst_0().lcmp();
                     if (negate) cb.ifne(target); else cb.ifeq(target);
                 }
                 case 4, 6 -> { // S, L (SF != OF = SF)
-                    cb.lload(canonical[RES]);
+                    loadFlag(RES);
                     signExtend(size);
                     cb.lconst_0().lcmp();
                     if (negate) cb.ifge(target); else cb.iflt(target);
                 }
                 default -> { // LE: ZF or SF
-                    cb.lload(canonical[RES]);
+                    loadFlag(RES);
                     signExtend(size);
                     cb.lconst_0().lcmp();
                     if (negate) cb.ifgt(target); else cb.ifle(target);
