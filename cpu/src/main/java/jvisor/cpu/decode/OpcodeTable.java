@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 
+import jvisor.mmu.Words;
+
 /**
  * The opcode maps as data: one declarative row per opcode form, in the spirit of Bochs'
  * ia_opcodes.def. Instruction families register their rows; the decoder walks the result.
@@ -63,7 +65,7 @@ public final class OpcodeTable {
 
     /** Declares one opcode form. */
     public void row(String opcode, String syntax, Op handler, String... attributes) {
-        String[] tokens = words(opcode.toUpperCase(Locale.ROOT));
+        String[] tokens = Words.of(opcode.toUpperCase(Locale.ROOT));
         int t = 0;
         int prefix = -1;
         int map = MAP_ONE;
@@ -165,23 +167,6 @@ public final class OpcodeTable {
         return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
-    /**
-     * The words of s, split at runs of white space. The tables are parsed when the first vCPU is
-     * made, in the JVM's bytecode interpreter: a regular expression per row (split("\\s+"))
-     * cost a compiled Pattern each: about half the time of making the first vCPU.
-     */
-    public static String[] words(String s) {
-        List<String> out = new ArrayList<>(6);
-        int n = s.length();
-        for (int i = 0; i < n; ) {
-            while (i < n && Character.isWhitespace(s.charAt(i))) i++;
-            int start = i;
-            while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
-            if (i > start) out.add(s.substring(start, i));
-        }
-        return out.toArray(new String[0]);
-    }
-
     private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, boolean vex,
             String[] attrs) {
         String trimmed = syntax.trim();
@@ -252,7 +237,7 @@ public final class OpcodeTable {
      * /r"}): the AVX families run the SSE operations of their legacy forms.
      */
     public Op op(String opcode) {
-        Form f = byOpcode.get(String.join(" ", words(opcode.toUpperCase(Locale.ROOT))));
+        Form f = byOpcode.get(String.join(" ", Words.of(opcode.toUpperCase(Locale.ROOT))));
         if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
         return f.op;
     }

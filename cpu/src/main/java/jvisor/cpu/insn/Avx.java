@@ -224,7 +224,7 @@ final class Avx {
 
     /** "NP 0F 58 /r" -> "VEX.<length>.0F 58 /r"; "66 0F 3A 0F /r" -> "VEX.<length>.66.0F3A 0F /r". */
     static String vexOpcode(String legacy, String length) {
-        String[] w = jvisor.cpu.decode.OpcodeTable.words(legacy);
+        String[] w = jvisor.mmu.Words.of(legacy);
         int k = 0;
         String pp = w[0].equals("NP") ? "" : "." + w[0];
         k++;

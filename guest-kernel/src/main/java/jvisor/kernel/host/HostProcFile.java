@@ -27,9 +27,7 @@ public final class HostProcFile {
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
         if (name.length >= TEXT) return null;
         for (long room = FIRST_SIZE; room <= 1 << 24; room *= 4) {
-            MemorySegment buf = Scratch.get(TEXT + room);
-            MemorySegment.copy(name, 0, buf, ValueLayout.JAVA_BYTE, 0, name.length);
-            buf.set(ValueLayout.JAVA_BYTE, name.length, (byte) 0);
+            MemorySegment buf = Scratch.withCString(name, TEXT + room);
             long fd = HostSyscall.call(HostSyscall.OPENAT, AT_FDCWD, buf.address(), O_RDONLY | O_CLOEXEC);
             if (fd < 0) return null;
             long n = 0;
@@ -64,26 +62,5 @@ public final class HostProcFile {
             at = end + 1;
         }
         return null;
-    }
-
-    /** The words of s, split at runs of spaces and tabs (no regular expression: start-up pays for each). */
-    public static String[] words(String s) {
-        int count = 0;
-        for (int i = 0; i < s.length(); i++) {
-            if (!blank(s.charAt(i)) && (i == 0 || blank(s.charAt(i - 1)))) count++;
-        }
-        String[] out = new String[count];
-        int k = 0;
-        for (int i = 0; i < s.length(); ) {
-            while (i < s.length() && blank(s.charAt(i))) i++;
-            int start = i;
-            while (i < s.length() && !blank(s.charAt(i))) i++;
-            if (i > start) out[k++] = s.substring(start, i);
-        }
-        return out;
-    }
-
-    private static boolean blank(char c) {
-        return c == ' ' || c == '\t';
     }
 }

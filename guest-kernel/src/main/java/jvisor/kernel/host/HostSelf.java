@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import jvisor.mmu.HostSyscall;
+import jvisor.mmu.Words;
 
 /**
  * What the first guest process inherits from jvisor's own host process (its ids, groups, limits,
@@ -120,16 +121,14 @@ public final class HostSelf {
     public static byte[] fdLink(int fd) {
         // The path and the answer share the thread's scratch buffer: a start asks this for fds 0-2.
         byte[] path = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        MemorySegment buf = Scratch.get(2L * PATH_MAX);
-        MemorySegment.copy(path, 0, buf, ValueLayout.JAVA_BYTE, 0, path.length);
-        buf.set(ValueLayout.JAVA_BYTE, path.length, (byte) 0);
+        MemorySegment buf = Scratch.withCString(path, 2L * PATH_MAX);
         long n = HostSyscall.call(HostSyscall.READLINK, buf.address(), buf.address() + PATH_MAX, PATH_MAX);
         return n < 0 ? null : buf.asSlice(PATH_MAX, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static int[] numbers(String s) {
         if (s == null) return null;
-        String[] parts = HostProcFile.words(s);
+        String[] parts = Words.of(s);
         int[] out = new int[parts.length];
         try {
             for (int k = 0; k < parts.length; k++) out[k] = Integer.parseInt(parts[k]);

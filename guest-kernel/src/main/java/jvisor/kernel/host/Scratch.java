@@ -26,9 +26,20 @@ public final class Scratch {
         return s.buffer;
     }
 
+    /**
+     * The thread's buffer (see {@link #get}) of at least size bytes, starting with a
+     * NUL-terminated copy of bytes: a path for a host call, the rest of the buffer for its answer.
+     */
+    public static MemorySegment withCString(byte[] bytes, long size) {
+        return putCString(get(Math.max(size, bytes.length + 1L)), bytes);
+    }
+
     /** A NUL-terminated copy of a host path in a fresh native segment of the given arena. */
     public static MemorySegment cString(Arena arena, byte[] bytes) {
-        MemorySegment s = arena.allocate(bytes.length + 1L);
+        return putCString(arena.allocate(bytes.length + 1L), bytes);
+    }
+
+    private static MemorySegment putCString(MemorySegment s, byte[] bytes) {
         MemorySegment.copy(bytes, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
         s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
         return s;

@@ -86,7 +86,7 @@ final class SyscallNames {
     }
 
     static void forEach(Visitor v) {
-        String[] t = TABLE.trim().split("\\s+");
+        String[] t = jvisor.mmu.Words.of(TABLE);
         for (int i = 0; i + 2 < t.length; i += 3) {
             v.visit(Integer.parseInt(t[i]), t[i + 1], Integer.parseInt(t[i + 2]));
         }

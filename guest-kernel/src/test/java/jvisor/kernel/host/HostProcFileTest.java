@@ -1,6 +1,5 @@
 package jvisor.kernel.host;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -50,14 +49,5 @@ class HostProcFileTest {
         assertNull(HostProcFile.field(status, "Gid"));
         assertNull(HostProcFile.field(status, "Ui"));
         assertEquals("java", HostProcFile.field("Name:  java", "Name")); // no final newline
-    }
-
-    @Test
-    void wordsSplitAtRunsOfSpacesAndTabs() {
-        assertArrayEquals(new String[] {"8388608", "unlimited", "bytes"},
-                HostProcFile.words("  8388608 \t unlimited   bytes"));
-        assertArrayEquals(new String[] {"a"}, HostProcFile.words("a"));
-        assertArrayEquals(new String[0], HostProcFile.words(" \t "));
-        assertArrayEquals(new String[0], HostProcFile.words(""));
     }
 }
