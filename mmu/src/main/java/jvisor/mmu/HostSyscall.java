@@ -27,7 +27,7 @@ public final class HostSyscall {
     private HostSyscall() {}
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-    public static final long READ = 0, WRITE = 1, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, PREAD64 = 17,
+    public static final long READ = 0, WRITE = 1, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, IOCTL = 16, PREAD64 = 17,
             PWRITE64 = 18, MADVISE = 28, FCNTL = 72, READLINK = 89, GETDENTS64 = 217, OPENAT = 257, NEWFSTATAT = 262,
             PRLIMIT64 = 302;
 

@@ -51,11 +51,6 @@ public final class Libc {
         static final MethodHandle H = errnoCall("readlink", FunctionDescriptor.of(J, P, P, J));
     }
 
-    private static final class Ioctl {
-        static final MethodHandle H = errnoCall("ioctl", FunctionDescriptor.of(I, I, J, P),
-                Linker.Option.firstVariadicArg(2));
-    }
-
     private static final class Fcntl {
         static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
                 Linker.Option.firstVariadicArg(2));
@@ -257,12 +252,10 @@ public final class Libc {
     }
 
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Ioctl.H.invokeExact(c, fd, request, arg), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        // The system call itself, as glibc's ioctl makes it on x86-64, through the handle every
+        // host call shares: a handle of its own would be linked on the first write to a file
+        // (HostTerminal asks whether it is a terminal), tens of milliseconds of a cold start.
+        return (int) HostSyscall.call(HostSyscall.IOCTL, fd, request, arg.address());
     }
 
     /** tcgetpgrp(3) of a host terminal: TIOCGPGRP; the group, or -errno. */

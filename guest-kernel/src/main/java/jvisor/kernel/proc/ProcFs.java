@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,9 +138,8 @@ public final class ProcFs implements SyntheticTree {
             case "kernel/version" -> text("#1 SMP PREEMPT_DYNAMIC jvisor");
             case "kernel/pid_max" -> text("4194304");
             case "kernel/ngroups_max" -> text("65536");
-            case "kernel/random/boot_id" -> text(BOOT_ID);
-            case "kernel/random/uuid" -> SyntheticNode.file(() -> (java.util.UUID.randomUUID() + "\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            case "kernel/random/boot_id" -> text(BootId.VALUE);
+            case "kernel/random/uuid" -> SyntheticNode.file(() -> (randomUuid() + "\n").getBytes(StandardCharsets.US_ASCII));
             case "fs/pipe-max-size" -> text("1048576");
             case "fs/nr_open" -> text("1048576");
             case "fs/file-max" -> text("9223372036854775807");
@@ -149,7 +149,24 @@ public final class ProcFs implements SyntheticTree {
         };
     }
 
-    private static final String BOOT_ID = java.util.UUID.randomUUID().toString();
+    /** Made on first read: one per JVM, as a boot has one. */
+    private static final class BootId {
+        static final String VALUE = randomUuid();
+    }
+
+    /**
+     * A random (version 4) UUID from the host's getrandom, as the kernel makes them
+     * (random(4)): java.util.UUID.randomUUID would first set up SecureRandom and its providers,
+     * tens of milliseconds of a cold start.
+     */
+    static String randomUuid() {
+        byte[] b = new byte[16];
+        jvisor.kernel.host.HostRandom.fill(b);
+        b[6] = (byte) ((b[6] & 0x0f) | 0x40); // version 4
+        b[8] = (byte) ((b[8] & 0x3f) | 0x80); // variant RFC 4122
+        ByteBuffer bb = ByteBuffer.wrap(b);
+        return new java.util.UUID(bb.getLong(), bb.getLong()).toString();
+    }
 
     private static SyntheticNode text(String s) {
         byte[] b = (s + "\n").getBytes(StandardCharsets.UTF_8);
