@@ -358,7 +358,9 @@ final class Comparison {
     private void reaps(String task, List<Reaping.Wait> nat, List<Reaping.Wait> jv) {
         boolean shape = Reaping.sameShape(nat, jv);
         if (shape && sameChildren(nat, jv)) {
-            for (int i = 0; i < nat.size(); i++) call(task, nat.get(i).index(), nat.get(i).call(), jv.get(i).index(), jv.get(i).call());
+            for (int i = 0; i < nat.size(); i++) {
+                call(task, nat.get(i).index(), nat.get(i).call(), jv.get(i).index(), jv.get(i).call(), true);
+            }
             return;
         }
         Rule rule = shape ? Rule.WAIT_ORDER : Rule.REAP_TIMING;
@@ -442,12 +444,9 @@ final class Comparison {
     private void contention(String task, List<Event.Call> nat, List<Event.Call> jv) {
         if (Contention.sameCalls(nat, jv)) {
             int before = divergences.size();
-            // Compared, but not counted in covered: whether the runs happened to contend alike is the
+            // Compared, but not coverage: whether the runs happened to contend alike is the
             // scheduler's doing, and the coverage table must come out the same from run to run.
-            Map<String, Integer> coveredBefore = new TreeMap<>(covered);
-            for (int i = 0; i < nat.size(); i++) call(task, -1, nat.get(i), -1, jv.get(i));
-            covered.clear();
-            covered.putAll(coveredBefore);
+            for (int i = 0; i < nat.size(); i++) call(task, -1, nat.get(i), -1, jv.get(i), false);
             if (divergences.size() == before) return;
             // As many calls, but on other words or values: which thread a join found still running,
             // which lock was taken, is the scheduler's doing too.
@@ -538,7 +537,7 @@ final class Comparison {
 
     private void pair(String task, int ni, Event n, int ji, Event j) {
         switch (n) {
-            case Event.Call nc when j instanceof Event.Call jc -> call(task, ni, nc, ji, jc);
+            case Event.Call nc when j instanceof Event.Call jc -> call(task, ni, nc, ji, jc, true);
             case Event.Signal ns when j instanceof Event.Signal js -> {
                 List<String> diffs = new ArrayList<>();
                 Where w = new Where(Names.signal(ns.signo()), "siginfo", true);
@@ -590,12 +589,13 @@ final class Comparison {
         }
     }
 
-    private void call(String task, int ni, Event.Call n, int ji, Event.Call j) {
+    /** Compares a pair of calls; countsAsCoverage: the pairing is the program's, not the scheduler's. */
+    private void call(String task, int ni, Event.Call n, int ji, Event.Call j, boolean countsAsCoverage) {
         pairedCalls++;
         // The first execve is the program's start (jvisor's record makes it up from the initial stack); a
         // call that a death cut short (it never returned, and is no exit) compared nothing it gives back.
         boolean cutShort = (n.noReturn() || j.noReturn()) && !n.name().equals("exit") && !n.name().equals("exit_group");
-        if (!(ni == 0 && ji == 0 && n.name().equals("execve")) && !cutShort) covered.merge(n.name(), 1, Integer::sum);
+        if (countsAsCoverage && !(ni == 0 && ji == 0 && n.name().equals("execve")) && !cutShort) covered.merge(n.name(), 1, Integer::sum);
         if (n.name().equals("rt_sigaction")) sigaction(n);
         if (n.name().equals("brk")) {
             comparedValues += 2;

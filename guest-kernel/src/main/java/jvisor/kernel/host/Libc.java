@@ -47,10 +47,6 @@ public final class Libc {
         static final MethodHandle H = errnoCall("statx", FunctionDescriptor.of(I, I, P, I, I, P));
     }
 
-    private static final class Readlink {
-        static final MethodHandle H = errnoCall("readlink", FunctionDescriptor.of(J, P, P, J));
-    }
-
     private static final class Fcntl {
         static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
                 Linker.Option.firstVariadicArg(2));
@@ -243,18 +239,14 @@ public final class Libc {
     }
 
     public static long readlink(MemorySegment path, MemorySegment buf, long size) {
-        try {
-            MemorySegment c = capture();
-            return result((long) Readlink.H.invokeExact(c, path, buf, size), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return HostSyscall.call(HostSyscall.READLINK, path.address(), buf.address(), size);
     }
 
+    /**
+     * ioctl(2), the system call itself as glibc makes it on x86-64 (a typed handle of its own was
+     * linked on a guest's first write, when HostTerminal asks whether the file is a terminal).
+     */
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        // The system call itself, as glibc's ioctl makes it on x86-64, through the handle every
-        // host call shares: a handle of its own would be linked on the first write to a file
-        // (HostTerminal asks whether it is a terminal), tens of milliseconds of a cold start.
         return (int) HostSyscall.call(HostSyscall.IOCTL, fd, request, arg.address());
     }
 
