@@ -51,8 +51,10 @@ import jvisor.mmu.Tlb;
  * small load and store methods, whose hit path (a tag compare and a host access) the JVM
  * inlines. Instructions without an emitter call their interpreter handler ({@link Fallback}).
  *
- * <p>Layout of the method: a jump to the prologue (emitted last, when the registers the region
- * uses are known), the blocks, the common exit, the fault handler, the prologue.
+ * <p>Layout of the method: the prologue (which loads the registers the first pass found used),
+ * the switch to the entry block, the blocks, the common exit, the fault handler. Nothing jumps
+ * back to the entry: the JVM counts every backward branch as a loop iteration, and a backward
+ * jump taken on every call made it compile the region a second time for on-stack replacement.
  */
 final class Gen {
     static final ClassDesc CD_CPU = ClassDesc.of("jvisor.cpu.Cpu");
@@ -113,7 +115,7 @@ final class Gen {
      */
     private int knownOp = -1, knownSize = -1;
 
-    private final Label prologue, entry, commonExit, faultHandler;
+    private final Label commonExit, faultHandler;
     /** Per block: its code, and the block boundary checks that lead to it (where other blocks jump). */
     private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>();
     /** The instructions that may fault, indexed by the number the fault handler gets in {@link #faultAt}. */
@@ -146,8 +148,6 @@ final class Gen {
         pollBudget = cb.allocateLocal(TypeKind.INT);
         for (int k = 0; k < TEMPS; k++) longTemps[k] = cb.allocateLocal(TypeKind.LONG);
         for (int k = 0; k < intTemps.length; k++) intTemps[k] = cb.allocateLocal(TypeKind.INT);
-        prologue = cb.newLabel();
-        entry = cb.newLabel();
         commonExit = cb.newLabel();
         faultHandler = cb.newLabel();
     }
@@ -160,8 +160,7 @@ final class Gen {
             blockLabels.put(b, cb.newLabel());
             checkedLabels.put(b, cb.newLabel());
         }
-        cb.goto_(prologue);
-        cb.labelBinding(entry);
+        emitPrologue();
         // Enter at the block the run loop is at (it has just done the checks of a block boundary).
         List<SwitchCase> entries = new ArrayList<>();
         for (int k = 1; k < region.blocks.size(); k++) entries.add(SwitchCase.of(k, blockLabels.get(region.blocks.get(k))));
@@ -172,7 +171,6 @@ final class Gen {
         bodyEnd = cb.newBoundLabel();
         emitCommonExit();
         emitFaultHandler();
-        emitPrologue();
     }
 
     private void block(Block b) {
@@ -336,7 +334,6 @@ final class Gen {
     }
 
     private void emitPrologue() {
-        cb.labelBinding(prologue);
         cb.aload(CPU).getfield(CD_CPU, "state", CD_STATE).astore(state);
         cb.aload(state).getfield(CD_STATE, "r", CD_LONG_ARRAY).astore(regs);
         cb.aload(state).getfield(CD_STATE, "xmm", CD_LONG_ARRAY).astore(xmm);
@@ -349,7 +346,6 @@ final class Gen {
         cb.lconst_0().lstore(retired);
         cb.iconst_0().istore(faultAt);
         cb.ldc(POLL_INTERVAL).istore(pollBudget);
-        cb.goto_(entry);
     }
 
     // ------------------------------------------------------------------ state transfer

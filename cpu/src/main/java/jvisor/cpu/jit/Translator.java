@@ -45,9 +45,14 @@ public final class Translator {
      * guest register and lazy-flag field the region keeps in locals becomes a new value; past
      * about 20 blocks of small blocks the JVM's first compiler (C1) runs out of stack slots for
      * them and gives up ("too many stack slots used"), which leaves the region in the JVM's
-     * bytecode interpreter until C2 is done with it, seconds later on a busy machine.
+     * bytecode interpreter until C2 is done with it, seconds later on a busy machine. Below that,
+     * smaller is faster on the whole: C2 spends 200-700 ms on a region of 16 blocks on the 2-core
+     * machines, competing with the guest for the second core, and compiles it again for each loop
+     * it enters by on-stack replacement. Over the eight CPU-bound workloads of scripts/bench, 8
+     * blocks took 0.88-0.91 of the time of 16 in each of three alternating runs (the sorts
+     * 0.67-0.87, the bytecode VM 1.01-1.04).
      */
-    private static final int MAX_REGION_BLOCKS = Integer.getInteger("jvisor.jit.blocks", 16);
+    private static final int MAX_REGION_BLOCKS = Integer.getInteger("jvisor.jit.blocks", 8);
     /** The JVM compiles no method with more bytecode than this (-XX:HugeMethodLimit's default). */
     private static final int MAX_BYTECODE = 8000;
     private static final boolean STATS = Boolean.getBoolean("jvisor.jit.stats");
