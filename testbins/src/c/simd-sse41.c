@@ -76,10 +76,10 @@ static void test_fp(void)
     ROUNDS(_MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC, "down noexc");
     ROUNDS(_MM_FROUND_CUR_DIRECTION | _MM_FROUND_NO_EXC, "current noexc");
     TPS1(_mm_floor_ps); TPD1(_mm_ceil_pd);
-    T("dp_ps ff", IS(_mm_dp_ps(PS(a), PS(b), 0xff))); T("dp_ps 71", IS(_mm_dp_ps(PS(a), PS(b), 0x71)));
-    T("dp_ps f3", IS(_mm_dp_ps(PS(a), PS(b), 0xf3))); T("dp_ps 5a", IS(_mm_dp_ps(PS(a), PS(b), 0x5a)));
-    T("dp_pd 31", ID(_mm_dp_pd(PD(a), PD(b), 0x31))); T("dp_pd 33", ID(_mm_dp_pd(PD(a), PD(b), 0x33)));
-    T("dp_pd 12", ID(_mm_dp_pd(PD(a), PD(b), 0x12))); T("dp_pd 20", ID(_mm_dp_pd(PD(a), PD(b), 0x20)));
+    T("dp_ps ff", canon_nan_ps(IS(_mm_dp_ps(PS(a), PS(b), 0xff)))); T("dp_ps 71", canon_nan_ps(IS(_mm_dp_ps(PS(a), PS(b), 0x71))));
+    T("dp_ps f3", canon_nan_ps(IS(_mm_dp_ps(PS(a), PS(b), 0xf3)))); T("dp_ps 5a", canon_nan_ps(IS(_mm_dp_ps(PS(a), PS(b), 0x5a))));
+    T("dp_pd 31", canon_nan_pd(ID(_mm_dp_pd(PD(a), PD(b), 0x31)))); T("dp_pd 33", canon_nan_pd(ID(_mm_dp_pd(PD(a), PD(b), 0x33))));
+    T("dp_pd 12", canon_nan_pd(ID(_mm_dp_pd(PD(a), PD(b), 0x12)))); T("dp_pd 20", canon_nan_pd(ID(_mm_dp_pd(PD(a), PD(b), 0x20))));
 }
 
 int main(int argc, char **argv)

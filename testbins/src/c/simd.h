@@ -183,6 +183,31 @@ static __attribute__((unused)) void show(const char *name)
 #define PD(x) _mm_castsi128_pd(x)
 #define IS(x) _mm_castps_si128(x)
 #define ID(x) _mm_castpd_si128(x)
+/*
+ * Which NaN a dot product (DPPS, DPPD) returns when several of its products are
+ * NaNs is implementation-specific: the SDM's pseudo-code gives Intel's order
+ * of the additions, and AMD adds in another order. The dot product tests pass
+ * their results through these, which turn every NaN lane into the default
+ * NaN, so native and jvisor agree on either host; the cpu module's Sse41Test
+ * checks Intel's exact NaN against an Intel host. Integer operations only, so
+ * MXCSR's flags stay the instruction's.
+ */
+static inline __m128i canon_nan_ps(__m128i v)
+{
+    union { __m128i v; unsigned u[4]; } x = { v };
+    for (int i = 0; i < 4; i++)
+        if ((x.u[i] & 0x7fffffffu) > 0x7f800000u) x.u[i] = 0x7fc00000u;
+    return x.v;
+}
+
+static inline __m128i canon_nan_pd(__m128i v)
+{
+    union { __m128i v; unsigned long long u[2]; } x = { v };
+    for (int i = 0; i < 2; i++)
+        if ((x.u[i] & 0x7fffffffffffffffull) > 0x7ff0000000000000ull) x.u[i] = 0x7ff8000000000000ull;
+    return x.v;
+}
+
 /* float/double binary and unary operations */
 #define TPS2(f) T(#f, IS(f(PS(a), PS(b))))
 #define TPD2(f) T(#f, ID(f(PD(a), PD(b))))
