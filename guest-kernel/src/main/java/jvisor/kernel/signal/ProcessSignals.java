@@ -194,6 +194,12 @@ public final class ProcessSignals {
     private int groupStopCount;
     /** The signal that stopped the process, until a wait reports it (group_exit_code); 0 after. */
     private int stopSignal;
+    /**
+     * si_status of the CLD_STOPPED notice the parent is to get: the stop signal as it was when the
+     * stop completed. The notice is sent after this object's lock is released, and by then the
+     * parent's wait may already have reported the stop and cleared {@link #stopSignal}.
+     */
+    private int stopNoticeStatus;
     /** The last stop signal, for /proc and strace (not consumed by wait). */
     private int lastStopSignal;
     /** SIGNAL_STOP_STOPPED: every thread stopped, and no SIGCONT since. */
@@ -219,6 +225,7 @@ public final class ProcessSignals {
         }
         int why = stopped ? Signals.CLD_CONTINUED : groupStopCount > 0 ? Signals.CLD_STOPPED : 0;
         if (why == 0) return;
+        if (why == Signals.CLD_STOPPED) stopNoticeStatus = 0; // Linux clears group_exit_code here too
         parentNotice = why;
         continuedUnreported = true;
         stopped = false;
@@ -259,6 +266,7 @@ public final class ProcessSignals {
         if (groupStopCount > 0) groupStopCount--;
         if (groupStopCount == 0 && !stopped) {
             stopped = true;
+            stopNoticeStatus = stopSignal & 0x7f;
             return StopPart.COMPLETED;
         }
         return StopPart.STOPPED;
@@ -306,9 +314,9 @@ public final class ProcessSignals {
         return why;
     }
 
-    /** si_status of a CLD_STOPPED notice: the stop signal (group_exit_code & 0x7f). */
+    /** si_status of a CLD_STOPPED notice: the stop signal when the stop completed (group_exit_code & 0x7f). */
     public synchronized int stopStatus() {
-        return stopSignal & 0x7f;
+        return stopNoticeStatus;
     }
 
     /** The signal that stopped the process last (for strace's "stopped by" line). */
