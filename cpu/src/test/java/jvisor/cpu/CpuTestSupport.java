@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,8 +47,9 @@ import jvisor.mmu.Prot;
  * bytes (taken from the same object file). {@link #assertMatchesHost} compares the two, which
  * makes any test a differential test against the CPU running the build. Snippets given to the
  * oracle must not fault natively (the batch then fails naming the case) and must keep RSP
- * balanced. Flags a case marks as undefined are compared only when the host is an Intel CPU,
- * whose behavior the emulator follows.
+ * balanced. Flags (and register bits or data bytes) a case marks as undefined are compared only
+ * when the host is an Intel CPU, whose behavior the emulator follows; so are the upper halves of
+ * registers a case marks with {@link Case#upperHalfMayBeKept}.
  *
  * <p>Debugging aids: {@code -Djvisor.test.diffs=FILE} appends every difference of a failing
  * comparison to FILE; {@code -Djvisor.test.timing=1} prints how long host and emulator took.
@@ -86,6 +88,16 @@ public final class CpuTestSupport {
         public byte[] data = new byte[0];
         public int window;
         public long undefinedFlags;
+        /** Per register, bits the SDM leaves undefined here: compared with the host only if it is an Intel CPU. */
+        public final long[] undefinedRegs = new long[16];
+        /** Bytes of the data window the SDM leaves undefined here: compared with the host only if it is an Intel CPU. */
+        public final BitSet undefinedData = new BitSet();
+        /**
+         * Registers (bit r for register r) that Intel CPUs, and so the emulator, zero-extend from their
+         * low 32 bits where other vendors' CPUs leave them unchanged. On a non-Intel host such a register
+         * also matches when the host kept its initial value and the emulator's is that value zero-extended.
+         */
+        public int keptUpperHalves;
         public String label = "";
 
         public Case(String asm) {
@@ -126,6 +138,28 @@ public final class CpuTestSupport {
         /** Flags the SDM leaves undefined here: compared with the host only if it is an Intel CPU. */
         public Case undefined(long flags) {
             undefinedFlags = flags;
+            return this;
+        }
+
+        /** Bits of a register the SDM leaves undefined here: compared with the host only if it is an Intel CPU. */
+        public Case undefinedBits(int reg, long bits) {
+            undefinedRegs[reg] |= bits;
+            return this;
+        }
+
+        /** Bytes [offset, offset + length) of the window the SDM leaves undefined: compared only on an Intel host. */
+        public Case undefinedData(int offset, int length) {
+            undefinedData.set(offset, offset + length);
+            return this;
+        }
+
+        /**
+         * Registers whose upper 32 bits a non-Intel host may leave unchanged where Intel CPUs (and the
+         * emulator) zero-extend the low half; see {@link #keptUpperHalves}. Use only where that
+         * vendor difference is known, with a comment saying why.
+         */
+        public Case upperHalfMayBeKept(int... regs) {
+            for (int r : regs) keptUpperHalves |= 1 << r;
             return this;
         }
 
@@ -482,8 +516,9 @@ public final class CpuTestSupport {
 
     /**
      * Runs every case on the host and on the emulator and fails, listing the first differences,
-     * unless all registers but RSP, the status flags and DF, and the data windows agree. Flags a
-     * case declares undefined are compared only on an Intel host.
+     * unless all registers but RSP, the status flags and DF, and the data windows agree. Flags,
+     * register bits and data bytes a case declares undefined, and upper halves it lets a non-Intel
+     * host keep, are compared only on an Intel host.
      */
     public static void assertMatchesHost(List<Case> cases) {
         long t0 = System.nanoTime();
@@ -532,7 +567,7 @@ public final class CpuTestSupport {
         }
         StringBuilder d = new StringBuilder();
         for (int r = 0; r < 16; r++) {
-            if (r != Reg.RSP && host.r[r] != emu.r[r]) {
+            if (r != Reg.RSP && host.r[r] != emu.r[r] && (intel || !nonIntelAccepts(c, r, host.r[r], emu.r[r]))) {
                 d.append(String.format("%s host %x emu %x; ", Reg.name(r), host.r[r], emu.r[r]));
             }
         }
@@ -541,13 +576,26 @@ public final class CpuTestSupport {
             d.append("flags host ").append(flagString(host.rflags & mask)).append(" emu ")
                     .append(flagString(emu.rflags & mask)).append("; ");
         }
-        if (!Arrays.equals(host.window, emu.window)) {
-            int at = Arrays.mismatch(host.window, emu.window);
+        byte[] hw = host.window, ew = emu.window;
+        if (!intel && !c.undefinedData.isEmpty()) { // undefined bytes compare as equal off Intel
+            hw = hw.clone();
+            ew = ew.clone();
+            BitSet u = c.undefinedData;
+            for (int k = u.nextSetBit(0); k >= 0 && k < Math.min(hw.length, ew.length); k = u.nextSetBit(k + 1)) hw[k] = ew[k] = 0;
+        }
+        if (!Arrays.equals(hw, ew)) {
+            int at = Arrays.mismatch(hw, ew);
             d.append(String.format("data differs at +%d: host %s emu %s", at,
                     hex(Arrays.copyOfRange(host.window, at, Math.min(at + 16, host.window.length)), 16),
                     hex(Arrays.copyOfRange(emu.window, at, Math.min(at + 16, emu.window.length)), 16)));
         }
         return d.isEmpty() ? null : d.toString();
+    }
+
+    /** On a non-Intel host: whether differing values of register r are still acceptable for case c. */
+    private static boolean nonIntelAccepts(Case c, int r, long host, long emu) {
+        if (((host ^ emu) & ~c.undefinedRegs[r]) == 0) return true;
+        return (c.keptUpperHalves >>> r & 1) != 0 && host == c.regs[r] && emu == (c.regs[r] & 0xFFFF_FFFFL);
     }
 
     // ================================================================== processes and files

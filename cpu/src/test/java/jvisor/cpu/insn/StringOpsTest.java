@@ -49,6 +49,28 @@ class StringOpsTest {
                 .flags(flags).data(pattern());
     }
 
+    /**
+     * A REP string instruction with a 0x67 prefix (32-bit addressing) and ECX = 0 runs no iteration.
+     * The SDM (Vol. 2B, REP/REPE/REPZ/REPNE/REPNZ, Operation) then uses "ECX for CountReg" and
+     * "ESI/EDI" as the implicit operands, and the loop runs only "WHILE CountReg &ne; 0"; Intel CPUs
+     * nevertheless write ECX (and, for MOVS and STOS, ESI/EDI) back as 32-bit registers, which
+     * zero-extends them into RCX/RSI/RDI even with no iteration, and the emulator does the same. AMD
+     * CPUs (AMD APM Vol. 3, "Repeat Prefixes": the string instruction repeats until rCX is 0, so with
+     * a count of 0 it is not executed) leave the full 64-bit registers unchanged, upper halves
+     * included. So only for this case, and only on a non-Intel host, a register the instruction uses
+     * also matches if the host kept it and the emulator zero-extended it; every other difference
+     * (and everything on an Intel host) still fails.
+     */
+    static Case countZeroA32(Case c, String asm) {
+        if ((c.regs[Reg.RCX] & 0xFFFF_FFFFL) != 0) return c;
+        boolean src = asm.contains("movs") || asm.contains("lods") || asm.contains("cmps");
+        boolean dst = !asm.contains("lods");
+        c.upperHalfMayBeKept(Reg.RCX);
+        if (src) c.upperHalfMayBeKept(Reg.RSI);
+        if (dst) c.upperHalfMayBeKept(Reg.RDI);
+        return c;
+    }
+
     @Test
     void singleElementFormsMatchHost() {
         assumeTrue(hostAvailable());
@@ -88,12 +110,14 @@ class StringOpsTest {
                     if (count * size > 6000) continue;
                     long rcx = (a32 ? 0x7777_0000_0000_0000L : 0) | count;
                     long seg = -segmentBase(asm);
+                    List<Case> l = new ArrayList<>();
                     // forward, from the start of the area to its middle (crossing pages)
-                    cases.add(stringCase(asm, hi | (DATA + 0x10 + s + seg), hi | (DATA + 0x2003), rcx, 0));
+                    l.add(stringCase(asm, hi | (DATA + 0x10 + s + seg), hi | (DATA + 0x2003), rcx, 0));
                     // backward, from the end down
-                    cases.add(stringCase(asm, hi | (DATA + 0x1FF0 + seg), hi | (DATA + 0x3F00), rcx, Flags.DF | Flags.CF));
+                    l.add(stringCase(asm, hi | (DATA + 0x1FF0 + seg), hi | (DATA + 0x3F00), rcx, Flags.DF | Flags.CF));
                     // page-aligned, the fast path's best case
-                    cases.add(stringCase(asm, hi | (DATA + seg), hi | (DATA + 0x2000), rcx, ALL));
+                    l.add(stringCase(asm, hi | (DATA + seg), hi | (DATA + 0x2000), rcx, ALL));
+                    for (Case c : l) cases.add(a32 ? countZeroA32(c, asm) : c);
                 }
             }
         }
@@ -139,12 +163,14 @@ class StringOpsTest {
                     if (count << s > 0x1000) continue;
                     long rcx = (a32 ? 0x0202_0000_0000_0000L : 0) | count;
                     for (long rax : new long[] {0, 0x6161_6161_6161_6161L, 0x0101}) {
-                        cases.add(new Case(asm).set(Reg.RSI, hi | DATA).set(Reg.RDI, hi | (DATA + 0x1000)).set(Reg.RCX, rcx)
+                        List<Case> l = new ArrayList<>();
+                        l.add(new Case(asm).set(Reg.RSI, hi | DATA).set(Reg.RDI, hi | (DATA + 0x1000)).set(Reg.RCX, rcx)
                                 .set(Reg.RAX, rax).data(data).window(0).flags(ALL));
-                        cases.add(new Case(asm).set(Reg.RSI, hi | DATA).set(Reg.RDI, hi | (DATA + 0x2000)).set(Reg.RCX, rcx)
+                        l.add(new Case(asm).set(Reg.RSI, hi | DATA).set(Reg.RDI, hi | (DATA + 0x2000)).set(Reg.RCX, rcx)
                                 .set(Reg.RAX, rax).data(data).window(0).flags(0));
-                        cases.add(new Case(asm).set(Reg.RSI, hi | (DATA + 0xFFF)).set(Reg.RDI, hi | (DATA + 0x2FF8)).set(Reg.RCX, rcx)
+                        l.add(new Case(asm).set(Reg.RSI, hi | (DATA + 0xFFF)).set(Reg.RDI, hi | (DATA + 0x2FF8)).set(Reg.RCX, rcx)
                                 .set(Reg.RAX, rax).data(data).window(0).flags(Flags.DF));
+                        for (Case c : l) cases.add(a32 ? countZeroA32(c, asm) : c);
                     }
                 }
             }
