@@ -16,8 +16,8 @@ import java.util.function.LongFunction;
  */
 public final class Campaign {
     static final int BATCH = 4000;
-    /** Full reports kept (the count of mismatches is always exact). */
-    static final int MAX_REPORTS = 20;
+    /** Full reports kept (the count of mismatches is always exact); -Djvisor.diff.reports=N keeps more. */
+    static final int MAX_REPORTS = Integer.getInteger("jvisor.diff.reports", 20);
 
     final boolean sequence;
     final Set<String> known;
@@ -29,6 +29,13 @@ public final class Campaign {
     final List<String> reports = new ArrayList<>();
     final List<String> knownReports = new ArrayList<>();
     final Map<String, Long> casesPerFamily = new TreeMap<>();
+    /**
+     * Non-Intel host ({@link NonIntelHost}): cases that agree only once what the host may choose
+     * is left out, by what was left out; and sequences compared only up to an instruction that
+     * took an undefined flag into a register or memory.
+     */
+    final Map<String, Long> allowedByKind = new TreeMap<>();
+    long cutSequences;
 
     public Campaign(boolean sequence, Set<String> known) {
         this.sequence = sequence;
@@ -68,8 +75,15 @@ public final class Campaign {
             hostFaults++;
             faultsByVector.merge(Differ.vector(host.vector()), 1L, Long::sum);
         }
-        String diff = Differ.compare(c, host, mine);
+        Checked k = compareOnThisHost(oracle, emu, c, host, mine);
+        NonIntelHost.Allowance a = k.verdict().allowance();
+        if (k.cut()) cutSequences++;
+        if (a.any()) allowedByKind.merge(a.describe(), 1L, Long::sum);
+        String diff = k.verdict().diff();
         if (diff == null) return;
+        c = k.compared();
+        host = k.host();
+        mine = k.mine();
         boolean isKnown = false;
         for (Catalogue.Entry e : c.entries) isKnown |= known.contains(e.shape().form.mnemonic);
         String key = sequence ? firstDiverging(oracle, emu, c) : c.entries.get(0).name();
@@ -82,6 +96,25 @@ public final class Campaign {
         mismatches++;
         mismatchesByEntry.merge(key, 1L, Long::sum);
         if (reports.size() < MAX_REPORTS) reports.add(Differ.report(c, sequence, host, mine, diff));
+    }
+
+    /** A comparison: the case compared (c, or the part of it that can be compared here), both outcomes, the verdict. */
+    record Checked(DiffCase compared, Outcome host, Outcome mine, Differ.Verdict verdict, boolean cut) {}
+
+    /**
+     * Compares the host's and jvisor's outcome of c ({@link Differ#check}). On a non-Intel host,
+     * when they differ and a sequence took a flag the host left undefined into a register or
+     * memory ({@link NonIntelHost.Allowance#undefinedReadAt}), what follows that instruction
+     * depends on the host's choice: the sequence is then run again on both sides up to that
+     * instruction, and that part is compared instead (with every rule of {@link Differ}).
+     */
+    static Checked compareOnThisHost(NativeOracle oracle, EmulatorRunner emu, DiffCase c, Outcome host, Outcome mine) {
+        Differ.Verdict v = Differ.check(c, host, mine);
+        long at = v.allowance().undefinedReadAt();
+        if (v.diff() == null || at < 0) return new Checked(c, host, mine, v, false);
+        DiffCase p = c.prefix((int) (at - c.codeAddr));
+        Outcome h = oracle.submit(List.of(p)).join()[0], m = emu.run(p);
+        return new Checked(p, h, m, Differ.check(p, h, m), true);
     }
 
     /**
@@ -97,19 +130,7 @@ public final class Campaign {
             int start = c.starts.get(k);
             if (c.helpers.contains(start)) continue;
             int end = k + 1 < c.starts.size() ? c.starts.get(k + 1) : c.code.length;
-            DiffCase p = new DiffCase(c.seed, c.index);
-            p.codeAddr = c.codeAddr;
-            p.code = java.util.Arrays.copyOf(c.code, end);
-            p.hostCode = c.hostCode == c.code ? p.code : java.util.Arrays.copyOf(c.hostCode, end);
-            System.arraycopy(c.gpr, 0, p.gpr, 0, 16);
-            System.arraycopy(c.xmm, 0, p.xmm, 0, 32);
-            System.arraycopy(c.ymmHi, 0, p.ymmHi, 0, 32);
-            System.arraycopy(c.window, 0, p.window, 0, c.window.length);
-            p.rflags = c.rflags;
-            p.mxcsr = c.mxcsr;
-            p.entries.addAll(c.entries.subList(0, entry + 1));
-            for (int j = 0; j <= k; j++) p.starts.add(c.starts.get(j));
-            for (int h : c.helpers) if (h < end) p.helpers.add(h);
+            DiffCase p = c.prefix(end);
             prefixes.add(p);
             entryIndex.add(entry);
             entry++;
@@ -133,6 +154,12 @@ public final class Campaign {
         b.append("  instructions per family: ").append(casesPerFamily).append('\n');
         if (!mismatchesByEntry.isEmpty()) b.append("  mismatches by form: ").append(mismatchesByEntry).append('\n');
         if (!knownByEntry.isEmpty()) b.append("  known SSE mismatches by form: ").append(knownByEntry).append('\n');
+        if (!allowedByKind.isEmpty() || cutSequences > 0) {
+            long allowed = allowedByKind.values().stream().mapToLong(Long::longValue).sum();
+            b.append(String.format(Locale.ROOT, "  host is not Intel: %d of %d cases agree bit for bit; %d were compared without"
+                    + " what the host may choose (%s)%s%n", cases - allowed, cases, allowed, allowedByKind,
+                    cutSequences == 0 ? "" : ", " + cutSequences + " of them compared only up to a read of an undefined flag or result"));
+        }
         return b.toString();
     }
 }

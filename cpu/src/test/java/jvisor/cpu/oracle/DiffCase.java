@@ -12,7 +12,7 @@ public final class DiffCase {
     /** Shared layout of host and emulator: code area, data page, FS and GS bases. */
     public static final long CODE = 0x1000_0000L, CODE_SIZE = 0x400_0000L;
     public static final long DATA = 0x2000_0000L, DATA_SIZE = 0x1000L;
-    /** Bytes of the data page (from DATA) returned and compared byte by byte; the rest is compared by hash. */
+    /** Bytes of the data page (from DATA) a case sets; the rest starts zero. The whole page is compared after the case. */
     public static final int WINDOW = 512;
     public static final long FS_BASE = 0x0800_0000L, GS_BASE = 0x2800_0000L;
     public static final int MAX_CODE = 4096;
@@ -48,6 +48,31 @@ public final class DiffCase {
     public DiffCase(long seed, long index) {
         this.seed = seed;
         this.index = index;
+    }
+
+    /**
+     * The same case cut before the instruction at code offset end (an instruction start): the
+     * same inputs, the code up to there, its entries and listing data.
+     */
+    public DiffCase prefix(int end) {
+        DiffCase p = new DiffCase(seed, index);
+        p.codeAddr = codeAddr;
+        p.code = java.util.Arrays.copyOf(code, end);
+        p.hostCode = hostCode == code ? p.code : java.util.Arrays.copyOf(hostCode, end);
+        System.arraycopy(gpr, 0, p.gpr, 0, 16);
+        System.arraycopy(xmm, 0, p.xmm, 0, 32);
+        System.arraycopy(ymmHi, 0, p.ymmHi, 0, 32);
+        System.arraycopy(window, 0, p.window, 0, window.length);
+        p.rflags = rflags;
+        p.mxcsr = mxcsr;
+        int entry = 0;
+        for (int start : starts) {
+            if (start >= end) break;
+            p.starts.add(start);
+            if (helpers.contains(start)) p.helpers.add(start);
+            else if (entry < entries.size()) p.entries.add(entries.get(entry++));
+        }
+        return p;
     }
 
     public long readWindow(int off, int size) {

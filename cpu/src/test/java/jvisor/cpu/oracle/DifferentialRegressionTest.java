@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 
+import jvisor.cpu.CpuFault;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,6 +47,8 @@ class DifferentialRegressionTest {
             "code 48 89 07 | rdi 7ffffffffffa | expect #GP",
             "code f3 0f 6f 07 | rdi 7ffffffffff8 | expect #GP",
             "code f3 0f 7f 07 | rdi 7ffffffffff4 | expect #GP",
+            // (MASKMOVDQU: an AMD host stores byte by byte and raises #PF at the first, unmapped, byte:
+            // accepted there, and only there, by NonIntelHost.)
             "code 66 0f f7 c1 | rdi 7ffffffffff4 | xmm1 ffffffffffffffff:ffffffffffffffff | expect #GP",
             // A VEX prefix after 66, F2, F3, LOCK or REX is #UD (SDM Vol. 2A 2.3.2); so are VEX.L = 1 and a
             // VEX.vvvv other than 1111b where the form has no such operand. (ANDN, VZEROUPPER, RORX.)
@@ -66,7 +70,12 @@ class DifferentialRegressionTest {
         List<String> failures = KnownMismatches.failuresAgainstHost(CASES, engine, (text, host) -> {
             long expected = text.contains("expect none") ? -1 : text.contains("expect #UD") ? 6
                     : text.contains("expect #SS") ? 12 : text.contains("expect #GP") ? 13 : 14;
-            return host.vector() != expected ? "the host raised " + Differ.vector(host.vector()) : null;
+            if (host.vector() == expected) return null;
+            if (expected == CpuFault.GP && host.vector() == CpuFault.PF
+                    && NonIntelHost.allowance(KnownMismatches.parse(text), host).pageFaultForGp()) {
+                return null; // a non-Intel host's #PF for an access across the end of the canonical range
+            }
+            return "the host raised " + Differ.vector(host.vector());
         });
         if (!failures.isEmpty()) fail(failures.size() + " regression cases differ from the host:\n" + String.join("\n", failures));
     }

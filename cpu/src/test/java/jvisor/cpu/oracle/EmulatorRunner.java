@@ -1,11 +1,17 @@
 package jvisor.cpu.oracle;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
+import jvisor.cpu.Reg;
+import jvisor.cpu.debug.InsnHook;
+import jvisor.cpu.debug.Probes;
+import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.Extensions;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
@@ -64,6 +70,54 @@ public final class EmulatorRunner {
         return cpu.state;
     }
 
+    /**
+     * One instruction of a case as {@link #trace} saw it: the decoded instruction, the sixteen
+     * GPRs before it, the linear address of its memory operand (or -1), and whether it completed
+     * (a faulting instruction is the last one and has not).
+     */
+    public record Step(Insn insn, long[] r, long address, boolean completed) {
+        Step done() {
+            return new Step(insn, r, address, true);
+        }
+
+        public long rax() {
+            return r[Reg.RAX];
+        }
+
+        public long rcx() {
+            return r[Reg.RCX];
+        }
+    }
+
+    /**
+     * Runs the case instruction by instruction (the debugger's loop, whatever the engine) and
+     * returns what each instruction of its code saw. {@link Differ} uses it on hosts whose
+     * implementation-specific results jvisor does not follow, to know what each instruction left
+     * open (a shift count in CL, the XSAVE area...).
+     */
+    public List<Step> trace(DiffCase c) {
+        List<Step> steps = new ArrayList<>();
+        Probes probes = new Probes();
+        probes.attach(cpu);
+        InsnHook hook = new InsnHook() {
+            @Override
+            public void before(Cpu cpu, Insn i) {
+                steps.add(new Step(i.copy(), cpu.state.r.clone(), i.mem ? cpu.ea(i) : -1, false));
+            }
+
+            @Override
+            public void after(Cpu cpu, Insn i) {
+                steps.set(steps.size() - 1, steps.get(steps.size() - 1).done());
+            }
+        };
+        try (Probes.Handle h = probes.addInsnHook(c.codeAddr, c.codeAddr + c.code.length, hook)) {
+            run(c);
+        } finally {
+            probes.detach(cpu);
+        }
+        return steps;
+    }
+
     public Outcome run(DiffCase c) {
         cpu.state.rip = RESET;
         cpu.run();
@@ -88,8 +142,8 @@ public final class EmulatorRunner {
         } catch (RuntimeException e) {
             // A Java exception out of a handler is an emulator bug: report it as vector 1000.
             StackTraceElement[] st = e.getStackTrace();
-            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr, 0,
-                    new byte[DiffCase.WINDOW],
+            return new Outcome(1000, s.rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr,
+                    new byte[(int) DiffCase.DATA_SIZE],
                     e + " at " + Arrays.toString(Arrays.copyOf(st, Math.min(4, st.length))));
         }
         if (exit == Cpu.EXIT_EXCEPTION && cpu.exitVector == CpuFault.BP && s.rip == end + 1) {
@@ -103,7 +157,6 @@ public final class EmulatorRunner {
             rip = s.rip;
         }
         byte[] page = space.readBytes(DiffCase.DATA, (int) DiffCase.DATA_SIZE);
-        return new Outcome(vector, rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr,
-                Outcome.restHash(page, DiffCase.WINDOW), Arrays.copyOf(page, DiffCase.WINDOW));
+        return new Outcome(vector, rip, s.r.clone(), s.rflags(), Arrays.copyOf(s.xmm, 32), s.ymmHi.clone(), s.mxcsr, page);
     }
 }

@@ -24,21 +24,21 @@ import java.util.concurrent.TimeUnit;
  * and for each copies the code to its address in a fixed RWX area, fills the data page, sets FS
  * and GS bases, loads all sixteen GPRs (RSP included), RFLAGS, YMM0-15 (XMM0-15 on a CPU
  * without AVX) and MXCSR, jumps to the code and, when the code's trailer jumps back, stores the
- * whole state and the data window to stdout. A fault (#DE, #UD, #GP, #PF, ...) arrives as a
+ * whole state and the data page to stdout. A fault (#DE, #UD, #GP, #PF, ...) arrives as a
  * signal on an alternate stack; the handler takes the state at the fault from the signal context
  * (YMM bits 255:128 from the XSAVE area of the frame) and returns to the runner.
  *
  * <p>Record layout (little-endian), in: magic, code length, code address, 16 GPRs, RFLAGS, 32
  * XMM quadwords, MXCSR, pad, 32 quadwords of YMM bits 255:128, the {@link DiffCase#WINDOW}-byte
  * data window, then the code padded to 8 bytes. Out: vector (-1 if none), RIP, 16 GPRs, RFLAGS,
- * 32 XMM quadwords, MXCSR, 32 YMM-high quadwords, hash of the rest of the data page, the data
- * window. The process is kept running across batches; records
+ * 32 XMM quadwords, MXCSR, 32 YMM-high quadwords, the whole data page (so that fields at any
+ * offset can be compared, or left out where {@link Differ} says so). The process is kept running across batches; records
  * are streamed both ways by two threads so neither side waits.
  */
 public final class NativeOracle implements AutoCloseable {
     static final int MAGIC = 0x4644564a;
     static final int IN_FIXED = 4 + 4 + 8 + 128 + 8 + 256 + 8 + 256 + DiffCase.WINDOW;
-    static final int OUT_SIZE = 8 + 8 + 128 + 8 + 256 + 8 + 256 + 8 + DiffCase.WINDOW;
+    static final int OUT_SIZE = 8 + 8 + 128 + 8 + 256 + 8 + 256 + (int) DiffCase.DATA_SIZE;
 
     /** Whether the host CPU (and kernel) run AVX and AVX2: without them the runner leaves YMM bits 255:128 zero. */
     public static final boolean HOST_AVX = hostFlag("avx"), HOST_AVX2 = hostFlag("avx2");
@@ -240,10 +240,9 @@ public final class NativeOracle implements AutoCloseable {
         int mxcsr = (int) b.getLong();
         long[] ymmHi = new long[32];
         for (int k = 0; k < 32; k++) ymmHi[k] = b.getLong();
-        long hash = b.getLong();
-        byte[] w = new byte[DiffCase.WINDOW];
-        b.get(w);
-        return new Outcome(vector, rip, gpr, rflags, xmm, ymmHi, mxcsr, hash, w);
+        byte[] page = new byte[(int) DiffCase.DATA_SIZE];
+        b.get(page);
+        return new Outcome(vector, rip, gpr, rflags, xmm, ymmHi, mxcsr, page);
     }
 
     @Override
@@ -280,7 +279,7 @@ typedef unsigned char u8;
 #define MAGIC 0x4644564aU
 
 struct in_rec { u32 magic, code_len; u64 code_addr; u64 gpr[16]; u64 rflags; u64 xmm[32]; u32 mxcsr, pad; u64 ymmh[32]; u8 window[WINDOW]; };
-struct out_rec { i64 vector; u64 rip; u64 gpr[16]; u64 rflags; u64 xmm[32]; u64 mxcsr; u64 ymmh[32]; u64 rest_hash; u8 window[WINDOW]; };
+struct out_rec { i64 vector; u64 rip; u64 gpr[16]; u64 rflags; u64 xmm[32]; u64 mxcsr; u64 ymmh[32]; u8 page[DATA_SIZE]; };
 
 /* Used by the trampoline by absolute address. */
 u64 st_gpr[16], st_rflags, st_entry, host_sp, exit_slot;
@@ -467,13 +466,6 @@ static struct out_rec out;
 static u8 code[65536];
 static u8 altstack[65536];
 
-static u64 rest_hash(void) {
-    u64 h = 0xcbf29ce484222325UL;
-    const u64 *p = (const u64 *)(DATA + WINDOW), *end = (const u64 *)(DATA + DATA_SIZE);
-    for (; p < end; p++) h = (h ^ *p) * 0x100000001b3UL;
-    return h;
-}
-
 static void cpuid(u32 leaf, u32 *r) {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
 }
@@ -503,7 +495,6 @@ void main_loop(void) {
     u8 trailer[7] = {0xff, 0x24, 0x25};
     u32 slot = (u32)(u64)&exit_slot;
     copy(trailer + 3, &slot, 4);
-    u64 clean = rest_hash(), dirty = 0;
     for (;;) {
         if (!get(&in, sizeof in)) break;
         if (in.magic != MAGIC || in.code_len > sizeof code - 16) die(93);
@@ -512,9 +503,7 @@ void main_loop(void) {
         copy((void *)in.code_addr, code, in.code_len);
         copy((void *)(in.code_addr + in.code_len), trailer, sizeof trailer);
         copy((void *)DATA, in.window, WINDOW);
-        if (dirty) {
-            for (u64 *p = (u64 *)(DATA + WINDOW); p < (u64 *)(DATA + DATA_SIZE); p++) *p = 0;
-        }
+        for (u64 *p = (u64 *)(DATA + WINDOW); p < (u64 *)(DATA + DATA_SIZE); p++) *p = 0;
         copy(st_gpr, in.gpr, sizeof st_gpr);
         for (int k = 0; k < 16; k++) {
             copy(st_ymm + 4 * k, in.xmm + 2 * k, 16);
@@ -538,9 +527,7 @@ void main_loop(void) {
             copy(out.ymmh + 2 * k, o_ymm + 4 * k + 2, 16);
         }
         out.mxcsr = o_mxcsr;
-        out.rest_hash = rest_hash();
-        dirty = out.rest_hash != clean;
-        copy(out.window, (void *)DATA, WINDOW);
+        copy(out.page, (void *)DATA, DATA_SIZE);
         put(&out, sizeof out);
     }
     flush();
