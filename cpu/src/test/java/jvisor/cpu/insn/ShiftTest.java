@@ -16,6 +16,7 @@ import jvisor.cpu.CpuTestSupport.Case;
 import jvisor.cpu.CpuTestSupport.Result;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
+import jvisor.cpu.SdmShiftFlags;
 
 /**
  * Shifts and rotates. The sweeps run every case on the host CPU too and compare registers and
@@ -159,52 +160,11 @@ class ShiftTest {
 
     // ------------------------------------------------------------------ what the SDM leaves undefined
 
-    /**
-     * The flags the SDM ("Flags Affected") leaves undefined after a shift or rotate by count (before
-     * masking) of a bits-wide operand. The emulator follows Intel CPUs there, so these are compared
-     * only on an Intel host (see {@link Case#undefined}); everything else is compared on any host.
-     * <ul>
-     * <li>Masked count 0 (count AND 1FH, or 3FH for 64 bits): "the flags are not affected", so none.
-     * <li>SAL/SHL/SHR/SAR: "For a non-zero count, the AF flag is undefined"; "The OF flag is affected
-     * only for 1-bit shifts ...; otherwise, it is undefined"; CF "is undefined for SHL and SHR
-     * instructions where the count is greater than or equal to the size (in bits) of the destination
-     * operand" (byte and word operands only, the count being masked to 5 bits).
-     * <li>ROL/ROR/RCL/RCR: "If the masked count is 1, then the OF flag is affected, otherwise (masked
-     * count is greater than 1) the OF flag is undefined"; SF, ZF, AF, PF are unaffected.
-     * <li>SHLD/SHRD: "If a shift operation occurs, the AF flag is undefined"; "For shifts greater than
-     * 1 bit, the OF flag is undefined"; "If the count is greater than the operand size, the flags are
-     * undefined" (all six; only 16-bit operands can have a masked count above their size).
-     * </ul>
-     */
-    static long sdmUndefinedFlags(String op, int bits, long count) {
-        int masked = maskedCount(bits, count);
-        if (masked == 0) return 0;
-        long u = masked == 1 ? 0 : Flags.OF;
-        switch (op) {
-            case "shl", "sal", "shr", "sar" -> {
-                u |= Flags.AF;
-                if (!op.equals("sar") && masked >= bits) u |= Flags.CF;
-            }
-            case "shld", "shrd" -> {
-                u |= Flags.AF;
-                if (masked > bits) u |= Flags.STATUS;
-            }
-            case "rol", "ror", "rcl", "rcr" -> { }
-            default -> throw new IllegalArgumentException(op);
-        }
-        return u;
-    }
-
-    /** The count as the CPU masks it: to 6 bits for 64-bit operands, to 5 bits otherwise. */
-    static int maskedCount(int bits, long count) {
-        return (int) (count & (bits == 64 ? 0x3F : 0x1F));
-    }
-
     static final List<String> OPS = List.of("rol", "ror", "rcl", "rcr", "shl", "sal", "shr", "sar", "shld", "shrd");
 
     /**
      * Marks in every case what the SDM leaves undefined for the last instruction of its snippet: the
-     * flags of {@link #sdmUndefinedFlags}, and for SHLD/SHRD of a 16-bit operand by more than 16
+     * flags of {@link SdmShiftFlags}, and for SHLD/SHRD of a 16-bit operand by more than 16
      * ("If the count is greater than the operand size, the result is undefined") the destination word.
      * Compared only on an Intel host, so elsewhere the sweeps still check every defined result.
      */
@@ -254,8 +214,9 @@ class ShiftTest {
                 String first = operands.getFirst();
                 count = operands.size() == 1 ? 1 : first.equals("%cl") ? c.regs[Reg.RCX] & 0xFF : Long.decode(first.substring(1));
             }
-            c.undefined(sdmUndefinedFlags(op, bits, count));
-            if ((op.equals("shld") || op.equals("shrd")) && maskedCount(bits, count) > bits) { // 16-bit only
+            SdmShiftFlags.Written w = SdmShiftFlags.of(op, bits, SdmShiftFlags.maskedCount(bits, count));
+            c.undefined(w.undefined());
+            if (w.resultUndefined()) { // SHLD/SHRD of a 16-bit operand by more than 16
                 if (dest.equals("%dx")) {
                     c.undefinedBits(Reg.RDX, 0xFFFF);
                 } else if (dest.equals("(%rsi)")) {

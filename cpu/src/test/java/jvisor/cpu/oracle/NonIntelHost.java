@@ -6,6 +6,7 @@ import java.util.Set;
 
 import jvisor.cpu.CpuTestSupport;
 import jvisor.cpu.Flags;
+import jvisor.cpu.SdmShiftFlags;
 import jvisor.cpu.decode.Insn;
 
 /**
@@ -151,33 +152,11 @@ final class NonIntelHost {
             case "cmpxchg8b/16b" -> {
                 return Effect.of(ZF, 0);
             }
-            // SAL/SAR/SHL/SHR: no flag changes for a zero count; else SF, ZF, PF by the result, AF
-            // undefined, OF defined for a 1-bit shift only, CF the last bit out, but undefined for
-            // SHL/SHR by the operand size or more.
-            case "shl", "sal", "shr", "sar" -> {
-                int c = count(i, rcx);
-                if (c == 0) return Effect.NONE;
-                long def = SF | ZF | PF | (c == 1 ? OF : 0), und = AF | (c == 1 ? 0 : OF);
-                if (m.equals("sar") || c < bits) def |= CF;
-                else und |= CF;
-                return Effect.of(def, und);
-            }
-            // ROL/ROR/RCL/RCR: no flag changes for a zero (masked) count; else CF the bit rotated
-            // into it, OF defined for a 1-bit rotate only; RCL/RCR rotate CF in.
-            case "rol", "ror", "rcl", "rcr" -> {
-                int c = count(i, rcx);
-                if (c == 0) return Effect.NONE;
-                Effect e = Effect.of(CF | (c == 1 ? OF : 0), c == 1 ? 0 : OF);
-                return m.startsWith("rc") ? e.reading(CF) : e;
-            }
-            // SHLD/SHRD: no changes for a zero count; CF the last bit out and SF, ZF, PF by the
-            // result; OF defined for a 1-bit shift only; AF undefined; a count above the operand
-            // size (16-bit forms only) leaves the destination and all flags undefined.
-            case "shld", "shrd" -> {
-                int c = count(i, rcx);
-                if (c == 0) return Effect.NONE;
-                if (c > bits) return new Effect(0, 0, ALL, true);
-                return Effect.of(CF | SF | ZF | PF | (c == 1 ? OF : 0), AF | (c == 1 ? 0 : OF));
+            // Shifts and rotates: SdmShiftFlags, by the count they ran with; RCL/RCR rotate CF in.
+            case "shl", "sal", "shr", "sar", "rol", "ror", "rcl", "rcr", "shld", "shrd" -> {
+                SdmShiftFlags.Written w = SdmShiftFlags.of(m, bits, count(i, rcx));
+                Effect e = new Effect(0, w.defined(), w.undefined(), w.resultUndefined());
+                return m.startsWith("rc") && (w.defined() | w.undefined()) != 0 ? e.reading(CF) : e;
             }
             default -> {
                 return Effect.NONE;
@@ -185,11 +164,11 @@ final class NonIntelHost {
         }
     }
 
-    /** The shift or rotate count the instruction ran with, masked to 5 bits (6 with a 64-bit operand). */
+    /** The shift or rotate count the instruction ran with, masked as it masks it. */
     static int count(Insn i, long rcx) {
         String syntax = i.form.mnemonic;
         long raw = syntax.endsWith(",1") ? 1 : syntax.endsWith(",CL") ? rcx : i.imm;
-        return (int) (raw & (i.opsize == 8 ? 63 : 31));
+        return SdmShiftFlags.maskedCount(8 * i.opsize, raw);
     }
 
     /** The flags a condition code (Jcc/SETcc/CMOVcc low nibble) reads. */
