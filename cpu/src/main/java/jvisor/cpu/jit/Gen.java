@@ -1,6 +1,5 @@
 package jvisor.cpu.jit;
 
-import static java.lang.constant.ConstantDescs.BSM_CLASS_DATA;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -15,7 +14,6 @@ import java.lang.classfile.TypeKind;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
-import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -429,7 +427,13 @@ final class Gen {
         cls.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, code -> {
             if (!types.isEmpty()) {
                 ClassDesc list = ClassDesc.of("java.util.List");
-                code.ldc(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA, DEFAULT_NAME, list));
+                ClassDesc handles = ClassDesc.of("java.lang.invoke.MethodHandles");
+                ClassDesc lookup = ClassDesc.of("java.lang.invoke.MethodHandles$Lookup");
+                code.invokestatic(handles, "lookup", MethodTypeDesc.of(lookup))
+                        .ldc(DEFAULT_NAME).ldc(list)
+                        .invokestatic(handles, "classData", MethodTypeDesc.of(ConstantDescs.CD_Object, lookup,
+                                ConstantDescs.CD_String, ConstantDescs.CD_Class))
+                        .checkcast(list);
                 int data = code.allocateLocal(TypeKind.REFERENCE);
                 code.astore(data);
                 for (int k = 0; k < types.size(); k++) {

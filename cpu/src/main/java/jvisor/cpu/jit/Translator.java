@@ -2,7 +2,6 @@ package jvisor.cpu.jit;
 
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -58,12 +57,17 @@ public final class Translator {
     private static final boolean STATS = Boolean.getBoolean("jvisor.jit.stats");
     private static final String DUMP = System.getProperty("jvisor.jit.dump");
 
-    private static final ClassHierarchyResolver HIERARCHY =
-            ClassHierarchyResolver.ofClassLoading(Translator.class.getClassLoader()).cached();
-    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(HIERARCHY));
-    /** The first pass's class is never loaded: no stack maps. */
-    private static final ClassFile DRAFT = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(HIERARCHY),
-            ClassFile.StackMapsOption.DROP_STACK_MAPS);
+    /**
+     * Translations are class files of version 49 (Java 5), the last one without stack map
+     * frames: the JVM verifies such a class by inferring the types itself, in native code. From
+     * version 50 on the generator must compute the frames (java.lang.classfile's
+     * StackMapGenerator), which took most of the translator thread's time, and the JVM's compiler
+     * then spent 0.2-0.8 s per run on compiling that generator. Nothing the translations use
+     * needs a later version: the class data comes from MethodHandles.classData, not a dynamic
+     * constant.
+     */
+    private static final int CLASS_VERSION = 49;
+    private static final ClassFile CLASS_FILE = ClassFile.of();
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     /** Block.translation, published with release and read with acquire: the entry number is set before. */
     private static final VarHandle TRANSLATION;
@@ -241,7 +245,8 @@ public final class Translator {
     private static Gen build(Region region, int used, int written, Object[] out) {
         ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
         Gen[] gen = new Gen[1];
-        byte[] bytes = (out != null ? CLASS_FILE : DRAFT).build(name, cls -> {
+        byte[] bytes = CLASS_FILE.build(name, cls -> {
+            cls.withVersion(CLASS_VERSION, 0);
             cls.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             cls.withSuperclass(Gen.CD_TRANSLATED);
             cls.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, code -> code
