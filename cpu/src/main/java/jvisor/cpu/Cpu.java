@@ -166,8 +166,15 @@ public final class Cpu {
                 if (t != null) {
                     // Translated code runs the block and the region around it (and counts them); a
                     // fault comes back as the instruction that raised it, with the state as before it.
-                    cur = t.run(this, jit);
-                    if (cur != null) throw jit.takeFault();
+                    // A region that leaves for another translation names it: that one runs next, with
+                    // this loop's checks but not its lookup, until one leaves for untranslated code.
+                    while (true) {
+                        cur = t.run(this, jit);
+                        if (cur != null) throw jit.takeFault();
+                        t = jit.takeNext();
+                        // Mapping changes may drop the blocks the next one was found for: the top of the loop.
+                        if (t == null || kicked || pendingExit != EXIT_NONE || m.stale()) break;
+                    }
                     insns = NOTHING_LEFT;
                 }
                 for (Insn i : insns) {

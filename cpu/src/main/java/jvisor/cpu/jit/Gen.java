@@ -102,7 +102,7 @@ final class Gen {
     /** The generated class. */
     private final ClassDesc self;
 
-    final int state, regs, xmm, tlb, retired, ripTmp, exception, faultAt, pollBudget;
+    final int state, regs, xmm, tlb, retired, ripTmp, exitSlot, exception, faultAt, pollBudget;
     final int[] reg = new int[16];
     private final int[] longTemps = new int[TEMPS], intTemps = new int[4];
     private int nextLong, nextInt;
@@ -118,6 +118,8 @@ final class Gen {
     private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>();
     /** The instructions that may fault, indexed by the number the fault handler gets in {@link #faultAt}. */
     private final List<Insn> faulting = new ArrayList<>();
+    /** The addresses outside the region that its direct branches go to, by exit slot (see {@link Translator#chain}). */
+    private final List<Long> exitTargets = new ArrayList<>();
     private Label bodyStart, bodyEnd;
 
     // The instruction being generated.
@@ -141,6 +143,7 @@ final class Gen {
         for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
         retired = cb.allocateLocal(TypeKind.LONG);
         ripTmp = cb.allocateLocal(TypeKind.LONG);
+        exitSlot = cb.allocateLocal(TypeKind.INT);
         exception = cb.allocateLocal(TypeKind.REFERENCE);
         faultAt = cb.allocateLocal(TypeKind.INT);
         pollBudget = cb.allocateLocal(TypeKind.INT);
@@ -223,14 +226,21 @@ final class Gen {
         cb.lload(slot).lstore(ripTmp);
         terminator = () -> {
             if (region.blocks.size() > 1) switchToBlock();
+            cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
             cb.goto_(commonExit);
         };
     }
 
-    /** The instruction ends the block and the region: RIP is the address in long local slot. */
+    /**
+     * The instruction ends the block and the region: RIP is the address in long local slot. It
+     * may have asked for a VM exit, so the run loop decides what comes next.
+     */
     void endWithExit(int slot) {
         cb.lload(slot).lstore(ripTmp);
-        terminator = () -> cb.goto_(commonExit);
+        terminator = () -> {
+            cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
+            cb.goto_(commonExit);
+        };
     }
 
     /**
@@ -254,8 +264,20 @@ final class Gen {
     /** Control goes to target: inside the region if it is there (through its block boundary checks), else out of it. */
     private void edge(long target) {
         Block b = region.block(target);
-        if (b == null) exitTo(target);
+        if (b == null) chainTo(target);
         else cb.goto_(checkedLabels.get(b));
+    }
+
+    /** Leaves the region for a known address outside it, through an exit slot of its own. */
+    private void chainTo(long target) {
+        int slot = exitTargets.indexOf(target);
+        if (slot < 0) {
+            slot = exitTargets.size();
+            exitTargets.add(target);
+        }
+        cb.ldc(slot).istore(exitSlot);
+        cb.ldc(target).lstore(ripTmp);
+        cb.goto_(commonExit);
     }
 
     /**
@@ -280,19 +302,25 @@ final class Gen {
         cb.aload(CPU).invokevirtual(CD_CPU, "kickPending", MethodTypeDesc.of(CD_boolean)).ifne(out);
         cb.aload(tlb).invokevirtual(CD_TLB, "stale", MethodTypeDesc.of(CD_boolean)).ifeq(body);
         cb.labelBinding(out);
-        exitTo(b.start);
-    }
-
-    private void exitTo(long target) {
-        cb.ldc(target).lstore(ripTmp);
+        cb.ldc(Translator.NO_CHAIN).istore(exitSlot); // the run loop handles these
+        cb.ldc(b.start).lstore(ripTmp);
         cb.goto_(commonExit);
     }
 
+    /**
+     * Every way out of the region but a fault: the state goes back to CpuState, and the
+     * translator learns where the region left (its exit slot) so that it can chain the next
+     * translation without the run loop's lookup.
+     */
     private void emitCommonExit() {
         cb.labelBinding(commonExit);
         writeBackRegisters();
         flushRetired();
         cb.aload(state).lload(ripTmp).putfield(CD_STATE, "rip", CD_long);
+        cb.aload(JIT);
+        constant(new Block[exitTargets.size()], CD_BLOCK.arrayType()); // each slot's next block, once known
+        cb.iload(exitSlot).lload(ripTmp)
+                .invokevirtual(CD_TRANSLATOR, "chain", MethodTypeDesc.of(CD_void, CD_BLOCK.arrayType(), CD_int, CD_long));
         cb.aconst_null().areturn();
     }
 
@@ -342,6 +370,7 @@ final class Gen {
             else cb.lconst_0().lstore(reg[k]);
         }
         cb.lconst_0().lstore(retired);
+        cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
         cb.iconst_0().istore(faultAt);
         cb.ldc(POLL_INTERVAL).istore(pollBudget);
     }

@@ -114,8 +114,16 @@ public final class Translator {
 
     /** The fault of the last translated instruction that faulted, for {@link #takeFault()} (set by generated code). */
     RuntimeException fault;
-    /** The block number in its region of the block {@link #code} returned the translation for: where it starts (read by generated code). */
+    /**
+     * The block number in its region of the block {@link #code} or {@link #chain} returned the
+     * translation for: where it starts (read by generated code).
+     */
     int entry;
+    /** The translation a region's exit chained to, for {@link #takeNext()}; null: back to the run loop. */
+    private Translated next;
+
+    /** Exit slots of {@link #chain} that are not a direct branch's: the region left by a computed jump, or for the run loop. */
+    static final int CHAIN_LOOKUP = -1, NO_CHAIN = -2;
 
     // Statistics (with -Djvisor.jit.stats=true).
     private static long regions, instructions, bytecodeBytes, nanos, failures;
@@ -163,6 +171,49 @@ public final class Translator {
             t = translate(region);
         }
         entry = b.translationEntry;
+        return t;
+    }
+
+    /**
+     * Called by every region as it leaves without a fault, the state already in CpuState with RIP
+     * at target: finds the translation that runs next, so that the run loop calls it straight
+     * away (as qemu chains its translation blocks). A direct branch out of the region has an exit
+     * slot of its own in exits, which keeps the block found there: after the first time, the
+     * chain costs a validity check. A computed jump looks the block up each time. Nothing is
+     * chained to a block without a translation (yet), nor to one of a cache emptied since (code
+     * changed): the run loop takes over there, and counts the block towards its translation.
+     */
+    public void chain(Block[] exits, int slot, long target) {
+        Block b;
+        if (slot >= 0 && (b = exits[slot]) != null) {
+            if (b.valid) {
+                entry = b.translationEntry;
+                next = b.translation;
+            }
+        } else if (slot != NO_CHAIN) {
+            lookUp(exits, slot, target);
+        }
+    }
+
+    /**
+     * The part of {@link #chain} that looks the next block up: a method of its own, so that the
+     * JVM's compiler inlines only the few lines above into every region, and leaves this one a
+     * call.
+     */
+    private void lookUp(Block[] exits, int slot, long target) {
+        Block b = cpu.cachedBlock(target);
+        if (b == null || !b.valid) return;
+        Translated t = (Translated) TRANSLATION.getAcquire(b);
+        if (t == null || t == PENDING || t == FAILED) return;
+        if (slot >= 0) exits[slot] = b; // its translation never changes again
+        entry = b.translationEntry;
+        next = t;
+    }
+
+    /** The translation the last region chained to (see {@link #chain}), or null; either way it is taken. */
+    public Translated takeNext() {
+        Translated t = next;
+        next = null;
         return t;
     }
 

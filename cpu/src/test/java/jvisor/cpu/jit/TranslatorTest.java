@@ -350,6 +350,63 @@ class TranslatorTest {
         }
     }
 
+    /**
+     * A loop of more blocks than a region holds, translated block by block as the loop first
+     * reaches them: it runs as translations that leave for each other, chained without the run
+     * loop (Translator.chain). Halfway, one block rewrites the immediate of the next one, which
+     * must end every chain into the old code. Two things end it: the run loop stops chaining when
+     * the address space changed, and the chain refuses an invalid block; with both removed, this
+     * test fails (RDX).
+     */
+    @Test
+    void chainedRegionsAgreeAndSeeCodeChanges() {
+        StringBuilder asm = new StringBuilder("""
+                    mov ecx, 1000
+                    lea rdi, [rip + 7f + 1]
+                1:
+                """);
+        for (int b = 0; b < 20; b++) {
+            asm.append("add rbx, ").append(b + 1).append("\njmp 3").append(b).append("f\n3").append(b).append(":\n");
+            // A store in every iteration, into data but once into the code of the next block, which
+            // starts with the instruction rewritten. At threshold 1 both blocks are regions of their
+            // own, translated in the first iteration and chained from the second on.
+            if (b == 10) asm.append("mov esi, 0x20000000\ncmp ecx, 500\ncmove rsi, rdi\nmov byte ptr [rsi], 2\n");
+            if (b == 11) asm.append("7: mov eax, 1\nadd rdx, rax\n");
+        }
+        asm.append("dec ecx\njnz 1b\nsyscall\n");
+        assertAgree("chained regions", asm.toString(), 1);
+        for (int threshold : THRESHOLDS) {
+            Snapshot s = run(intel(asm.toString()), threshold, 1).get(0);
+            assertEquals(0x0404_0404_0404_0404L + 1000 * 210, s.regs[Reg.RBX], "threshold " + threshold);
+            assertEquals(0x0303_0303_0303_0303L + 500 + 500 * 2, s.regs[Reg.RDX], "threshold " + threshold);
+        }
+    }
+
+    /** A spin of 20 blocks: translated before their first run, the translations chain to each other for ever. */
+    private static final byte[] CHAINED_SPIN = CpuTestSupport.hostAvailable() ? intel("""
+            1:  add rax, 1
+                jmp 2f
+            """ + "2: jmp 3f\n3: jmp 4f\n4: jmp 5f\n5: jmp 6f\n6: jmp 7f\n7: jmp 8f\n8: jmp 9f\n9: jmp 10f\n"
+            + "10: jmp 11f\n11: jmp 12f\n12: jmp 13f\n13: jmp 14f\n14: jmp 15f\n15: jmp 16f\n16: jmp 17f\n"
+            + "17: jmp 18f\n18: jmp 19f\n19: jmp 20f\n20: jmp 1b\n") : null;
+
+    @Test
+    void kickLeavesChainedRegions() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        Cpu c = new Cpu(space(CHAINED_SPIN));
+        AtomicReference<Integer> exit = new AtomicReference<>();
+        Thread t = spinTranslated(c, exit);
+        Thread.sleep(300);
+        c.kick();
+        t.join(10_000);
+        assertEquals(Cpu.EXIT_KICK, exit.get());
+        long n = c.state.r[Reg.RAX];
+        assertTrue(n > 0, "the loop ran");
+        // 21 instructions per iteration; the kick lands at some block boundary of it.
+        long retired = c.state.instructionsRetired;
+        assertTrue(retired >= 21 * (n - 1) + 2 && retired <= 21 * n, "retired " + retired + " for " + n + " iterations");
+    }
+
     /** A loop that never ends by itself: RAX counts its iterations. */
     private static final byte[] SPIN = CpuTestSupport.hostAvailable() ? intel("""
             1:  add rax, 1
