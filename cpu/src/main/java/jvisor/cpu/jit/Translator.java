@@ -122,8 +122,13 @@ public final class Translator {
     /** The translation a region's exit chained to, for {@link #takeNext()}; null: back to the run loop. */
     private Translated next;
 
-    /** Exit slots of {@link #chain} that are not a direct branch's: the region left by a computed jump, or for the run loop. */
-    static final int CHAIN_LOOKUP = -1, NO_CHAIN = -2;
+    /**
+     * The exit slot of {@link #chain} for every exit that is not a direct branch: a computed jump,
+     * a VM exit, a handler that changed RIP, the checks of a block boundary. Chaining computed
+     * jumps too (a lookup at each, and the run loop's chain cache of entry blocks turned off)
+     * measured slower on the merge sort of scripts/bench, so they go back to the run loop.
+     */
+    static final int NO_CHAIN = -1;
 
     // Statistics (with -Djvisor.jit.stats=true).
     private static long regions, instructions, bytecodeBytes, nanos, failures;
@@ -179,19 +184,18 @@ public final class Translator {
      * at target: finds the translation that runs next, so that the run loop calls it straight
      * away (as qemu chains its translation blocks). A direct branch out of the region has an exit
      * slot of its own in exits, which keeps the block found there: after the first time, the
-     * chain costs a validity check. A computed jump looks the block up each time. Nothing is
-     * chained to a block without a translation (yet), nor to one of a cache emptied since (code
-     * changed): the run loop takes over there, and counts the block towards its translation.
+     * chain costs a validity check. Nothing is chained to a block without a translation (yet),
+     * nor to one of a cache emptied since (code changed): the run loop takes over there, and
+     * counts the block towards its translation.
      */
     public void chain(Block[] exits, int slot, long target) {
-        Block b;
-        if (slot >= 0 && (b = exits[slot]) != null) {
-            if (b.valid) {
-                entry = b.translationEntry;
-                next = b.translation;
-            }
-        } else if (slot != NO_CHAIN) {
+        if (slot == NO_CHAIN) return;
+        Block b = exits[slot];
+        if (b == null) {
             lookUp(exits, slot, target);
+        } else if (b.valid) {
+            entry = b.translationEntry;
+            next = b.translation;
         }
     }
 
@@ -205,7 +209,7 @@ public final class Translator {
         if (b == null || !b.valid) return;
         Translated t = (Translated) TRANSLATION.getAcquire(b);
         if (t == null || t == PENDING || t == FAILED) return;
-        if (slot >= 0) exits[slot] = b; // its translation never changes again
+        exits[slot] = b; // its translation never changes again
         entry = b.translationEntry;
         next = t;
     }
