@@ -392,16 +392,8 @@ class TranslatorTest {
 
     @Test
     void kickLeavesChainedRegions() throws Exception {
-        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
-        Cpu c = new Cpu(space(CHAINED_SPIN));
-        AtomicReference<Integer> exit = new AtomicReference<>();
-        Thread t = spinTranslated(c, exit);
-        Thread.sleep(300);
-        c.kick();
-        t.join(10_000);
-        assertEquals(Cpu.EXIT_KICK, exit.get());
+        Cpu c = spinThenKick(CHAINED_SPIN);
         long n = c.state.r[Reg.RAX];
-        assertTrue(n > 0, "the loop ran");
         // 21 instructions per iteration; the kick lands at some block boundary of it.
         long retired = c.state.instructionsRetired;
         assertTrue(retired >= 21 * (n - 1) + 2 && retired <= 21 * n, "retired " + retired + " for " + n + " iterations");
@@ -423,18 +415,24 @@ class TranslatorTest {
         return t;
     }
 
-    @Test
-    void kickLeavesATranslatedLoop() throws Exception {
+    /** Spins code (see {@link #spinTranslated}) for a while, kicks the vCPU and checks that the run returned for it. */
+    private static Cpu spinThenKick(byte[] code) throws InterruptedException {
         Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
-        Cpu c = new Cpu(space(SPIN));
+        Cpu c = new Cpu(space(code));
         AtomicReference<Integer> exit = new AtomicReference<>();
         Thread t = spinTranslated(c, exit);
         Thread.sleep(300);
         c.kick();
         t.join(10_000);
         assertEquals(Cpu.EXIT_KICK, exit.get());
+        assertTrue(c.state.r[Reg.RAX] > 0, "the loop ran");
+        return c;
+    }
+
+    @Test
+    void kickLeavesATranslatedLoop() throws Exception {
+        Cpu c = spinThenKick(SPIN);
         long n = c.state.r[Reg.RAX];
-        assertTrue(n > 0, "the loop ran");
         assertEquals(2 * n, c.state.instructionsRetired, "two instructions per iteration, counted at block ends");
         assertTrue(c.state.rip == CODE, "at the loop's block boundary: " + Long.toHexString(c.state.rip));
     }
