@@ -154,12 +154,12 @@ public final class CpuTestSupport {
         }
 
         /**
-         * Registers whose upper 32 bits a non-Intel host may leave unchanged where Intel CPUs (and the
-         * emulator) zero-extend the low half; see {@link #keptUpperHalves}. Use only where that
-         * vendor difference is known, with a comment saying why.
+         * Registers (a mask of 1 << Reg) whose upper 32 bits a non-Intel host may leave unchanged
+         * where Intel CPUs (and the emulator) zero-extend the low half; see {@link #keptUpperHalves}.
+         * Use only where that vendor difference is known ({@link VendorDifferences}).
          */
-        public Case upperHalfMayBeKept(int... regs) {
-            for (int r : regs) keptUpperHalves |= 1 << r;
+        public Case upperHalvesMayBeKept(int regMask) {
+            keptUpperHalves |= regMask;
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import jvisor.cpu.CpuTestSupport;
+import jvisor.cpu.VendorDifferences;
 import jvisor.cpu.insn.SseTestSupport.Case;
 import jvisor.cpu.insn.SseTestSupport.Result;
 
@@ -344,15 +345,10 @@ class Sse41Test {
         long[] x = emu.xmm().clone();
         for (int q = 2 * dest; q < 2 * dest + 2; q++) {
             long h = host.xmm()[q], e = x[q];
-            if (single) {
-                for (int lane = 0; lane < 64; lane += 32) {
-                    long m = 0xFFFF_FFFFL << lane;
-                    if (Float.isNaN(Float.intBitsToFloat((int) (h >>> lane))) && Float.isNaN(Float.intBitsToFloat((int) (e >>> lane)))) {
-                        x[q] = x[q] & ~m | h & m;
-                    }
-                }
-            } else if (Double.isNaN(Double.longBitsToDouble(h)) && Double.isNaN(Double.longBitsToDouble(e))) {
-                x[q] = h;
+            int bits = single ? 32 : 64;
+            for (int lane = 0; lane < 64; lane += bits) {
+                long m = -1L >>> (64 - bits) << lane;
+                if (VendorDifferences.sameOrBothNaN(h >>> lane & m >>> lane, e >>> lane & m >>> lane, bits)) x[q] = x[q] & ~m | h & m;
             }
         }
         return new Result(emu.fault(), x, emu.mxcsr(), emu.rax(), emu.rcx(), emu.rdx(), emu.flags(), emu.mem());

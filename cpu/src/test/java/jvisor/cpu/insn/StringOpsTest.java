@@ -25,6 +25,7 @@ import jvisor.cpu.CpuTestSupport.Machine;
 import jvisor.cpu.CpuTestSupport.Result;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
+import jvisor.cpu.VendorDifferences;
 import jvisor.mmu.Prot;
 
 /** MOVS, STOS, LODS, CMPS, SCAS with and without REP prefixes, both directions, both address sizes. */
@@ -63,12 +64,10 @@ class StringOpsTest {
      */
     static Case countZeroA32(Case c, String asm) {
         if ((c.regs[Reg.RCX] & 0xFFFF_FFFFL) != 0) return c;
-        boolean src = asm.contains("movs") || asm.contains("lods") || asm.contains("cmps");
-        boolean dst = !asm.contains("lods");
-        c.upperHalfMayBeKept(Reg.RCX);
-        if (src) c.upperHalfMayBeKept(Reg.RSI);
-        if (dst) c.upperHalfMayBeKept(Reg.RDI);
-        return c;
+        for (String op : new String[] {"movs", "cmps", "lods", "stos", "scas"}) {
+            if (asm.contains(op)) return c.upperHalvesMayBeKept(VendorDifferences.emptyRepA32Registers(op));
+        }
+        throw new IllegalArgumentException("not a string instruction: " + asm);
     }
 
     @Test

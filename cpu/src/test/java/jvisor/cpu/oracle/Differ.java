@@ -8,6 +8,7 @@ import java.util.Map;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
+import jvisor.cpu.VendorDifferences;
 import jvisor.cpu.disasm.Disassembler;
 
 /**
@@ -110,14 +111,10 @@ public final class Differ {
             for (int lane = 0; lane < 64 / laneBits; lane++) {
                 long a = laneBits == 64 ? h[q] : h[q] >>> (32 * lane) & 0xFFFF_FFFFL;
                 long b = laneBits == 64 ? e[q] : e[q] >>> (32 * lane) & 0xFFFF_FFFFL;
-                if (a != b && !(isNaN(a, laneBits) && isNaN(b, laneBits))) return false;
+                if (!VendorDifferences.sameOrBothNaN(a, b, laneBits)) return false;
             }
         }
         return true;
-    }
-
-    private static boolean isNaN(long v, int laneBits) {
-        return laneBits == 64 ? Double.isNaN(Double.longBitsToDouble(v)) : Float.isNaN(Float.intBitsToFloat((int) v));
     }
 
     /** The differences, leaving out what allowed says. */

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import jvisor.cpu.CpuTestSupport;
+import jvisor.cpu.VendorDifferences;
 import jvisor.cpu.Flags;
 import jvisor.cpu.SdmShiftFlags;
 import jvisor.cpu.decode.Insn;
@@ -21,11 +22,11 @@ import jvisor.cpu.decode.Insn;
  *   <li>the destination of a 16-bit SHLD/SHRD by more than 16, which the SDM leaves undefined
  *   (its 16 bits, in a register or in memory), when it is the last instruction;</li>
  *   <li>a REP string instruction with a 32-bit address size (0x67) and ECX = 0, when it is the
- *   last instruction: the upper halves of RCX, RSI, RDI. It does nothing, but Intel writes ECX
- *   (and for MOVS/STOS ESI/EDI) back zero-extended anyway, AMD leaves the registers alone; the
- *   SDM says nothing of it;</li>
+ *   last instruction: the upper halves of RCX and the RSI/RDI it uses ({@link
+ *   VendorDifferences#emptyRepA32Registers});</li>
  *   <li>the NaN a DPPS/DPPD lane returns when several of its inputs are NaNs (which NaN goes
- *   through the sum is implementation-specific): two NaNs agree there;</li>
+ *   through the sum is implementation-specific): two NaNs agree there ({@link
+ *   VendorDifferences#sameOrBothNaN});</li>
  *   <li>after a faulting gather, the mask register's bits other than each element's top bit
  *   (Intel writes the elements out as all-ones or zero, as the SDM's pseudocode does; AMD leaves
  *   the pending elements' other bits, and the bits beyond the elements, as they were);</li>
@@ -280,7 +281,8 @@ final class NonIntelHost {
             if (repNothing && last) {
                 result = true;
                 gprs = new long[16];
-                gprs[jvisor.cpu.Reg.RCX] = gprs[jvisor.cpu.Reg.RSI] = gprs[jvisor.cpu.Reg.RDI] = 0xFFFF_FFFF_0000_0000L;
+                int kept = VendorDifferences.emptyRepA32Registers(m);
+                for (int k = 0; k < 16; k++) if ((kept >>> k & 1) != 0) gprs[k] = 0xFFFF_FFFF_0000_0000L;
             } else if (repNothing) {
                 readAt = i.addr;
                 undefined = ALL;
@@ -319,7 +321,7 @@ final class NonIntelHost {
      */
     private static boolean emptyRep32(Insn i, long[] r) {
         String m = i.form.mnemonic.split("\\s+")[0];
-        if (!Set.of("movs", "stos", "lods", "cmps", "scas").contains(m)) return false;
+        if (VendorDifferences.emptyRepA32Registers(m) == 0) return false;
         if (!(i.hasPrefix(Insn.P_REP) || i.hasPrefix(Insn.P_REPNE)) || i.adsize != 4) return false;
         return (r[jvisor.cpu.Reg.RCX] & 0xFFFF_FFFFL) == 0
                 && ((r[jvisor.cpu.Reg.RCX] | r[jvisor.cpu.Reg.RSI] | r[jvisor.cpu.Reg.RDI]) >>> 32) != 0;
