@@ -810,7 +810,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
 
     /** Copies guest memory into dst; throws PageFault (nothing partial is promised) if any byte is unreadable. */
     public void readBytes(long gva, byte[] dst, int off, int len) {
-        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, dst, off + (int) done, chunk));
+        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> HostAccess.copyOut(h, dst, off + (int) done, chunk));
         if (observer != null) reportChunks(gva, len, Access.READ);
     }
 
@@ -822,7 +822,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
 
     /** Copies guest memory into dst ignoring protection (the debugger, fault reports); PageFault if unmapped. */
     public void peekBytes(long gva, byte[] dst, int off, int len) {
-        eachPage(gva, len, Access.READ, false, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, dst, off + (int) done, chunk));
+        eachPage(gva, len, Access.READ, false, (h, done, chunk) -> HostAccess.copyOut(h, dst, off + (int) done, chunk));
     }
 
     /** Copies guest memory into host memory at dst (page by page, read-checked). */
@@ -834,7 +834,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     /** Copies src into guest memory, checking write permission page by page (earlier pages are written when a later one faults). */
     public void writeBytes(long gva, byte[] src, int off, int len) {
         if (observer != null) reportChunks(gva, len, Access.WRITE);
-        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(src, off + (int) done, HOST, U8, h, chunk));
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HostAccess.copyIn(src, off + (int) done, h, chunk));
     }
 
     /** Copies host memory at src into guest memory (page by page, write-checked). */
@@ -845,7 +845,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
 
     /** Copies src into guest memory ignoring protection (the ELF loader and the debugger). */
     public void pokeBytes(long gva, byte[] src, int off, int len) {
-        eachPage(gva, len, Access.WRITE, false, (h, done, chunk) -> MemorySegment.copy(src, off + (int) done, HOST, U8, h, chunk));
+        eachPage(gva, len, Access.WRITE, false, (h, done, chunk) -> HostAccess.copyIn(src, off + (int) done, h, chunk));
     }
 
     /** Stores value into [gva, gva+len) with write permission checks. */
@@ -910,7 +910,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
             }
         }
         byte[] b = new byte[size];
-        eachPage(gva, size, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, U8, h, b, (int) done, chunk));
+        eachPage(gva, size, Access.READ, true, (h, done, chunk) -> HostAccess.copyOut(h, b, (int) done, chunk));
         long v = 0;
         for (int i = size - 1; i >= 0; i--) v = (v << 8) | (b[i] & 0xFF);
         return v;
@@ -942,7 +942,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
         probeWrite(gva, size);
         byte[] b = new byte[size];
         for (int i = 0; i < size; i++) b[i] = (byte) (v >>> (8 * i));
-        eachPage(gva, size, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(b, (int) done, HOST, U8, h, chunk));
+        eachPage(gva, size, Access.WRITE, true, (h, done, chunk) -> HostAccess.copyIn(b, (int) done, h, chunk));
     }
 
     public int read8(long gva) {

@@ -2,8 +2,10 @@ package jvisor.mmu;
 
 import static jvisor.mmu.HostMemory.HOST;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Field;
+import java.util.Objects;
 
 /**
  * Loads and stores at host virtual addresses: the one primitive under every guest memory access.
@@ -34,6 +36,9 @@ public final class HostAccess {
 
     /** True when accesses go through sun.misc.Unsafe. */
     public static final boolean UNSAFE = U != null;
+
+    @SuppressWarnings("removal")
+    private static final long BYTE_BASE = U != null ? U.arrayBaseOffset(byte[].class) : 0;
 
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -100,5 +105,26 @@ public final class HostAccess {
     public static void putLong(long hva, long v) {
         if (UNSAFE) U.putLong(hva, v);
         else HOST.set(U64, hva, v);
+    }
+
+    /**
+     * Copies len bytes of src, from index off, to host memory at hva. Bulk copies between Java
+     * arrays and host memory go through here rather than {@code MemorySegment.copy}: that one
+     * picks its array kind with a pattern switch whose bootstrap generates classes the first time
+     * (about 10 ms of a starting JVM, on the way to a guest's first instruction).
+     */
+    @SuppressWarnings("removal")
+    public static void copyIn(byte[] src, int off, long hva, int len) {
+        Objects.checkFromIndexSize(off, len, src.length);
+        if (UNSAFE) U.copyMemory(src, BYTE_BASE + off, null, hva, len);
+        else MemorySegment.copy(src, off, HOST, U8, hva, len);
+    }
+
+    /** Copies len bytes of host memory at hva into dst, from index off (see {@link #copyIn}). */
+    @SuppressWarnings("removal")
+    public static void copyOut(long hva, byte[] dst, int off, int len) {
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (UNSAFE) U.copyMemory(null, hva, dst, BYTE_BASE + off, len);
+        else MemorySegment.copy(HOST, U8, hva, dst, off, len);
     }
 }

@@ -1,11 +1,10 @@
 package jvisor.kernel.elf;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import jvisor.hypervisor.Hypervisor;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Backing;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 import jvisor.mmu.Prot;
 
@@ -91,7 +90,7 @@ public final class ElfLoader {
             // p_memsz beyond p_filesz, not page-rounded: a segment whose file part ends inside a
             // page without .bss keeps the file's bytes there.
             if (hasBss && (prot & Prot.WRITE) != 0) copy = Math.min(copy, fileEnd - start);
-            MemorySegment.copy(elf.data, (int) fileOffset, HostMemory.HOST, ValueLayout.JAVA_BYTE, hva, (int) copy);
+            HostAccess.copyIn(elf.data, (int) fileOffset, hva, (int) copy);
         }
 
         /** Maps the anonymous zero pages after the file's (the whole segment if it has no file bytes). */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /** /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom (drivers/char/mem.c, random.c). */
@@ -36,7 +37,7 @@ public final class DevFile extends FileDescription {
                 int n = (int) Math.min(count, 1 << 25);
                 byte[] b = new byte[n];
                 jvisor.kernel.host.HostRandom.fill(b);
-                MemorySegment.copy(b, 0, HostMemory.HOST, java.lang.foreign.ValueLayout.JAVA_BYTE, hostBuf, n);
+                HostAccess.copyIn(b, 0, hostBuf, n);
                 return n;
             }
         }

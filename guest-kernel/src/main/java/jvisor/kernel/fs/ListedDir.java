@@ -7,6 +7,7 @@ import java.util.List;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -109,7 +110,7 @@ public class ListedDir extends FileDescription {
             HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, a + 8, position + 1);
             HostMemory.HOST.set(ValueLayout.JAVA_SHORT_UNALIGNED, a + 16, (short) reclen);
             HostMemory.HOST.set(ValueLayout.JAVA_BYTE, a + 18, (byte) e.type());
-            MemorySegment.copy(e.name(), 0, HostMemory.HOST, ValueLayout.JAVA_BYTE, a + 19, e.name().length);
+            HostAccess.copyIn(e.name(), 0, a + 19, e.name().length);
             out += reclen;
             position++;
         }

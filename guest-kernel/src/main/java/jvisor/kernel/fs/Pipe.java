@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.host.Libc;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -93,7 +94,7 @@ public final class Pipe {
         while (done < count && !pages.isEmpty()) {
             Page p = pages.peekFirst();
             int chunk = (int) Math.min(count - done, p.end - p.start);
-            MemorySegment.copy(p.data, p.start, HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr + done, chunk);
+            HostAccess.copyIn(p.data, p.start, hostAddr + done, chunk);
             p.start += chunk;
             done += chunk;
             if (p.start == p.end) pages.pollFirst();
@@ -112,7 +113,7 @@ public final class Pipe {
         if (chars != 0 && !pages.isEmpty()) {
             Page last = pages.peekLast();
             if (last.end + chars <= PAGE) {
-                MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr, last.data, last.end, chars);
+                HostAccess.copyOut(hostAddr, last.data, last.end, chars);
                 last.end += chars;
                 len += chars;
                 written = chars;
@@ -130,7 +131,7 @@ public final class Pipe {
             }
             Page p = new Page();
             int n = (int) Math.min(PAGE, count - written);
-            MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr + written, p.data, 0, n);
+            HostAccess.copyOut(hostAddr + written, p.data, 0, n);
             p.end = n;
             pages.addLast(p);
             len += n;

@@ -1,10 +1,9 @@
 package jvisor.kernel.fs;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.TreeMap;
 
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -39,7 +38,7 @@ public final class SparseData {
             if (page == null) {
                 HostMemory.HOST.asSlice(hostAddr + done, chunk).fill((byte) 0);
             } else {
-                MemorySegment.copy(page, in, HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr + done, chunk);
+                HostAccess.copyIn(page, in, hostAddr + done, chunk);
             }
             done += chunk;
         }
@@ -54,7 +53,7 @@ public final class SparseData {
             int in = (int) ((off + done) % PAGE);
             int chunk = (int) Math.min(PAGE - in, n - done);
             byte[] page = pages.computeIfAbsent(p, k -> new byte[PAGE]);
-            MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr + done, page, in, chunk);
+            HostAccess.copyOut(hostAddr + done, page, in, chunk);
             done += chunk;
         }
         if (off + n > size) size = off + n;

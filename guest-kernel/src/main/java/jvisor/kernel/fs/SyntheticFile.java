@@ -1,10 +1,10 @@
 package jvisor.kernel.fs;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -47,7 +47,7 @@ public final class SyntheticFile extends FileDescription {
         if (offset < 0) return -Errno.EINVAL;
         if (offset >= content.length) return 0;
         int n = (int) Math.min(count, content.length - offset);
-        MemorySegment.copy(content, (int) offset, HostMemory.HOST, ValueLayout.JAVA_BYTE, hostBuf, n);
+        HostAccess.copyIn(content, (int) offset, hostBuf, n);
         return n;
     }
 
@@ -91,7 +91,7 @@ public final class SyntheticFile extends FileDescription {
     public long mmapCopy(long hostAddr, long length, long offset) {
         if (offset < content.length) {
             int n = (int) Math.min(length, content.length - offset);
-            MemorySegment.copy(content, (int) offset, HostMemory.HOST, ValueLayout.JAVA_BYTE, hostAddr, n);
+            HostAccess.copyIn(content, (int) offset, hostAddr, n);
         }
         return 0;
     }

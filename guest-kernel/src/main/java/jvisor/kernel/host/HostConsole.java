@@ -1,8 +1,9 @@
 package jvisor.kernel.host;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+
+import jvisor.mmu.HostAccess;
 
 /**
  * jvisor's own messages and the strace lines, written to the host's fd 2 with write(2) directly:
@@ -30,7 +31,7 @@ public final class HostConsole {
         try {
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
             MemorySegment buf = Scratch.get(b.length + 1L);
-            MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
+            HostAccess.copyIn(b, 0, buf.address(), b.length);
             long done = 0;
             while (done < b.length) {
                 long n = Libc.write(fd, buf.address() + done, b.length - done);

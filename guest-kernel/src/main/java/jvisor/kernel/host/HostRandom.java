@@ -2,8 +2,8 @@ package jvisor.kernel.host;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
 
 /**
@@ -28,7 +28,7 @@ public final class HostRandom {
                 if (n <= 0) throw new IllegalStateException("host getrandom failed: errno " + -n);
                 done += n;
             }
-            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, off, len);
+            HostAccess.copyOut(buf.address(), b, off, len);
         }
     }
 

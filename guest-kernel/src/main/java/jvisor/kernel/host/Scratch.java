@@ -3,6 +3,9 @@ package jvisor.kernel.host;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+import jvisor.mmu.HostAccess;
 
 /**
  * Native scratch memory for host calls: a per-thread buffer that grows on demand and is reused,
@@ -40,8 +43,11 @@ public final class Scratch {
     }
 
     private static MemorySegment putCString(MemorySegment s, byte[] bytes) {
-        MemorySegment.copy(bytes, 0, s, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        // Plain host stores, not the segment's own copy and set: their method handles are
+        // generated on first use, milliseconds of every start.
+        Objects.checkIndex(bytes.length, s.byteSize());
+        HostAccess.copyIn(bytes, 0, s.address(), bytes.length);
+        HostAccess.putByte(s.address() + bytes.length, (byte) 0);
         return s;
     }
 

@@ -13,6 +13,7 @@ import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.abi.Net;
 import jvisor.kernel.proc.Task;
+import jvisor.mmu.HostAccess;
 
 /**
  * A TCP socket (tcp(7)) on a Java NIO {@link SocketChannel}, or once it listens a
@@ -334,8 +335,7 @@ public final class TcpSocket extends InetSocket {
         int n = (int) Math.min(len, aheadEnd - aheadStart);
         if (n <= 0) return 0;
         if (!discard) {
-            java.lang.foreign.MemorySegment.copy(ahead, aheadStart, jvisor.mmu.HostMemory.HOST,
-                    java.lang.foreign.ValueLayout.JAVA_BYTE, buf, n);
+            HostAccess.copyIn(ahead, aheadStart, buf, n);
         }
         if (!peek) aheadStart += n;
         return n;

@@ -1,8 +1,6 @@
 package jvisor.kernel.net;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -15,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Net;
 import jvisor.kernel.proc.Task;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -163,7 +162,7 @@ public final class UdpSocket extends InetSocket {
             }
             byte[] d = held;
             int n = (int) Math.min(len, d.length);
-            MemorySegment.copy(d, 0, HostMemory.HOST, ValueLayout.JAVA_BYTE, buf, n);
+            HostAccess.copyIn(d, 0, buf, n);
             if (n < d.length) info.msgFlags |= Net.MSG_TRUNC;
             info.from = guestAddress(heldFrom);
             if ((msgFlags & Net.MSG_PEEK) == 0) {

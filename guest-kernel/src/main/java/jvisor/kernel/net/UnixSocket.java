@@ -1,7 +1,5 @@
 package jvisor.kernel.net;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
@@ -10,6 +8,7 @@ import jvisor.kernel.abi.Fs;
 import jvisor.kernel.abi.Net;
 import jvisor.kernel.fs.FileDescription;
 import jvisor.kernel.proc.Task;
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostMemory;
 
 /**
@@ -374,7 +373,7 @@ public final class UnixSocket extends SocketFile {
             }
             int n = (int) Math.min(len - sent, Math.min(STREAM_SEGMENT, sndbuf / 2 - 64));
             byte[] data = new byte[n];
-            MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, buf + sent, data, 0, n);
+            HostAccess.copyOut(buf + sent, data, 0, n);
             enqueue(other, new Segment(data, fds, creds, name, this));
             fds = null; // descriptions ride with the first segment only
             sent += n;
@@ -403,7 +402,7 @@ public final class UnixSocket extends SocketFile {
             if (r < 0) throw fail(-r);
         }
         byte[] data = new byte[(int) len];
-        MemorySegment.copy(HostMemory.HOST, ValueLayout.JAVA_BYTE, buf, data, 0, (int) len);
+        HostAccess.copyOut(buf, data, 0, (int) len);
         enqueue(target, new Segment(data, control.fds(), creds, name, this));
         return len;
     }
@@ -473,7 +472,7 @@ public final class UnixSocket extends SocketFile {
                 }
                 if (copied == 0 && info.from == null) info.from = s.from != null ? s.from : SockAddr.UNNAMED;
                 int n = (int) Math.min(len - copied, s.left());
-                MemorySegment.copy(s.data, s.off, HostMemory.HOST, ValueLayout.JAVA_BYTE, buf + copied, n);
+                HostAccess.copyIn(s.data, s.off, buf + copied, n);
                 copied += n;
                 boolean hadFds = s.fds != null;
                 if (hadFds) info.fds = takeFds(s, peek);
@@ -503,7 +502,7 @@ public final class UnixSocket extends SocketFile {
         if (!awaitData(msgFlags, deadline(true))) return 0;
         Segment s = queue.peekFirst();
         int n = (int) Math.min(len, s.data.length);
-        MemorySegment.copy(s.data, 0, HostMemory.HOST, ValueLayout.JAVA_BYTE, buf, n);
+        HostAccess.copyIn(s.data, 0, buf, n);
         if (n < s.data.length) info.msgFlags |= Net.MSG_TRUNC;
         info.from = s.from != null ? s.from : SockAddr.UNNAMED;
         if (passcred) info.creds = s.creds;
