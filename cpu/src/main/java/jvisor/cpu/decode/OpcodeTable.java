@@ -60,12 +60,13 @@ public final class OpcodeTable {
     /** The VEX opcode maps, indexed like {@link #maps} (VEX has no one-byte map). */
     final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
     private final List<Form> forms = new ArrayList<>();
-    /** Every declared row by its opcode text (upper case, single spaces), for {@link #op}. */
+    /** Every declared legacy row by its opcode text (upper case, single spaces), for {@link #op}. */
     private final Map<String, Form> byOpcode = new HashMap<>();
 
     /** Declares one opcode form. */
     public void row(String opcode, String syntax, Op handler, String... attributes) {
-        String[] tokens = Words.of(opcode.toUpperCase(Locale.ROOT));
+        String upper = opcode.toUpperCase(Locale.ROOT);
+        String[] tokens = Words.of(upper);
         int t = 0;
         int prefix = -1;
         int map = MAP_ONE;
@@ -75,7 +76,12 @@ public final class OpcodeTable {
             prefix = PFX_NONE;
             map = -1;
             boolean lengthGiven = false;
-            for (String part : tokens[t++].substring(4).split("\\.")) {
+            String fields = tokens[t++];
+            for (int from = 4; from <= fields.length(); ) {
+                int dot = fields.indexOf('.', from);
+                if (dot < 0) dot = fields.length();
+                String part = fields.substring(from, dot);
+                from = dot + 1;
                 switch (part) {
                     case "128", "L0", "LZ" -> { vexL = 0; lengthGiven = true; }
                     case "256", "L1" -> { vexL = 1; lengthGiven = true; }
@@ -127,7 +133,7 @@ public final class OpcodeTable {
         }
         Form form = parseForm(syntax, handler, modrm, plusR, prefix, vex, attributes);
         forms.add(form);
-        byOpcode.put(String.join(" ", tokens), form);
+        if (!vex) byOpcode.put(canonical(upper, tokens), form);
         Node[] root = vex ? vexMaps[map] : maps[map];
         for (int b = opByte; b < opByte + count; b++) {
             Node n = root[b];
@@ -151,6 +157,23 @@ public final class OpcodeTable {
         }
     }
 
+    /**
+     * The opcode text with its words (tokens, from upper) separated by single spaces: upper itself
+     * when it is written so, as nearly every row is (a join per row was a tenth of the table's
+     * cost while the JVM interprets it).
+     */
+    private static String canonical(String upper, String[] tokens) {
+        int at = 0;
+        for (int k = 0; k < tokens.length; k++) {
+            at += tokens[k].length();
+            if (k + 1 < tokens.length) {
+                if (at >= upper.length() || upper.charAt(at) != ' ') return String.join(" ", tokens);
+                at++;
+            }
+        }
+        return at == upper.length() ? upper : String.join(" ", tokens);
+    }
+
     private static Node child(Node[] arr, int i) {
         if (arr[i] == null) arr[i] = new Node();
         return arr[i];
@@ -169,45 +192,57 @@ public final class OpcodeTable {
 
     private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, boolean vex,
             String[] attrs) {
+        // Written as a scan over the text's characters, without split, trim or substrings per
+        // operand: this runs for every row while the JVM still interprets it.
         String trimmed = syntax.trim();
+        char[] text = trimmed.toCharArray();
+        int n = text.length;
         int space = 0;
-        while (space < trimmed.length() && !Character.isWhitespace(trimmed.charAt(space))) space++;
-        String[] operands = space < trimmed.length() ? trimmed.substring(space).trim().split(",") : new String[0];
+        while (space < n && !Character.isWhitespace(text[space])) space++;
         Form.SizeRule size = null;
         Form.Imm imm1 = Form.Imm.NONE, imm2 = Form.Imm.NONE;
         boolean byteReg = false, byteRm = false, usesVvvv = false;
-        for (String raw : operands) {
-            String o = raw.trim();
-            if (o.isEmpty()) continue;
-            char kind = o.charAt(0);
-            String sz = o.substring(1);
-            if ((kind == 'B' || kind == 'H') && !sz.isEmpty()) usesVvvv = true;
+        for (int pos = space; pos < n; ) {
+            int comma = pos;
+            while (comma < n && text[comma] != ',') comma++;
+            int b = pos, e = comma; // the operand, trimmed as String.trim does
+            pos = comma + 1;
+            while (b < e && text[b] <= ' ') b++;
+            while (e > b && text[e - 1] <= ' ') e--;
+            if (b == e) continue;
+            char kind = text[b];
+            int szLength = e - b - 1;
+            char sz0 = szLength > 0 ? text[b + 1] : 0;
+            boolean szIs1 = szLength == 1;
+            if ((kind == 'B' || kind == 'H') && szLength > 0) usesVvvv = true;
             Form.Imm imm = switch (kind) {
-                case 'I' -> switch (sz) {
-                    case "b" -> Form.Imm.B;
-                    case "w" -> Form.Imm.W;
-                    case "d" -> Form.Imm.D;
-                    case "z" -> Form.Imm.Z;
-                    case "v" -> Form.Imm.V;
-                    default -> throw new IllegalArgumentException("bad immediate " + o + " in " + syntax);
+                case 'I' -> !szIs1 ? null : switch (sz0) {
+                    case 'b' -> Form.Imm.B;
+                    case 'w' -> Form.Imm.W;
+                    case 'd' -> Form.Imm.D;
+                    case 'z' -> Form.Imm.Z;
+                    case 'v' -> Form.Imm.V;
+                    default -> null;
                 };
-                case 'J' -> sz.equals("b") ? Form.Imm.JB : Form.Imm.JZ;
+                case 'J' -> szIs1 && sz0 == 'b' ? Form.Imm.JB : Form.Imm.JZ;
                 case 'L' -> Form.Imm.B; // a register in imm8[7:4] (VEX /is4)
                 case 'O' -> Form.Imm.MOFFS;
                 default -> Form.Imm.NONE;
             };
+            if (imm == null) throw new IllegalArgumentException("bad immediate " + trimmed.substring(b, e) + " in " + syntax);
             if (imm != Form.Imm.NONE) {
                 if (imm1 == Form.Imm.NONE) imm1 = imm; else imm2 = imm;
             }
-            boolean isByte = sz.equals("b") || o.equals("AL") || o.equals("CL");
+            boolean isByte = (szIs1 && sz0 == 'b') || (szIs1 && sz0 == 'L' && (kind == 'A' || kind == 'C'));
             if ((kind == 'G' || kind == 'Z') && isByte) byteReg = true;
             if ((kind == 'E' || kind == 'R') && isByte) byteRm = true;
             // The first sized operand (other than an immediate or a vector register) decides the operand size.
             boolean vector = kind == 'V' || kind == 'W' || kind == 'U' || kind == 'H' || kind == 'L';
             if (size == null && kind != 'I' && kind != 'J' && !vector) {
+                boolean accumulator = szLength == 2 && (kind == 'e' || kind == 'r') && sz0 == 'A' && text[b + 2] == 'X';
                 if (isByte) size = Form.SizeRule.BYTE;
-                else if (sz.equals("y")) size = Form.SizeRule.Y;
-                else if (sz.equals("v") || sz.equals("z") || o.equals("eAX") || o.equals("rAX")) size = Form.SizeRule.V;
+                else if (szIs1 && sz0 == 'y') size = Form.SizeRule.Y;
+                else if ((szIs1 && (sz0 == 'v' || sz0 == 'z')) || accumulator) size = Form.SizeRule.V;
             }
         }
         boolean end = false, lock = false, stack = false, vsib = false;
@@ -228,16 +263,17 @@ public final class OpcodeTable {
         }
         if (size == null) size = prefix == PFX_66 ? Form.SizeRule.Y : Form.SizeRule.V;
         if (size == Form.SizeRule.V && prefix == PFX_66) size = Form.SizeRule.Y;
-        return new Form(syntax.trim(), handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
+        return new Form(trimmed, handler, modrm, size, imm1, imm2, plusR, end, lock, byteReg, byteRm, stack,
                 vex, usesVvvv, extensions, vsib);
     }
 
     /**
-     * The handler of a row declared earlier, by its opcode text as declared (e.g. {@code "NP 0F 58
-     * /r"}): the AVX families run the SSE operations of their legacy forms.
+     * The handler of a legacy (non-VEX) row declared earlier, by its opcode text as declared (e.g.
+     * {@code "NP 0F 58 /r"}): the AVX families run the SSE operations of their legacy forms.
      */
     public Op op(String opcode) {
-        Form f = byOpcode.get(String.join(" ", Words.of(opcode.toUpperCase(Locale.ROOT))));
+        String upper = opcode.toUpperCase(Locale.ROOT);
+        Form f = byOpcode.get(canonical(upper, Words.of(upper)));
         if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
         return f.op;
     }

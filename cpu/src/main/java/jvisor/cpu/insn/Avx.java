@@ -224,32 +224,38 @@ final class Avx {
 
     /** "NP 0F 58 /r" -> "VEX.<length>.0F 58 /r"; "66 0F 3A 0F /r" -> "VEX.<length>.66.0F3A 0F /r". */
     static String vexOpcode(String legacy, String length) {
-        String[] w = jvisor.mmu.Words.of(legacy);
-        int k = 0;
-        String pp = w[0].equals("NP") ? "" : "." + w[0];
-        k++;
+        // Cut with indexOf, not split into words: every VEX row comes through here while the JVM
+        // still interprets the table's construction. The rows are written with single spaces.
+        int afterPrefix = legacy.indexOf(' ') + 1; // past "NP", "66", "F3" or "F2"
+        String pp = legacy.startsWith("NP ") ? "" : "." + legacy.substring(0, afterPrefix - 1);
+        int afterMap = afterPrefix + 3; // past "0F "
         String map = "0F";
-        k++; // "0F"
-        if (w[k].equals("38") || w[k].equals("3A")) {
-            map += w[k];
-            k++;
+        if (legacy.startsWith("38 ", afterMap) || legacy.startsWith("3A ", afterMap)) {
+            map = legacy.substring(afterPrefix, afterMap + 2).replace(" ", "");
+            afterMap += 3;
         }
-        StringBuilder rest = new StringBuilder();
-        for (; k < w.length; k++) rest.append(' ').append(w[k]);
-        return "VEX." + length + pp + "." + map + rest;
+        if (!legacy.startsWith("0F ", afterPrefix) || legacy.indexOf("  ") >= 0) {
+            throw new IllegalArgumentException("not a legacy SSE opcode: " + legacy);
+        }
+        return "VEX." + length + pp + "." + map + " " + legacy.substring(afterMap);
     }
+
+    /** The operands of a packed form: NDS (V,H,W) or unary (V,W), of the lanes' size. */
+    private static final String NDS_X = " Vx,Hx,Wx", UNARY_X = " Vx,Wx", NDS_QQ = " Vqq,Hqq,Wqq", UNARY_QQ = " Vqq,Wqq";
 
     /** A packed operation: VEX.128 (AVX) and VEX.256 (the given extension). */
     private static void packed(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
-        String ops = shape == Shape.NDS ? "V,H,W" : "V,W";
-        v128(t, legacy, name + " " + ops.replace(",", "x,") + "x", shape);
-        v256(t, legacy, name + " " + ops.replace(",", "qq,") + "qq", shape, lanes, ext256);
+        Op sse = t.op(legacy);
+        boolean nds = shape == Shape.NDS;
+        VexLanes.row128(t, vexOpcode(legacy, "128"), name + (nds ? NDS_X : UNARY_X), sse, shape, AVX);
+        VexLanes.row256(t, vexOpcode(legacy, "256"), name + (nds ? NDS_QQ : UNARY_QQ), sse, shape, lanes, ext256);
     }
 
     private static void packedImm(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
-        String ops = shape == Shape.NDS ? "V,H,W" : "V,W";
-        v128(t, legacy, name + " " + ops.replace(",", "x,") + "x,Ib", shape);
-        v256(t, legacy, name + " " + ops.replace(",", "qq,") + "qq,Ib", shape, lanes, ext256);
+        Op sse = t.op(legacy);
+        boolean nds = shape == Shape.NDS;
+        VexLanes.row128(t, vexOpcode(legacy, "128"), name + (nds ? NDS_X : UNARY_X) + ",Ib", sse, shape, AVX);
+        VexLanes.row256(t, vexOpcode(legacy, "256"), name + (nds ? NDS_QQ : UNARY_QQ) + ",Ib", sse, shape, lanes, ext256);
     }
 
     /** A scalar operation: VEX.LIG (VEX.L ignored; bits 255:128 zeroed), three operands. */
