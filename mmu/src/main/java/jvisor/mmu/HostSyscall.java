@@ -36,7 +36,7 @@ public final class HostSyscall {
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
     public static final long READ = 0, WRITE = 1, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, IOCTL = 16, PREAD64 = 17,
             PWRITE64 = 18, MADVISE = 28, FCNTL = 72, READLINK = 89, GETDENTS64 = 217, OPENAT = 257, NEWFSTATAT = 262,
-            PRLIMIT64 = 302, GETPID = 39;
+            PRLIMIT64 = 302, GETPID = 39, CLOCK_GETTIME = 228;
 
     /** The errno capture of the typed downcalls; made on first use, a JNI-only start never needs it. */
     private static final class Capture {
@@ -117,6 +117,18 @@ public final class HostSyscall {
     public static long call(long nr, long a, long b, long c, long d, long e, long f) {
         return JNI ? syscall6(nr, a, b, c, d, e, f) : Downcall.call(nr, a, b, c, d, e, f);
     }
+
+    /**
+     * clock_gettime(2) into the struct timespec at host address timespec: 0, or -errno. Through
+     * the C library when the JNI library is there (its vDSO path answers without entering the
+     * kernel), else the system call itself: a guest that reads the time once (every benchmark
+     * does) would otherwise wait for the JVM to make a downcall stub, tens of milliseconds.
+     */
+    public static long clockGettime(long clock, long timespec) {
+        return JNI ? clockGettime0(clock, timespec) : call(CLOCK_GETTIME, clock, timespec, 0);
+    }
+
+    private static native long clockGettime0(long clock, long timespec);
 
     /**
      * The calling thread's segment for {@code Linker.Option.captureCallState("errno")}, shared

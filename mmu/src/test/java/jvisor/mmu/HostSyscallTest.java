@@ -2,6 +2,11 @@ package jvisor.mmu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * mmu/pom.xml). Both must give the kernel's result, or -errno.
  */
 class HostSyscallTest {
-    private static final long CLOSE = 3, GETPID = 39, EBADF = 9;
+    private static final long CLOSE = 3, GETPID = 39, EBADF = 9, EINVAL = 22, CLOCK_MONOTONIC = 1;
 
     @Test
     void takesThePathTheBuildArrangedFor() {
@@ -45,6 +50,19 @@ class HostSyscallTest {
             assertEquals(-22, bad);
         } finally {
             HostMemory.free(hva, 2 * HostMemory.PAGE_SIZE);
+        }
+    }
+
+    @Test
+    void readsTheHostsClocks() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(16, 8);
+            long before = System.nanoTime(); // CLOCK_MONOTONIC, as HotSpot reads it on Linux
+            assertEquals(0, HostSyscall.clockGettime(CLOCK_MONOTONIC, ts.address()));
+            long after = System.nanoTime();
+            long ns = ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8);
+            assertTrue(before <= ns && ns <= after, before + " <= " + ns + " <= " + after);
+            assertEquals(-EINVAL, HostSyscall.clockGettime(4096, ts.address()));
         }
     }
 }

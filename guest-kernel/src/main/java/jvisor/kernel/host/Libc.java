@@ -60,10 +60,6 @@ public final class Libc {
         static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
     }
 
-    private static final class ClockGettime {
-        static final MethodHandle H = errnoCall("clock_gettime", FunctionDescriptor.of(I, I, P));
-    }
-
     private static final class ClockGetres {
         static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
     }
@@ -278,15 +274,6 @@ public final class Libc {
     }
 
     // ---------------------------------------------------------------- time
-
-    public static int clockGettime(int clock, MemorySegment timespec) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) ClockGettime.H.invokeExact(c, clock, timespec), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
 
     public static int clockGetres(int clock, MemorySegment timespec) {
         try {

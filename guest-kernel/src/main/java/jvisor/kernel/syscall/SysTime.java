@@ -32,6 +32,7 @@ import jvisor.kernel.signal.PosixTimer;
 import jvisor.kernel.signal.ProcessSignals;
 import jvisor.kernel.time.GuestTime;
 import jvisor.mmu.AddressSpace;
+import jvisor.mmu.HostSyscall;
 
 /**
  * Clocks, sleeping and timers (gVisor sys_time.go, sys_timer.go; Linux kernel/time/). Wall clocks
@@ -106,7 +107,7 @@ final class SysTime {
         }
         if (!hostClock(clock)) return -Errno.EINVAL;
         MemorySegment ts = Scratch.get(16);
-        int r = Libc.clockGettime(clock, ts);
+        long r = HostSyscall.clockGettime(clock, ts.address());
         if (r < 0) return r;
         SysSupport.copyOut(t, tp, ts, 16);
         return 0;

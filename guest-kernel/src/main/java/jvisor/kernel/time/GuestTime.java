@@ -4,14 +4,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import jvisor.kernel.abi.Clocks;
-import jvisor.kernel.host.Libc;
 import jvisor.kernel.host.Scratch;
 import jvisor.kernel.proc.Task;
+import jvisor.mmu.HostSyscall;
 
 /**
  * The guest's clocks.
  *
- * <p>Wall and monotonic clocks are the host's (clock_gettime through libc). CPU time is the
+ * <p>Wall and monotonic clocks are the host's (clock_gettime through libc, see HostSyscall). CPU time is the
  * guest's own and deterministic: <b>guest user time = instructions retired by the emulated CPU at
  * a nominal 1 GHz (one instruction = 1 ns)</b>, the same nominal rate as RDTSC; the time jvisor
  * spends in its Java kernel on the guest's behalf is not counted, so system time is 0. This is
@@ -27,7 +27,7 @@ public final class GuestTime {
     /** A host clock in nanoseconds (REALTIME, MONOTONIC, BOOTTIME, ...). */
     public static long host(int clock) {
         MemorySegment ts = Scratch.get(16);
-        if (Libc.clockGettime(clock, ts) < 0) return 0;
+        if (HostSyscall.clockGettime(clock, ts.address()) < 0) return 0;
         return ts.get(ValueLayout.JAVA_LONG, 0) * NSEC_PER_SEC + ts.get(ValueLayout.JAVA_LONG, 8);
     }
 
