@@ -86,13 +86,13 @@ class KernelRunTest {
         assertEquals("before\n", ud2.stdout());
         assertEquals(Signals.SIGILL, ud2.process().killedBy().signo());
         assertEquals(Signals.ILL_ILLOPN, ud2.process().killedBy().code());
-        String report = ud2.process().killedBy().report();
+        String report = ud2.process().killedBy().report().text();
         assertTrue(report.matches("guest killed by SIGILL at 0x[0-9a-f]+: 0f 0b \\(.*\\)"), report);
 
         Run ro = run("rowrite-glibc");
         assertEquals(Signals.SIGSEGV, ro.process().killedBy().signo());
         assertEquals(Signals.SEGV_ACCERR, ro.process().killedBy().code());
-        assertTrue(ro.process().killedBy().report().endsWith("(protection)"), ro.process().killedBy().report());
+        assertTrue(ro.process().killedBy().report().text().endsWith("(protection)"), ro.process().killedBy().report().text());
         assertTrue(trace.contains("+++ killed by SIGSEGV +++"), trace.toString());
     }
 }

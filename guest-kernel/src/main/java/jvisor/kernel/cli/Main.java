@@ -229,7 +229,7 @@ public final class Main {
     /** The exit status for the guest's end; a guest killed by a signal kills jvisor with it (no return). */
     static int outcome(Options o, FatalSignal s, int exitStatus) throws InterruptedException {
         if (s == null) return exitStatus;
-        if (s.report() != null && !o.quiet()) HostConsole.errLine("jvisor: " + s.report());
+        if (s.report() != null && !o.quiet()) HostConsole.errLine("jvisor: " + s.report().text());
         Libc.dieBySignal(s.signo());
         Thread.sleep(100); // the signal is on its way
         return 128 + s.signo();

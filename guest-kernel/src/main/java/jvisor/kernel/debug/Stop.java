@@ -73,7 +73,7 @@ public record Stop(Kind kind, Task task, int signo, String vmExit, DebugStop deb
             case WATCHPOINT -> String.valueOf(debug);
             case STEP -> "step";
             case INTERRUPT -> "interrupted";
-            case FAULT -> Signals.name(signo) + (signal != null && signal.report() != null ? " (" + signal.report() + ")" : "");
+            case FAULT -> Signals.name(signo) + (signal != null && signal.report() != null ? " (" + signal.report().text() + ")" : "");
             case SIGNAL -> Signals.name(signo) + " about to be delivered";
             case SYSCALL_ENTRY -> "syscall entry";
             case SYSCALL_RETURN -> "syscall return";

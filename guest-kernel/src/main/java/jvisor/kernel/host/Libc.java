@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
 
 /**
@@ -109,25 +110,15 @@ public final class Libc {
         static final MethodHandle H = plainCall("getsid", FunctionDescriptor.of(I, I));
     }
 
-    private static final class Setrlimit {
-        static final MethodHandle H = errnoCall("setrlimit", FunctionDescriptor.of(I, I, P));
-    }
 
-    private static final class Signal {
-        static final MethodHandle H = plainCall("signal", FunctionDescriptor.of(P, I, P));
-    }
 
-    private static final class PthreadSigmask {
-        static final MethodHandle H = plainCall("pthread_sigmask", FunctionDescriptor.of(I, I, P, P));
-    }
 
-    private static final class Raise {
-        static final MethodHandle H = plainCall("raise", FunctionDescriptor.of(I, I));
-    }
 
-    private static final class Kill {
-        static final MethodHandle H = plainCall("kill", FunctionDescriptor.of(I, I, I));
-    }
+
+    // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl) and their arguments,
+    // for the calls made by number.
+    private static final long RT_SIGACTION = 13, RT_SIGPROCMASK = 14, KILL = 62, GETTID = 186, TGKILL = 234;
+    private static final long RLIMIT_CORE = 4, SIG_UNBLOCK = 1, SIGSET_BYTES = 8;
 
     private Libc() {}
 
@@ -401,25 +392,12 @@ public final class Libc {
         }
     }
 
-    public static int setrlimit(int resource, MemorySegment rlim) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Setrlimit.H.invokeExact(c, resource, rlim), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
-
     /**
      * Sends sig to jvisor's own host process group (kill(2) with -pgrp): how a terminal's job
      * control reaches jvisor as a whole when jvisor is in the background of the host's terminal.
      */
     public static void signalOwnGroup(int pgrp, int sig) {
-        try {
-            int unused = (int) Kill.H.invokeExact(-pgrp, sig);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        long unused = HostSyscall.call(KILL, -pgrp, sig, 0);
     }
 
     // ---------------------------------------------------------------- dying by a signal
@@ -429,19 +407,25 @@ public final class Libc {
      * process killed by it (exit status 128+sig in a shell). HotSpot installs handlers for SIGSEGV,
      * SIGBUS, SIGFPE, SIGILL, SIGPIPE..., so the disposition is reset to SIG_DFL first; core dumps
      * are disabled so that no core file of the JVM is left behind. Returns only if that failed.
+     *
+     * <p>System calls by number, as the C library's setrlimit, signal, pthread_sigmask and raise
+     * make them: through typed FFM stubs, a crashing guest's jvisor spent some 150 ms making four
+     * stubs on its way out.
      */
     public static void dieBySignal(int sig) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment rlim = arena.allocate(16);
-            setrlimit(4 /* RLIMIT_CORE */, rlim); // {0, 0}
-            MemorySegment unusedPrevious = (MemorySegment) Signal.H.invokeExact(sig, MemorySegment.NULL /* SIG_DFL */);
-            MemorySegment set = arena.allocate(128); // glibc sigset_t
-            set.set(ValueLayout.JAVA_LONG, 0, 1L << (sig - 1));
-            int rc = (int) PthreadSigmask.H.invokeExact(1 /* SIG_UNBLOCK */, set, MemorySegment.NULL);
-            rc = (int) Raise.H.invokeExact(sig);
+            long noCore = arena.allocate(16).address(); // struct rlimit {0, 0}
+            HostSyscall.call(HostSyscall.PRLIMIT64, 0, RLIMIT_CORE, noCore, 0, 0, 0);
+            long byDefault = arena.allocate(32).address(); // struct kernel_sigaction: SIG_DFL, no flags, empty mask
+            HostSyscall.call(RT_SIGACTION, sig, byDefault, 0, SIGSET_BYTES, 0, 0);
+            long unblock = arena.allocate(SIGSET_BYTES).address();
+            HostAccess.putLong(unblock, 1L << (sig - 1));
+            HostSyscall.call(RT_SIGPROCMASK, SIG_UNBLOCK, unblock, 0, SIGSET_BYTES, 0, 0);
+            long pid = getpid();
+            HostSyscall.call(TGKILL, pid, HostSyscall.call(GETTID, 0, 0, 0), sig); // raise(3)
             // Should the signal be left pending for another thread, send it to the process as a whole.
-            rc = (int) Kill.H.invokeExact(getpid(), sig);
-        } catch (Throwable t) {
+            HostSyscall.call(KILL, pid, sig, 0);
+        } catch (RuntimeException e) {
             // Fall through: the caller exits with 128+sig instead.
         }
     }

@@ -10,13 +10,14 @@ import jvisor.kernel.abi.Signals;
  * @param addr si_addr for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGTRAP
  * @param senderPid si_pid for signals sent by a process (SI_USER, SI_TKILL)
  * @param senderUid si_uid for signals sent by a process
- * @param report the one-line explanation for the user (without "jvisor: "), or null to stay silent
- *        (a SIGPIPE or a kill(2) is the program's business, as a shell says nothing about them)
+ * @param report the one-line explanation for the user (without "jvisor: "), made when read, or null
+ *        to stay silent (a SIGPIPE or a kill(2) is the program's business, as a shell says nothing
+ *        about them)
  * @param info the siginfo as strace prints it, or null to build it from the fields above
  */
-public record FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, String report, String info) {
+public record FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, FaultReport report, String info) {
 
-    public FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, String report) {
+    public FatalSignal(int signo, int code, long addr, int senderPid, int senderUid, FaultReport report) {
         this(signo, code, addr, senderPid, senderUid, report, null);
     }
 

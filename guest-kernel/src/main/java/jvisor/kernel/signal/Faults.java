@@ -88,19 +88,26 @@ public final class Faults {
         }
         // For traps (int3) RIP is already past the instruction: name the one that trapped.
         long insnAddr = exit.vector == CpuFault.BP ? rip - 1 : rip;
-        String report = "guest killed by " + Signals.name(signo) + " at 0x" + Long.toHexString(insnAddr) + ": "
-                + describeInstruction(vcpu, insnAddr) + (access != null ? ": " + access : "");
+        // The bytes and jvisor's own length of the instruction are taken now; capstone's text of
+        // them when the line is read (see FaultReport).
+        byte[] bytes = readCode(vcpu.addressSpace(), insnAddr);
+        int decodedLength = bytes.length == 0 ? 0 : decodedLength(vcpu, insnAddr);
+        String head = "guest killed by " + Signals.name(signo) + " at 0x" + Long.toHexString(insnAddr) + ": ";
+        String tail = access != null ? ": " + access : "";
+        FaultReport report = FaultReport.lazily(() -> head + describeInstruction(bytes, insnAddr, decodedLength) + tail);
         return new FatalSignal(signo, code, addr, 0, 0, report);
     }
 
-    /** "0f 0b (ud2)", or the bytes with a hint when capstone is missing, or "(code not readable)". */
-    static String describeInstruction(Vcpu vcpu, long rip) {
-        byte[] code = readCode(vcpu.addressSpace(), rip);
+    /**
+     * "0f 0b (ud2)", or the bytes with a hint when capstone is missing, or "(code not readable)":
+     * the instruction at rip whose bytes (up to 15) are code, decodedLength long by jvisor's decoder.
+     */
+    static String describeInstruction(byte[] code, long rip, int decodedLength) {
         if (code.length == 0) return "(code not readable)";
         Disassembler d = Disassembler.get();
         String text = d.disassembleOne(code, rip);
         int len = text != null ? d.lengthOfOne(code, rip) : 0;
-        if (len <= 0) len = decodedLength(vcpu, rip);
+        if (len <= 0) len = decodedLength;
         if (len <= 0 || len > code.length) len = Math.min(code.length, 8);
         String hex = Disassembler.hex(code, 0, len);
         if (text != null) return hex + " (" + text + ")";

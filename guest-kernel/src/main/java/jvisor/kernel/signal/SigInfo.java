@@ -24,13 +24,13 @@ public final class SigInfo {
     /** The union's words at offsets 16, 24, 32, 40. */
     public final long w0, w1, w2, w3;
     /** Set for signals raised by a fault: the one-line report if the signal ends the process. */
-    public final String report;
+    public final FaultReport report;
     /** Set for a POSIX timer's signal: the timer, whose overrun count is settled at delivery. */
     final PosixTimer timer;
     /** si_overrun of a timer signal, fixed when it is dequeued. */
     int overrun;
 
-    public SigInfo(int signo, int errno, int code, long w0, long w1, long w2, long w3, String report,
+    public SigInfo(int signo, int errno, int code, long w0, long w1, long w2, long w3, FaultReport report,
             PosixTimer timer) {
         this.signo = signo;
         this.errno = errno;
@@ -54,7 +54,7 @@ public final class SigInfo {
     }
 
     /** A fault: si_addr and the report. */
-    public static SigInfo fault(int signo, int code, long addr, String report) {
+    public static SigInfo fault(int signo, int code, long addr, FaultReport report) {
         return new SigInfo(signo, 0, code, addr, 0, 0, 0, report, null);
     }
 

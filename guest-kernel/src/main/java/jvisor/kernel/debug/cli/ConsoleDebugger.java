@@ -354,7 +354,7 @@ public final class ConsoleDebugger {
             case INTERRUPT -> say("Program stopped (interrupted).");
             case FAULT -> {
                 say("Program received signal " + Signals.name(s.signo()) + ".");
-                if (s.signal() != null && s.signal().report() != null) say(s.signal().report().replace("guest killed by", "fault:"));
+                if (s.signal() != null && s.signal().report() != null) say(s.signal().report().text().replace("guest killed by", "fault:"));
             }
             case SIGNAL -> say("Program received signal " + Signals.name(s.signo()) + " (about to be delivered).");
             case SYSCALL_ENTRY, SYSCALL_RETURN -> syscallStop(s);
