@@ -23,39 +23,33 @@ import jvisor.mmu.HostSyscall;
  * segment {@link HostSyscall} keeps for every host call, so nothing allocates per call.
  */
 public final class Libc {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    /** The linker and the C library's symbols: made with the first typed stub, which most runs never need. */
+    private static final class Ffm {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final SymbolLookup LIBC = LINKER.defaultLookup();
+        static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    }
 
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final ValueLayout P = ValueLayout.ADDRESS;
 
-    // One holder class per function: its downcall stub (a handful of generated classes, several
-    // milliseconds each at start-up) is made when the function is first called, not when the class
-    // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
-    // The calls every start makes, and the frequent ones, share HostSyscall's one stub instead.
+    // One holder class per function: its downcall stub (a handful of generated classes, tens of
+    // milliseconds at its first use in a JVM that just started) is made when the function is first
+    // called, not when the class is loaded; after that the handle is a constant the JIT inlines, as
+    // a static final field is. The calls a run is likely to make are system calls by number through
+    // HostSyscall instead (the JNI library), which costs no stub; what remains here is rare.
     private static final class Mmap {
         static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
     }
 
-    private static final class Open {
-        static final MethodHandle H = errnoCall("open", FunctionDescriptor.of(I, P, I, I),
-                Linker.Option.firstVariadicArg(2));
-    }
 
-    private static final class Statx {
-        static final MethodHandle H = errnoCall("statx", FunctionDescriptor.of(I, I, P, I, I, P));
-    }
 
     private static final class Fcntl {
         static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
                 Linker.Option.firstVariadicArg(2));
     }
 
-    private static final class Faccessat {
-        static final MethodHandle H = errnoCall("faccessat", FunctionDescriptor.of(I, I, P, I, I));
-    }
 
     private static final class Getrlimit {
         static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
@@ -70,45 +64,15 @@ public final class Libc {
                 FunctionDescriptor.of(I, I, I, P, P));
     }
 
-    private static final class Uname {
-        static final MethodHandle H = errnoCall("uname", FunctionDescriptor.of(I, P));
-    }
 
-    private static final class Sysinfo {
-        static final MethodHandle H = errnoCall("sysinfo", FunctionDescriptor.of(I, P));
-    }
 
-    private static final class Getgroups {
-        static final MethodHandle H = errnoCall("getgroups", FunctionDescriptor.of(I, I, P));
-    }
 
-    private static final class Getuid {
-        static final MethodHandle H = plainCall("getuid", FunctionDescriptor.of(I));
-    }
 
-    private static final class Geteuid {
-        static final MethodHandle H = plainCall("geteuid", FunctionDescriptor.of(I));
-    }
 
-    private static final class Getgid {
-        static final MethodHandle H = plainCall("getgid", FunctionDescriptor.of(I));
-    }
 
-    private static final class Getegid {
-        static final MethodHandle H = plainCall("getegid", FunctionDescriptor.of(I));
-    }
 
-    private static final class Getppid {
-        static final MethodHandle H = plainCall("getppid", FunctionDescriptor.of(I));
-    }
 
-    private static final class Getpgid {
-        static final MethodHandle H = plainCall("getpgid", FunctionDescriptor.of(I, I));
-    }
 
-    private static final class Getsid {
-        static final MethodHandle H = plainCall("getsid", FunctionDescriptor.of(I, I));
-    }
 
 
 
@@ -117,20 +81,22 @@ public final class Libc {
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl) and their arguments,
     // for the calls made by number.
-    private static final long RT_SIGACTION = 13, RT_SIGPROCMASK = 14, KILL = 62, GETTID = 186, TGKILL = 234;
-    private static final long RLIMIT_CORE = 4, SIG_UNBLOCK = 1, SIGSET_BYTES = 8;
+    private static final long RT_SIGACTION = 13, RT_SIGPROCMASK = 14, KILL = 62, UNAME = 63, SYSINFO = 99,
+            GETUID = 102, GETGID = 104, GETEUID = 107, GETEGID = 108, GETPPID = 110, GETGROUPS = 115, GETPGID = 121,
+            GETSID = 124, GETTID = 186, TGKILL = 234, FACCESSAT = 269, STATX = 332, FACCESSAT2 = 439;
+    private static final long AT_FDCWD = -100, ENOSYS = 38, RLIMIT_CORE = 4, SIG_UNBLOCK = 1, SIGSET_BYTES = 8;
 
     private Libc() {}
 
     private static MethodHandle errnoCall(String name, FunctionDescriptor fd, Linker.Option... more) {
         Linker.Option[] options = new Linker.Option[more.length + 1];
-        options[0] = CAPTURE;
+        options[0] = Ffm.CAPTURE;
         System.arraycopy(more, 0, options, 1, more.length);
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd, options);
+        return Ffm.LINKER.downcallHandle(Ffm.LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd, options);
     }
 
     private static MethodHandle plainCall(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
+        return Ffm.LINKER.downcallHandle(Ffm.LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
     }
 
     private static MemorySegment capture() {
@@ -198,12 +164,7 @@ public final class Libc {
 
     /** open(2) of a NUL-terminated host path held in a native segment. */
     public static int open(MemorySegment path, int flags, int mode) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Open.H.invokeExact(c, path, flags, mode), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(HostSyscall.OPENAT, AT_FDCWD, path.address(), flags, mode, 0, 0);
     }
 
     public static int close(int fd) {
@@ -217,12 +178,7 @@ public final class Libc {
 
     /** statx(2) into a 256-byte struct statx. */
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Statx.H.invokeExact(c, dirfd, path, flags, mask, buf), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(STATX, dirfd, path.address(), flags, mask, buf.address(), 0);
     }
 
     public static long readlink(MemorySegment path, MemorySegment buf, long size) {
@@ -256,12 +212,11 @@ public final class Libc {
     }
 
     public static int faccessat(int dirfd, MemorySegment path, int mode, int flags) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Faccessat.H.invokeExact(c, dirfd, path, mode, flags), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        // As the C library makes it: faccessat2, or faccessat where the host kernel (before 5.8)
+        // has no faccessat2 and there are no flags (which only the older call cannot take).
+        long r = HostSyscall.call(FACCESSAT2, dirfd, path.address(), mode, flags, 0, 0);
+        if (r == -ENOSYS && flags == 0) r = HostSyscall.call(FACCESSAT, dirfd, path.address(), mode);
+        return (int) r;
     }
 
     // ---------------------------------------------------------------- time
@@ -288,31 +243,16 @@ public final class Libc {
 
     /** uname(2) into a 390-byte struct utsname (six 65-byte fields). */
     public static int uname(MemorySegment buf) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Uname.H.invokeExact(c, buf), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(UNAME, buf.address(), 0, 0);
     }
 
     /** sysinfo(2) into a 112-byte struct sysinfo. */
     public static int sysinfo(MemorySegment buf) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Sysinfo.H.invokeExact(c, buf), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(SYSINFO, buf.address(), 0, 0);
     }
 
     public static int getgroups(int size, MemorySegment list) {
-        try {
-            MemorySegment c = capture();
-            return (int) result((int) Getgroups.H.invokeExact(c, size, list), c);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(GETGROUPS, size, list.address(), 0);
     }
 
     /** The nice value jvisor itself runs at (the guest's first process starts with it), or 0. */
@@ -333,19 +273,19 @@ public final class Libc {
     }
 
     public static int getuid() {
-        return intCall(Getuid.H);
+        return (int) HostSyscall.call(GETUID, 0, 0, 0);
     }
 
     public static int geteuid() {
-        return intCall(Geteuid.H);
+        return (int) HostSyscall.call(GETEUID, 0, 0, 0);
     }
 
     public static int getgid() {
-        return intCall(Getgid.H);
+        return (int) HostSyscall.call(GETGID, 0, 0, 0);
     }
 
     public static int getegid() {
-        return intCall(Getegid.H);
+        return (int) HostSyscall.call(GETEGID, 0, 0, 0);
     }
 
     public static int getpid() {
@@ -353,34 +293,19 @@ public final class Libc {
     }
 
     public static int getppid() {
-        return intCall(Getppid.H);
+        return (int) HostSyscall.call(GETPPID, 0, 0, 0);
     }
 
     /** The host process group of jvisor itself (the first guest process starts in it). */
     public static int getpgid() {
-        try {
-            return (int) Getpgid.H.invokeExact(0);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(GETPGID, 0, 0, 0);
     }
 
     /** The host session of jvisor itself. */
     public static int getsid() {
-        try {
-            return (int) Getsid.H.invokeExact(0);
-        } catch (Throwable t) {
-            throw fail(t);
-        }
+        return (int) HostSyscall.call(GETSID, 0, 0, 0);
     }
 
-    private static int intCall(MethodHandle h) {
-        try {
-            return (int) h.invokeExact();
-        } catch (Throwable t) {
-            throw fail(t);
-        }
-    }
 
     /** getrlimit(2) into a 16-byte struct rlimit. */
     public static int getrlimit(int resource, MemorySegment rlim) {
