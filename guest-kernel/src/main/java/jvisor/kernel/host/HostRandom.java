@@ -14,7 +14,6 @@ import jvisor.mmu.HostSyscall;
 public final class HostRandom {
     private HostRandom() {}
 
-    private static final long SYS_GETRANDOM = 318;
     private static final long EINTR = 4;
 
     /** Fills b[off, off+len) with random bytes; never blocks once the host booted. */
@@ -23,7 +22,7 @@ public final class HostRandom {
             MemorySegment buf = arena.allocate(Math.max(1, len));
             long done = 0;
             while (done < len) {
-                long n = HostSyscall.call(SYS_GETRANDOM, buf.address() + done, len - done, 0);
+                long n = HostSyscall.call(HostSyscall.GETRANDOM, buf.address() + done, len - done, 0);
                 if (n == -EINTR) continue; // a signal came before any byte: ask again
                 if (n <= 0) throw new IllegalStateException("host getrandom failed: errno " + -n);
                 done += n;

@@ -43,13 +43,10 @@ public final class Libc {
         static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
     }
 
-
-
     private static final class Fcntl {
         static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
                 Linker.Option.firstVariadicArg(2));
     }
-
 
     private static final class Getrlimit {
         static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
@@ -58,32 +55,14 @@ public final class Libc {
     private static final class ClockGetres {
         static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
     }
+
     // clock_nanosleep returns the error number itself instead of setting errno.
     private static final class ClockNanosleep {
         static final MethodHandle H = plainCall("clock_nanosleep",
                 FunctionDescriptor.of(I, I, I, P, P));
     }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-    // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl) and their arguments,
-    // for the calls made by number.
-    private static final long RT_SIGACTION = 13, RT_SIGPROCMASK = 14, KILL = 62, UNAME = 63, SYSINFO = 99,
-            GETUID = 102, GETGID = 104, GETEUID = 107, GETEGID = 108, GETPPID = 110, GETGROUPS = 115, GETPGID = 121,
-            GETSID = 124, GETTID = 186, TGKILL = 234, FACCESSAT = 269, STATX = 332, FACCESSAT2 = 439;
+    // Arguments of the calls made by number (their numbers are HostSyscall's).
     private static final long AT_FDCWD = -100, ENOSYS = 38, RLIMIT_CORE = 4, SIG_UNBLOCK = 1, SIGSET_BYTES = 8;
 
     private Libc() {}
@@ -178,7 +157,7 @@ public final class Libc {
 
     /** statx(2) into a 256-byte struct statx. */
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
-        return (int) HostSyscall.call(STATX, dirfd, path.address(), flags, mask, buf.address(), 0);
+        return (int) HostSyscall.call(HostSyscall.STATX, dirfd, path.address(), flags, mask, buf.address(), 0);
     }
 
     public static long readlink(MemorySegment path, MemorySegment buf, long size) {
@@ -214,8 +193,8 @@ public final class Libc {
     public static int faccessat(int dirfd, MemorySegment path, int mode, int flags) {
         // As the C library makes it: faccessat2, or faccessat where the host kernel (before 5.8)
         // has no faccessat2 and there are no flags (which only the older call cannot take).
-        long r = HostSyscall.call(FACCESSAT2, dirfd, path.address(), mode, flags, 0, 0);
-        if (r == -ENOSYS && flags == 0) r = HostSyscall.call(FACCESSAT, dirfd, path.address(), mode);
+        long r = HostSyscall.call(HostSyscall.FACCESSAT2, dirfd, path.address(), mode, flags, 0, 0);
+        if (r == -ENOSYS && flags == 0) r = HostSyscall.call(HostSyscall.FACCESSAT, dirfd, path.address(), mode);
         return (int) r;
     }
 
@@ -243,16 +222,16 @@ public final class Libc {
 
     /** uname(2) into a 390-byte struct utsname (six 65-byte fields). */
     public static int uname(MemorySegment buf) {
-        return (int) HostSyscall.call(UNAME, buf.address(), 0, 0);
+        return (int) HostSyscall.call(HostSyscall.UNAME, buf.address(), 0, 0);
     }
 
     /** sysinfo(2) into a 112-byte struct sysinfo. */
     public static int sysinfo(MemorySegment buf) {
-        return (int) HostSyscall.call(SYSINFO, buf.address(), 0, 0);
+        return (int) HostSyscall.call(HostSyscall.SYSINFO, buf.address(), 0, 0);
     }
 
     public static int getgroups(int size, MemorySegment list) {
-        return (int) HostSyscall.call(GETGROUPS, size, list.address(), 0);
+        return (int) HostSyscall.call(HostSyscall.GETGROUPS, size, list.address(), 0);
     }
 
     /** The nice value jvisor itself runs at (the guest's first process starts with it), or 0. */
@@ -267,25 +246,25 @@ public final class Libc {
      */
     public static int hostCpumaskSize() {
         try (Arena arena = Arena.ofConfined()) {
-            long n = HostSyscall.call(204 /* SYS_sched_getaffinity */, 0, 1024, arena.allocate(1024).address());
+            long n = HostSyscall.call(HostSyscall.SCHED_GETAFFINITY, 0, 1024, arena.allocate(1024).address());
             return n > 0 && n <= 1024 ? (int) n : 8;
         }
     }
 
     public static int getuid() {
-        return (int) HostSyscall.call(GETUID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETUID, 0, 0, 0);
     }
 
     public static int geteuid() {
-        return (int) HostSyscall.call(GETEUID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETEUID, 0, 0, 0);
     }
 
     public static int getgid() {
-        return (int) HostSyscall.call(GETGID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETGID, 0, 0, 0);
     }
 
     public static int getegid() {
-        return (int) HostSyscall.call(GETEGID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETEGID, 0, 0, 0);
     }
 
     public static int getpid() {
@@ -293,19 +272,18 @@ public final class Libc {
     }
 
     public static int getppid() {
-        return (int) HostSyscall.call(GETPPID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETPPID, 0, 0, 0);
     }
 
     /** The host process group of jvisor itself (the first guest process starts in it). */
     public static int getpgid() {
-        return (int) HostSyscall.call(GETPGID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETPGID, 0, 0, 0);
     }
 
     /** The host session of jvisor itself. */
     public static int getsid() {
-        return (int) HostSyscall.call(GETSID, 0, 0, 0);
+        return (int) HostSyscall.call(HostSyscall.GETSID, 0, 0, 0);
     }
-
 
     /** getrlimit(2) into a 16-byte struct rlimit. */
     public static int getrlimit(int resource, MemorySegment rlim) {
@@ -322,7 +300,7 @@ public final class Libc {
      * control reaches jvisor as a whole when jvisor is in the background of the host's terminal.
      */
     public static void signalOwnGroup(int pgrp, int sig) {
-        long unused = HostSyscall.call(KILL, -pgrp, sig, 0);
+        long unused = HostSyscall.call(HostSyscall.KILL, -pgrp, sig, 0);
     }
 
     // ---------------------------------------------------------------- dying by a signal
@@ -342,14 +320,14 @@ public final class Libc {
             long noCore = arena.allocate(16).address(); // struct rlimit {0, 0}
             HostSyscall.call(HostSyscall.PRLIMIT64, 0, RLIMIT_CORE, noCore, 0, 0, 0);
             long byDefault = arena.allocate(32).address(); // struct kernel_sigaction: SIG_DFL, no flags, empty mask
-            HostSyscall.call(RT_SIGACTION, sig, byDefault, 0, SIGSET_BYTES, 0, 0);
+            HostSyscall.call(HostSyscall.RT_SIGACTION, sig, byDefault, 0, SIGSET_BYTES, 0, 0);
             long unblock = arena.allocate(SIGSET_BYTES).address();
             HostAccess.putLong(unblock, 1L << (sig - 1));
-            HostSyscall.call(RT_SIGPROCMASK, SIG_UNBLOCK, unblock, 0, SIGSET_BYTES, 0, 0);
+            HostSyscall.call(HostSyscall.RT_SIGPROCMASK, SIG_UNBLOCK, unblock, 0, SIGSET_BYTES, 0, 0);
             long pid = getpid();
-            HostSyscall.call(TGKILL, pid, HostSyscall.call(GETTID, 0, 0, 0), sig); // raise(3)
+            HostSyscall.call(HostSyscall.TGKILL, pid, HostSyscall.call(HostSyscall.GETTID, 0, 0, 0), sig); // raise(3)
             // Should the signal be left pending for another thread, send it to the process as a whole.
-            HostSyscall.call(KILL, pid, sig, 0);
+            HostSyscall.call(HostSyscall.KILL, pid, sig, 0);
         } catch (RuntimeException e) {
             // Fall through: the caller exits with 128+sig instead.
         }

@@ -131,7 +131,7 @@ public final class Faults {
         try {
             for (; n < out.length; n++) {
                 long h = space.translateIgnoringProtection(rip + n);
-                out[n] = jvisor.mmu.HostMemory.HOST.get(java.lang.foreign.ValueLayout.JAVA_BYTE, h);
+                out[n] = jvisor.mmu.HostAccess.getByte(h);
             }
         } catch (PageFault e) {
             // keep what was readable
