@@ -232,6 +232,26 @@ int main(void) {
     r("O_PATH fchmod", fchmod(pfd, 0600));
     close(pfd);
 
+    /* Writes to /dev/null, /dev/zero and /dev/full never read their buffer: only its range is
+     * checked (vfs_write's access_ok), so unmapped memory below the top of user space is fine. */
+    {
+        const char *devs[] = {"/dev/null", "/dev/zero", "/dev/full"};
+        char *unmapped = (char *)1, *top = (char *)0x7ffffffff000UL;
+        struct iovec bad[2] = {{unmapped, 10}, {(char *)2, 20}}, over[1] = {{top, 1}};
+        for (int i = 0; i < 3; i++) {
+            int d = open(devs[i], O_WRONLY);
+            char what[64];
+            snprintf(what, sizeof what, "%s unmapped write", devs[i]); r(what, syscall(SYS_write, d, unmapped, 64));
+            snprintf(what, sizeof what, "%s unmapped pwrite", devs[i]); r(what, syscall(SYS_pwrite64, d, unmapped, 64, 5));
+            snprintf(what, sizeof what, "%s write ending at the top", devs[i]); r(what, syscall(SYS_write, d, top - 64, 64));
+            snprintf(what, sizeof what, "%s write past the top", devs[i]); r(what, syscall(SYS_write, d, top, 1));
+            snprintf(what, sizeof what, "%s kernel write", devs[i]); r(what, syscall(SYS_write, d, 0xffff800000000000UL, 8));
+            snprintf(what, sizeof what, "%s unmapped writev", devs[i]); r(what, syscall(SYS_writev, d, bad, 2));
+            snprintf(what, sizeof what, "%s writev past the top", devs[i]); r(what, syscall(SYS_writev, d, over, 1));
+            close(d);
+        }
+    }
+
     /* cleanup */
     close(fd);
     unlink("f"); unlink("s"); unlink("dangle"); unlink("loop1"); unlink("loop2"); unlink("masked");

@@ -56,6 +56,11 @@ public final class DevFile extends FileDescription {
     }
 
     @Override
+    public boolean writeIgnoresData() {
+        return kind != Kind.RANDOM; // random_write mixes the data into the pool
+    }
+
+    @Override
     public long pwrite(long hostBuf, long count, long offset) {
         if (kind == Kind.RANDOM) return -Errno.ESPIPE;
         return write(hostBuf, count);

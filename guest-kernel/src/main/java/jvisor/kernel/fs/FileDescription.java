@@ -172,6 +172,16 @@ public abstract class FileDescription {
         return -Errno.EINVAL;
     }
 
+    /**
+     * Whether writes never look at their data (drivers/char/mem.c: write_null, which /dev/zero
+     * shares, and write_full). The write system calls then only check that the buffer lies in
+     * user space, as vfs_write's access_ok does, and pass no data: a write from unmapped memory
+     * succeeds as it does on Linux, and costs no page walk.
+     */
+    public boolean writeIgnoresData() {
+        return false;
+    }
+
     public long pread(long hostBuf, long count, long offset) {
         return -Errno.ESPIPE;
     }

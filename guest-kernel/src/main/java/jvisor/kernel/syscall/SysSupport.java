@@ -7,6 +7,7 @@ import jvisor.kernel.abi.Fs;
 import jvisor.kernel.fs.FileDescription;
 import jvisor.kernel.fs.Resolution;
 import jvisor.kernel.mm.GuestMemory;
+import jvisor.kernel.mm.MemoryManager;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.AddressSpace;
 
@@ -98,6 +99,15 @@ final class SysSupport {
 
     /** Linux's MAX_RW_COUNT: one read or write moves at most this much. */
     static final long MAX_RW_COUNT = 0x7ffff000L;
+
+    /**
+     * access_ok: whether [addr, addr+len) lies below TASK_SIZE, the only check Linux makes of a
+     * buffer it will not read (arch/x86/include/asm/uaccess_64.h).
+     */
+    static boolean inUserSpace(long addr, long len) {
+        return Long.compareUnsigned(len, MemoryManager.TASK_SIZE) <= 0
+                && Long.compareUnsigned(addr, MemoryManager.TASK_SIZE - len) <= 0;
+    }
 
     static long clampCount(long count) {
         return Long.compareUnsigned(count, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : count;
