@@ -468,7 +468,9 @@ class TranslatorTest {
             long pc = CODE;
             for (int b = 0; b < blocks; b++) {
                 jvisor.cpu.Block block = c.cachedBlock(pc);
-                if (block.translation == null || !block.translation.getClass().isHidden()) waiting.add(Long.toHexString(pc));
+                // Read once: the translator thread may change it between two reads.
+                Object translation = block.translation;
+                if (translation == null || !translation.getClass().isHidden()) waiting.add(Long.toHexString(pc));
                 pc = block.end;
             }
         } while (!waiting.isEmpty() && System.nanoTime() < deadline);
