@@ -261,6 +261,18 @@ public final class Tlb implements CodeSource, GuestMemory {
         return readSlow(gva, 8, Access.READ);
     }
 
+    /**
+     * The host address of the size bytes at gva if this TLB already lets them all be read in
+     * place (they lie in one page whose entry allows reading), else -1, having done nothing: the
+     * caller then reads them with {@link #read64} and the like, whose slow paths fault, fill the
+     * TLB and tell observers. One tag compare for all the quadwords of a vector operand, where
+     * reading them one by one took one each.
+     */
+    public long readableInPlace(long gva, int size) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        return readTag[s] == ((gva + size - 1) & ~PAGE_MASK) ? gva + addend[s] : -1;
+    }
+
     /** Reads an instruction byte: needs execute permission. */
     @Override
     public int fetch8(long gva) {
@@ -314,6 +326,12 @@ public final class Tlb implements CodeSource, GuestMemory {
         int s = (int) (gva >>> 12) & TLB_MASK;
         if (writeTag[s] == ((gva + 7) & ~PAGE_MASK)) HostAccess.putLong(gva + addend[s], v);
         else writeSlow(gva, 8, v);
+    }
+
+    /** As {@link #readableInPlace}, for writing: -1 unless the entry lets the whole range be written in place. */
+    public long writableInPlace(long gva, int size) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        return writeTag[s] == ((gva + size - 1) & ~PAGE_MASK) ? gva + addend[s] : -1;
     }
 
     /**

@@ -24,6 +24,7 @@ import jvisor.mmu.HostMemory;
 final class Ymm {
     private static final ClassDesc CD_CPU_FAULT = ClassDesc.of("jvisor.cpu.CpuFault");
     static final ClassDesc CD_SIMD = ClassDesc.of("jvisor.cpu.insn.SimdSemantics");
+    private static final ClassDesc CD_HOST_ACCESS = ClassDesc.of("jvisor.mmu.HostAccess");
 
     private Ymm() {}
 
@@ -115,13 +116,32 @@ final class Ymm {
         }
     }
 
-    /** The W operand of bytes bytes (ModRM.rm, or memory checked as check says and read whole). */
+    /**
+     * The W operand of bytes bytes (ModRM.rm, or memory checked as check says and read whole). An
+     * operand of several quadwords takes one TLB check for all of them when its page is in the
+     * TLB, and the quadword loads (with their slow paths) otherwise.
+     */
     static Source source(Gen g, Insn i, int bytes, Check check) {
         if (!i.mem) return new Source(null, i.rm);
         int a = address(g, i, bytes, check, false);
         int quads = bytes / 8;
         int[] t = new int[quads];
-        int ak = quads > 1 ? freeTemp(g) : -1;
+        if (quads == 1) {
+            g.load(a, 8);
+            t[0] = g.toTemp();
+            return new Source(t, -1);
+        }
+        for (int k = 0; k < quads; k++) t[k] = freeTemp(g);
+        int ak = freeTemp(g);
+        Label quadByQuad = g.cb.newLabel(), done = g.cb.newLabel();
+        inPlace(g, "readableInPlace", a, bytes, ak, quadByQuad);
+        for (int k = 0; k < quads; k++) {
+            g.cb.lload(ak);
+            if (k > 0) g.cb.ldc(8L * k).ladd();
+            g.cb.invokestatic(CD_HOST_ACCESS, "getLong", MethodTypeDesc.of(CD_long, CD_long)).lstore(t[k]);
+        }
+        g.cb.goto_(done);
+        g.cb.labelBinding(quadByQuad);
         for (int k = 0; k < quads; k++) {
             if (k == 0) {
                 g.load(a, 8);
@@ -129,9 +149,20 @@ final class Ymm {
                 g.cb.lload(a).ldc(8L * k).ladd().lstore(ak);
                 g.load(ak, 8);
             }
-            t[k] = g.toTemp();
+            g.cb.lstore(t[k]);
         }
+        g.cb.labelBinding(done);
         return new Source(t, -1);
+    }
+
+    /**
+     * The host address of the bytes bytes at the address in slot a into slot host when the TLB lets
+     * them be accessed in place (its method tlbMethod), else a jump to otherwise.
+     */
+    private static void inPlace(Gen g, String tlbMethod, int a, int bytes, int host, Label otherwise) {
+        g.mayFault();
+        g.cb.aload(g.tlb).lload(a).ldc(bytes).invokevirtual(Gen.CD_TLB, tlbMethod, MethodTypeDesc.of(CD_long, CD_long, CD_int))
+                .dup2().lstore(host).ldc(-1L).lcmp().ifeq(otherwise);
     }
 
     /** A temporary of the instruction for the emitter to fill. */
@@ -143,6 +174,20 @@ final class Ymm {
     /** Stores quadwords 0 .. quads-1 of YMM register n at the address in slot a (checked before). */
     static void storeMemory(Gen g, int n, int quads, int a) {
         int v = freeTemp(g), ak = freeTemp(g);
+        Label done = g.cb.newLabel();
+        if (quads > 1) {
+            // One TLB check for the whole operand when its page is writable in place (see source).
+            Label quadByQuad = g.cb.newLabel();
+            inPlace(g, "writableInPlace", a, 8 * quads, ak, quadByQuad);
+            for (int k = 0; k < quads; k++) {
+                g.cb.lload(ak);
+                if (k > 0) g.cb.ldc(8L * k).ladd();
+                push(g, n, k);
+                g.cb.invokestatic(CD_HOST_ACCESS, "putLong", MethodTypeDesc.of(CD_void, CD_long, CD_long));
+            }
+            g.cb.goto_(done);
+            g.cb.labelBinding(quadByQuad);
+        }
         for (int k = 0; k < quads; k++) {
             push(g, n, k);
             g.cb.lstore(v);
@@ -153,5 +198,6 @@ final class Ymm {
                 g.store(ak, 8, v);
             }
         }
+        g.cb.labelBinding(done);
     }
 }
