@@ -44,6 +44,29 @@ class TlbTest {
         }
     }
 
+    /**
+     * The in-place checks of a vector operand: a host address only for a range inside one page
+     * whose entry allows the access, -1 (and nothing filled or faulted) otherwise.
+     */
+    @Test
+    void inPlaceChecksAnswerOnlyForAWholeRangeInOnePageTheEntryAllows() {
+        AddressSpace as = new AddressSpace();
+        as.mapAnonymous(BASE, PAGE, Prot.RW, "read-write");
+        as.mapAnonymous(BASE + PAGE, PAGE, Prot.READ, "read-only");
+        Tlb tlb = new Tlb(as);
+        assertEquals(-1L, tlb.readableInPlace(BASE + 16, 16), "an empty entry");
+        tlb.write64(BASE + PAGE - 8, 0x0102030405060708L); // fills the first page's entry
+        tlb.read64(BASE + PAGE); // and the second's, for reading only
+        long h = tlb.readableInPlace(BASE + PAGE - 16, 16);
+        assertEquals(0x0102030405060708L, HostAccess.getLong(h + 8));
+        assertEquals(h, tlb.writableInPlace(BASE + PAGE - 16, 16));
+        assertEquals(h - (PAGE - 16), tlb.readableInPlace(BASE, 32));
+        assertEquals(-1L, tlb.readableInPlace(BASE + PAGE - 8, 16), "crosses into the next page");
+        assertEquals(-1L, tlb.writableInPlace(BASE + PAGE - 8, 16), "crosses into the next page");
+        assertEquals(0L, HostAccess.getLong(tlb.readableInPlace(BASE + PAGE + 32, 16)));
+        assertEquals(-1L, tlb.writableInPlace(BASE + PAGE + 32, 16), "a read-only page");
+    }
+
     @Test
     void anAccessIntoAnUnmappedPageFaultsThereAndWritesNothing() {
         AddressSpace as = new AddressSpace();
