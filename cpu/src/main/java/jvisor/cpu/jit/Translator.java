@@ -160,23 +160,33 @@ public final class Translator {
             // block still has no translation: a request may have been dropped (a full queue) or
             // may have left this block out (a region cut to fit a method).
             if (b.executions < threshold || b.executions % threshold != 0) return null;
-            Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
-            if (background) {
-                // Its blocks wait for this translation rather than asking for more of their own.
-                for (Block r : region.blocks) {
-                    if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
-                }
-                try {
-                    BACKGROUND.execute(() -> translateInBackground(region));
-                } catch (RejectedExecutionException full) {
-                    release(region.blocks);
-                }
-                return null;
-            }
-            t = translate(region);
+            t = request(b);
+            if (t == null) return null;
         }
         entry = b.translationEntry;
         return t;
+    }
+
+    /**
+     * Chooses the region of hot block b and translates it: in the background (null: not yet),
+     * or on the spot. A method of its own, called once per threshold executions, which the JVM's
+     * compiler leaves out of line: inlined into the run loop, its code and branch profiles made
+     * that loop bigger to compile and recompiled it at each first (a first pending block, a first
+     * full queue).
+     */
+    private Translated request(Block b) {
+        Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
+        if (!background) return translate(region);
+        // Its blocks wait for this translation rather than asking for more of their own.
+        for (Block r : region.blocks) {
+            if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
+        }
+        try {
+            BACKGROUND.execute(() -> translateInBackground(region));
+        } catch (RejectedExecutionException full) {
+            release(region.blocks);
+        }
+        return null;
     }
 
     /**
