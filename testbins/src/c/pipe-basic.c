@@ -99,6 +99,15 @@ int main(void) {
     pipe(q);
     close(q[0]);
     r("write no reader", write(q[1], "x", 1));
+    /* A write of nothing succeeds before anything looks for a reader (pipe_write), and a writev
+     * of nothing succeeds whatever the file (vfs_writev). */
+    r("write of nothing, no reader", write(q[1], "x", 0));
+    struct iovec none = {(void *)1, 0};
+    r("writev of nothing, no reader", writev(q[1], &none, 1));
+    int full = open("/dev/full", O_WRONLY);
+    r("writev of nothing to /dev/full", writev(full, &none, 1));
+    r("write of nothing to /dev/full", write(full, "x", 0));
+    close(full);
     close(q[1]);
     close(p[0]);
     /* /proc/self/fd of a pipe */

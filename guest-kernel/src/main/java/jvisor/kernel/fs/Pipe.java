@@ -105,8 +105,8 @@ public final class Pipe {
     }
 
     synchronized long write(long hostAddr, long count, boolean nonblock) {
+        if (count == 0) return 0; // pipe_write: a null write succeeds, readers or not
         if (readers == 0) return -Errno.EPIPE;
-        if (count == 0) return 0;
         long written = 0;
         // pipe_write: the first count % PAGE bytes may merge into the last page.
         int chars = (int) (count & (PAGE - 1));

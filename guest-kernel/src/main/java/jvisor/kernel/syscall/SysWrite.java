@@ -82,6 +82,7 @@ final class SysWrite {
             if (total < 0) return -Errno.EINVAL;
         }
         total = SysSupport.clampCount(total);
+        if (total == 0) return 0; // vfs_writev: nothing to write reaches no file (not even a pipe without readers)
         if (f.writeIgnoresData()) {
             // import_iovec checks each segment, cut to what fits in MAX_RW_COUNT, with access_ok.
             long checked = 0;
