@@ -41,7 +41,8 @@ final class FlagLiveness {
     private static final Set<String> NEUTRAL = Set.of("mov", "movzx", "movsx", "movsxd", "xchg", "not",
             "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64", "movaps", "movapd", "movdqa", "movups", "movupd",
             "movdqu", "movq", "movsd", "andpd", "andps", "pand", "andnpd", "andnps", "pandn", "orpd", "orps", "por",
-            "xorpd", "xorps", "pxor", "unpcklpd", "unpckhpd");
+            "xorpd", "xorps", "pxor", "unpcklpd", "unpckhpd", "vmovsd", "vmovq", "vandpd", "vandps", "vandnpd", "vandnps",
+            "vorpd", "vorps", "vxorpd", "vxorps");
 
     private FlagLiveness() {}
 

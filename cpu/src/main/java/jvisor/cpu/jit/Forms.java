@@ -136,6 +136,7 @@ final class Forms {
         add("comisd Vsd,Wsd", SseForms::comisd);
         add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
+        add("cvtsi2sd Vx,Ey", (g, i) -> SseForms.intToDouble(g, i, false));
 
         SimdIntegerForms.register(Forms::add);
         VexForms.register(Forms::add);

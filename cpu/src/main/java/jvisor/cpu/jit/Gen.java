@@ -83,8 +83,12 @@ final class Gen {
 
     /** Block boundaries between two polls for a kick or mapping changes. */
     static final int POLL_INTERVAL = 32;
-    /** Temporaries an instruction may use (each emitter takes what it needs; they are free again after it). */
-    private static final int TEMPS = 8;
+    /**
+     * Temporaries an instruction may use (each emitter takes what it needs; they are free again
+     * after it). A VEX.256 packed double operation with a memory operand takes 13: four quadwords
+     * of each source and of the result, and the host address.
+     */
+    private static final int TEMPS = 16;
 
     // Fixed locals: the parameters.
     static final int THIS = 0, CPU = 1, JIT = 2;

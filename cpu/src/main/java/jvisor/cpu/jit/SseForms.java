@@ -16,7 +16,7 @@ import jvisor.cpu.insn.Semantics;
 /**
  * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the 128-bit
  * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed
- * ADD, SUB, MUL, DIV, MIN, MAX, SQRT and UNPCKLPD/UNPCKHPD (the bitwise logic, ANDPD ... XORPS, is
+ * ADD, SUB, MUL, DIV, MIN, MAX, SQRT, UNPCKLPD/UNPCKHPD and CVTSI2SD (the bitwise logic, ANDPD ... XORPS, is
  * SimdIntegerForms' PAND ... PXOR). They
  * follow their handlers in jvisor.cpu.insn (SseMove, SseFloat, SseInteger, XmmAccess) with the
  * same arithmetic (jvisor.cpu.insn.Semantics reaches SseMath): XMM registers stay in CpuState.xmm,
@@ -76,16 +76,31 @@ final class SseForms {
 
     /** Scalar double ADD, SUB, MUL, DIV, MIN, MAX, SQRT (name: the Semantics method): the low quadword only. */
     static void scalar(Gen g, Insn i, String name) {
+        scalar(g, i, name, i.reg, false);
+    }
+
+    /**
+     * A scalar double operation whose first source and high quadword come from register first:
+     * the destination for the legacy form, VEX.vvvv for the VEX form (vex: bits 255:128 of the
+     * destination are zeroed, SDM Vol. 2, VADDSD ... "DEST[MAXVL-1:128] := 0").
+     */
+    static void scalar(Gen g, Insn i, String name, int first, boolean vex) {
         int d = q(i.reg);
         int b = w64(g, i);
-        g.pushXmm(d);
+        g.pushXmm(q(first));
         int a = g.toTemp();
+        int high = -1;
+        if (first != i.reg) {
+            g.pushXmm(q(first) + 1);
+            high = g.toTemp();
+        }
         int r = result(g);
         Label slow = g.cb.newLabel(), done = g.cb.newLabel();
         Arith op = inlineOp(name);
         if (op != null) {
+            int e = g.intTemp();
             inlineGuard(g, slow);
-            inlineLane(g, op, a, b, r, slow);
+            inlineLane(g, op, a, b, r, e, slow);
             g.cb.goto_(done);
             g.cb.labelBinding(slow);
         }
@@ -93,32 +108,49 @@ final class SseForms {
         commit(g);
         if (op != null) g.cb.labelBinding(done);
         g.storeXmm(d, r);
+        if (high >= 0) g.storeXmm(d + 1, high);
+        if (vex) Ymm.zeroUpper(g, i.reg);
     }
 
     /** Packed double ADD ... SQRT: both lanes computed, the exceptions committed, then both written. */
     static void packed(Gen g, Insn i, String name) {
-        int d = q(i.reg);
-        int[] s = w128(g, i);
-        g.pushXmm(d);
-        int a0 = g.toTemp();
-        g.pushXmm(d + 1);
-        int a1 = g.toTemp();
-        int r0 = result(g), r1 = result(g);
+        packed(g, i, name, i.reg, 2, Ymm.Check.ALIGNED, false);
+    }
+
+    /**
+     * A packed double operation on quads lanes: lane k of the destination = op(lane k of register
+     * first, lane k of the W operand, read as check says). Every lane is computed and the
+     * exceptions committed before any is written (a #XM leaves the destination as it was).
+     * zeroUpper: a VEX.128 form, which zeroes bits 255:128.
+     */
+    static void packed(Gen g, Insn i, String name, int first, int quads, Ymm.Check check, boolean zeroUpper) {
+        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
+        int[] a = new int[quads], b = new int[quads], r = new int[quads];
+        for (int k = 0; k < quads; k++) {
+            Ymm.push(g, first, k);
+            a[k] = g.toTemp();
+            if (w.temps() != null) {
+                b[k] = w.temps()[k];
+            } else {
+                w.push(g, k);
+                b[k] = g.toTemp();
+            }
+        }
+        for (int k = 0; k < quads; k++) r[k] = result(g);
         Label slow = g.cb.newLabel(), done = g.cb.newLabel();
         Arith op = inlineOp(name);
         if (op != null) {
+            int e = g.intTemp();
             inlineGuard(g, slow);
-            inlineLane(g, op, a0, s[0], r0, slow);
-            inlineLane(g, op, a1, s[1], r1, slow);
+            for (int k = 0; k < quads; k++) inlineLane(g, op, a[k], b[k], r[k], e, slow);
             g.cb.goto_(done);
             g.cb.labelBinding(slow);
         }
-        call(g, name, a0, s[0], r0);
-        call(g, name, a1, s[1], r1);
+        for (int k = 0; k < quads; k++) call(g, name, a[k], b[k], r[k]);
         commit(g);
         if (op != null) g.cb.labelBinding(done);
-        g.storeXmm(d, r0);
-        g.storeXmm(d + 1, r1);
+        for (int k = 0; k < quads; k++) Ymm.store(g, i.reg, k, r[k]);
+        if (zeroUpper) Ymm.zeroUpper(g, i.reg);
     }
 
     /** A temporary for a result, defined on every path. */
@@ -158,11 +190,11 @@ final class SseForms {
 
     /**
      * One lane inline (see Semantics.INLINE_MXCSR_MASK): r = a op b with the JVM's arithmetic,
-     * jumping to slow when an operand is a denormal (DE) or the result is not a finite value of
-     * magnitude 2^-960 or more (NaN, infinity, zero, tiny: flags or SseMath's NaN rules).
-     * SQRT takes b only: a positive normal, whose root is always normal.
+     * jumping to slow when an operand is a denormal (DE) or the result is not finite (NaN,
+     * infinity: flags or SseMath's NaN rules) or, for MUL and DIV, of magnitude below 2^-960
+     * (zero, tiny: UE, or a result rounded from below 2^-1022); e is an int temporary. SQRT takes b only: a positive normal, whose root is always normal.
      */
-    private static void inlineLane(Gen g, Arith op, int a, int b, int r, Label slow) {
+    private static void inlineLane(Gen g, Arith op, int a, int b, int r, int e, Label slow) {
         var cb = g.cb;
         if (op == Arith.SQRT) {
             cb.lload(b).ldc(Double.doubleToRawLongBits(Double.MIN_NORMAL)).lcmp().iflt(slow);
@@ -183,8 +215,14 @@ final class SseForms {
             default -> cb.ddiv();
         }
         cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG).lstore(r);
+        if (op == Arith.ADD || op == Arith.SUB) {
+            // A sum of two normals or zeros that is below 2^-1021 is exact (both are multiples of
+            // 2^-1074, and so is the sum): a tiny or zero result raises no flag (UE only with PE).
+            // Only an infinite or NaN result (OE, IE) needs SseMath.
+            cb.lload(r).ldc(EXPONENT).land().ldc(EXPONENT).lcmp().ifeq(slow);
+            return;
+        }
         // The exponent field e must be in [INLINE_MIN_EXP_FIELD, 0x7FE]: (e - min) | (0x7FE - e) >= 0.
-        int e = g.intTemp();
         cb.lload(r).bipush(52).lushr().l2i().sipush(0x7FF).iand().istore(e);
         cb.iload(e).bipush(Semantics.INLINE_MIN_EXP_FIELD).isub().sipush(0x7FE).iload(e).isub().ior().iflt(slow);
     }
@@ -195,6 +233,39 @@ final class SseForms {
         g.cb.lload(v).ldc(EXPONENT).land().lconst_0().lcmp().ifne(ok);
         g.cb.lload(v).iconst_1().lshl().lconst_0().lcmp().ifne(slow);
         g.cb.labelBinding(ok);
+    }
+
+    /**
+     * CVTSI2SD xmm, r/m32 or r/m64 (vex: VCVTSI2SD, whose high quadword comes from VEX.vvvv and
+     * which zeroes bits 255:128). An integer of magnitude up to 2^53 converts exactly in every
+     * rounding mode, and any other one exactly as the JVM rounds when MXCSR is in the inline state
+     * (round to nearest, PE already set): both inline. Anything else (another rounding mode, or PE
+     * still to be raised) runs the handler.
+     */
+    static void intToDouble(Gen g, Insn i, boolean vex) {
+        var cb = g.cb;
+        int a = i.mem ? g.eaTemp(i) : -1;
+        int v = g.readE(i, i.opsize, a);
+        if (i.opsize != 8) cb.lload(v).l2i().i2l().lstore(v); // a doubleword source is signed too
+        int high = -1;
+        if (vex && i.vvvv != i.reg) {
+            g.pushXmm(q(i.vvvv) + 1);
+            high = g.toTemp();
+        }
+        Label exact = cb.newLabel(), slow = cb.newLabel(), done = cb.newLabel();
+        // (v >> 53) is 0 or -1 for v in [-2^53, 2^53): adding 1 leaves 1 or 0, which >>> 1 makes 0.
+        cb.lload(v).bipush(53).lshr().lconst_1().ladd().iconst_1().lushr().lconst_0().lcmp().ifeq(exact);
+        inlineGuard(g, slow);
+        cb.labelBinding(exact);
+        cb.lload(v).l2d().invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG);
+        int r = g.toTemp();
+        g.storeXmm(q(i.reg), r);
+        if (high >= 0) g.storeXmm(q(i.reg) + 1, high);
+        if (vex) Ymm.zeroUpper(g, i.reg);
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        cb.labelBinding(done);
     }
 
     /**
@@ -287,6 +358,32 @@ final class SseForms {
         int v = w64(g, i);
         g.storeXmm(d, v);
         zeroHigh(g, d);
+    }
+
+    /** VMOVSD xmm, m64 and VMOVQ xmm, xmm/m64: the low quadword, bits 255:64 zeroed. */
+    static void vexLoadLow(Gen g, Insn i) {
+        movqLoad(g, i);
+        Ymm.zeroUpper(g, i.reg);
+    }
+
+    /**
+     * VMOVSD xmm1, xmm2, xmm3 (both encodings): register dest gets the low quadword of register
+     * low and the high one of VEX.vvvv; bits 255:128 zeroed.
+     */
+    static void vexMerge(Gen g, Insn i, int dest, int low) {
+        g.pushXmm(q(low));
+        int lo = g.toTemp();
+        g.pushXmm(q(i.vvvv) + 1);
+        int hi = g.toTemp();
+        g.storeXmm(q(dest), lo);
+        g.storeXmm(q(dest) + 1, hi);
+        Ymm.zeroUpper(g, dest);
+    }
+
+    /** VMOVQ xmm/m64, xmm: to memory the low quadword; to a register also bits 255:64 zeroed. */
+    static void vexStoreLow(Gen g, Insn i) {
+        storeLow(g, i, true);
+        if (!i.mem) Ymm.zeroUpper(g, i.rm);
     }
 
     private static void zeroHigh(Gen g, int d) {

@@ -15,7 +15,8 @@ import jvisor.cpu.decode.Insn;
  * integer lane-wise operations and the shifts by an immediate ({@link SimdIntegerForms}'
  * computations, the first source in VEX.vvvv), the whole-register moves VMOVDQU/VMOVDQA/
  * VMOVUPS/VMOVAPS/VMOVUPD/VMOVAPD, VPMOVMSKB, VPBROADCASTB/W/D/Q and VBROADCASTSS/SD,
- * VMOVD/VMOVQ with a general register, and VZEROUPPER. As their handlers (VexLanes, AvxMove):
+ * VMOVD/VMOVQ with a general register, VZEROUPPER, and the double-precision forms of libm (see
+ * {@link #floatingPoint}). As their handlers (VexLanes, AvxMove):
  * a VEX.128 form zeroes bits 255:128 of its destination, memory operands need no alignment but
  * for VMOVDQA/VMOVAPS/VMOVAPD (#GP), and a 256-bit operand, or a 128-bit one of a move, that
  * crosses a page is checked on both pages before it is accessed.
@@ -60,6 +61,45 @@ final class VexForms {
         add.accept("vmovd/vmovq Vx,Ey", (g, i) -> SimdIntegerForms.moveToXmm(g, i, true));
         add.accept("vmovd/vmovq Ey,Vx", SimdIntegerForms::moveFromXmm);
         add.accept("vzeroupper", VexForms::zeroUpper);
+        floatingPoint(add);
+    }
+
+    /**
+     * The AVX double-precision forms of glibc's libm (its *_avx variants, chosen when the CPU has
+     * AVX but not FMA) and of code compiled with -mavx: the scalar and packed arithmetic
+     * ({@link SseForms}' computations, the first source in VEX.vvvv), the bitwise logic on
+     * packed doubles and singles, VMOVSD, VMOVQ, VCOMISD, VUCOMISD and VCVTSI2SD.
+     */
+    private static void floatingPoint(BiConsumer<String, Forms.Emitter> add) {
+        String[] arith = {"add", "sub", "mul", "div", "min", "max"};
+        for (String n : arith) {
+            String m = n + "D"; // the Semantics method
+            add.accept("v" + n + "sd Vx,Hx,Wsd", (g, i) -> SseForms.scalar(g, i, m, i.vvvv, true));
+            add.accept("v" + n + "pd Vx,Hx,Wx", (g, i) -> SseForms.packed(g, i, m, i.vvvv, 2, Ymm.Check.NONE, true));
+            add.accept("v" + n + "pd Vqq,Hqq,Wqq", (g, i) -> SseForms.packed(g, i, m, i.vvvv, 4, Ymm.Check.STRADDLE, false));
+        }
+        add.accept("vsqrtsd Vx,Hx,Wsd", (g, i) -> SseForms.scalar(g, i, "sqrtD", i.vvvv, true));
+        // VSQRTPD has no first source: the lanes of the destination are read and not used.
+        add.accept("vsqrtpd Vx,Wx", (g, i) -> SseForms.packed(g, i, "sqrtD", i.reg, 2, Ymm.Check.NONE, true));
+        add.accept("vsqrtpd Vqq,Wqq", (g, i) -> SseForms.packed(g, i, "sqrtD", i.reg, 4, Ymm.Check.STRADDLE, false));
+        String[][] logic = {{"vandpd", "vandps", "pand"}, {"vandnpd", "vandnps", "pandn"}, {"vorpd", "vorps", "por"},
+            {"vxorpd", "vxorps", "pxor"}};
+        for (String[] names : logic) {
+            String op = names[2];
+            for (int k = 0; k < 2; k++) {
+                add.accept(names[k] + " Vx,Hx,Wx", (g, i) -> SimdIntegerForms.lanes(g, i, op, i.vvvv, 2, Ymm.Check.NONE, true));
+                add.accept(names[k] + " Vqq,Hqq,Wqq", (g, i) -> SimdIntegerForms.lanes(g, i, op, i.vvvv, 4, Ymm.Check.STRADDLE, false));
+            }
+        }
+        add.accept("vmovsd Vx,Mq", SseForms::vexLoadLow);
+        add.accept("vmovq Vx,Wq", SseForms::vexLoadLow);
+        add.accept("vmovsd Vx,Hx,Ux", (g, i) -> SseForms.vexMerge(g, i, i.reg, i.rm));
+        add.accept("vmovsd Ux,Hx,Vx", (g, i) -> SseForms.vexMerge(g, i, i.rm, i.reg));
+        add.accept("vmovsd Mq,Vx", (g, i) -> SseForms.storeLow(g, i, false));
+        add.accept("vmovq Wq,Vx", SseForms::vexStoreLow);
+        add.accept("vcomisd Vsd,Wsd", SseForms::comisd);
+        add.accept("vucomisd Vsd,Wsd", SseForms::comisd);
+        add.accept("vcvtsi2sd Vx,Hx,Ey", (g, i) -> SseForms.intToDouble(g, i, true));
     }
 
     /** VMOVDQU ... VMOVAPD into a register (quads: 2 for VEX.128, which zeroes bits 255:128, 4 for VEX.256). */

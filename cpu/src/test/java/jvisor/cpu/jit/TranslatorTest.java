@@ -36,7 +36,7 @@ class TranslatorTest {
 
     /** The architectural state plus everything the interpreter leaves behind that the translator must leave alike. */
     private record Snapshot(int exit, int vector, long address, long[] regs, long rip, long rflags, int lfOp, int lfSize,
-            long lfDst, long lfSrc, long lfRes, long lfAux, long retired, long[] xmm, int mxcsr, byte[] data) {
+            long lfDst, long lfSrc, long lfRes, long lfAux, long retired, long[] xmm, long[] ymmHi, int mxcsr, byte[] data) {
         String diff(Snapshot o) {
             List<String> d = new ArrayList<>();
             if (exit != o.exit || vector != o.vector || address != o.address) {
@@ -53,7 +53,12 @@ class TranslatorTest {
                         lfAux, o.lfOp, o.lfSize, o.lfDst, o.lfSrc, o.lfRes, o.lfAux));
             }
             if (retired != o.retired) d.add("instructions retired " + retired + " vs " + o.retired);
-            if (!Arrays.equals(xmm, o.xmm)) d.add("xmm differ");
+            for (int k = 0; k < 32; k++) { // XMM0-15; the slots above are VexLanes' scratch registers
+                if (xmm[k] != o.xmm[k]) d.add(String.format("xmm%d[%d] %x vs %x", k / 2, k % 2, xmm[k], o.xmm[k]));
+            }
+            for (int k = 0; k < 32; k++) {
+                if (ymmHi[k] != o.ymmHi[k]) d.add(String.format("ymm%d[%d] %x vs %x", k / 2, 2 + k % 2, ymmHi[k], o.ymmHi[k]));
+            }
             if (mxcsr != o.mxcsr) d.add(String.format("mxcsr %x vs %x", mxcsr, o.mxcsr));
             if (!Arrays.equals(data, o.data)) d.add("memory differs");
             return d.isEmpty() ? null : String.join("; ", d);
@@ -64,7 +69,7 @@ class TranslatorTest {
         CpuState t = c.state;
         return new Snapshot(exit, exit == Cpu.EXIT_EXCEPTION ? c.exitVector : -1, exit == Cpu.EXIT_EXCEPTION ? c.exitAddress : 0,
                 t.r.clone(), t.rip, t.rflags(), t.lfOp, t.lfSize, t.lfDst, t.lfSrc, t.lfRes, t.lfAux, t.instructionsRetired,
-                t.xmm.clone(), t.mxcsr, s.readBytes(DATA, (int) DATA_SIZE));
+                t.xmm.clone(), t.ymmHi.clone(), t.mxcsr, s.readBytes(DATA, (int) DATA_SIZE));
     }
 
     private static AddressSpace space(byte[] code) {
@@ -324,6 +329,56 @@ class TranslatorTest {
                 """;
         assertAgree("store straddles into the unmapped page", loop.formatted("[rsi + 1]"), 1);
         assertAgree("load straddles into the unmapped page", loop.formatted("[rsi - 7]").replace("[rsi + 5]", "[rsi - 3]"), 1);
+    }
+
+    @Test
+    void avxDoubleFormsAndIntegerConversions() {
+        // The VEX forms of libm's *_avx code and CVTSI2SD: tiny and zero sums and differences
+        // (inline), tiny products (the calls), conversions of integers above 2^53 (inline only once
+        // PE is set), VEX.128 forms zeroing bits 255:128 that VBROADCASTSD filled, and VEX.256
+        // operands walking into the unmapped page, where the load faults before anything is written.
+        String loop = """
+                    mov rax, 0x0010000000000003
+                    vmovq xmm5, rax
+                    mov rax, 0x0010000000000000
+                    vmovq xmm6, rax
+                    mov rdx, 0x0020000000000001
+                    mov esi, 0x20000F80
+                    mov ecx, 0x1100
+                1:  vbroadcastsd ymm7, xmm5
+                    vbroadcastsd ymm12, xmm6
+                    vsubsd xmm7, xmm5, xmm6
+                    vsubsd xmm8, xmm5, xmm5
+                    vaddsd xmm9, xmm7, [rsi]
+                    vmulsd xmm10, xmm9, xmm5
+                    vdivsd xmm11, xmm9, xmm6
+                    vminsd xmm11, xmm11, xmm10
+                    vcvtsi2sd xmm12, xmm6, rdx
+                    cvtsi2sd xmm13, edx
+                    cvtsi2sd xmm13, qword ptr [rsi]
+                    vsqrtsd xmm14, xmm14, xmm9
+                    vmovsd xmm15, xmm14, xmm9
+                    vmovsd xmm4, qword ptr [rsi + 3]
+                    vmovsd qword ptr [rsi + 16], xmm12
+                    vmovq xmm3, xmm9
+                    vandpd ymm1, ymm7, ymm12
+                    vxorpd xmm2, xmm9, xmm12
+                    vaddpd ymm2, ymm12, [rsi]
+                    vmulpd xmm3, xmm2, xmm9
+                    vsubpd ymm0, ymm2, ymm12
+                    vcomisd xmm9, xmm8
+                    jbe 2f
+                    inc r8
+                2:  vucomisd xmm10, xmm11
+                    jp 3f
+                    inc r9
+                3:  imul rdx, rdx, 3
+                    inc rsi
+                    dec ecx
+                    jnz 1b
+                    syscall
+                """;
+        assertAgree("VEX.256 load into the unmapped page", loop, 1);
     }
 
     @Test
