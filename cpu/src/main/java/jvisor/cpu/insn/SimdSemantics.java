@@ -29,6 +29,16 @@ public final class SimdSemantics {
         return SseInteger.shift64(v, kind, width, (int) count, Long.compareUnsigned(count, width) >= 0);
     }
 
+    /** The number of the pack named (packsswb, packuswb, packssdw, without the V of a VEX form), or -1. */
+    public static int packOp(String name) {
+        return SseInteger.packOp(name);
+    }
+
+    /** One quadword of pack op (see {@link #packOp}): lo's elements saturated into its low half, hi's into its high half. */
+    public static long pack(int op, long lo, long hi) {
+        return SseInteger.pack(op, lo, hi);
+    }
+
     /** The sign bits of the eight bytes of v, byte 0's in bit 0 (PMOVMSKB). */
     public static long byteSigns(long v) {
         return SseMove.byteSigns(v);

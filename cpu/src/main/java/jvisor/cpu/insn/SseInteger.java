@@ -259,12 +259,32 @@ final class SseInteger {
             case PUNPCKHDQ -> { r0 = (d1 & 0xFFFFFFFFL) | s1 << 32; r1 = (d1 >>> 32) | (s1 & 0xFFFFFFFF00000000L); }
             case PUNPCKLQDQ -> { r0 = d0; r1 = s0; }
             case PUNPCKHQDQ -> { r0 = d1; r1 = s1; }
-            case PACKSSWB -> { r0 = packSsWb(d0) | packSsWb(d1) << 32; r1 = packSsWb(s0) | packSsWb(s1) << 32; }
-            case PACKUSWB -> { r0 = packUsWb(d0) | packUsWb(d1) << 32; r1 = packUsWb(s0) | packUsWb(s1) << 32; }
-            default -> { r0 = packSsDw(d0) | packSsDw(d1) << 32; r1 = packSsDw(s0) | packSsDw(s1) << 32; } // PACKSSDW
+            default -> { r0 = pack(op, d0, d1); r1 = pack(op, s0, s1); } // PACKSSWB, PACKUSWB, PACKSSDW
         }
         x[d] = r0;
         x[d + 1] = r1;
+    }
+
+    /**
+     * One quadword of a pack (PACKSSWB, PACKUSWB, PACKSSDW, by mnemonic for the translator's
+     * {@link SimdSemantics#pack}): the saturated elements of lo in its low half, of hi in its high half.
+     */
+    static long pack(int op, long lo, long hi) {
+        return switch (op) {
+            case PACKSSWB -> packSsWb(lo) | packSsWb(hi) << 32;
+            case PACKUSWB -> packUsWb(lo) | packUsWb(hi) << 32;
+            default -> packSsDw(lo) | packSsDw(hi) << 32;
+        };
+    }
+
+    /** The number of the pack named (packsswb, packuswb, packssdw), or -1. */
+    static int packOp(String name) {
+        return switch (name) {
+            case "packsswb" -> PACKSSWB;
+            case "packuswb" -> PACKUSWB;
+            case "packssdw" -> PACKSSDW;
+            default -> -1;
+        };
     }
 
     /** The four low bytes of v spread to the even bytes of the result. */

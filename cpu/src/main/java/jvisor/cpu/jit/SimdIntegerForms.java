@@ -13,8 +13,9 @@ import jvisor.cpu.insn.SimdSemantics;
  * Emitters of the SSE2 integer instructions compiled code and glibc's string functions run in
  * their loops: the lane-wise operations on two 64-bit halves (PADD/PSUB B/W/D/Q, the saturating
  * ones, PCMPEQ/PCMPGT, PMIN/PMAX, PAVG, PSADBW, the multiplies; PAND..PXOR, also for ANDPD..XORPS),
- * the shifts by an immediate (PSRL/PSRA/PSLL W/D/Q), MOVD/MOVQ between a general register or
- * memory and an XMM register, and PMOVMSKB. The lane computations are SseInteger's
+ * the shifts by an immediate (PSRL/PSRA/PSLL W/D/Q, and PSRLDQ/PSLLDQ by bytes), the unpacks
+ * (PUNPCKL/PUNPCKH BW/WD/DQ/QDQ) and packs (PACKSSWB, PACKUSWB, PACKSSDW), MOVD/MOVQ between a
+ * general register or memory and an XMM register, and PMOVMSKB. The lane computations are SseInteger's
  * (jvisor.cpu.insn.SimdSemantics reaches them): the cheapest ones, the same formulas written as
  * bytecode, the others a call the JVM inlines with the operation a constant. {@link VexForms}
  * uses the same computations for the VEX forms.
@@ -31,6 +32,12 @@ final class SimdIntegerForms {
         {"psllw", SimdSemantics.SLL, 16}, {"psrld", SimdSemantics.SRL, 32}, {"psrad", SimdSemantics.SRA, 32},
         {"pslld", SimdSemantics.SLL, 32}, {"psrlq", SimdSemantics.SRL, 64}, {"psllq", SimdSemantics.SLL, 64}};
 
+    /** The unpacks and packs: each result quadword takes both quadwords of a 128-bit lane of a source. */
+    static final String[] WHOLE_OPS = {"punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "punpckhbw", "punpckhwd",
+        "punpckhdq", "punpckhqdq", "packsswb", "packuswb", "packssdw"};
+    /** The shifts of each 128-bit lane by whole bytes (an immediate count). */
+    static final String[] BYTE_SHIFTS = {"psrldq", "pslldq"};
+
     /** Names of the forms of this family and of {@link VexForms}, none of which reads or writes the flags ({@link FlagLiveness}). */
     static final java.util.Set<String> NO_FLAGS = noFlags();
 
@@ -44,7 +51,7 @@ final class SimdIntegerForms {
         java.util.Set<String> s = new java.util.HashSet<>(java.util.List.of("movd/movq", "vmovd/vmovq", "pmovmskb", "vpmovmskb",
                 "vzeroupper", "vpbroadcastb", "vpbroadcastw", "vpbroadcastd", "vpbroadcastq", "vbroadcastss", "vbroadcastsd",
                 "vmovdqu", "vmovups", "vmovupd", "vmovdqa", "vmovaps", "vmovapd"));
-        for (String[] group : new String[][] {LANE_OPS, LOGIC_OPS}) {
+        for (String[] group : new String[][] {LANE_OPS, LOGIC_OPS, WHOLE_OPS, BYTE_SHIFTS}) {
             for (String n : group) {
                 s.add(n);
                 s.add("v" + n);
@@ -63,6 +70,9 @@ final class SimdIntegerForms {
             int kind = (Integer) s[1], width = (Integer) s[2];
             add.accept(s[0] + " Ux,Ib", (g, i) -> shiftImm(g, i, kind, width, i.rm, 2, false));
         }
+        for (String n : WHOLE_OPS) add.accept(n + " Vx,Wx", (g, i) -> whole(g, i, n, i.reg, 2, Ymm.Check.ALIGNED, false));
+        add.accept("psrldq Ux,Ib", (g, i) -> byteShift(g, i, true, i.rm, i.rm, 2, false));
+        add.accept("pslldq Ux,Ib", (g, i) -> byteShift(g, i, false, i.rm, i.rm, 2, false));
         add.accept("movd/movq Vx,Ey", (g, i) -> moveToXmm(g, i, false));
         add.accept("movd/movq Ey,Vx", SimdIntegerForms::moveFromXmm);
         add.accept("pmovmskb Gd,Ux", (g, i) -> byteSigns(g, i, 2));
@@ -87,6 +97,120 @@ final class SimdIntegerForms {
             g.cb.lastore();
         }
         if (zeroUpper) Ymm.zeroUpper(g, i.reg);
+    }
+
+    /**
+     * An unpack or a pack on each 128-bit lane of quads quadwords: quadwords 2L and 2L+1 of register
+     * i.reg from quadwords 2L and 2L+1 of register first (the destination's, d) and of the W operand
+     * (s), read as check says; zeroUpper for a VEX.128 form. Everything is read before anything is
+     * written (the destination is a source).
+     */
+    static void whole(Gen g, Insn i, String name, int first, int quads, Ymm.Check check, boolean zeroUpper) {
+        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
+        int[] d = new int[quads], s = new int[quads];
+        for (int k = 0; k < quads; k++) {
+            Ymm.push(g, first, k);
+            d[k] = g.toTemp();
+            if (w.temps() != null) {
+                s[k] = w.temps()[k];
+            } else {
+                w.push(g, k);
+                s[k] = g.toTemp();
+            }
+        }
+        for (int lane = 0; lane < quads; lane += 2) {
+            for (int k = 0; k < 2; k++) {
+                Ymm.target(g, i.reg, lane + k);
+                wholeQuad(g, name, k, d[lane], d[lane + 1], s[lane], s[lane + 1]);
+                g.cb.lastore();
+            }
+        }
+        if (zeroUpper) Ymm.zeroUpper(g, i.reg);
+    }
+
+    /**
+     * Pushes quadword k (0, 1) of the unpack or pack named, of a lane d1:d0 (the first source) and
+     * s1:s0 (the second): SseInteger's computations. PUNPCKL* interleave the elements of d0 and s0
+     * (PUNPCKH*: d1 and s1), d's element first; a pack saturates d's elements into quadword 0 and
+     * s's into quadword 1.
+     */
+    private static void wholeQuad(Gen g, String name, int k, int d0, int d1, int s0, int s1) {
+        var cb = g.cb;
+        int pack = SimdSemantics.packOp(name);
+        if (pack >= 0) {
+            cb.ldc(pack).lload(k == 0 ? d0 : s0).lload(k == 0 ? d1 : s1)
+                    .invokestatic(Ymm.CD_SIMD, "pack", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
+            return;
+        }
+        boolean high = name.startsWith("punpckh");
+        int d = high ? d1 : d0, s = high ? s1 : s0;
+        switch (name.substring(7)) { // after "punpckl" or "punpckh"
+            case "bw", "wd" -> { // elements k*4.. (bytes) or k*2.. (words) of d and s, interleaved
+                boolean bytes = name.endsWith("bw");
+                spread(g, d, 32 * k, bytes);
+                spread(g, s, 32 * k, bytes);
+                cb.bipush(bytes ? 8 : 16).lshl().lor();
+            }
+            case "dq" -> {
+                if (k == 0) cb.lload(d).ldc(0xFFFFFFFFL).land().lload(s).bipush(32).lshl().lor();
+                else cb.lload(d).bipush(32).lushr().lload(s).ldc(0xFFFFFFFF00000000L).land().lor();
+            }
+            default -> cb.lload(k == 0 ? d : s); // qdq
+        }
+    }
+
+    /** Pushes the 32 bits of v from bit shift, spread to the even bytes (bytes) or the even words of a long. */
+    private static void spread(Gen g, int v, int shift, boolean bytes) {
+        var cb = g.cb;
+        cb.lload(v);
+        if (shift > 0) cb.bipush(shift).lushr();
+        else cb.ldc(0xFFFFFFFFL).land();
+        cb.dup2().bipush(16).lshl().lor().ldc(0x0000FFFF0000FFFFL).land();
+        if (bytes) cb.dup2().bipush(8).lshl().lor().ldc(0x00FF00FF00FF00FFL).land();
+    }
+
+    /**
+     * PSRLDQ (right) and PSLLDQ on each 128-bit lane of register src (quads quadwords) by the
+     * immediate count of bytes (16 or more clears the lane), into register dest; zeroUpper for a
+     * VEX.128 form. The count is a constant: each result quadword is one or two shifts.
+     */
+    static void byteShift(Gen g, Insn i, boolean right, int dest, int src, int quads, boolean zeroUpper) {
+        var cb = g.cb;
+        int n = (int) (i.imm & 0xFF), bits = 8 * n;
+        int[] v = new int[quads];
+        for (int k = 0; k < quads; k++) {
+            Ymm.push(g, src, k);
+            v[k] = g.toTemp();
+        }
+        for (int lane = 0; lane < quads; lane += 2) {
+            int lo = v[lane], hi = v[lane + 1];
+            for (int k = 0; k < 2; k++) {
+                Ymm.target(g, dest, lane + k);
+                // Quadword k takes from the one k - q of the source (q = n / 8 quadwords moved, toward
+                // 0 for a right shift) and from the one after or before it, or is zero.
+                int from = right ? k + n / 8 : k - n / 8;
+                int rest = bits % 64;
+                if (n >= 16 || from < 0 || from > 1) {
+                    cb.lconst_0();
+                } else {
+                    cb.lload(from == 0 ? lo : hi);
+                    if (rest > 0) {
+                        cb.bipush(rest);
+                        if (right) cb.lushr();
+                        else cb.lshl();
+                        int other = right ? from + 1 : from - 1;
+                        if (other >= 0 && other <= 1) {
+                            cb.lload(other == 0 ? lo : hi).bipush(64 - rest);
+                            if (right) cb.lshl();
+                            else cb.lushr();
+                            cb.lor();
+                        }
+                    }
+                }
+                cb.lastore();
+            }
+        }
+        if (zeroUpper) Ymm.zeroUpper(g, dest);
     }
 
     /** Pushes op(a, b) for the longs in slots a and b: SseInteger.op64 of the operation named. */

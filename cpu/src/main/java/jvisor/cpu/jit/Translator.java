@@ -8,7 +8,9 @@ import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import jvisor.cpu.Block;
 import jvisor.cpu.Cpu;
+import jvisor.cpu.decode.Insn;
 
 /**
  * The translator of one vCPU: once a decoded block has run {@link #threshold} times, it and the
@@ -132,6 +135,8 @@ public final class Translator {
 
     // Statistics (with -Djvisor.jit.stats=true).
     private static long regions, instructions, bytecodeBytes, nanos, failures;
+    /** Per form: the translated instructions that call their interpreter handler (Fallback), where an emitter may pay. */
+    private static final Map<String, Integer> HANDLER_CALLS = new HashMap<>();
 
     /**
      * A translator for cpu that translates a block after threshold executions: on the spot for a
@@ -301,6 +306,9 @@ public final class Translator {
                 instructions += region.instructions();
                 bytecodeBytes += bytes.length;
                 nanos += System.nanoTime() - t0;
+                for (Block r : region.blocks) {
+                    for (Insn i : r.insns) if (Forms.emitter(i) == null) HANDLER_CALLS.merge(i.form.mnemonic.trim(), 1, Integer::sum);
+                }
             }
         }
         return code;
@@ -349,7 +357,11 @@ public final class Translator {
 
     /** Statistics of all translations so far (with -Djvisor.jit.stats=true). */
     public static synchronized String statistics() {
-        return String.format("jit: %d regions, %d instructions, %d bytes of bytecode, %.1f ms translating, %d failed",
-                regions, instructions, bytecodeBytes, nanos / 1e6, failures);
+        StringBuilder calls = new StringBuilder();
+        HANDLER_CALLS.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(20)
+                .forEach(e -> calls.append(calls.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue()));
+        return String.format("jit: %d regions, %d instructions, %d bytes of bytecode, %.1f ms translating, %d failed%n"
+                + "jit: instructions calling their handler (most frequent forms): %s",
+                regions, instructions, bytecodeBytes, nanos / 1e6, failures, calls.isEmpty() ? "none" : calls);
     }
 }

@@ -13,7 +13,8 @@ import jvisor.cpu.decode.Insn;
  * Emitters of the AVX/AVX2 instructions glibc's *_avx2 string and memory functions are made of
  * (memchr, strlen, strchr, memcmp, memcpy, memset, ...): the VEX.128 and VEX.256 forms of the
  * integer lane-wise operations and the shifts by an immediate ({@link SimdIntegerForms}'
- * computations, the first source in VEX.vvvv), the whole-register moves VMOVDQU/VMOVDQA/
+ * computations, the first source in VEX.vvvv; the unpacks, packs and byte shifts on each 128-bit
+ * lane too), the whole-register moves VMOVDQU/VMOVDQA/
  * VMOVUPS/VMOVAPS/VMOVUPD/VMOVAPD, VPMOVMSKB, VPBROADCASTB/W/D/Q and VBROADCASTSS/SD,
  * VMOVD/VMOVQ with a general register, VZEROUPPER, and the double-precision forms of libm (see
  * {@link #floatingPoint}). As their handlers (VexLanes, AvxMove):
@@ -32,6 +33,15 @@ final class VexForms {
                 add.accept("v" + n + " Vx,Hx,Wx", (g, i) -> SimdIntegerForms.lanes(g, i, n, i.vvvv, 2, Ymm.Check.NONE, true));
                 add.accept("v" + n + " Vqq,Hqq,Wqq", (g, i) -> SimdIntegerForms.lanes(g, i, n, i.vvvv, 4, Ymm.Check.STRADDLE, false));
             }
+        }
+        for (String n : SimdIntegerForms.WHOLE_OPS) {
+            add.accept("v" + n + " Vx,Hx,Wx", (g, i) -> SimdIntegerForms.whole(g, i, n, i.vvvv, 2, Ymm.Check.NONE, true));
+            add.accept("v" + n + " Vqq,Hqq,Wqq", (g, i) -> SimdIntegerForms.whole(g, i, n, i.vvvv, 4, Ymm.Check.STRADDLE, false));
+        }
+        for (String n : SimdIntegerForms.BYTE_SHIFTS) {
+            boolean right = n.equals("psrldq");
+            add.accept("v" + n + " Hx,Ux,Ib", (g, i) -> SimdIntegerForms.byteShift(g, i, right, i.vvvv, i.rm, 2, true));
+            add.accept("v" + n + " Hqq,Uqq,Ib", (g, i) -> SimdIntegerForms.byteShift(g, i, right, i.vvvv, i.rm, 4, false));
         }
         for (Object[] s : SimdIntegerForms.SHIFTS) {
             int kind = (Integer) s[1], width = (Integer) s[2];
