@@ -81,6 +81,11 @@ public final class Semantics {
         SseMath.commit(s);
     }
 
+    /** The status flags of MUL and one-operand IMUL: from the low half lo of the product and whether it overflowed. */
+    public static long mulStatus(long lo, int size, boolean overflow) {
+        return MulDiv.mulStatus(lo, size, overflow);
+    }
+
     /** The status flags of a two- or three-operand IMUL of x and y (both sign-extended from size bytes). */
     public static long imulStatus(long x, long y, int size) {
         return MulDiv.mulStatus((x * y) & Flags.mask(size), size, MulDiv.imulOverflows(x, y, size));

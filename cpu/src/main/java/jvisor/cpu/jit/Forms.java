@@ -103,6 +103,10 @@ final class Forms {
             add("shr E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SHR));
             add("sar E" + s + ",CL", (g, i) -> IntegerForms.shiftByCl(g, i, Semantics.SAR));
         }
+        for (String s : new String[] {"b", "v"}) {
+            add("mul E" + s, (g, i) -> IntegerForms.mulWide(g, i, false));
+            add("imul E" + s, (g, i) -> IntegerForms.mulWide(g, i, true));
+        }
         add("imul Gv,Ev", (g, i) -> IntegerForms.imul(g, i, false));
         add("imul Gv,Ev,Iz", (g, i) -> IntegerForms.imul(g, i, true));
         add("imul Gv,Ev,Ib", (g, i) -> IntegerForms.imul(g, i, true));

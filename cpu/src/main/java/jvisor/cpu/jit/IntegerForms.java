@@ -5,6 +5,7 @@ import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 
 import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
 import jvisor.cpu.Flags;
@@ -19,6 +20,7 @@ import jvisor.cpu.insn.Semantics;
  * loads and stores before any register or flag is written).
  */
 final class IntegerForms {
+    private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
     /** Operand shapes of the ALU forms. */
     static final int E_G = 0, G_E = 1, ACC_I = 2, E_I = 3;
     // ALU operation numbers, as in the opcode map (and jvisor.cpu.insn.Alu).
@@ -449,6 +451,68 @@ final class IntegerForms {
         }
         g.cb.lload(x).lload(y).ldc(size);
         g.cb.invokestatic(Gen.CD_SEMANTICS, "imulStatus", MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int));
+        g.setEagerFlags();
+    }
+
+    /**
+     * MUL and one-operand IMUL (signed): rDX:rAX = rAX * E, or AX = AL * E for a byte, as
+     * MulDiv's handlers. The low half is written to rAX before rDX (a 32-bit write zeroes the upper
+     * halves of both); CF and OF tell whether the high half is more than the low half's extension.
+     */
+    static void mulWide(Gen g, Insn i, boolean signed) {
+        var cb = g.cb;
+        int size = i.opsize;
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int e = g.readE(i, size, addr);
+        if (signed) {
+            cb.lload(e);
+            g.signExtend(size);
+            cb.lstore(e);
+        }
+        g.pushReg(Reg.RAX, size);
+        if (signed) g.signExtend(size);
+        int a = g.toTemp();
+        cb.lload(a).lload(e).lmul();
+        int product = g.toTemp(); // the whole product for sizes below 8, the low half for 8
+        int overflow = g.intTemp();
+        if (size == 8) {
+            cb.lload(a).lload(e).invokestatic(CD_MATH, signed ? "multiplyHigh" : "unsignedMultiplyHigh",
+                    MethodTypeDesc.of(CD_long, CD_long, CD_long));
+            int high = g.toTemp();
+            cb.lload(product);
+            g.popToReg(Reg.RAX, 8);
+            cb.lload(high);
+            g.popToReg(Reg.RDX, 8);
+            // Overflow: the high half differs from the low half's sign (IMUL) or from zero (MUL).
+            cb.lload(high);
+            if (signed) cb.lload(product).bipush(63).lshr();
+            else cb.lconst_0();
+            cb.lcmp().iconst_1().iand(); // -1, 0, 1 -> 1, 0, 1
+        } else {
+            cb.lload(product);
+            if (size == 1) {
+                g.popToReg(Reg.RAX, 2);
+            } else {
+                g.popToReg(Reg.RAX, size);
+                cb.lload(product).bipush(8 * size);
+                if (signed) cb.lshr();
+                else cb.lushr();
+                g.popToReg(Reg.RDX, size);
+            }
+            // Overflow: the product is not its low half extended (signed or not).
+            cb.lload(product);
+            if (signed) g.signExtend(size);
+            else g.mask(size);
+            cb.lload(product).lcmp().iconst_1().iand();
+        }
+        cb.istore(overflow);
+        if (g.flagsDead()) {
+            g.forgetFlags();
+            return;
+        }
+        cb.lload(product);
+        g.mask(size);
+        cb.ldc(size).iload(overflow).invokestatic(Gen.CD_SEMANTICS, "mulStatus", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_boolean));
         g.setEagerFlags();
     }
 }
