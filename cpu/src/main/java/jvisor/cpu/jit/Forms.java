@@ -142,6 +142,7 @@ final class Forms {
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
         add("cvtsi2sd Vx,Ey", (g, i) -> SseForms.intToDouble(g, i, false));
 
+        SseSingleForms.register(Forms::add);
         SimdIntegerForms.register(Forms::add);
         VexForms.register(Forms::add);
         BitCountForms.register(Forms::add);

@@ -40,7 +40,7 @@ final class SseForms {
     private SseForms() {}
 
     /** Index in CpuState.xmm of the low quadword of XMM register n. */
-    private static int q(int n) {
+    static int q(int n) {
         return n << 1;
     }
 
@@ -154,7 +154,7 @@ final class SseForms {
     }
 
     /** A temporary for a result, defined on every path. */
-    private static int result(Gen g) {
+    static int result(Gen g) {
         g.cb.lconst_0();
         return g.toTemp();
     }
@@ -165,13 +165,13 @@ final class SseForms {
     }
 
     /** The operations computed inline (SQRT of the second operand only). */
-    private enum Arith { ADD, SUB, MUL, DIV, SQRT }
+    enum Arith { ADD, SUB, MUL, DIV, SQRT }
 
     /**
      * The inline operation of the Semantics method, or null for those always called (MIN, MAX:
      * their NaN and signed-zero rules are not the JVM's).
      */
-    private static Arith inlineOp(String name) {
+    static Arith inlineOp(String name) {
         return switch (name) {
             case "addD" -> Arith.ADD;
             case "subD" -> Arith.SUB;
@@ -183,7 +183,7 @@ final class SseForms {
     }
 
     /** Jumps to slow unless MXCSR is in the state where the inline arithmetic is exact and raises nothing new. */
-    private static void inlineGuard(Gen g, Label slow) {
+    static void inlineGuard(Gen g, Label slow) {
         g.cb.aload(g.state).getfield(Gen.CD_STATE, "mxcsr", CD_int)
                 .ldc(Semantics.INLINE_MXCSR_MASK).iand().ldc(Semantics.INLINE_MXCSR_BITS).if_icmpne(slow);
     }
