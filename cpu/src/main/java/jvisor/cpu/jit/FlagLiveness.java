@@ -42,7 +42,7 @@ final class FlagLiveness {
             "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64", "movaps", "movapd", "movdqa", "movups", "movupd",
             "movdqu", "movq", "movsd", "andpd", "andps", "pand", "andnpd", "andnps", "pandn", "orpd", "orps", "por",
             "xorpd", "xorps", "pxor", "unpcklpd", "unpckhpd", "vmovsd", "vmovq", "vandpd", "vandps", "vandnpd", "vandnps",
-            "vorpd", "vorps", "vxorpd", "vxorps", "movss", "vmovss");
+            "vorpd", "vorps", "vxorpd", "vxorps", "movss", "vmovss", "shufps", "unpcklps", "unpckhps", "vshufps", "vunpcklps", "vunpckhps");
 
     private FlagLiveness() {}
 

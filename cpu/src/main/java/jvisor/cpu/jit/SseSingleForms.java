@@ -17,7 +17,8 @@ import jvisor.cpu.jit.SseForms.Arith;
 /**
  * Emitters of the single-precision SSE and AVX forms float code is made of: MOVSS and VMOVSS,
  * scalar and packed ADD, SUB, MUL, DIV and SQRT (SS, PS; legacy, VEX.128, VEX.256),
- * CVTSS2SD and CVTSD2SS, COMISS and UCOMISS. An element is 32 bits: element j of a register is
+ * CVTSS2SD and CVTSD2SS, COMISS and UCOMISS, and the shuffles compilers vectorize with (SHUFPS,
+ * UNPCKLPS, UNPCKHPS). An element is 32 bits: element j of a register is
  * bits 32j+31:32j of its quadwords in CpuState.xmm (and ymmHi).
  *
  * <p>The arithmetic is the JVM's float arithmetic, inline, under the conditions of
@@ -71,6 +72,62 @@ final class SseSingleForms {
         for (String s : new String[] {"comiss Vss,Wss", "ucomiss Vss,Wss", "vcomiss Vss,Wss", "vucomiss Vss,Wss"}) {
             add.accept(s, SseSingleForms::comiss);
         }
+
+        // Shuffles: element j of each 128-bit lane of the result is element pick[j] of the lane,
+        // from the first source (pick below 4) or from the W operand (pick - 4).
+        int[] low = {0, 4, 1, 5}, high = {2, 6, 3, 7};
+        add.accept("unpcklps Vx,Wx", (g, i) -> shuffle(g, i, low, i.reg, 2, Ymm.Check.ALIGNED, false));
+        add.accept("unpckhps Vx,Wx", (g, i) -> shuffle(g, i, high, i.reg, 2, Ymm.Check.ALIGNED, false));
+        add.accept("shufps Vx,Wx,Ib", (g, i) -> shuffle(g, i, shufps(i), i.reg, 2, Ymm.Check.ALIGNED, false));
+        add.accept("vunpcklps Vx,Hx,Wx", (g, i) -> shuffle(g, i, low, i.vvvv, 2, Ymm.Check.NONE, true));
+        add.accept("vunpckhps Vx,Hx,Wx", (g, i) -> shuffle(g, i, high, i.vvvv, 2, Ymm.Check.NONE, true));
+        add.accept("vshufps Vx,Hx,Wx,Ib", (g, i) -> shuffle(g, i, shufps(i), i.vvvv, 2, Ymm.Check.NONE, true));
+        add.accept("vunpcklps Vqq,Hqq,Wqq", (g, i) -> shuffle(g, i, low, i.vvvv, 4, Ymm.Check.STRADDLE, false));
+        add.accept("vunpckhps Vqq,Hqq,Wqq", (g, i) -> shuffle(g, i, high, i.vvvv, 4, Ymm.Check.STRADDLE, false));
+        add.accept("vshufps Vqq,Hqq,Wqq,Ib", (g, i) -> shuffle(g, i, shufps(i), i.vvvv, 4, Ymm.Check.STRADDLE, false));
+    }
+
+    /** SHUFPS's picks: elements 0 and 1 from the first source, 2 and 3 from W, each chosen by two bits of the immediate. */
+    private static int[] shufps(Insn i) {
+        int imm = (int) i.imm;
+        return new int[] {imm & 3, imm >> 2 & 3, 4 + (imm >> 4 & 3), 4 + (imm >> 6 & 3)};
+    }
+
+    /**
+     * A shuffle of elements within each 128-bit lane (see register): the lanes of register first
+     * and of the W operand (read as check says) are read whole before the destination is written;
+     * zeroUpper for a VEX.128 form.
+     */
+    static void shuffle(Gen g, Insn i, int[] pick, int first, int quads, Ymm.Check check, boolean zeroUpper) {
+        var cb = g.cb;
+        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
+        int[] a = new int[quads], b = new int[quads];
+        for (int k = 0; k < quads; k++) {
+            Ymm.push(g, first, k);
+            a[k] = g.toTemp();
+            if (w.temps() != null) {
+                b[k] = w.temps()[k];
+            } else {
+                w.push(g, k);
+                b[k] = g.toTemp();
+            }
+        }
+        for (int lane = 0; lane < quads; lane += 2) {
+            for (int k = 0; k < 2; k++) {
+                Ymm.target(g, i.reg, lane + k);
+                for (int half = 0; half < 2; half++) {
+                    int p = pick[2 * k + half];
+                    int[] from = p < 4 ? a : b;
+                    int e = p & 3; // element e of the lane: quadword lane + e / 2, bits 32 * (e % 2)
+                    cb.lload(from[lane + e / 2]);
+                    if (e % 2 == 1) cb.bipush(32).lushr();
+                    else cb.ldc(LOW).land();
+                    if (half == 1) cb.bipush(32).lshl().lor();
+                }
+                cb.lastore();
+            }
+        }
+        if (zeroUpper) Ymm.zeroUpper(g, i.reg);
     }
 
     /** The 32-bit W operand (an element of register rm, or 4 bytes of memory) zero-extended into a temporary. */
