@@ -107,6 +107,8 @@ final class Forms {
             add("mul E" + s, (g, i) -> IntegerForms.mulWide(g, i, false));
             add("imul E" + s, (g, i) -> IntegerForms.mulWide(g, i, true));
         }
+        add("div Ev", (g, i) -> IntegerForms.divide(g, i, false));
+        add("idiv Ev", (g, i) -> IntegerForms.divide(g, i, true));
         add("imul Gv,Ev", (g, i) -> IntegerForms.imul(g, i, false));
         add("imul Gv,Ev,Iz", (g, i) -> IntegerForms.imul(g, i, true));
         add("imul Gv,Ev,Ib", (g, i) -> IntegerForms.imul(g, i, true));

@@ -515,4 +515,78 @@ final class IntegerForms {
         cb.ldc(size).iload(overflow).invokestatic(Gen.CD_SEMANTICS, "mulStatus", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_boolean));
         g.setEagerFlags();
     }
+
+    /**
+     * DIV and IDIV of 32 and 64 bits: rDX:rAX / E, quotient to rAX, remainder to rDX, the flags
+     * unchanged (as MulDiv's handlers leave them). The common cases are JVM division inline: a
+     * 64-bit dividend that is rAX alone (rDX zero, or rAX's sign extension for IDIV), and a 32-bit
+     * one whose quotient fits. A zero divisor, a quotient that overflows (#DE), a 128-bit
+     * dividend and the 16-bit forms run the handler.
+     */
+    static void divide(Gen g, Insn i, boolean signed) {
+        var cb = g.cb;
+        int size = i.opsize;
+        if (size == 2) {
+            Fallback.emit(g, i);
+            return;
+        }
+        int addr = i.mem ? g.eaTemp(i) : -1;
+        int d = g.readE(i, size, addr);
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        cb.lload(d).lconst_0().lcmp().ifeq(slow);
+        int n;
+        if (size == 8) {
+            g.pushReg(Reg.RDX, 8);
+            if (signed) {
+                g.pushReg(Reg.RAX, 8);
+                cb.bipush(63).lshr();
+            } else {
+                cb.lconst_0();
+            }
+            cb.lcmp().ifne(slow); // a dividend of more than 64 bits
+            g.pushReg(Reg.RAX, 8);
+            n = g.toTemp();
+            if (signed) { // -2^63 / -1 overflows
+                Label fits = cb.newLabel();
+                cb.lload(n).ldc(Long.MIN_VALUE).lcmp().ifne(fits);
+                cb.lload(d).ldc(-1L).lcmp().ifeq(slow);
+                cb.labelBinding(fits);
+            }
+        } else {
+            g.pushReg(Reg.RDX, 4);
+            if (signed) g.signExtend(4);
+            cb.bipush(32).lshl();
+            g.pushReg(Reg.RAX, 4);
+            cb.lor();
+            n = g.toTemp();
+            if (signed) {
+                cb.lload(d);
+                g.signExtend(4);
+                cb.lstore(d);
+            }
+        }
+        MethodTypeDesc binary = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+        cb.lload(n).lload(d);
+        if (signed) cb.ldiv();
+        else cb.invokestatic(Gen.CD_LONG, "divideUnsigned", binary);
+        int q = g.toTemp();
+        if (size == 4) { // the quotient must fit in 32 bits (signed or not), else #DE
+            cb.lload(q);
+            if (signed) g.signExtend(4);
+            else g.mask(4);
+            cb.lload(q).lcmp().ifne(slow);
+        }
+        cb.lload(n).lload(d);
+        if (signed) cb.lrem();
+        else cb.invokestatic(Gen.CD_LONG, "remainderUnsigned", binary);
+        int r = g.toTemp();
+        cb.lload(q);
+        g.popToReg(Reg.RAX, size);
+        cb.lload(r);
+        g.popToReg(Reg.RDX, size);
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        cb.labelBinding(done);
+    }
 }

@@ -382,6 +382,62 @@ class TranslatorTest {
     }
 
     @Test
+    void divisionAndWideMultiplication() {
+        // DIV and IDIV of 32 and 64 bits inline (64-bit dividends, quotients that fit), the handler
+        // for 128-bit dividends and 32-bit quotients that overflow (#DE, the last one ending the
+        // run), MUL and one-operand IMUL of every size in between; a divisor from memory too.
+        String loop = """
+                    mov rsi, 0x20000000
+                    mov rbx, 0x9E3779B97F4A7C15
+                    mov ecx, 0x3000
+                1:  imul rbx, rbx, 0x5851F42D
+                    mov rdi, rbx
+                    shr rdi, 40
+                    or rdi, 1
+                    mov rax, rbx
+                    xor edx, edx
+                    div rdi
+                    add r8, rdx
+                    mov rax, rbx
+                    cqo
+                    idiv rdi
+                    add r9, rax
+                    mov eax, ebx
+                    mov edx, ecx
+                    and edx, 0xF
+                    div edi
+                    add r10, rdx
+                    mov eax, ebx
+                    cdq
+                    neg edi
+                    idiv edi
+                    add r11, rax
+                    mov [rsi], rdi
+                    mov rax, rbx
+                    mov rdx, rcx
+                    div qword ptr [rsi]
+                    add r12, rax
+                    mov rax, rbx
+                    mul rbx
+                    add r13, rdx
+                    mov eax, ebx
+                    imul ecx
+                    add r14, rdx
+                    mov al, bl
+                    mul cl
+                    add r15, rax
+                    dec ecx
+                    jnz 1b
+                    mov eax, 1
+                    mov edx, 1
+                    mov ecx, 1
+                    div ecx
+                    syscall
+                """;
+        assertAgree("divisions and multiplications", loop, 1);
+    }
+
+    @Test
     void selfModifyingCodeInATranslatedRegion() {
         // Halfway, the loop rewrites the immediate of an instruction in another block of its own region
         // (within one block, both engines run what was decoded when the block began).
