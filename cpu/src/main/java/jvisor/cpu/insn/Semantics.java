@@ -44,6 +44,10 @@ public final class Semantics {
      */
     public static final int INLINE_MXCSR_MASK = SseMath.FAST_MASK | SseMath.PE;
     public static final int INLINE_MXCSR_BITS = SseMath.FAST_BITS | SseMath.PE;
+    /** The MXCSR bits LDMXCSR may set (#GP for any other). */
+    public static final int MXCSR_WRITABLE = FpuState.MXCSR_MASK;
+    /** MXCSR's precision flag (PE) and rounding control (RC) fields. */
+    public static final int MXCSR_PE = SseMath.PE, MXCSR_RC = 0x6000;
     /** The smallest exponent field (biased) of an inline result: 2^-960, SseMath's own fast-path bound. */
     public static final int INLINE_MIN_EXP_FIELD = 1023 - 960;
 

@@ -143,6 +143,14 @@ final class Forms {
         add("unpcklpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, false));
         add("unpckhpd Vx,Wx", (g, i) -> SseForms.unpack(g, i, true));
         add("cvtsi2sd Vx,Ey", (g, i) -> SseForms.intToDouble(g, i, false));
+        for (String v : new String[] {"", "v"}) {
+            add(v + "cvttsd2si Gy,Wsd", (g, i) -> SseForms.doubleToInt(g, i, true));
+            add(v + "cvtsd2si Gy,Wsd", (g, i) -> SseForms.doubleToInt(g, i, false));
+        }
+        add("stmxcsr Md", SseForms::storeMxcsr);
+        add("vstmxcsr Md", SseForms::storeMxcsr);
+        add("ldmxcsr Md", SseForms::loadMxcsr);
+        add("vldmxcsr Md", SseForms::loadMxcsr);
 
         SseSingleForms.register(Forms::add);
         SimdIntegerForms.register(Forms::add);

@@ -269,6 +269,67 @@ final class SseForms {
     }
 
     /**
+     * CVTTSD2SI (truncate) and CVTSD2SI (rounding as MXCSR.RC says) into a 32- or 64-bit general
+     * register, and their VEX forms. Inline when the result is the JVM's conversion and raises
+     * nothing new: the rounded value fits the destination, RC is round-to-nearest for CVTSD2SI
+     * (Math.rint), and the conversion is exact or PE is already set. Anything else (NaN, out of
+     * range: IE and the integer indefinite) runs the handler.
+     */
+    static void doubleToInt(Gen g, Insn i, boolean truncate) {
+        var cb = g.cb;
+        int b = w64(g, i);
+        Label slow = cb.newLabel(), done = cb.newLabel(), convert = cb.newLabel();
+        if (!truncate) {
+            cb.aload(g.state).getfield(Gen.CD_STATE, "mxcsr", CD_int).ldc(Semantics.MXCSR_RC).iand().ifne(slow);
+        }
+        cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        if (!truncate) cb.invokestatic(CD_MATH, "rint", MethodTypeDesc.of(CD_double, CD_double));
+        cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG);
+        int x = g.toTemp(); // the value to convert, rounded for CVTSD2SI
+        // In range: -2^(n-1) - 1 < x < 2^(n-1) (a NaN fails both tests).
+        double limit = i.opsize == 8 ? 0x1p63 : 0x1p31;
+        double below = i.opsize == 8 ? -0x1p63 : -0x1p31 - 1;
+        cb.lload(x).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
+        if (i.opsize == 8) cb.ldc(below).dcmpl().iflt(slow);
+        else cb.ldc(below).dcmpl().ifle(slow);
+        cb.lload(x).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE).ldc(limit).dcmpg().ifge(slow);
+        // Exact (the integer converts back to the source) or PE already set.
+        cb.aload(g.state).getfield(Gen.CD_STATE, "mxcsr", CD_int).ldc(Semantics.MXCSR_PE).iand().ifne(convert);
+        cb.lload(x).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE).d2l().l2d();
+        cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE).dcmpl().ifne(slow);
+        cb.labelBinding(convert);
+        cb.lload(x).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE).d2l();
+        g.popToReg(i.reg, i.opsize);
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        cb.labelBinding(done);
+    }
+
+    /** STMXCSR and VSTMXCSR: MXCSR to the 32-bit memory operand. */
+    static void storeMxcsr(Gen g, Insn i) {
+        int a = g.eaTemp(i);
+        g.cb.aload(g.state).getfield(Gen.CD_STATE, "mxcsr", CD_int).i2l();
+        int v = g.toTemp();
+        g.store(a, 4, v);
+    }
+
+    /** LDMXCSR and VLDMXCSR: MXCSR from memory; a value with a reserved bit set runs the handler (#GP). */
+    static void loadMxcsr(Gen g, Insn i) {
+        var cb = g.cb;
+        int a = g.eaTemp(i);
+        g.load(a, 4);
+        int v = g.toTemp();
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        cb.lload(v).ldc((long) ~Semantics.MXCSR_WRITABLE & 0xFFFFFFFFL).land().lconst_0().lcmp().ifne(slow);
+        cb.aload(g.state).lload(v).l2i().putfield(Gen.CD_STATE, "mxcsr", CD_int);
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        Fallback.emit(g, i);
+        cb.labelBinding(done);
+    }
+
+    /**
      * UCOMISD and COMISD: ZF, PF, CF from the comparison of the low doubles, the other status flags
      * cleared (an eager record, as the handler leaves it). Ordinary operands (no NaN, no denormal)
      * raise no exception in any MXCSR state and are compared inline; a NaN or a denormal (IE, DE,
