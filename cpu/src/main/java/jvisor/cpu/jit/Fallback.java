@@ -3,6 +3,7 @@ package jvisor.cpu.jit;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
+import java.lang.classfile.Label;
 import java.lang.constant.MethodTypeDesc;
 import java.util.Set;
 
@@ -62,6 +63,17 @@ final class Fallback {
         call(g, i);
         if (e == Effects.NAMED_REGISTERS) g.reloadRegisters(named);
         if (e == Effects.FLAGS) g.forgetFlags(); // nothing is known of what the handler recorded
+    }
+
+    /**
+     * Ends an emitter's inline path, which jumps to slow where it cannot finish: the inline path
+     * goes on at done, and slow runs the handler from the state the inline path left untouched.
+     */
+    static void slowPath(Gen g, Insn i, Label slow, Label done) {
+        g.cb.goto_(done);
+        g.cb.labelBinding(slow);
+        emit(g, i);
+        g.cb.labelBinding(done);
     }
 
     /** Everything written back, the handler called, everything read again. */

@@ -584,9 +584,6 @@ final class IntegerForms {
         g.popToReg(Reg.RAX, size);
         cb.lload(r);
         g.popToReg(Reg.RDX, size);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
     }
 }

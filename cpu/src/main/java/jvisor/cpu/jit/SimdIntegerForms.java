@@ -106,18 +106,8 @@ final class SimdIntegerForms {
      * written (the destination is a source).
      */
     static void whole(Gen g, Insn i, String name, int first, int quads, Ymm.Check check, boolean zeroUpper) {
-        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
-        int[] d = new int[quads], s = new int[quads];
-        for (int k = 0; k < quads; k++) {
-            Ymm.push(g, first, k);
-            d[k] = g.toTemp();
-            if (w.temps() != null) {
-                s[k] = w.temps()[k];
-            } else {
-                w.push(g, k);
-                s[k] = g.toTemp();
-            }
-        }
+        int[][] ops = Ymm.operands(g, i, first, quads, check);
+        int[] d = ops[0], s = ops[1];
         for (int lane = 0; lane < quads; lane += 2) {
             for (int k = 0; k < 2; k++) {
                 Ymm.target(g, i.reg, lane + k);

@@ -89,11 +89,7 @@ final class SseForms {
         int b = w64(g, i);
         g.pushXmm(q(first));
         int a = g.toTemp();
-        int high = -1;
-        if (first != i.reg) {
-            g.pushXmm(q(first) + 1);
-            high = g.toTemp();
-        }
+        int high = highOf(g, i, vex);
         int r = result(g);
         Label slow = g.cb.newLabel(), done = g.cb.newLabel();
         Arith op = inlineOp(name);
@@ -108,7 +104,19 @@ final class SseForms {
         commit(g);
         if (op != null) g.cb.labelBinding(done);
         g.storeXmm(d, r);
-        if (high >= 0) g.storeXmm(d + 1, high);
+        finishScalar(g, i, vex, high);
+    }
+
+    /** For a VEX scalar form whose VEX.vvvv is not the destination: quadword 1 of VEX.vvvv in a temporary (else -1). */
+    static int highOf(Gen g, Insn i, boolean vex) {
+        if (!vex || i.vvvv == i.reg) return -1;
+        g.pushXmm(q(i.vvvv) + 1);
+        return g.toTemp();
+    }
+
+    /** The rest of a scalar conversion's destination: quadword 1 from VEX.vvvv and bits 255:128 zeroed (VEX). */
+    static void finishScalar(Gen g, Insn i, boolean vex, int high) {
+        if (high >= 0) g.storeXmm(q(i.reg) + 1, high);
         if (vex) Ymm.zeroUpper(g, i.reg);
     }
 
@@ -124,18 +132,9 @@ final class SseForms {
      * zeroUpper: a VEX.128 form, which zeroes bits 255:128.
      */
     static void packed(Gen g, Insn i, String name, int first, int quads, Ymm.Check check, boolean zeroUpper) {
-        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
-        int[] a = new int[quads], b = new int[quads], r = new int[quads];
-        for (int k = 0; k < quads; k++) {
-            Ymm.push(g, first, k);
-            a[k] = g.toTemp();
-            if (w.temps() != null) {
-                b[k] = w.temps()[k];
-            } else {
-                w.push(g, k);
-                b[k] = g.toTemp();
-            }
-        }
+        int[][] ops = Ymm.operands(g, i, first, quads, check);
+        int[] a = ops[0], b = ops[1];
+        int[] r = new int[quads];
         for (int k = 0; k < quads; k++) r[k] = result(g);
         Label slow = g.cb.newLabel(), done = g.cb.newLabel();
         Arith op = inlineOp(name);
@@ -247,11 +246,7 @@ final class SseForms {
         int a = i.mem ? g.eaTemp(i) : -1;
         int v = g.readE(i, i.opsize, a);
         if (i.opsize != 8) cb.lload(v).l2i().i2l().lstore(v); // a doubleword source is signed too
-        int high = -1;
-        if (vex && i.vvvv != i.reg) {
-            g.pushXmm(q(i.vvvv) + 1);
-            high = g.toTemp();
-        }
+        int high = highOf(g, i, vex);
         Label exact = cb.newLabel(), slow = cb.newLabel(), done = cb.newLabel();
         // (v >> 53) is 0 or -1 for v in [-2^53, 2^53): adding 1 leaves 1 or 0, which >>> 1 makes 0.
         cb.lload(v).bipush(53).lshr().lconst_1().ladd().iconst_1().lushr().lconst_0().lcmp().ifeq(exact);
@@ -260,12 +255,8 @@ final class SseForms {
         cb.lload(v).l2d().invokestatic(CD_DOUBLE, "doubleToRawLongBits", DOUBLE_TO_LONG);
         int r = g.toTemp();
         g.storeXmm(q(i.reg), r);
-        if (high >= 0) g.storeXmm(q(i.reg) + 1, high);
-        if (vex) Ymm.zeroUpper(g, i.reg);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        finishScalar(g, i, vex, high);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /**
@@ -300,10 +291,7 @@ final class SseForms {
         cb.labelBinding(convert);
         cb.lload(x).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE).d2l();
         g.popToReg(i.reg, i.opsize);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /** STMXCSR and VSTMXCSR: MXCSR to the 32-bit memory operand. */
@@ -323,10 +311,7 @@ final class SseForms {
         Label slow = cb.newLabel(), done = cb.newLabel();
         cb.lload(v).ldc((long) ~Semantics.MXCSR_WRITABLE & 0xFFFFFFFFL).land().lconst_0().lcmp().ifne(slow);
         cb.aload(g.state).lload(v).l2i().putfield(Gen.CD_STATE, "mxcsr", CD_int);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /**
@@ -355,10 +340,7 @@ final class SseForms {
         g.cb.pop().ldc((long) Flags.CF);
         g.cb.labelBinding(flags);
         g.setEagerFlags();
-        g.cb.goto_(done);
-        g.cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        g.cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
         g.flagsAreEager(); // both paths leave an eager record
     }
 

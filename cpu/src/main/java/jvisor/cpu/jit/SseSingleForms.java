@@ -100,18 +100,8 @@ final class SseSingleForms {
      */
     static void shuffle(Gen g, Insn i, int[] pick, int first, int quads, Ymm.Check check, boolean zeroUpper) {
         var cb = g.cb;
-        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
-        int[] a = new int[quads], b = new int[quads];
-        for (int k = 0; k < quads; k++) {
-            Ymm.push(g, first, k);
-            a[k] = g.toTemp();
-            if (w.temps() != null) {
-                b[k] = w.temps()[k];
-            } else {
-                w.push(g, k);
-                b[k] = g.toTemp();
-            }
-        }
+        int[][] ops = Ymm.operands(g, i, first, quads, check);
+        int[] a = ops[0], b = ops[1];
         for (int lane = 0; lane < quads; lane += 2) {
             for (int k = 0; k < 2; k++) {
                 Ymm.target(g, i.reg, lane + k);
@@ -215,11 +205,7 @@ final class SseSingleForms {
         int b = w32(g, i);
         g.pushXmm(SseForms.q(first));
         int a = g.toTemp();
-        int high = -1;
-        if (first != i.reg) {
-            g.pushXmm(SseForms.q(first) + 1);
-            high = g.toTemp();
-        }
+        int high = SseForms.highOf(g, i, vex);
         int[] t = laneTemps(g);
         Label slow = cb.newLabel(), done = cb.newLabel();
         SseForms.inlineGuard(g, slow);
@@ -227,12 +213,8 @@ final class SseSingleForms {
         cb.lload(a).ldc(HIGH).land().iload(t[2]).i2l().ldc(LOW).land().lor();
         int r = g.toTemp();
         g.storeXmm(d, r);
-        if (high >= 0) g.storeXmm(d + 1, high);
-        if (vex) Ymm.zeroUpper(g, i.reg);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        SseForms.finishScalar(g, i, vex, high);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /**
@@ -241,18 +223,9 @@ final class SseSingleForms {
      */
     static void packed(Gen g, Insn i, Arith op, int first, int quads, Ymm.Check check, boolean zeroUpper) {
         var cb = g.cb;
-        Ymm.Source w = Ymm.source(g, i, 8 * quads, check);
-        int[] a = new int[quads], b = new int[quads], r = new int[quads];
-        for (int k = 0; k < quads; k++) {
-            Ymm.push(g, first, k);
-            a[k] = g.toTemp();
-            if (w.temps() != null) {
-                b[k] = w.temps()[k];
-            } else {
-                w.push(g, k);
-                b[k] = g.toTemp();
-            }
-        }
+        int[][] ops = Ymm.operands(g, i, first, quads, check);
+        int[] a = ops[0], b = ops[1];
+        int[] r = new int[quads];
         for (int k = 0; k < quads; k++) r[k] = SseForms.result(g);
         int[] t = laneTemps(g);
         Label slow = cb.newLabel(), done = cb.newLabel();
@@ -265,10 +238,7 @@ final class SseSingleForms {
         }
         for (int k = 0; k < quads; k++) Ymm.store(g, i.reg, k, r[k]);
         if (zeroUpper) Ymm.zeroUpper(g, i.reg);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /** MOVSS xmm, xmm/m32 and VMOVSS xmm, m32: from memory bits 127:32 cleared (VEX: 255:32), from a register kept. */
@@ -328,7 +298,7 @@ final class SseSingleForms {
     static void toDouble(Gen g, Insn i, boolean vex) {
         var cb = g.cb;
         int b = w32(g, i);
-        int high = highOf(g, i, vex);
+        int high = SseForms.highOf(g, i, vex);
         Label slow = cb.newLabel(), done = cb.newLabel(), convert = cb.newLabel();
         int e = g.intTemp();
         cb.lload(b).l2i().ldc(EXPONENT).iand().istore(e);
@@ -340,11 +310,8 @@ final class SseSingleForms {
                 .invokestatic(CD_DOUBLE, "doubleToRawLongBits", MethodTypeDesc.of(CD_long, CD_double));
         int r = g.toTemp();
         g.storeXmm(SseForms.q(i.reg), r);
-        finishScalar(g, i, vex, high);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        SseForms.finishScalar(g, i, vex, high);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /**
@@ -363,7 +330,7 @@ final class SseSingleForms {
             g.pushXmm(SseForms.q(i.rm));
         }
         b = g.toTemp();
-        int high = highOf(g, i, vex);
+        int high = SseForms.highOf(g, i, vex);
         int first = vex ? SseForms.q(i.vvvv) : d; // bits 63:32 of the result's quadword come from here
         Label slow = cb.newLabel(), done = cb.newLabel();
         SseForms.inlineGuard(g, slow);
@@ -379,24 +346,8 @@ final class SseSingleForms {
         cb.ldc(HIGH).land().iload(r).i2l().ldc(LOW).land().lor();
         int v = g.toTemp();
         g.storeXmm(d, v);
-        finishScalar(g, i, vex, high);
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
-    }
-
-    /** For a VEX scalar form whose VEX.vvvv is not the destination: quadword 1 of VEX.vvvv in a temporary (else -1). */
-    private static int highOf(Gen g, Insn i, boolean vex) {
-        if (!vex || i.vvvv == i.reg) return -1;
-        g.pushXmm(SseForms.q(i.vvvv) + 1);
-        return g.toTemp();
-    }
-
-    /** The rest of a scalar conversion's destination: quadword 1 from VEX.vvvv and bits 255:128 zeroed (VEX). */
-    private static void finishScalar(Gen g, Insn i, boolean vex, int high) {
-        if (high >= 0) g.storeXmm(SseForms.q(i.reg) + 1, high);
-        if (vex) Ymm.zeroUpper(g, i.reg);
+        SseForms.finishScalar(g, i, vex, high);
+        Fallback.slowPath(g, i, slow, done);
     }
 
     /**
@@ -432,10 +383,7 @@ final class SseSingleForms {
         cb.pop().ldc((long) Flags.CF);
         cb.labelBinding(flags);
         g.setEagerFlags();
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        Fallback.emit(g, i);
-        cb.labelBinding(done);
+        Fallback.slowPath(g, i, slow, done);
         g.flagsAreEager(); // both paths leave an eager record
     }
 }

@@ -156,6 +156,26 @@ final class Ymm {
     }
 
     /**
+     * The quadwords of register first and of the W operand (bytes = 8 * quads, read as check
+     * says) in temporaries, both read before the instruction writes anything: {first's, W's}.
+     */
+    static int[][] operands(Gen g, Insn i, int first, int quads, Check check) {
+        Source w = source(g, i, 8 * quads, check);
+        int[] a = new int[quads], b = new int[quads];
+        for (int k = 0; k < quads; k++) {
+            push(g, first, k);
+            a[k] = g.toTemp();
+            if (w.temps != null) {
+                b[k] = w.temps[k];
+            } else {
+                w.push(g, k);
+                b[k] = g.toTemp();
+            }
+        }
+        return new int[][] {a, b};
+    }
+
+    /**
      * The host address of the bytes bytes at the address in slot a into slot host when the TLB lets
      * them be accessed in place (its method tlbMethod), else a jump to otherwise.
      */
