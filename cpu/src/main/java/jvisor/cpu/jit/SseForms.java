@@ -15,9 +15,10 @@ import jvisor.cpu.insn.Semantics;
 
 /**
  * Emitters of the SSE2 instructions double-precision loops are made of: MOVSD, MOVQ, the 128-bit
- * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed
- * ADD, SUB, MUL, DIV, MIN, MAX, SQRT, UNPCKLPD/UNPCKHPD and CVTSI2SD (the bitwise logic, ANDPD ... XORPS, is
- * SimdIntegerForms' PAND ... PXOR). They
+ * moves (MOVAPD, MOVAPS, MOVDQA, MOVUPD, MOVUPS, MOVDQU), scalar and packed ADD, SUB, MUL, DIV,
+ * MIN, MAX, SQRT, UNPCKLPD/UNPCKHPD, the conversions CVTSI2SD, CVTTSD2SI and CVTSD2SI, and
+ * STMXCSR/LDMXCSR (the bitwise logic, ANDPD ... XORPS, is SimdIntegerForms' PAND ... PXOR); and
+ * the computations of their AVX forms, which {@link VexForms} registers. They
  * follow their handlers in jvisor.cpu.insn (SseMove, SseFloat, SseInteger, XmmAccess) with the
  * same arithmetic (jvisor.cpu.insn.Semantics reaches SseMath): XMM registers stay in CpuState.xmm,
  * indexed here by constants; a 128-bit memory operand of an aligned form faults #GP before its
@@ -114,7 +115,7 @@ final class SseForms {
         return g.toTemp();
     }
 
-    /** The rest of a scalar conversion's destination: quadword 1 from VEX.vvvv and bits 255:128 zeroed (VEX). */
+    /** The rest of a scalar form's destination: quadword 1 from VEX.vvvv (see highOf) and bits 255:128 zeroed (VEX). */
     static void finishScalar(Gen g, Insn i, boolean vex, int high) {
         if (high >= 0) g.storeXmm(q(i.reg) + 1, high);
         if (vex) Ymm.zeroUpper(g, i.reg);
@@ -191,7 +192,8 @@ final class SseForms {
      * One lane inline (see Semantics.INLINE_MXCSR_MASK): r = a op b with the JVM's arithmetic,
      * jumping to slow when an operand is a denormal (DE) or the result is not finite (NaN,
      * infinity: flags or SseMath's NaN rules) or, for MUL and DIV, of magnitude below 2^-960
-     * (zero, tiny: UE, or a result rounded from below 2^-1022); e is an int temporary. SQRT takes b only: a positive normal, whose root is always normal.
+     * (zero, tiny: UE, or a result rounded from below 2^-1022); e is an int temporary. SQRT
+     * takes b only: a positive normal, whose root is always normal.
      */
     private static void inlineLane(Gen g, Arith op, int a, int b, int r, int e, Label slow) {
         var cb = g.cb;

@@ -361,7 +361,7 @@ public final class Translator {
         HANDLER_CALLS.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(20)
                 .forEach(e -> calls.append(calls.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue()));
         return String.format("jit: %d regions, %d instructions, %d bytes of bytecode, %.1f ms translating, %d failed%n"
-                + "jit: instructions calling their handler (most frequent forms): %s",
+                + "jit: translated instructions that call their handler, by form: %s",
                 regions, instructions, bytecodeBytes, nanos / 1e6, failures, calls.isEmpty() ? "none" : calls);
     }
 }
