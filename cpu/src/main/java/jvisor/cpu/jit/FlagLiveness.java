@@ -38,11 +38,13 @@ final class FlagLiveness {
     private static final Set<String> KILLS = Set.of("add", "or", "and", "sub", "xor", "cmp", "test", "neg", "imul", "mul",
             "tzcnt", "lzcnt", "popcnt", "bsf", "bsr");
     /** Register-only forms that do not touch the flags. */
-    private static final Set<String> NEUTRAL = Set.of("mov", "movzx", "movsx", "movsxd", "xchg", "not",
-            "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64", "movaps", "movapd", "movdqa", "movups", "movupd",
-            "movdqu", "movq", "movsd", "andpd", "andps", "pand", "andnpd", "andnps", "pandn", "orpd", "orps", "por",
-            "xorpd", "xorps", "pxor", "unpcklpd", "unpckhpd", "vmovsd", "vmovq", "vandpd", "vandps", "vandnpd", "vandnps",
-            "vorpd", "vorps", "vxorpd", "vxorps", "movss", "vmovss", "shufps", "unpcklps", "unpckhps", "vshufps", "vunpcklps", "vunpckhps");
+    private static final Set<String> NEUTRAL = Set.of(
+            "mov", "movzx", "movsx", "movsxd", "xchg", "not", "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64",
+            "movaps", "movapd", "movdqa", "movups", "movupd", "movdqu", "movq", "movsd", "andpd", "andps", "pand",
+            "andnpd", "andnps", "pandn", "orpd", "orps", "por", "xorpd", "xorps", "pxor", "unpcklpd", "unpckhpd",
+            "vmovsd", "vmovq", "vandpd", "vandps", "vandnpd", "vandnps", "vorpd", "vorps", "vxorpd", "vxorps",
+            "movss", "vmovss", "shufps", "unpcklps", "unpckhps", "vshufps", "vunpcklps", "vunpckhps", "pshufd",
+            "vpshufd");
 
     private FlagLiveness() {}
 

@@ -17,8 +17,8 @@ import jvisor.cpu.jit.SseForms.Arith;
 /**
  * Emitters of the single-precision SSE and AVX forms float code is made of: MOVSS and VMOVSS,
  * scalar and packed ADD, SUB, MUL, DIV and SQRT (SS, PS; legacy, VEX.128, VEX.256),
- * CVTSS2SD and CVTSD2SS, COMISS and UCOMISS, and the shuffles compilers vectorize with (SHUFPS,
- * UNPCKLPS, UNPCKHPS). An element is 32 bits: element j of a register is
+ * CVTSS2SD and CVTSD2SS, COMISS and UCOMISS, and the shuffles of 32-bit elements compilers
+ * vectorize with (SHUFPS, UNPCKLPS, UNPCKHPS, and PSHUFD). An element is 32 bits: element j of a register is
  * bits 32j+31:32j of its quadwords in CpuState.xmm (and ymmHi).
  *
  * <p>The arithmetic is the JVM's float arithmetic, inline, under the conditions of
@@ -85,6 +85,16 @@ final class SseSingleForms {
         add.accept("vunpcklps Vqq,Hqq,Wqq", (g, i) -> shuffle(g, i, low, i.vvvv, 4, Ymm.Check.STRADDLE, false));
         add.accept("vunpckhps Vqq,Hqq,Wqq", (g, i) -> shuffle(g, i, high, i.vvvv, 4, Ymm.Check.STRADDLE, false));
         add.accept("vshufps Vqq,Hqq,Wqq,Ib", (g, i) -> shuffle(g, i, shufps(i), i.vvvv, 4, Ymm.Check.STRADDLE, false));
+        // PSHUFD takes every element from W (the destination's own are read and not used).
+        add.accept("pshufd Vx,Wx,Ib", (g, i) -> shuffle(g, i, pshufd(i), i.reg, 2, Ymm.Check.ALIGNED, false));
+        add.accept("vpshufd Vx,Wx,Ib", (g, i) -> shuffle(g, i, pshufd(i), i.reg, 2, Ymm.Check.NONE, true));
+        add.accept("vpshufd Vqq,Wqq,Ib", (g, i) -> shuffle(g, i, pshufd(i), i.reg, 4, Ymm.Check.STRADDLE, false));
+    }
+
+    /** PSHUFD's picks: every element from W, chosen by two bits of the immediate. */
+    private static int[] pshufd(Insn i) {
+        int imm = (int) i.imm;
+        return new int[] {4 + (imm & 3), 4 + (imm >> 2 & 3), 4 + (imm >> 4 & 3), 4 + (imm >> 6 & 3)};
     }
 
     /** SHUFPS's picks: elements 0 and 1 from the first source, 2 and 3 from W, each chosen by two bits of the immediate. */
