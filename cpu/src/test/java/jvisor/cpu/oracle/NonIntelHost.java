@@ -34,6 +34,8 @@ import jvisor.cpu.decode.Insn;
  *   the CPU supports), XSTATE_BV bit 0 (whether the CPU tracks the x87 state as in its initial
  *   configuration, XINUSE[0], after the runner's FNINIT), and the x87 fields XSAVEOPT did not
  *   write because of that (SDM Vol. 1, 13.6, 13.9: the init optimization);</li>
+ *   <li>LDMXCSR of a value whose only reserved bit is bit 17, which an AMD CPU loads as MXCSR.MM:
+ *   the generator sets bit 18 too on such a host ({@link Generator}), so the case stays a #GP;</li>
  *   <li>MASKMOVDQU whose 16 bytes run from a canonical, unmapped page past the end of the
  *   canonical range: Intel checks the whole access first (#GP), AMD stores byte by byte and
  *   faults on the first byte (#PF).</li>
