@@ -45,7 +45,7 @@ final class Bmi {
     }
 
     /** ZF and SF from the result, the given CF; OF, AF and PF cleared. */
-    private static long resultFlags(long res, int size, boolean cf) {
+    static long resultFlags(long res, int size, boolean cf) {
         long f = cf ? Flags.CF : 0;
         if ((res & Flags.mask(size)) == 0) f |= Flags.ZF;
         if ((res & Flags.signBit(size)) != 0) f |= Flags.SF;

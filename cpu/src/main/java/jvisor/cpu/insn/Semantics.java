@@ -90,6 +90,11 @@ public final class Semantics {
         return MulDiv.mulStatus(lo, size, overflow);
     }
 
+    /** The status flags of BMI's ANDN, BZHI and the like: ZF and SF from the result res, the given CF, the others clear. */
+    public static long bmiStatus(long res, int size, boolean cf) {
+        return Bmi.resultFlags(res, size, cf);
+    }
+
     /** The status flags of a two- or three-operand IMUL of x and y (both sign-extended from size bytes). */
     public static long imulStatus(long x, long y, int size) {
         return MulDiv.mulStatus((x * y) & Flags.mask(size), size, MulDiv.imulOverflows(x, y, size));

@@ -16,7 +16,7 @@ import jvisor.cpu.decode.Insn;
  * ZF = count zero, the other status flags cleared as Intel hardware does), POPCNT (ZF = source
  * zero, the rest cleared), BSF and BSR (a zero source sets ZF and PF and leaves the destination
  * as it was; otherwise ZF is clear and PF is the parity of the index, as the hardware leaves the
- * flags the SDM calls undefined). All record their flags eagerly, as the handlers do.
+ * flags the SDM calls undefined), and BZHI. All record their flags eagerly, as the handlers do.
  */
 final class BitCountForms {
     private static final MethodTypeDesc LONG_TO_INT = MethodTypeDesc.of(CD_int, CD_long);
@@ -29,6 +29,38 @@ final class BitCountForms {
         add.accept("popcnt Gv,Ev", BitCountForms::popcnt);
         add.accept("bsf Gv,Ev", (g, i) -> scan(g, i, true));
         add.accept("bsr Gv,Ev", (g, i) -> scan(g, i, false));
+        add.accept("bzhi Gy,Ey,By", BitCountForms::bzhi);
+    }
+
+    /**
+     * BZHI (BMI2, as Bmi's handler): the source with the bits from index n = VEX.vvvv[7:0] up
+     * cleared, or whole when n is past the top (then CF); ZF and SF from the result, the other
+     * status flags clear. glibc's *_avx2 memchr, memcmp and strncmp cut their last vector with it.
+     */
+    private static void bzhi(Gen g, Insn i) {
+        var cb = g.cb;
+        int size = i.opsize, bits = 8 * size;
+        int src = source(g, i);
+        int n = g.intTemp();
+        g.pushReg(i.vvvv, size);
+        cb.l2i().sipush(0xFF).iand().istore(n);
+        Label whole = cb.newLabel(), inRange = cb.newLabel(), flags = cb.newLabel();
+        cb.iload(n).bipush(bits).if_icmpge(whole);
+        cb.lload(src).lconst_1().iload(n).lshl().lconst_1().lsub().land().lstore(src);
+        cb.labelBinding(whole);
+        cb.lload(src);
+        g.popToReg(i.reg, size);
+        if (g.flagsDead()) {
+            g.forgetFlags();
+            return;
+        }
+        cb.lload(src).ldc(size);
+        cb.iload(n).bipush(bits).if_icmplt(inRange).iconst_1().goto_(flags); // CF: the index is past the top
+        cb.labelBinding(inRange);
+        cb.iconst_0();
+        cb.labelBinding(flags);
+        cb.invokestatic(Gen.CD_SEMANTICS, "bmiStatus", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_boolean));
+        g.setEagerFlags();
     }
 
     /** The source (E at the operand size, zero-extended) in a temporary. */

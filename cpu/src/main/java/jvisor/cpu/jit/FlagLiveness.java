@@ -36,7 +36,7 @@ final class FlagLiveness {
 
     /** ALU forms whose flags come from the operands only. */
     private static final Set<String> KILLS = Set.of("add", "or", "and", "sub", "xor", "cmp", "test", "neg", "imul", "mul",
-            "tzcnt", "lzcnt", "popcnt", "bsf", "bsr");
+            "tzcnt", "lzcnt", "popcnt", "bsf", "bsr", "bzhi");
     /** Register-only forms that do not touch the flags. */
     private static final Set<String> NEUTRAL = Set.of(
             "mov", "movzx", "movsx", "movsxd", "xchg", "not", "cbw/cwde/cdqe", "cwd/cdq/cqo", "nop", "nop/endbr64",
