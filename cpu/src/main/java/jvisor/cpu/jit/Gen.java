@@ -67,7 +67,8 @@ final class Gen {
     static final ClassDesc CD_TRANSLATED = ClassDesc.of("jvisor.cpu.jit.Translated");
     static final ClassDesc CD_RUNTIME_EXCEPTION = ClassDesc.of("java.lang.RuntimeException");
     static final ClassDesc CD_LONG_ARRAY = CD_long.arrayType();
-    static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long"), CD_DOUBLE = ClassDesc.of("java.lang.Double"),
+            CD_FLOAT = ClassDesc.of("java.lang.Float"), CD_MATH = ClassDesc.of("java.lang.Math");
 
     static final MethodTypeDesc RUN_TYPE = MethodTypeDesc.of(CD_INSN, CD_CPU, CD_TRANSLATOR);
     private static final MethodTypeDesc FIELDS_TO_BOOLEAN =

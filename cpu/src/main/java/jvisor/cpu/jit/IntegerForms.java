@@ -5,7 +5,6 @@ import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 
 import java.lang.classfile.Label;
-import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
 import jvisor.cpu.Flags;
@@ -20,7 +19,6 @@ import jvisor.cpu.insn.Semantics;
  * loads and stores before any register or flag is written).
  */
 final class IntegerForms {
-    private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
     /** Operand shapes of the ALU forms. */
     static final int E_G = 0, G_E = 1, ACC_I = 2, E_I = 3;
     // ALU operation numbers, as in the opcode map (and jvisor.cpu.insn.Alu).
@@ -476,7 +474,7 @@ final class IntegerForms {
         int product = g.toTemp(); // the whole product for sizes below 8, the low half for 8
         int overflow = g.intTemp();
         if (size == 8) {
-            cb.lload(a).lload(e).invokestatic(CD_MATH, signed ? "multiplyHigh" : "unsignedMultiplyHigh",
+            cb.lload(a).lload(e).invokestatic(Gen.CD_MATH, signed ? "multiplyHigh" : "unsignedMultiplyHigh",
                     MethodTypeDesc.of(CD_long, CD_long, CD_long));
             int high = g.toTemp();
             cb.lload(product);

@@ -33,7 +33,7 @@ import jvisor.cpu.insn.Semantics;
  */
 final class SseForms {
     private static final MethodTypeDesc BINARY = MethodTypeDesc.of(CD_long, Gen.CD_STATE, CD_long, CD_long);
-    private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double"), CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final ClassDesc CD_DOUBLE = Gen.CD_DOUBLE, CD_MATH = Gen.CD_MATH;
     private static final MethodTypeDesc LONG_TO_DOUBLE = MethodTypeDesc.of(CD_double, CD_long);
     private static final MethodTypeDesc DOUBLE_TO_LONG = MethodTypeDesc.of(CD_long, CD_double);
     private static final long EXPONENT = 0x7FF0000000000000L;
@@ -329,21 +329,29 @@ final class SseForms {
         Label slow = g.cb.newLabel(), done = g.cb.newLabel();
         ordinary(g, a, slow);
         ordinary(g, b, slow);
-        Label less = g.cb.newLabel(), flags = g.cb.newLabel();
         g.cb.lload(a).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
         g.cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", LONG_TO_DOUBLE);
-        g.cb.dcmpl().dup().iflt(less);
-        // greater (1): no flag; equal (0): ZF
-        Label equal = g.cb.newLabel();
-        g.cb.ifeq(equal).lconst_0().goto_(flags);
-        g.cb.labelBinding(equal);
-        g.cb.ldc((long) Flags.ZF).goto_(flags);
-        g.cb.labelBinding(less);
-        g.cb.pop().ldc((long) Flags.CF);
-        g.cb.labelBinding(flags);
-        g.setEagerFlags();
+        g.cb.dcmpl();
+        compareFlags(g);
         Fallback.slowPath(g, i, slow, done);
         g.flagsAreEager(); // both paths leave an eager record
+    }
+
+    /**
+     * The eager flag record of (U)COMISD/(U)COMISS from the result of DCMPL or FCMPL of two
+     * ordinary values on the stack: greater (1) sets no flag, equal (0) ZF, less (-1) CF.
+     */
+    static void compareFlags(Gen g) {
+        var cb = g.cb;
+        Label less = cb.newLabel(), equal = cb.newLabel(), flags = cb.newLabel();
+        cb.dup().iflt(less);
+        cb.ifeq(equal).lconst_0().goto_(flags);
+        cb.labelBinding(equal);
+        cb.ldc((long) Flags.ZF).goto_(flags);
+        cb.labelBinding(less);
+        cb.pop().ldc((long) Flags.CF);
+        cb.labelBinding(flags);
+        g.setEagerFlags();
     }
 
     /** Jumps to slow if the double in slot v is a NaN, an infinity or a denormal. */

@@ -10,7 +10,6 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.function.BiConsumer;
 
-import jvisor.cpu.Flags;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.jit.SseForms.Arith;
 
@@ -29,7 +28,7 @@ import jvisor.cpu.jit.SseForms.Arith;
  * inline path writes nothing before it has decided.
  */
 final class SseSingleForms {
-    private static final ClassDesc CD_FLOAT = ClassDesc.of("java.lang.Float"), CD_DOUBLE = ClassDesc.of("java.lang.Double");
+    private static final ClassDesc CD_FLOAT = Gen.CD_FLOAT, CD_DOUBLE = Gen.CD_DOUBLE;
     private static final MethodTypeDesc INT_TO_FLOAT = MethodTypeDesc.of(CD_float, CD_int);
     private static final MethodTypeDesc FLOAT_TO_INT = MethodTypeDesc.of(CD_int, CD_float);
     private static final int EXPONENT = 0x7F800000;
@@ -162,7 +161,7 @@ final class SseSingleForms {
             cb.iload(y).ldc(0x00800000).if_icmplt(slow);
             cb.iload(y).ldc(EXPONENT).if_icmpge(slow);
             cb.iload(y).invokestatic(CD_FLOAT, "intBitsToFloat", INT_TO_FLOAT).f2d()
-                    .invokestatic(ClassDesc.of("java.lang.Math"), "sqrt", MethodTypeDesc.of(CD_double, CD_double)).d2f()
+                    .invokestatic(Gen.CD_MATH, "sqrt", MethodTypeDesc.of(CD_double, CD_double)).d2f()
                     .invokestatic(CD_FLOAT, "floatToRawIntBits", FLOAT_TO_INT).istore(r);
             return;
         }
@@ -382,17 +381,10 @@ final class SseSingleForms {
             cb.lload(v).l2i().iconst_1().ishl().ifne(slow);
             cb.labelBinding(ok);
         }
-        Label less = cb.newLabel(), flags = cb.newLabel(), equal = cb.newLabel();
         cb.lload(a).l2i().invokestatic(CD_FLOAT, "intBitsToFloat", INT_TO_FLOAT);
         cb.lload(b).l2i().invokestatic(CD_FLOAT, "intBitsToFloat", INT_TO_FLOAT);
-        cb.fcmpl().dup().iflt(less);
-        cb.ifeq(equal).lconst_0().goto_(flags); // greater: no flag
-        cb.labelBinding(equal);
-        cb.ldc((long) Flags.ZF).goto_(flags);
-        cb.labelBinding(less);
-        cb.pop().ldc((long) Flags.CF);
-        cb.labelBinding(flags);
-        g.setEagerFlags();
+        cb.fcmpl();
+        SseForms.compareFlags(g);
         Fallback.slowPath(g, i, slow, done);
         g.flagsAreEager(); // both paths leave an eager record
     }
