@@ -336,7 +336,7 @@ public final class CpuTestSupport {
             while (done < len) {
                 long at = addr + done;
                 int chunk = (int) Math.min(len - done, 0x1000 - (at & 0xFFF));
-                java.lang.foreign.MemorySegment.copy(jvisor.mmu.HostMemory.HOST, java.lang.foreign.ValueLayout.JAVA_BYTE,
+                java.lang.foreign.MemorySegment.copy(jvisor.mmu.HostSegment.HOST, java.lang.foreign.ValueLayout.JAVA_BYTE,
                         space.translateIgnoringProtection(at), b, done, chunk);
                 done += chunk;
             }

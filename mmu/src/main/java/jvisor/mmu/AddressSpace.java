@@ -1,11 +1,8 @@
 package jvisor.mmu;
 
-import static jvisor.mmu.HostMemory.HOST;
 import static jvisor.mmu.HostMemory.PAGE_MASK;
 import static jvisor.mmu.HostMemory.PAGE_SIZE;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -68,7 +65,6 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     /** One past the highest user address of x86-64 with 4-level paging. */
     public static final long USER_END = 0x0000_8000_0000_0000L;
 
-    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
 
     /** tryResolve's answers that are not host addresses (which are never negative). */
     private static final long NEEDS_COPY = -1, WRITES_CODE = -2;
@@ -689,7 +685,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
             if (v != null && !v.writableInPlace(page)) {
                 original = v.pageRef(page);
                 long copy = PagePool.INSTANCE.allocate();
-                MemorySegment.copy(HOST, v.hostPage(page), HOST, copy, PAGE_SIZE);
+                HostAccess.copy(v.hostPage(page), copy, PAGE_SIZE);
                 v.putCopy(page, new HostPages(copy, 1, PagePool.INSTANCE));
                 pagesCopied.incrementAndGet();
                 TOTAL_PAGES_COPIED.incrementAndGet();
@@ -827,7 +823,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
 
     /** Copies guest memory into host memory at dst (page by page, read-checked). */
     public void readToHost(long gva, long dst, long len) {
-        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> MemorySegment.copy(HOST, h, HOST, dst + done, chunk));
+        eachPage(gva, len, Access.READ, true, (h, done, chunk) -> HostAccess.copy(h, dst + done, chunk));
         if (observer != null) reportChunks(gva, len, Access.READ);
     }
 
@@ -840,7 +836,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     /** Copies host memory at src into guest memory (page by page, write-checked). */
     public void writeFromHost(long gva, long src, long len) {
         if (observer != null) reportChunks(gva, len, Access.WRITE);
-        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> MemorySegment.copy(HOST, src + done, HOST, h, chunk));
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HostAccess.copy(src + done, h, chunk));
     }
 
     /** Copies src into guest memory ignoring protection (the ELF loader and the debugger). */
@@ -851,7 +847,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     /** Stores value into [gva, gva+len) with write permission checks. */
     public void fill(long gva, long len, byte value) {
         if (observer != null) reportChunks(gva, len, Access.WRITE);
-        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HOST.asSlice(h, chunk).fill(value));
+        eachPage(gva, len, Access.WRITE, true, (h, done, chunk) -> HostAccess.fill(h, chunk, value));
     }
 
     /**
@@ -900,10 +896,10 @@ public final class AddressSpace implements CodeSource, GuestMemory {
             try {
                 long h = tryResolve(gva, Access.READ, true, null); // a read needs no preparation
                 return switch (size) {
-                    case 1 -> HOST.get(U8, h) & 0xFF;
-                    case 2 -> HOST.get(ValueLayout.JAVA_SHORT_UNALIGNED, h) & 0xFFFF;
-                    case 4 -> HOST.get(ValueLayout.JAVA_INT_UNALIGNED, h) & 0xFFFFFFFFL;
-                    default -> HOST.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
+                    case 1 -> HostAccess.getByte(h) & 0xFF;
+                    case 2 -> HostAccess.getShort(h) & 0xFFFF;
+                    case 4 -> HostAccess.getInt(h) & 0xFFFFFFFFL;
+                    default -> HostAccess.getLong(h);
                 };
             } finally {
                 lock.unlockRead(stamp);
@@ -926,10 +922,10 @@ public final class AddressSpace implements CodeSource, GuestMemory {
                     h = tryResolve(gva, Access.WRITE, true, null);
                     if (h >= 0) {
                         switch (size) {
-                            case 1 -> HOST.set(U8, h, (byte) v);
-                            case 2 -> HOST.set(ValueLayout.JAVA_SHORT_UNALIGNED, h, (short) v);
-                            case 4 -> HOST.set(ValueLayout.JAVA_INT_UNALIGNED, h, (int) v);
-                            default -> HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, h, v);
+                            case 1 -> HostAccess.putByte(h, (byte) v);
+                            case 2 -> HostAccess.putShort(h, (short) v);
+                            case 4 -> HostAccess.putInt(h, (int) v);
+                            default -> HostAccess.putLong(h, v);
                         }
                         return;
                     }
@@ -979,7 +975,7 @@ public final class AddressSpace implements CodeSource, GuestMemory {
     @Override
     public int fetch8(long gva) {
         byte[] b = new byte[1];
-        eachPage(gva, 1, Access.EXECUTE, true, (h, done, chunk) -> b[0] = HOST.get(U8, h));
+        eachPage(gva, 1, Access.EXECUTE, true, (h, done, chunk) -> b[0] = HostAccess.getByte(h));
         return b[0] & 0xFF;
     }
 

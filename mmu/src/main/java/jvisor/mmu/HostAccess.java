@@ -1,9 +1,13 @@
 package jvisor.mmu;
 
-import static jvisor.mmu.HostMemory.HOST;
+import static jvisor.mmu.HostSegment.HOST;
+import static jvisor.mmu.HostSegment.U16;
+import static jvisor.mmu.HostSegment.U32;
+import static jvisor.mmu.HostSegment.U64;
+import static jvisor.mmu.HostSegment.U8;
+import static jvisor.mmu.HostSegment.WORD;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Field;
 import java.util.Objects;
 
@@ -14,7 +18,7 @@ import java.util.Objects;
  * {@code --sun-misc-unsafe-memory-access=allow} (the launcher and the tests do), accesses go
  * through {@code sun.misc.Unsafe}: one intrinsic each, a few bytes of bytecode, so HotSpot's C2
  * inlines them into translated guest code without spending its inlining budget
- * (DesiredMethodLimit). Otherwise they go through {@link HostMemory#HOST}, a
+ * (DesiredMethodLimit). Otherwise they go through {@link HostSegment#HOST}, a
  * {@code MemorySegment}: just as exact, but each access is a chain of a dozen forced-inline
  * methods (VarHandle, bounds and liveness checks), and in large translated methods C2 then stops
  * inlining the guest's other helpers. Without the flag, touching {@code sun.misc.Unsafe}'s memory
@@ -40,10 +44,6 @@ public final class HostAccess {
     @SuppressWarnings("removal")
     private static final long BYTE_BASE = U != null ? U.arrayBaseOffset(byte[].class) : 0;
 
-    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
     @SuppressWarnings("removal")
     private static sun.misc.Unsafe unsafeIfAllowed() {
@@ -126,5 +126,35 @@ public final class HostAccess {
         Objects.checkFromIndexSize(off, len, dst.length);
         if (UNSAFE) U.copyMemory(null, hva, dst, BYTE_BASE + off, len);
         else MemorySegment.copy(HOST, U8, hva, dst, off, len);
+    }
+
+    /**
+     * Copies len bytes of host memory from src to dst; overlapping ranges are copied as if through
+     * a temporary buffer (memmove). Through Unsafe where allowed, like the loads and stores: the
+     * segment path makes method handle classes on first use, milliseconds of a starting JVM.
+     */
+    @SuppressWarnings("removal")
+    public static void copy(long src, long dst, long len) {
+        if (UNSAFE) U.copyMemory(src, dst, len);
+        else MemorySegment.copy(HOST, src, HOST, dst, len);
+    }
+
+    /** Stores value into the len bytes of host memory at hva (see {@link #copy}). */
+    @SuppressWarnings("removal")
+    public static void fill(long hva, long len, byte value) {
+        if (UNSAFE) U.setMemory(hva, len, value);
+        else HOST.asSlice(hva, len).fill(value);
+    }
+
+    /** Volatile load of the 8-byte aligned quadword at hva (the locked instructions). */
+    @SuppressWarnings("removal")
+    public static long getLongVolatile(long hva) {
+        return UNSAFE ? U.getLongVolatile(null, hva) : (long) WORD.getVolatile(HOST, hva);
+    }
+
+    /** Atomically replaces the 8-byte aligned quadword at hva by update if it holds expect; true if it did. */
+    @SuppressWarnings("removal")
+    public static boolean compareAndSetLong(long hva, long expect, long update) {
+        return UNSAFE ? U.compareAndSwapLong(null, hva, expect, update) : WORD.compareAndSet(HOST, hva, expect, update);
     }
 }

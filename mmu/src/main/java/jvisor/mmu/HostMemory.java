@@ -1,20 +1,16 @@
 package jvisor.mmu;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * Host memory for guest regions: anonymous host mappings obtained from the host kernel with
  * mmap(2) (through {@link HostSyscall}), so that every guest page has a real host virtual address (HVA)
  * and the host kernel pages it in lazily (a 1 GiB guest reservation costs nothing until touched).
  *
- * <p>{@link #HOST} is a segment covering the whole host address space, for bulk copies and fills
- * at HVA offsets; single loads and stores go through {@link HostAccess}.
+ * <p>Loads and stores at HVAs go through {@link HostAccess}, bulk copies and fills through
+ * {@link HostSegment}.
  */
 public final class HostMemory {
-    /** Every host address; accesses through it are bounds-checked only against Long.MAX_VALUE. */
-    public static final MemorySegment HOST = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
     public static final int PAGE_SIZE = 4096;
     public static final long PAGE_MASK = PAGE_SIZE - 1;
 
@@ -50,7 +46,7 @@ public final class HostMemory {
     /** Drops the contents of host pages; they read as zero afterwards (MADV_DONTNEED on private anonymous memory). */
     public static void zero(long hva, long length) {
         if (HostSyscall.call(HostSyscall.MADVISE, hva, pageAlignUp(length), MADV_DONTNEED) != 0) {
-            HOST.asSlice(hva, length).fill((byte) 0);
+            HostAccess.fill(hva, length, (byte) 0);
         }
     }
 

@@ -1,6 +1,5 @@
 package jvisor.mmu;
 
-import static jvisor.mmu.HostMemory.HOST;
 import static jvisor.mmu.HostMemory.PAGE_MASK;
 import static jvisor.mmu.HostMemory.PAGE_SIZE;
 
@@ -374,7 +373,7 @@ public final class Tlb implements CodeSource, GuestMemory {
             long chunk = Math.min(len - done, PAGE_SIZE - (at & PAGE_MASK));
             long h = translate(at, Access.WRITE);
             space.report(at, (int) chunk, Access.WRITE, 0);
-            HOST.asSlice(h, chunk).fill(value);
+            HostAccess.fill(h, chunk, value);
             done += chunk;
         }
     }

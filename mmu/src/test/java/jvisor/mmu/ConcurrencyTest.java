@@ -71,7 +71,7 @@ class ConcurrencyTest {
                                     case 2 -> t.read8(at);
                                     default -> {
                                         long h = t.translateForUpdate(at & ~7L);
-                                        HostMemory.HOST.get(java.lang.foreign.ValueLayout.JAVA_LONG, h);
+                                        HostSegment.HOST.get(java.lang.foreign.ValueLayout.JAVA_LONG, h);
                                     }
                                 }
                                 accesses.incrementAndGet();

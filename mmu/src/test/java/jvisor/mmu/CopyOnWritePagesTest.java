@@ -17,12 +17,12 @@ class CopyOnWritePagesTest {
 
     private static CopyOnWritePages pattern(int pages) {
         CopyOnWritePages img = CopyOnWritePages.allocate((long) pages * PAGE);
-        for (int p = 0; p < pages; p++) HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, img.hva() + (long) p * PAGE, 1000 + p);
+        for (int p = 0; p < pages; p++) HostSegment.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, img.hva() + (long) p * PAGE, 1000 + p);
         return img;
     }
 
     private static long imageWord(CopyOnWritePages img, int page) {
-        return HostMemory.HOST.get(ValueLayout.JAVA_LONG_UNALIGNED, img.hva() + (long) page * PAGE);
+        return HostSegment.HOST.get(ValueLayout.JAVA_LONG_UNALIGNED, img.hva() + (long) page * PAGE);
     }
 
     @Test

@@ -251,7 +251,7 @@ class ForkTest {
             assertEquals(3, parent.pagesCopied(), "pinning for writing copies the shared pages first");
             long total = 0;
             for (int i = 0; i < r.segments(); i++) {
-                HostMemory.HOST.asSlice(r.address(i), r.length(i)).fill((byte) 0x11);
+                HostSegment.HOST.asSlice(r.address(i), r.length(i)).fill((byte) 0x11);
                 total += r.length(i);
             }
             assertEquals(len, total);

@@ -1,12 +1,8 @@
 package jvisor.cpu.insn;
 
-import static jvisor.mmu.HostMemory.HOST;
-
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
-
 import jvisor.cpu.Cpu;
 import jvisor.cpu.Flags;
+import jvisor.mmu.HostAccess;
 
 /**
  * LOCK-prefixed read-modify-writes (and XCHG with memory, which is always locked) as atomic
@@ -35,7 +31,6 @@ final class Locked {
     /** The lock of split locked accesses. */
     static final Object SPLIT = new Object();
 
-    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
     private static final Object[] STRIPES = new Object[64];
 
     static {
@@ -56,7 +51,7 @@ final class Locked {
 
     /** The operand of size bytes at host address h (inside one aligned word), zero-extended. */
     static long load(long h, int size) {
-        long w = (long) WORD.getVolatile(HOST, h & ~7L);
+        long w = HostAccess.getLongVolatile(h & ~7L);
         return (w >>> shift(h)) & Flags.mask(size);
     }
 
@@ -70,9 +65,9 @@ final class Locked {
         int shift = shift(h);
         long m = Flags.mask(size) << shift;
         while (true) {
-            long w = (long) WORD.getVolatile(HOST, word);
+            long w = HostAccess.getLongVolatile(word);
             if ((w & m) != (expect << shift)) return false;
-            if (WORD.compareAndSet(HOST, word, w, (w & ~m) | ((update << shift) & m))) return true;
+            if (HostAccess.compareAndSetLong(word, w, (w & ~m) | ((update << shift) & m))) return true;
             // another byte of the word changed: the operand may still match, look again
         }
     }

@@ -1,7 +1,5 @@
 package jvisor.cpu.insn;
 
-import java.lang.foreign.MemorySegment;
-
 import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
@@ -46,7 +44,6 @@ final class StringOps {
     private static final long FAST_MIN_BYTES = 64;
     private static final int PAGE = HostMemory.PAGE_SIZE;
     private static final long PAGE_MASK = HostMemory.PAGE_MASK;
-    private static final MemorySegment HOST = HostMemory.HOST;
 
     private StringOps() {}
 
@@ -147,7 +144,7 @@ final class StringOps {
             elems = gap / size;
             len = elems * size;
         }
-        MemorySegment.copy(HOST, hs, HOST, hd, len);
+        HostAccess.copy(hs, hd, len);
         return elems;
     }
 

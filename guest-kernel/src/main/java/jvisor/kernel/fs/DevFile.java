@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.mmu.HostAccess;
-import jvisor.mmu.HostMemory;
 
 /** /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom (drivers/char/mem.c, random.c). */
 public final class DevFile extends FileDescription {
@@ -30,7 +29,7 @@ public final class DevFile extends FileDescription {
                 return 0;
             }
             case ZERO, FULL -> {
-                HostMemory.HOST.asSlice(hostBuf, count).fill((byte) 0);
+                HostAccess.fill(hostBuf, count, (byte) 0);
                 return count;
             }
             default -> {

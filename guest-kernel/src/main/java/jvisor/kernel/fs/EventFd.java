@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
-import jvisor.mmu.HostMemory;
+import jvisor.mmu.HostAccess;
 
 /** eventfd(2): a 64-bit counter; EFD_SEMAPHORE reads one at a time. */
 public final class EventFd extends FileDescription {
@@ -36,7 +36,7 @@ public final class EventFd extends FileDescription {
         }
         long v = semaphore ? 1 : counter;
         counter -= v;
-        HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, hostBuf, v);
+        HostAccess.putLong(hostBuf, v);
         notifyAll();
         return 8;
     }
@@ -44,7 +44,7 @@ public final class EventFd extends FileDescription {
     @Override
     public synchronized long write(long hostBuf, long count) {
         if (count < 8) return -Errno.EINVAL;
-        long v = HostMemory.HOST.get(ValueLayout.JAVA_LONG_UNALIGNED, hostBuf);
+        long v = HostAccess.getLong(hostBuf);
         if (v == -1L) return -Errno.EINVAL;
         if (Long.compareUnsigned(v, MAX - counter) > 0) {
             if (nonblock()) return -Errno.EAGAIN;

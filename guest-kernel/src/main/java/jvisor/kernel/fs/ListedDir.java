@@ -1,14 +1,12 @@
 package jvisor.kernel.fs;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.mmu.HostAccess;
-import jvisor.mmu.HostMemory;
 
 /**
  * An open directory whose entries the kernel knows (tmpfs, /proc): getdents64 lists ".", ".."
@@ -105,11 +103,11 @@ public class ListedDir extends FileDescription {
                 break;
             }
             long a = hostBuf + out;
-            HostMemory.HOST.asSlice(a, reclen).fill((byte) 0);
-            HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, a, e.ino());
-            HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, a + 8, position + 1);
-            HostMemory.HOST.set(ValueLayout.JAVA_SHORT_UNALIGNED, a + 16, (short) reclen);
-            HostMemory.HOST.set(ValueLayout.JAVA_BYTE, a + 18, (byte) e.type());
+            HostAccess.fill(a, reclen, (byte) 0);
+            HostAccess.putLong(a, e.ino());
+            HostAccess.putLong(a + 8, position + 1);
+            HostAccess.putShort(a + 16, (short) reclen);
+            HostAccess.putByte(a + 18, (byte) e.type());
             HostAccess.copyIn(e.name(), 0, a + 19, e.name().length);
             out += reclen;
             position++;

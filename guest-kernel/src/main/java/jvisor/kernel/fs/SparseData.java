@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import jvisor.mmu.HostAccess;
-import jvisor.mmu.HostMemory;
 
 /**
  * The contents of a tmpfs file: pages allocated on first write, so a file grown by truncate or
@@ -36,7 +35,7 @@ public final class SparseData {
             int chunk = (int) Math.min(PAGE - in, n - done);
             byte[] page = pages.get(p);
             if (page == null) {
-                HostMemory.HOST.asSlice(hostAddr + done, chunk).fill((byte) 0);
+                HostAccess.fill(hostAddr + done, chunk, (byte) 0);
             } else {
                 HostAccess.copyIn(page, in, hostAddr + done, chunk);
             }

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
-import jvisor.mmu.HostMemory;
+import jvisor.mmu.HostAccess;
 
 /**
  * timerfd_create(2): a timer on CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME, counted in
@@ -84,7 +84,7 @@ public final class TimerFd extends FileDescription {
             }
             update();
         }
-        HostMemory.HOST.set(ValueLayout.JAVA_LONG_UNALIGNED, hostBuf, expirations);
+        HostAccess.putLong(hostBuf, expirations);
         expirations = 0;
         return 8;
     }

@@ -1,6 +1,5 @@
 package jvisor.kernel.mm;
 
-import static jvisor.mmu.HostMemory.HOST;
 import static jvisor.mmu.HostMemory.PAGE_MASK;
 import static jvisor.mmu.HostMemory.PAGE_SIZE;
 
