@@ -19,14 +19,19 @@ public interface Backing {
         return false;
     }
 
+    // The constants are instances of named classes, not a method reference and a lambda: the JDK's
+    // ahead-of-time cache did not keep those two of this interface, so every start of jvisor
+    // generated their classes and the JDK's class-file library with them (milliseconds of a
+    // guest's start-up).
+
     /** Private anonymous host memory from {@link HostMemory#allocate}: released pages go back to the host. */
-    Backing ANONYMOUS = HostMemory::free;
+    Backing ANONYMOUS = new Anonymous();
 
     /** Shared anonymous host memory (MAP_SHARED|MAP_ANONYMOUS) from {@link HostMemory#allocate}. */
     Backing SHARED_ANONYMOUS = shared(ANONYMOUS);
 
     /** Private memory the caller owns and frees itself (tests, memory shared with the kernel). */
-    Backing UNOWNED = (hva, length) -> {};
+    Backing UNOWNED = new Unowned();
 
     /** The same owner, with shared (MAP_SHARED) semantics. */
     static Backing shared(Backing owner) {
@@ -41,5 +46,25 @@ public interface Backing {
                 return true;
             }
         };
+    }
+
+    /** {@link #ANONYMOUS}. */
+    final class Anonymous implements Backing {
+        private Anonymous() {}
+
+        @Override
+        public void release(long hva, long length) {
+            HostMemory.free(hva, length);
+        }
+    }
+
+    /** {@link #UNOWNED}. */
+    final class Unowned implements Backing {
+        private Unowned() {}
+
+        @Override
+        public void release(long hva, long length) {
+            // the owner frees the memory itself
+        }
     }
 }
