@@ -104,10 +104,11 @@ public final class HostFile extends FileDescription {
 
     private int hostKind() {
         if (kind == -1) {
+            // HostAccess rather than the segment's get (see HostSelf.limits): every guest's first write asks.
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment st = arena.allocate(StatBuf.SIZE);
                 kind = Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) == 0
-                        ? st.get(java.lang.foreign.ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT : 0;
+                        ? jvisor.mmu.HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT : 0;
             }
         }
         return kind;

@@ -16,8 +16,12 @@ import jvisor.kernel.host.Scratch;
  * Libc: the C result or -errno. Paths are host paths as bytes.
  */
 public final class HostOps {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    /** The linker and libc, made when the first downcall stub is: every start reads the umask here, without them. */
+    private static final class Native {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final SymbolLookup LIBC = LINKER.defaultLookup();
+    }
+
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
     private static final ValueLayout P = ValueLayout.ADDRESS;
@@ -95,11 +99,15 @@ public final class HostOps {
         Linker.Option cap = Linker.Option.captureCallState("errno");
         Linker.Option[] opts = firstVariadic < 0 ? new Linker.Option[] {cap}
                 : new Linker.Option[] {cap, Linker.Option.firstVariadicArg(firstVariadic)};
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd, opts);
+        return Native.LINKER.downcallHandle(function(name), fd, opts);
     }
 
     private static MethodHandle plain(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)), fd);
+        return Native.LINKER.downcallHandle(function(name), fd);
+    }
+
+    private static MemorySegment function(String name) {
+        return Native.LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
     }
 
     private static int res(int r, MemorySegment c) {

@@ -105,8 +105,10 @@ public final class HostSelf {
         long[][] out = new long[2][count];
         for (int r = 0; r < count; r++) {
             boolean known = HostSyscall.call(HostSyscall.PRLIMIT64, 0, r, 0, rlimit.address(), 0, 0) == 0;
-            out[0][r] = known ? rlimit.get(ValueLayout.JAVA_LONG, 0) : -1;
-            out[1][r] = known ? rlimit.get(ValueLayout.JAVA_LONG, 8) : -1;
+            // HostAccess rather than the segment's get: the segment's first access of a kind makes
+            // its access classes (several milliseconds), and this runs at every start.
+            out[0][r] = known ? jvisor.mmu.HostAccess.getLong(rlimit.address()) : -1;
+            out[1][r] = known ? jvisor.mmu.HostAccess.getLong(rlimit.address() + 8) : -1;
         }
         return out;
     }

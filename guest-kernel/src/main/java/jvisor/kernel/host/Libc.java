@@ -30,9 +30,13 @@ public final class Libc {
         static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
     }
 
-    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
-    private static final ValueLayout P = ValueLayout.ADDRESS;
+    // Used by the holders only (ValueLayout's own initialization makes method handle classes, a
+    // few milliseconds that the calls by number below, which every start makes, do not need).
+    private static final class Layouts {
+        static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+        static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
+        static final ValueLayout P = ValueLayout.ADDRESS;
+    }
 
     // One holder class per function: its downcall stub (a handful of generated classes, tens of
     // milliseconds at its first use in a JVM that just started) is made when the function is first
@@ -40,26 +44,27 @@ public final class Libc {
     // a static final field is. The calls a run is likely to make are system calls by number through
     // HostSyscall instead (the JNI library), which costs no stub; what remains here is rare.
     private static final class Mmap {
-        static final MethodHandle H = errnoCall("mmap", FunctionDescriptor.of(P, P, J, I, I, I, J));
+        static final MethodHandle H = errnoCall("mmap",
+                FunctionDescriptor.of(Layouts.P, Layouts.P, Layouts.J, Layouts.I, Layouts.I, Layouts.I, Layouts.J));
     }
 
     private static final class Fcntl {
-        static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
+        static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.I, Layouts.J),
                 Linker.Option.firstVariadicArg(2));
     }
 
     private static final class Getrlimit {
-        static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
+        static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P));
     }
 
     private static final class ClockGetres {
-        static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
+        static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P));
     }
 
     // clock_nanosleep returns the error number itself instead of setting errno.
     private static final class ClockNanosleep {
         static final MethodHandle H = plainCall("clock_nanosleep",
-                FunctionDescriptor.of(I, I, I, P, P));
+                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.I, Layouts.P, Layouts.P));
     }
 
     // Arguments of the calls made by number (their numbers are HostSyscall's).
