@@ -21,7 +21,7 @@ __attribute__((noinline)) static long long write_calls(long calls, int fd, const
 
 int main(int argc, char **argv)
 {
-    long calls = bench_count(argc, argv, 1, 200000);
+    long calls = bench_count(argc, argv, 1, 1000000);
     int fd = open("/dev/null", O_WRONLY);
     if (fd < 0) {
         perror("devnull: open /dev/null");

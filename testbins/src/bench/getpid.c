@@ -23,7 +23,7 @@ __attribute__((noinline)) static long calls_agreeing(long calls, long pid)
 
 int main(int argc, char **argv)
 {
-    long calls = bench_count(argc, argv, 1, 200000);
+    long calls = bench_count(argc, argv, 1, 1000000);
     long first = syscall(SYS_getpid);
     long same = calls_agreeing(calls, first) - calls;
     uint64_t t0 = bench_now_ns();
