@@ -222,17 +222,11 @@ public final class Tlb implements CodeSource, GuestMemory {
 
     // ---------------------------------------------------------------- loads
 
-    // The fast paths below are what translated guest code inlines at every memory access, and
-    // HotSpot's C2 stops inlining once a method and its inlined callees pass DesiredMethodLimit
-    // (8000 bytes of bytecode): so they are kept to the fewest bytecodes. The slot is computed
-    // inline rather than through slot(). A multi-byte access compares the slot of its first
-    // byte with the page of its last byte: they match only when the whole access lies in one
-    // page that hits (the next page always has another slot), one compare where there were two.
+    // The loads and stores call the fast paths of the section for translated code below, with
+    // this TLB's arrays.
 
     public int read8(long gva) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (readTag[s] == (gva & ~PAGE_MASK)) return HostAccess.getByte(gva + addend[s]) & 0xFF;
-        return read8Slow(gva);
+        return read8(this, readTag, addend, gva);
     }
 
     /** Out of line, so the fast path stays small enough to inline everywhere. */
@@ -243,21 +237,15 @@ public final class Tlb implements CodeSource, GuestMemory {
     }
 
     public int read16(long gva) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (readTag[s] == ((gva + 1) & ~PAGE_MASK)) return HostAccess.getShort(gva + addend[s]) & 0xFFFF;
-        return (int) readSlow(gva, 2, Access.READ);
+        return read16(this, readTag, addend, gva);
     }
 
     public int read32(long gva) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (readTag[s] == ((gva + 3) & ~PAGE_MASK)) return HostAccess.getInt(gva + addend[s]);
-        return (int) readSlow(gva, 4, Access.READ);
+        return read32(this, readTag, addend, gva);
     }
 
     public long read64(long gva) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (readTag[s] == ((gva + 7) & ~PAGE_MASK)) return HostAccess.getLong(gva + addend[s]);
-        return readSlow(gva, 8, Access.READ);
+        return read64(this, readTag, addend, gva);
     }
 
     /**
@@ -268,8 +256,92 @@ public final class Tlb implements CodeSource, GuestMemory {
      * reading them one by one took one each.
      */
     public long readableInPlace(long gva, int size) {
+        return inPlace(readTag, addend, gva, size);
+    }
+
+    // ---------------------------------------------------------------- for translated code
+
+    // The fast paths are what translated guest code inlines at every memory access, and
+    // HotSpot's C2 stops inlining once a method and its inlined callees pass DesiredMethodLimit
+    // (8000 bytes of bytecode): so they are kept to the fewest bytecodes. The slot is computed
+    // inline rather than through slot(). A multi-byte access compares the slot of its first
+    // byte with the page of its last byte: they match only when the whole access lies in one
+    // page that hits (the next page always has another slot), one compare where there were two.
+    //
+    // They take the TLB's arrays as arguments. Code translated for a vCPU (jvisor.cpu.jit) passes
+    // the arrays of that vCPU's TLB as constants of its class: the JVM's compiler then knows their
+    // length, so a slot (masked to it) needs no range check, and it loads neither field nor
+    // length. At a guest memory access in C2's code: two range checks and four loads less, the
+    // arrays' addresses immediates. The arrays are final, and a translation runs only on the
+    // vCPU it was made for (its blocks are that vCPU's).
+
+    /** This TLB's read tags, for {@link #read64(Tlb, long[], long[], long)} and the like. */
+    public long[] readTags() {
+        return readTag;
+    }
+
+    /** This TLB's write tags, for {@link #write64(Tlb, long[], long[], long, long)} and the like. */
+    public long[] writeTags() {
+        return writeTag;
+    }
+
+    /** hva - gva per slot, for the static fast paths. */
+    public long[] addends() {
+        return addend;
+    }
+
+    public static int read8(Tlb t, long[] readTag, long[] addend, long gva) {
         int s = (int) (gva >>> 12) & TLB_MASK;
-        return readTag[s] == ((gva + size - 1) & ~PAGE_MASK) ? gva + addend[s] : -1;
+        if (readTag[s] == (gva & ~PAGE_MASK)) return HostAccess.getByte(gva + addend[s]) & 0xFF;
+        return t.read8Slow(gva);
+    }
+
+    public static int read16(Tlb t, long[] readTag, long[] addend, long gva) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 1) & ~PAGE_MASK)) return HostAccess.getShort(gva + addend[s]) & 0xFFFF;
+        return (int) t.readSlow(gva, 2, Access.READ);
+    }
+
+    public static int read32(Tlb t, long[] readTag, long[] addend, long gva) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 3) & ~PAGE_MASK)) return HostAccess.getInt(gva + addend[s]);
+        return (int) t.readSlow(gva, 4, Access.READ);
+    }
+
+    public static long read64(Tlb t, long[] readTag, long[] addend, long gva) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (readTag[s] == ((gva + 7) & ~PAGE_MASK)) return HostAccess.getLong(gva + addend[s]);
+        return t.readSlow(gva, 8, Access.READ);
+    }
+
+    public static void write8(Tlb t, long[] writeTag, long[] addend, long gva, int v) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == (gva & ~PAGE_MASK)) HostAccess.putByte(gva + addend[s], (byte) v);
+        else t.write8Slow(gva, v);
+    }
+
+    public static void write16(Tlb t, long[] writeTag, long[] addend, long gva, int v) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 1) & ~PAGE_MASK)) HostAccess.putShort(gva + addend[s], (short) v);
+        else t.writeSlow(gva, 2, v);
+    }
+
+    public static void write32(Tlb t, long[] writeTag, long[] addend, long gva, int v) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 3) & ~PAGE_MASK)) HostAccess.putInt(gva + addend[s], v);
+        else t.writeSlow(gva, 4, v);
+    }
+
+    public static void write64(Tlb t, long[] writeTag, long[] addend, long gva, long v) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        if (writeTag[s] == ((gva + 7) & ~PAGE_MASK)) HostAccess.putLong(gva + addend[s], v);
+        else t.writeSlow(gva, 8, v);
+    }
+
+    /** {@link #readableInPlace} or {@link #writableInPlace}, by the tags given. */
+    public static long inPlace(long[] tags, long[] addend, long gva, int size) {
+        int s = (int) (gva >>> 12) & TLB_MASK;
+        return tags[s] == ((gva + size - 1) & ~PAGE_MASK) ? gva + addend[s] : -1;
     }
 
     /** Reads an instruction byte: needs execute permission. */
@@ -298,9 +370,7 @@ public final class Tlb implements CodeSource, GuestMemory {
     // ---------------------------------------------------------------- stores
 
     public void write8(long gva, int v) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (writeTag[s] == (gva & ~PAGE_MASK)) HostAccess.putByte(gva + addend[s], (byte) v);
-        else write8Slow(gva, v);
+        write8(this, writeTag, addend, gva, v);
     }
 
     private void write8Slow(long gva, int v) {
@@ -310,27 +380,20 @@ public final class Tlb implements CodeSource, GuestMemory {
     }
 
     public void write16(long gva, int v) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (writeTag[s] == ((gva + 1) & ~PAGE_MASK)) HostAccess.putShort(gva + addend[s], (short) v);
-        else writeSlow(gva, 2, v);
+        write16(this, writeTag, addend, gva, v);
     }
 
     public void write32(long gva, int v) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (writeTag[s] == ((gva + 3) & ~PAGE_MASK)) HostAccess.putInt(gva + addend[s], v);
-        else writeSlow(gva, 4, v);
+        write32(this, writeTag, addend, gva, v);
     }
 
     public void write64(long gva, long v) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        if (writeTag[s] == ((gva + 7) & ~PAGE_MASK)) HostAccess.putLong(gva + addend[s], v);
-        else writeSlow(gva, 8, v);
+        write64(this, writeTag, addend, gva, v);
     }
 
     /** As {@link #readableInPlace}, for writing: -1 unless the entry lets the whole range be written in place. */
     public long writableInPlace(long gva, int size) {
-        int s = (int) (gva >>> 12) & TLB_MASK;
-        return writeTag[s] == ((gva + size - 1) & ~PAGE_MASK) ? gva + addend[s] : -1;
+        return inPlace(writeTag, addend, gva, size);
     }
 
     /**

@@ -96,6 +96,8 @@ final class Gen {
 
     final CodeBuilder cb;
     final Region region;
+    /** The TLB of the vCPU the code is for: its arrays are constants of the class (see {@link #load}). */
+    private final Tlb memory;
     /** Registers the region's translated instructions read or write, and those they write. */
     final int usedRegs, writtenRegs;
     /** Filled while generating: registers read or written, and written (the next pass's {@link #usedRegs}). */
@@ -135,10 +137,11 @@ final class Gen {
     /** Set by a terminator emitter: how the block ends (see {@link #block}). */
     private Runnable terminator;
 
-    Gen(CodeBuilder cb, ClassDesc self, Region region, int usedRegs, int writtenRegs) {
+    Gen(CodeBuilder cb, ClassDesc self, Region region, Tlb memory, int usedRegs, int writtenRegs) {
         this.cb = cb;
         this.self = self;
         this.region = region;
+        this.memory = memory;
         this.usedRegs = usedRegs;
         this.writtenRegs = writtenRegs;
         state = cb.allocateLocal(TypeKind.REFERENCE);
@@ -601,28 +604,57 @@ final class Gen {
      * call of the TLB's load, whose hit path is small enough for the JVM to inline. Inlining it
      * here instead would make every access some fifty bytes of bytecode, and a region's method
      * that much slower to compile (the JVM's first compiler gives up on big methods altogether).
+     * The TLB's arrays go to the load as constants of this class: the code runs on this vCPU
+     * only, and the JVM's compiler then drops their field loads and range checks (see Tlb).
      */
     void load(int addr, int size) {
         mayFault();
-        cb.aload(tlb).lload(addr);
+        pushTlbArrays(memory.readTags());
+        cb.lload(addr);
         switch (size) {
-            case 1 -> cb.invokevirtual(CD_TLB, "read8", MethodTypeDesc.of(CD_int, CD_long)).i2l();
-            case 2 -> cb.invokevirtual(CD_TLB, "read16", MethodTypeDesc.of(CD_int, CD_long)).i2l();
-            case 4 -> cb.invokevirtual(CD_TLB, "read32", MethodTypeDesc.of(CD_int, CD_long)).i2l().ldc(0xFFFFFFFFL).land();
-            default -> cb.invokevirtual(CD_TLB, "read64", MethodTypeDesc.of(CD_long, CD_long));
+            case 1 -> cb.invokestatic(CD_TLB, "read8", TLB_READ_INT).i2l();
+            case 2 -> cb.invokestatic(CD_TLB, "read16", TLB_READ_INT).i2l();
+            case 4 -> cb.invokestatic(CD_TLB, "read32", TLB_READ_INT).i2l().ldc(0xFFFFFFFFL).land();
+            default -> cb.invokestatic(CD_TLB, "read64", TLB_READ_LONG);
         }
     }
 
     /** Stores the low size bytes of the long in slot value at the address in slot addr (may fault; see {@link #load}). */
     void store(int addr, int size, int value) {
         mayFault();
-        cb.aload(tlb).lload(addr).lload(value);
+        pushTlbArrays(memory.writeTags());
+        cb.lload(addr).lload(value);
         switch (size) {
-            case 1 -> cb.l2i().invokevirtual(CD_TLB, "write8", MethodTypeDesc.of(CD_void, CD_long, CD_int));
-            case 2 -> cb.l2i().invokevirtual(CD_TLB, "write16", MethodTypeDesc.of(CD_void, CD_long, CD_int));
-            case 4 -> cb.l2i().invokevirtual(CD_TLB, "write32", MethodTypeDesc.of(CD_void, CD_long, CD_int));
-            default -> cb.invokevirtual(CD_TLB, "write64", MethodTypeDesc.of(CD_void, CD_long, CD_long));
+            case 1 -> cb.l2i().invokestatic(CD_TLB, "write8", TLB_WRITE_INT);
+            case 2 -> cb.l2i().invokestatic(CD_TLB, "write16", TLB_WRITE_INT);
+            case 4 -> cb.l2i().invokestatic(CD_TLB, "write32", TLB_WRITE_INT);
+            default -> cb.invokestatic(CD_TLB, "write64", TLB_WRITE_LONG);
         }
+    }
+
+    /** The types of the TLB's static fast paths: (Tlb, tags, addends, address[, value]). */
+    private static final MethodTypeDesc
+            TLB_READ_INT = MethodTypeDesc.of(CD_int, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long),
+            TLB_READ_LONG = MethodTypeDesc.of(CD_long, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long),
+            TLB_WRITE_INT = MethodTypeDesc.of(CD_void, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long, CD_int),
+            TLB_WRITE_LONG = MethodTypeDesc.of(CD_void, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long, CD_long);
+
+    /** Pushes the TLB, the given tag array of it and its addends, the first arguments of its static fast paths. */
+    private void pushTlbArrays(long[] tags) {
+        cb.aload(tlb);
+        constant(tags, CD_LONG_ARRAY);
+        constant(memory.addends(), CD_LONG_ARRAY);
+    }
+
+    /**
+     * Pushes the host address of the bytes bytes at the address in slot addr when the TLB lets
+     * them all be read (write false) or written in place, else -1 (see Tlb.inPlace).
+     */
+    void pushInPlace(int addr, int bytes, boolean write) {
+        constant(write ? memory.writeTags() : memory.readTags(), CD_LONG_ARRAY);
+        constant(memory.addends(), CD_LONG_ARRAY);
+        cb.lload(addr).ldc(bytes).invokestatic(CD_TLB, "inPlace",
+                MethodTypeDesc.of(CD_long, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long, CD_int));
     }
 
     /** Reads the E operand at size into a temporary (zero-extended); addr: its address temporary if in memory. */

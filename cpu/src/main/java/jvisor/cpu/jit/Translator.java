@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import jvisor.cpu.Block;
 import jvisor.cpu.Cpu;
 import jvisor.cpu.decode.Insn;
+import jvisor.mmu.Tlb;
 
 /**
  * The translator of one vCPU: once a decoded block has run {@link #threshold} times, it and the
@@ -181,13 +182,14 @@ public final class Translator {
      */
     private Translated request(Block b) {
         Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
-        if (!background) return translate(region);
+        if (!background) return translate(region, cpu.mem());
         // Its blocks wait for this translation rather than asking for more of their own.
         for (Block r : region.blocks) {
             if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
         }
         try {
-            BACKGROUND.execute(() -> translateInBackground(region));
+            Tlb memory = cpu.mem();
+            BACKGROUND.execute(() -> translateInBackground(region, memory));
         } catch (RejectedExecutionException full) {
             release(region.blocks);
         }
@@ -243,9 +245,9 @@ public final class Translator {
         return f;
     }
 
-    private static void translateInBackground(Region region) {
+    private static void translateInBackground(Region region, Tlb memory) {
         try {
-            translate(region);
+            translate(region, memory);
         } catch (RuntimeException | LinkageError e) {
             // A generator bug: the entry block stays interpreted for good, the others may still
             // join another region (the tests translate on the spot, where it is thrown).
@@ -263,17 +265,17 @@ public final class Translator {
         for (Block r : blocks) TRANSLATION.compareAndSet(r, PENDING, null);
     }
 
-    /** Generates, loads and installs the class of region; returns it. */
-    private static Translated translate(Region region) {
+    /** Generates, loads and installs the class of region, for the vCPU whose TLB is memory; returns it. */
+    private static Translated translate(Region region, Tlb memory) {
         long t0 = STATS ? System.nanoTime() : 0;
         Block b = region.entry;
         byte[] bytes;
         List<Object> constants;
         while (true) {
             // Pass one learns which registers the code uses; pass two generates with that knowledge.
-            Gen first = build(region, 0xFFFF, 0xFFFF, null);
+            Gen first = build(region, memory, 0xFFFF, 0xFFFF, null);
             Object[] out = new Object[2];
-            Gen second = build(region, first.seenUsed, first.seenWritten, out);
+            Gen second = build(region, memory, first.seenUsed, first.seenWritten, out);
             bytes = (byte[]) out[0];
             constants = second.constants;
             if ((int) out[1] <= MAX_BYTECODE || region.blocks.size() == 1) break;
@@ -315,7 +317,7 @@ public final class Translator {
     }
 
     /** Generates the class for region; out (when given) receives the class bytes and the method's bytecode size. */
-    private static Gen build(Region region, int used, int written, Object[] out) {
+    private static Gen build(Region region, Tlb memory, int used, int written, Object[] out) {
         ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
         Gen[] gen = new Gen[1];
         byte[] bytes = CLASS_FILE.build(name, cls -> {
@@ -325,7 +327,7 @@ public final class Translator {
             cls.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, code -> code
                     .aload(0).invokespecial(Gen.CD_TRANSLATED, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             cls.withMethodBody("run", Gen.RUN_TYPE, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
-                Gen g = new Gen(code, name, region, used, written);
+                Gen g = new Gen(code, name, region, memory, used, written);
                 g.generate();
                 gen[0] = g;
             });

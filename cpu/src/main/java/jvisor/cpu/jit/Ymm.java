@@ -134,7 +134,7 @@ final class Ymm {
         for (int k = 0; k < quads; k++) t[k] = freeTemp(g);
         int ak = freeTemp(g);
         Label quadByQuad = g.cb.newLabel(), done = g.cb.newLabel();
-        inPlace(g, "readableInPlace", a, bytes, ak, quadByQuad);
+        inPlace(g, false, a, bytes, ak, quadByQuad);
         for (int k = 0; k < quads; k++) {
             g.cb.lload(ak);
             if (k > 0) g.cb.ldc(8L * k).ladd();
@@ -177,12 +177,12 @@ final class Ymm {
 
     /**
      * The host address of the bytes bytes at the address in slot a into slot host when the TLB lets
-     * them be accessed in place (its method tlbMethod), else a jump to otherwise.
+     * them be read (write false) or written in place, else a jump to otherwise.
      */
-    private static void inPlace(Gen g, String tlbMethod, int a, int bytes, int host, Label otherwise) {
+    private static void inPlace(Gen g, boolean write, int a, int bytes, int host, Label otherwise) {
         g.mayFault();
-        g.cb.aload(g.tlb).lload(a).ldc(bytes).invokevirtual(Gen.CD_TLB, tlbMethod, MethodTypeDesc.of(CD_long, CD_long, CD_int))
-                .dup2().lstore(host).ldc(-1L).lcmp().ifeq(otherwise);
+        g.pushInPlace(a, bytes, write);
+        g.cb.dup2().lstore(host).ldc(-1L).lcmp().ifeq(otherwise);
     }
 
     /** A temporary of the instruction for the emitter to fill. */
@@ -198,7 +198,7 @@ final class Ymm {
         if (quads > 1) {
             // One TLB check for the whole operand when its page is writable in place (see source).
             Label quadByQuad = g.cb.newLabel();
-            inPlace(g, "writableInPlace", a, 8 * quads, ak, quadByQuad);
+            inPlace(g, true, a, 8 * quads, ak, quadByQuad);
             for (int k = 0; k < quads; k++) {
                 g.cb.lload(ak);
                 if (k > 0) g.cb.ldc(8L * k).ladd();
