@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import jvisor.cpu.Block;
+import jvisor.cpu.Cpu;
 import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
 import jvisor.cpu.decode.Insn;
@@ -66,6 +67,7 @@ final class Gen {
     static final ClassDesc CD_TRANSLATOR = ClassDesc.of("jvisor.cpu.jit.Translator");
     static final ClassDesc CD_TRANSLATED = ClassDesc.of("jvisor.cpu.jit.Translated");
     static final ClassDesc CD_RUNTIME_EXCEPTION = ClassDesc.of("java.lang.RuntimeException");
+    static final ClassDesc CD_ISE = ClassDesc.of("java.lang.IllegalStateException");
     static final ClassDesc CD_LONG_ARRAY = CD_long.arrayType();
     static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long"), CD_DOUBLE = ClassDesc.of("java.lang.Double"),
             CD_FLOAT = ClassDesc.of("java.lang.Float"), CD_MATH = ClassDesc.of("java.lang.Math");
@@ -96,7 +98,13 @@ final class Gen {
 
     final CodeBuilder cb;
     final Region region;
-    /** The TLB of the vCPU the code is for: its arrays are constants of the class (see {@link #load}). */
+    /**
+     * The vCPU the code is for, and its TLB. The code runs on this vCPU only (its blocks are this
+     * vCPU's), so the vCPU's state, register arrays and TLB arrays are constants of the class:
+     * the JVM's compiler then knows the arrays' lengths (no range checks) and the objects'
+     * addresses (immediates, no registers held for them).
+     */
+    private final Cpu vcpu;
     private final Tlb memory;
     /** Registers the region's translated instructions read or write, and those they write. */
     final int usedRegs, writtenRegs;
@@ -137,11 +145,12 @@ final class Gen {
     /** Set by a terminator emitter: how the block ends (see {@link #block}). */
     private Runnable terminator;
 
-    Gen(CodeBuilder cb, ClassDesc self, Region region, Tlb memory, int usedRegs, int writtenRegs) {
+    Gen(CodeBuilder cb, ClassDesc self, Region region, Cpu vcpu, int usedRegs, int writtenRegs) {
         this.cb = cb;
         this.self = self;
         this.region = region;
-        this.memory = memory;
+        this.vcpu = vcpu;
+        this.memory = vcpu.mem();
         this.usedRegs = usedRegs;
         this.writtenRegs = writtenRegs;
         state = cb.allocateLocal(TypeKind.REFERENCE);
@@ -384,10 +393,19 @@ final class Gen {
     }
 
     private void emitPrologue() {
-        cb.aload(CPU).getfield(CD_CPU, "state", CD_STATE).astore(state);
-        cb.aload(state).getfield(CD_STATE, "r", CD_LONG_ARRAY).astore(regs);
-        cb.aload(state).getfield(CD_STATE, "xmm", CD_LONG_ARRAY).astore(xmm);
-        cb.aload(CPU).invokevirtual(CD_CPU, "mem", MethodTypeDesc.of(CD_TLB)).astore(tlb);
+        Label ours = cb.newLabel();
+        cb.aload(CPU);
+        constant(vcpu, CD_CPU);
+        cb.if_acmpeq(ours).invokestatic(CD_TRANSLATED, "wrongVcpu", MethodTypeDesc.of(CD_ISE)).athrow();
+        cb.labelBinding(ours);
+        constant(vcpu.state, CD_STATE);
+        cb.astore(state);
+        constant(vcpu.state.r, CD_LONG_ARRAY);
+        cb.astore(regs);
+        constant(vcpu.state.xmm, CD_LONG_ARRAY);
+        cb.astore(xmm);
+        constant(memory, CD_TLB);
+        cb.astore(tlb);
         for (int k = 0; k < 16; k++) {
             // Registers the translated code does not use get a value too, so every path defines them.
             if ((usedRegs & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
@@ -638,6 +656,11 @@ final class Gen {
             TLB_READ_LONG = MethodTypeDesc.of(CD_long, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long),
             TLB_WRITE_INT = MethodTypeDesc.of(CD_void, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long, CD_int),
             TLB_WRITE_LONG = MethodTypeDesc.of(CD_void, CD_TLB, CD_LONG_ARRAY, CD_LONG_ARRAY, CD_long, CD_long);
+
+    /** Pushes CpuState.ymmHi (bits 255:128 of the YMM registers), a constant as the other arrays (see {@link #vcpu}). */
+    void pushYmmHi() {
+        constant(vcpu.state.ymmHi, CD_LONG_ARRAY);
+    }
 
     /** Pushes the TLB, the given tag array of it and its addends, the first arguments of its static fast paths. */
     private void pushTlbArrays(long[] tags) {

@@ -21,4 +21,12 @@ public abstract class Translated {
      *     {@link Translator#takeFault()}
      */
     public abstract Insn run(Cpu cpu, Translator translator);
+
+    /**
+     * What a translation throws when run on another vCPU than the one it was made for: it holds
+     * that vCPU's state and TLB as constants (see Gen), so it must never touch another's.
+     */
+    public static IllegalStateException wrongVcpu() {
+        return new IllegalStateException("a translation ran on a vCPU it was not made for");
+    }
 }

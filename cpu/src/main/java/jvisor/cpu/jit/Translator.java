@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import jvisor.cpu.Block;
 import jvisor.cpu.Cpu;
 import jvisor.cpu.decode.Insn;
-import jvisor.mmu.Tlb;
 
 /**
  * The translator of one vCPU: once a decoded block has run {@link #threshold} times, it and the
@@ -182,14 +181,13 @@ public final class Translator {
      */
     private Translated request(Block b) {
         Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
-        if (!background) return translate(region, cpu.mem());
+        if (!background) return translate(region, cpu);
         // Its blocks wait for this translation rather than asking for more of their own.
         for (Block r : region.blocks) {
             if (TRANSLATION.getAcquire(r) == null) TRANSLATION.setRelease(r, PENDING);
         }
         try {
-            Tlb memory = cpu.mem();
-            BACKGROUND.execute(() -> translateInBackground(region, memory));
+            BACKGROUND.execute(() -> translateInBackground(region, cpu));
         } catch (RejectedExecutionException full) {
             release(region.blocks);
         }
@@ -245,9 +243,9 @@ public final class Translator {
         return f;
     }
 
-    private static void translateInBackground(Region region, Tlb memory) {
+    private static void translateInBackground(Region region, Cpu vcpu) {
         try {
-            translate(region, memory);
+            translate(region, vcpu);
         } catch (RuntimeException | LinkageError e) {
             // A generator bug: the entry block stays interpreted for good, the others may still
             // join another region (the tests translate on the spot, where it is thrown).
@@ -265,17 +263,17 @@ public final class Translator {
         for (Block r : blocks) TRANSLATION.compareAndSet(r, PENDING, null);
     }
 
-    /** Generates, loads and installs the class of region, for the vCPU whose TLB is memory; returns it. */
-    private static Translated translate(Region region, Tlb memory) {
+    /** Generates, loads and installs the class of region, for vcpu (whose blocks they are); returns it. */
+    private static Translated translate(Region region, Cpu vcpu) {
         long t0 = STATS ? System.nanoTime() : 0;
         Block b = region.entry;
         byte[] bytes;
         List<Object> constants;
         while (true) {
             // Pass one learns which registers the code uses; pass two generates with that knowledge.
-            Gen first = build(region, memory, 0xFFFF, 0xFFFF, null);
+            Gen first = build(region, vcpu, 0xFFFF, 0xFFFF, null);
             Object[] out = new Object[2];
-            Gen second = build(region, memory, first.seenUsed, first.seenWritten, out);
+            Gen second = build(region, vcpu, first.seenUsed, first.seenWritten, out);
             bytes = (byte[]) out[0];
             constants = second.constants;
             if ((int) out[1] <= MAX_BYTECODE || region.blocks.size() == 1) break;
@@ -317,7 +315,7 @@ public final class Translator {
     }
 
     /** Generates the class for region; out (when given) receives the class bytes and the method's bytecode size. */
-    private static Gen build(Region region, Tlb memory, int used, int written, Object[] out) {
+    private static Gen build(Region region, Cpu vcpu, int used, int written, Object[] out) {
         ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
         Gen[] gen = new Gen[1];
         byte[] bytes = CLASS_FILE.build(name, cls -> {
@@ -327,7 +325,7 @@ public final class Translator {
             cls.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, code -> code
                     .aload(0).invokespecial(Gen.CD_TRANSLATED, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             cls.withMethodBody("run", Gen.RUN_TYPE, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
-                Gen g = new Gen(code, name, region, memory, used, written);
+                Gen g = new Gen(code, name, region, vcpu, used, written);
                 g.generate();
                 gen[0] = g;
             });

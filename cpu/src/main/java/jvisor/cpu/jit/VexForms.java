@@ -168,7 +168,7 @@ final class VexForms {
 
     /** VZEROUPPER: bits 255:128 of every YMM register become zero. */
     private static void zeroUpper(Gen g, Insn i) {
-        g.cb.aload(g.state).getfield(Gen.CD_STATE, "ymmHi", Gen.CD_LONG_ARRAY).lconst_0()
-                .invokestatic(CD_ARRAYS, "fill", MethodTypeDesc.of(CD_void, Gen.CD_LONG_ARRAY, CD_long));
+        g.pushYmmHi();
+        g.cb.lconst_0().invokestatic(CD_ARRAYS, "fill", MethodTypeDesc.of(CD_void, Gen.CD_LONG_ARRAY, CD_long));
     }
 }

@@ -62,7 +62,7 @@ final class Ymm {
     }
 
     private static void upper(Gen g) {
-        g.cb.aload(g.state).getfield(Gen.CD_STATE, "ymmHi", Gen.CD_LONG_ARRAY);
+        g.pushYmmHi();
     }
 
     /** How a memory operand is checked before it is accessed. */

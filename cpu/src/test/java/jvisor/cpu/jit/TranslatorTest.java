@@ -1,6 +1,8 @@
 package jvisor.cpu.jit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -586,6 +588,25 @@ class TranslatorTest {
             }
         } while (!waiting.isEmpty() && System.nanoTime() < deadline);
         assertEquals(List.of(), waiting, "blocks never translated");
+    }
+
+    /** A translation holds its vCPU's state and TLB as constants: on another vCPU it refuses to run, and changes nothing. */
+    @Test
+    void aTranslationRunsOnItsOwnVcpuOnly() {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        byte[] code = intel("mov rax, 7\nadd rax, rbx\nsyscall\n");
+        Cpu mine = new Cpu(space(code));
+        mine.setTranslationThreshold(1);
+        mine.state.rip = CODE;
+        assertEquals(Cpu.EXIT_SYSCALL, mine.run());
+        Translated t = mine.cachedBlock(CODE).translation;
+        assertNotNull(t);
+        Cpu other = new Cpu(space(code));
+        other.state.rip = CODE;
+        other.state.r[Reg.RAX] = 5;
+        assertThrows(IllegalStateException.class, () -> t.run(other, new Translator(other, 1)));
+        assertEquals(5, other.state.r[Reg.RAX]);
+        assertEquals(7, mine.state.r[Reg.RAX]);
     }
 
     /** Guest CPU time (ITIMER_VIRTUAL) is the retired count, which another thread watches while the guest spins. */
