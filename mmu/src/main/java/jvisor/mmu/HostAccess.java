@@ -44,7 +44,6 @@ public final class HostAccess {
     @SuppressWarnings("removal")
     private static final long BYTE_BASE = U != null ? U.arrayBaseOffset(byte[].class) : 0;
 
-
     @SuppressWarnings("removal")
     private static sun.misc.Unsafe unsafeIfAllowed() {
         if (!"allow".equals(System.getProperty(MODE_PROPERTY))) return null;

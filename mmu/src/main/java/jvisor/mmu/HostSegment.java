@@ -5,11 +5,10 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * A segment covering the whole host address space, for bulk copies and fills at host addresses
- * ({@link AddressSpace}, the kernel's devices) and for {@link HostAccess} when sun.misc.Unsafe is
- * not allowed. A class of its own so that it is made on first use: making it (a restricted
- * method's checks) generates method handle classes, a few milliseconds of a starting JVM that a
- * guest which never needs the segment should not pay.
+ * A segment covering the whole host address space: {@link HostAccess}'s way to host memory when
+ * sun.misc.Unsafe is not allowed (and the tests'). A class of its own so that it is made on first
+ * use: making it (a restricted method's checks) and its VarHandle generates method handle
+ * classes, milliseconds of a starting JVM that a JVM on the Unsafe path should not pay.
  */
 public final class HostSegment {
     private HostSegment() {}

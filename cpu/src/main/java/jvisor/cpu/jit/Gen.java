@@ -50,8 +50,9 @@ import jvisor.mmu.Tlb;
  * small load and store methods, whose hit path (a tag compare and a host access) the JVM
  * inlines. Instructions without an emitter call their interpreter handler ({@link Fallback}).
  *
- * <p>Layout of the method: the prologue (which loads the registers the first pass found used),
- * the switch to the entry block, the blocks, the common exit, the fault handler. Nothing jumps
+ * <p>Layout of the method: the prologue (which checks that it runs on its vCPU and loads the
+ * registers the first pass found used), the switch to the entry block, the blocks, the common
+ * exit, the fault handler. Nothing jumps
  * back to the entry: the JVM counts every backward branch as a loop iteration, and a backward
  * jump taken on every call made it compile the region a second time for on-stack replacement.
  */
