@@ -60,7 +60,7 @@ final class SseForms {
     }
 
     /** The 64-bit W operand (the low quadword of a register, or 8 bytes of memory, no alignment) into a temporary. */
-    private static int w64(Gen g, Insn i) {
+    static int w64(Gen g, Insn i) {
         if (i.mem) {
             int a = g.eaTemp(i);
             g.load(a, 8);

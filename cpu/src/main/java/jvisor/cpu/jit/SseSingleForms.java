@@ -183,9 +183,18 @@ final class SseSingleForms {
             cb.iload(r).ldc(EXPONENT).iand().ldc(EXPONENT).if_icmpeq(slow);
             return;
         }
-        // The exponent field e must be in [MIN_EXP_FIELD, 0xFE]: (e - min) | (0xFE - e) >= 0.
+        inRange(g, r, e, slow);
+    }
+
+    /**
+     * Jumps to slow unless the float bits in int slot r have an exponent field in
+     * [MIN_EXP_FIELD, 0xFE] (finite, and 2^-125 or more: see the class comment); e is an int
+     * temporary. The field passes when (e - min) | (0xFE - e) >= 0.
+     */
+    private static void inRange(Gen g, int r, int e, Label slow) {
+        var cb = g.cb;
         cb.iload(r).bipush(23).iushr().sipush(0xFF).iand().istore(e);
-        cb.iload(e).iconst_2().isub().sipush(0xFE).iload(e).isub().ior().iflt(slow);
+        cb.iload(e).bipush(MIN_EXP_FIELD).isub().sipush(0xFE).iload(e).isub().ior().iflt(slow);
     }
 
     /** Pushes the 32-bit element at bit shift (0 or 32) of the quadword in slot v, as an int. */
@@ -331,14 +340,7 @@ final class SseSingleForms {
     static void toSingle(Gen g, Insn i, boolean vex) {
         var cb = g.cb;
         int d = SseForms.q(i.reg);
-        int b;
-        if (i.mem) {
-            int a = g.eaTemp(i);
-            g.load(a, 8);
-        } else {
-            g.pushXmm(SseForms.q(i.rm));
-        }
-        b = g.toTemp();
+        int b = SseForms.w64(g, i);
         int high = SseForms.highOf(g, i, vex);
         int first = vex ? SseForms.q(i.vvvv) : d; // bits 63:32 of the result's quadword come from here
         Label slow = cb.newLabel(), done = cb.newLabel();
@@ -349,8 +351,7 @@ final class SseSingleForms {
         cb.iload(e).iconst_1().isub().sipush(0x7FE).iload(e).isub().ior().iflt(slow);
         cb.lload(b).invokestatic(CD_DOUBLE, "longBitsToDouble", MethodTypeDesc.of(CD_double, CD_long)).d2f()
                 .invokestatic(CD_FLOAT, "floatToRawIntBits", FLOAT_TO_INT).istore(r);
-        cb.iload(r).bipush(23).iushr().sipush(0xFF).iand().istore(e);
-        cb.iload(e).iconst_2().isub().sipush(0xFE).iload(e).isub().ior().iflt(slow);
+        inRange(g, r, e, slow);
         g.pushXmm(first);
         cb.ldc(HIGH).land().iload(r).i2l().ldc(LOW).land().lor();
         int v = g.toTemp();

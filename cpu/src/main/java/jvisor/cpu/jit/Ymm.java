@@ -34,7 +34,7 @@ final class Ymm {
             g.pushXmm(2 * n + k);
             return;
         }
-        upper(g);
+        g.pushYmmHi();
         g.cb.ldc(2 * n + k - 2).laload();
     }
 
@@ -42,7 +42,7 @@ final class Ymm {
     static void target(Gen g, int n, int k) {
         if (k < 2) g.cb.aload(g.xmm).ldc(2 * n + k);
         else {
-            upper(g);
+            g.pushYmmHi();
             g.cb.ldc(2 * n + k - 2);
         }
     }
@@ -59,10 +59,6 @@ final class Ymm {
             target(g, n, k);
             g.cb.lconst_0().lastore();
         }
-    }
-
-    private static void upper(Gen g) {
-        g.pushYmmHi();
     }
 
     /** How a memory operand is checked before it is accessed. */
