@@ -134,7 +134,10 @@ final class Gen {
     private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>();
     /** The instructions that may fault, indexed by the number the fault handler gets in {@link #faultAt}. */
     private final List<Insn> faulting = new ArrayList<>();
-    /** The addresses outside the region that its direct branches go to, by exit slot (see {@link Translator#chain}). */
+    /**
+     * The addresses outside the region that its direct branches go to, by exit slot (see {@link
+     * Translator#chain}); null for the slots of a computed jump.
+     */
     private final List<Long> exitTargets = new ArrayList<>();
     private Label bodyStart, bodyEnd;
 
@@ -238,13 +241,17 @@ final class Gen {
 
     /**
      * The instruction ends the block with a jump to the address in long local slot, which stays
-     * in the region when it is the start of one of its blocks (a switch on the address).
+     * in the region when it is the start of one of its blocks (a switch on the address). Out of
+     * the region, the jump leaves through exit slots of its own that remember the last two
+     * blocks it went to (see {@link Translator#chain}).
      */
     void endWithDynamicJump(int slot) {
         cb.lload(slot).lstore(ripTmp);
         terminator = () -> {
             if (region.blocks.size() > 1) switchToBlock();
-            cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
+            int first = exitTargets.size();
+            for (int k = 0; k < Translator.COMPUTED_JUMP_WAYS; k++) exitTargets.add(null); // no fixed target
+            cb.ldc(Translator.computedJumpSlot(first)).istore(exitSlot);
             cb.goto_(commonExit);
         };
     }

@@ -495,6 +495,58 @@ class TranslatorTest {
         }
     }
 
+    @Test
+    void computedJumpsChainAcrossRegionsAndSeeCodeChanges() {
+        // One function returns to three call sites in turn (more than a computed jump remembers),
+        // and a jump table sends each iteration to one of three blocks. Halfway, the loop rewrites
+        // the immediate of one of those blocks: a jump that remembered it must not run the old code.
+        String asm = """
+                    mov esi, 0x20000000
+                    lea rax, [rip + 20f]
+                    mov [rsi], rax
+                    lea rax, [rip + 21f]
+                    mov [rsi + 8], rax
+                    lea rax, [rip + 22f]
+                    mov [rsi + 16], rax
+                    mov ecx, 600
+                1:  call 60f
+                    add rbx, 1
+                    call 60f
+                    add rbx, 2
+                    call 60f
+                    add rbx, 3
+                    mov eax, ecx
+                    xor edx, edx
+                    mov edi, 3
+                    div edi
+                    jmp qword ptr [rsi + rdx * 8]
+                20: add r9, 1
+                    jmp 30f
+                21: add r10, 1
+                    jmp 30f
+                22: add r13, 1
+                    jmp 30f
+                30: cmp ecx, 300
+                    jne 31f
+                    mov byte ptr [rip + 22b + 3], 7
+                31: dec ecx
+                    jnz 1b
+                    syscall
+                60: add r12, 5
+                    ret
+                """;
+        assertAgree("computed jumps", asm, 1);
+        for (int threshold : THRESHOLDS) {
+            Snapshot s = run(intel(asm), threshold, 1).get(0);
+            assertEquals(0x0404_0404_0404_0404L + 600 * 6, s.regs[Reg.RBX], "threshold " + threshold);
+            assertEquals(0x0D0D_0D0D_0D0D_0D0DL + 600 * 3 * 5, s.regs[Reg.R12], "threshold " + threshold);
+            assertEquals(0x0A0A_0A0A_0A0A_0A0AL + 200, s.regs[Reg.R9], "threshold " + threshold);
+            assertEquals(0x0B0B_0B0B_0B0B_0B0BL + 200, s.regs[Reg.R10], "threshold " + threshold);
+            // ecx % 3 == 2: 100 times before the rewrite (ecx 599..302), 100 times after it (299..2)
+            assertEquals(0x0E0E_0E0E_0E0E_0E0EL + 100 + 100 * 7, s.regs[Reg.R13], "threshold " + threshold);
+        }
+    }
+
     /** A spin of 20 blocks: translated before their first run, the translations chain to each other for ever. */
     private static final byte[] CHAINED_SPIN = CpuTestSupport.hostAvailable() ? intel("""
             1:  add rax, 1
