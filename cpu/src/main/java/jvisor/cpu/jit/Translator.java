@@ -223,8 +223,7 @@ public final class Translator {
             if (b == null) {
                 lookUp(exits, slot, target);
             } else if (b.valid) {
-                entry = b.translationEntry;
-                next = b.translation;
+                runNext(b);
             }
         } else if (slot != NO_CHAIN) {
             chainComputed(exits, -2 - slot, target);
@@ -240,8 +239,7 @@ public final class Translator {
         for (int k = first; k < first + COMPUTED_JUMP_WAYS; k++) {
             Block b = exits[k];
             if (b != null && b.start == target && b.valid) {
-                entry = b.translationEntry;
-                next = b.translation;
+                runNext(b);
                 return;
             }
         }
@@ -249,8 +247,7 @@ public final class Translator {
         if (b == null) return;
         System.arraycopy(exits, first, exits, first + 1, COMPUTED_JUMP_WAYS - 1);
         exits[first] = b;
-        entry = b.translationEntry;
-        next = b.translation;
+        runNext(b);
     }
 
     /**
@@ -262,6 +259,11 @@ public final class Translator {
         Block b = translatedBlock(target);
         if (b == null) return;
         exits[slot] = b; // its translation never changes again
+        runNext(b);
+    }
+
+    /** The translation of block b, entered where b starts, is what the run loop calls next. */
+    private void runNext(Block b) {
         entry = b.translationEntry;
         next = b.translation;
     }

@@ -10,6 +10,7 @@ import jvisor.kernel.host.Libc;
 import jvisor.kernel.host.Scratch;
 import jvisor.kernel.tty.Terminal;
 import jvisor.kernel.tty.TtyJobControl;
+import jvisor.mmu.HostAccess;
 
 /**
  * A file description backed by a host file descriptor: files of the sandbox root opened read-only,
@@ -108,7 +109,7 @@ public final class HostFile extends FileDescription {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment st = arena.allocate(StatBuf.SIZE);
                 kind = Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) == 0
-                        ? jvisor.mmu.HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT : 0;
+                        ? HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT : 0;
             }
         }
         return kind;

@@ -3,6 +3,7 @@ package jvisor.kernel.host;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
 import jvisor.mmu.Words;
 
@@ -107,8 +108,8 @@ public final class HostSelf {
             boolean known = HostSyscall.call(HostSyscall.PRLIMIT64, 0, r, 0, rlimit.address(), 0, 0) == 0;
             // HostAccess rather than the segment's get: the segment's first access of a kind makes
             // its access classes (several milliseconds), and this runs at every start.
-            out[0][r] = known ? jvisor.mmu.HostAccess.getLong(rlimit.address()) : -1;
-            out[1][r] = known ? jvisor.mmu.HostAccess.getLong(rlimit.address() + 8) : -1;
+            out[0][r] = known ? HostAccess.getLong(rlimit.address()) : -1;
+            out[1][r] = known ? HostAccess.getLong(rlimit.address() + 8) : -1;
         }
         return out;
     }
