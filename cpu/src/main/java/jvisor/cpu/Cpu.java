@@ -92,6 +92,11 @@ public final class Cpu {
         blocks.clear();
     }
 
+    /** Which regions translated from now on keep XMM registers in locals (no effect without a translator). */
+    public void setXmmLocals(Translator.XmmLocals placement) {
+        if (jit != null) jit.setXmmLocals(placement);
+    }
+
     /** Whether {@link #kick()} was called and the run loop has not returned for it yet (translated code polls it). */
     public boolean kickPending() {
         return kicked;

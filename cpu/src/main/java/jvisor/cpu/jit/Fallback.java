@@ -18,7 +18,9 @@ import jvisor.cpu.decode.Insn;
  * <p>What the translated code writes back before the call and reads again after it depends on
  * what the handler can touch ({@link Effects}): in general any register, RIP and the retired
  * instruction count, so all of them (and the handler's own faults then leave the state it made);
- * an SSE form only the general registers its operands name. The lazy-flag fields need neither:
+ * an SSE form only the general registers its operands name. The XMM registers the translated
+ * code keeps in locals go back before any handler and are read again after it (a handler may
+ * name any of them, or use XMM0 implicitly as BLENDVPS does). The lazy-flag fields need neither:
  * the translated code keeps them in CpuState too; after a handler that sets them, what the code
  * generator knew of them statically is forgotten.
  */
@@ -59,9 +61,11 @@ final class Fallback {
             if (!i.mem && (ops.contains("E") || ops.contains("R"))) named |= 1 << (i.rm & 15);
         }
         g.storeRegisters(named & g.writtenRegs);
+        g.writeBackXmm();
         g.mayFault(); // a fault leaves the registers it has not written: the locals hold them
         call(g, i);
         if (e == Effects.NAMED_REGISTERS) g.reloadRegisters(named);
+        g.reloadXmm();
         if (e == Effects.FLAGS) g.forgetFlags(); // nothing is known of what the handler recorded
     }
 
@@ -84,6 +88,7 @@ final class Fallback {
         g.stateIsAuthoritative();
         call(g, i);
         g.reloadRegisters(0xFFFF);
+        g.reloadXmm();
         g.forgetFlags();
         if (i.form.endsBlock) {
             g.cb.aload(g.state).getfield(Gen.CD_STATE, "rip", CD_long);

@@ -85,6 +85,9 @@ final class Gen {
     static final int OP = 0, SIZE = 1, DST = 2, SRC = 3, RES = 4, AUX = 5;
     private static final String[] FLAG_FIELDS = {"lfOp", "lfSize", "lfDst", "lfSrc", "lfRes", "lfAux"};
 
+    /** The quadwords of XMM0-15 that translated code keeps in locals (CpuState.xmm has VexLanes' scratch registers above). */
+    static final int XMM_QUADS = 32;
+
     /** Block boundaries between two polls for a kick or mapping changes. */
     static final int POLL_INTERVAL = 32;
     /**
@@ -107,10 +110,31 @@ final class Gen {
      */
     private final Cpu vcpu;
     private final Tlb memory;
+    /**
+     * What a region's code reads or writes of the guest state it keeps in locals: general
+     * registers (a bit per register) and the quadwords of XMM registers 0-15 (bit 2n + k for
+     * quadword k of XMMn), each as read or written, and as written. The first of the two
+     * generations assumes everything ({@link #EVERYTHING}) and learns what the second needs.
+     */
+    record Usage(int usedRegs, int writtenRegs, int usedXmm, int writtenXmm) {
+        static final Usage EVERYTHING = new Usage(0xFFFF, 0xFFFF, -1, -1);
+    }
+
     /** Registers the region's translated instructions read or write, and those they write. */
     final int usedRegs, writtenRegs;
+    /**
+     * Whether this region keeps XMM0-15 (their low 128 bits) in locals (see {@link #xmmLocal}):
+     * where that pays ({@link #xmmLocalsPay}), or everywhere if the translator is told so.
+     */
+    private final boolean xmmInLocals;
+    /** The same for the quadwords of XMM0-15 (see {@link Usage}); none without {@link #xmmInLocals}. */
+    final int usedXmm, writtenXmm;
     /** Filled while generating: registers read or written, and written (the next pass's {@link #usedRegs}). */
     int seenUsed, seenWritten;
+    /** Filled while generating, as seenUsed and seenWritten: XMM quadwords. */
+    private int seenXmmUsed, seenXmmWritten;
+    /** Filled while generating: the writes of XMM0-15 quadwords in the current block, and the most in any block. */
+    private int blockXmmWrites, maxBlockXmmWrites, regionXmmWrites;
     /** Class data: the constants the generated code loads (blocks, instructions, handlers). */
     final List<Object> constants = new ArrayList<>();
     final List<ClassDesc> constantTypes = new ArrayList<>();
@@ -120,6 +144,22 @@ final class Gen {
 
     final int state, regs, xmm, tlb, retired, ripTmp, exitSlot, exception, faultAt, pollBudget;
     final int[] reg = new int[16];
+    /**
+     * The low 128 bits of XMM0-15 in locals, quadword q (CpuState.xmm[q]) in xmmLocal[q], in a
+     * region where that pays ({@link #xmmInLocals}): between a load and the operation that uses it,
+     * and from one iteration to the next, a value then stays in a register of the host instead
+     * of going through CpuState's array (matmul's loop stored each product there and read it
+     * back for the addition). Bits 255:128 stay in CpuState.ymmHi. The quadwords the code uses
+     * are loaded when it starts; those it writes go back wherever the general registers do, and
+     * around every interpreter handler (see {@link Fallback}).
+     *
+     * <p>Every region had them in locals once: the loops gained (matmul's 0.94 of the time,
+     * nbody's 0.95), but a short SIMD function (memcpy, strchr) paid the loads and stores at
+     * every call, and the sorts took 1.13 of the time: a call runs one of the function's small
+     * blocks and paid for the registers of all of them. Now only the regions where they pay
+     * have them ({@link #xmmLocalsPay}).
+     */
+    private final int[] xmmLocal = new int[XMM_QUADS];
     private final int[] longTemps = new int[TEMPS], intTemps = new int[4];
     private int nextLong, nextInt;
 
@@ -149,19 +189,23 @@ final class Gen {
     /** Set by a terminator emitter: how the block ends (see {@link #block}). */
     private Runnable terminator;
 
-    Gen(CodeBuilder cb, ClassDesc self, Region region, Cpu vcpu, int usedRegs, int writtenRegs) {
+    Gen(CodeBuilder cb, ClassDesc self, Region region, Cpu vcpu, Usage usage) {
         this.cb = cb;
         this.self = self;
         this.region = region;
         this.vcpu = vcpu;
         this.memory = vcpu.mem();
-        this.usedRegs = usedRegs;
-        this.writtenRegs = writtenRegs;
+        this.usedRegs = usage.usedRegs();
+        this.writtenRegs = usage.writtenRegs();
+        this.xmmInLocals = region.xmmInLocals;
+        this.usedXmm = xmmInLocals ? usage.usedXmm() : 0;
+        this.writtenXmm = xmmInLocals ? usage.writtenXmm() : 0;
         state = cb.allocateLocal(TypeKind.REFERENCE);
         regs = cb.allocateLocal(TypeKind.REFERENCE);
         xmm = cb.allocateLocal(TypeKind.REFERENCE);
         tlb = cb.allocateLocal(TypeKind.REFERENCE);
         for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
+        for (int q = 0; q < XMM_QUADS; q++) xmmLocal[q] = (usedXmm & (1 << q)) != 0 ? cb.allocateLocal(TypeKind.LONG) : -1;
         retired = cb.allocateLocal(TypeKind.LONG);
         ripTmp = cb.allocateLocal(TypeKind.LONG);
         exitSlot = cb.allocateLocal(TypeKind.INT);
@@ -199,6 +243,7 @@ final class Gen {
         boundaryChecks(b);
         cb.labelBinding(blockLabels.get(b));
         knownOp = knownSize = -1;
+        blockXmmWrites = 0;
         Insn[] insns = b.insns;
         boolean[] dead = FlagLiveness.deadFlags(insns);
         for (int k = 0; k < insns.length; k++) {
@@ -419,6 +464,7 @@ final class Gen {
             if ((usedRegs & (1 << k)) != 0) cb.aload(regs).ldc(k).laload().lstore(reg[k]);
             else cb.lconst_0().lstore(reg[k]);
         }
+        reloadXmm();
         cb.lconst_0().lstore(retired);
         cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
         cb.iconst_0().istore(faultAt);
@@ -429,6 +475,26 @@ final class Gen {
 
     void writeBackRegisters() {
         storeRegisters(writtenRegs);
+        writeBackXmm();
+    }
+
+    /** The XMM quadwords the code writes go back to CpuState.xmm (before a handler, at an exit). */
+    void writeBackXmm() {
+        for (int q = 0; q < XMM_QUADS; q++) {
+            if ((writtenXmm & (1 << q)) != 0) cb.aload(xmm).ldc(q).lload(xmmLocal[q]).lastore();
+        }
+    }
+
+    /** The XMM quadwords the code uses from CpuState.xmm: when it starts, and again after a handler. */
+    void reloadXmm() {
+        for (int q = 0; q < XMM_QUADS; q++) {
+            if ((usedXmm & (1 << q)) != 0) cb.aload(xmm).ldc(q).laload().lstore(xmmLocal[q]);
+        }
+    }
+
+    /** What this generation saw the code use: the next generation's {@link Usage}. */
+    Usage seen() {
+        return new Usage(seenUsed, seenWritten, seenXmmUsed, seenXmmWritten);
     }
 
     void storeRegisters(int mask) {
@@ -567,14 +633,68 @@ final class Gen {
         }
     }
 
-    /** Pushes CpuState.xmm[index] (XMM registers stay in CpuState: handlers read and write them there). */
+    /** Pushes quadword index of the XMM registers (CpuState.xmm[index], or its local: {@link #xmmLocal}). */
     void pushXmm(int index) {
-        cb.aload(xmm).ldc(index).laload();
+        if (index < XMM_QUADS) seenXmmUsed |= 1 << index;
+        if (xmmInLocal(index)) cb.lload(xmmLocal(index));
+        else cb.aload(xmm).ldc(index).laload();
     }
 
-    /** CpuState.xmm[index] = the long in slot value. */
+    /** XMM quadword index = the long in slot value. */
     void storeXmm(int index, int value) {
-        cb.aload(xmm).ldc(index).lload(value).lastore();
+        beginXmmWrite(index);
+        cb.lload(value);
+        endXmmWrite(index);
+    }
+
+    /** Whether XMM quadword index is in a local (else in CpuState.xmm). */
+    private boolean xmmInLocal(int index) {
+        return index < XMM_QUADS && xmmInLocals;
+    }
+
+    /** Starts a write of XMM quadword index: the value follows on the stack, then {@link #endXmmWrite}. */
+    void beginXmmWrite(int index) {
+        if (!xmmInLocal(index)) cb.aload(xmm).ldc(index);
+    }
+
+    /** Ends the write {@link #beginXmmWrite} started: XMM quadword index = the long on the stack. */
+    void endXmmWrite(int index) {
+        if (index < XMM_QUADS) {
+            seenXmmUsed |= 1 << index;
+            seenXmmWritten |= 1 << index;
+            maxBlockXmmWrites = Math.max(maxBlockXmmWrites, ++blockXmmWrites);
+            regionXmmWrites++;
+        }
+        if (xmmInLocal(index)) cb.lstore(xmmLocal(index));
+        else cb.lastore();
+    }
+
+    /**
+     * Whether XMM registers in locals pay: the region writes more XMM quadwords than a run
+     * through it loads and stores, counting the writes of all its blocks if it is a loop
+     * entered at its head (one iteration), else those of its busiest block. In CpuState's
+     * array, the JVM's compiler forwards a stored quadword to the loads after it (up to a call
+     * it does not inline, such as a memory access's), but keeps every store.
+     * <ul>
+     * <li>A long SIMD block pays: SHA-256's byte swaps (its timed loop took 0.84-0.87 of the
+     * time), and so does a loop of SIMD arithmetic (n-body's 0.89, matmul's 0.94).
+     * <li>A short SIMD function does not: strchr's first block writes 12 quadwords, and the
+     * region would load 8 and store 8 (the lexer's loop took 1.05 of the time), nor does one
+     * made of small blocks, which would load the registers of all of its paths at every call.
+     * <li>A loop of few SIMD instructions does not either: the lexer's switch loop, 6 writes
+     * in 16 blocks, is left at nearly every iteration.
+     * </ul>
+     */
+    boolean xmmLocalsPay() {
+        int writes = region.entryIsLoopHead() ? regionXmmWrites : maxBlockXmmWrites;
+        return writes > Integer.bitCount(seenXmmUsed) + Integer.bitCount(seenXmmWritten);
+    }
+
+    private int xmmLocal(int index) {
+        int local = xmmLocal[index];
+        // The second generation allocates the quadwords the first saw used: never missing then.
+        if (local < 0) throw new IllegalStateException("XMM quadword " + index + " not seen used at " + insn);
+        return local;
     }
 
     /** Masks the long on the stack to size bytes. */

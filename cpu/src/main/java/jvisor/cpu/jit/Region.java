@@ -21,6 +21,8 @@ final class Region {
     final Block entry;
     final List<Block> blocks = new ArrayList<>();
     private final Map<Long, Block> byStart = new HashMap<>();
+    /** Whether the code keeps XMM0-15 in locals (see Gen#xmmLocal); set by the translator when it asks for the region. */
+    boolean xmmInLocals;
 
     private Region(Block entry) {
         this.entry = entry;
@@ -86,7 +88,21 @@ final class Region {
     Region prefix(int n) {
         Region r = new Region(entry);
         for (int k = 1; k < n; k++) r.add(blocks.get(k));
+        r.xmmInLocals = xmmInLocals;
         return r;
+    }
+
+    /**
+     * Whether a block of the region can go on to its entry: the region is a loop entered at its
+     * head, as when the loop's first block became hot before the code around it.
+     */
+    boolean entryIsLoopHead() {
+        for (Block b : blocks) {
+            for (long target : successors(b)) {
+                if (target == entry.start) return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -94,7 +94,7 @@ final class SimdIntegerForms {
             g.cb.lstore(b);
             Ymm.target(g, i.reg, k);
             laneOp(g, name, a, b);
-            g.cb.lastore();
+            Ymm.finish(g, i.reg, k);
         }
         if (zeroUpper) Ymm.zeroUpper(g, i.reg);
     }
@@ -112,7 +112,7 @@ final class SimdIntegerForms {
             for (int k = 0; k < 2; k++) {
                 Ymm.target(g, i.reg, lane + k);
                 wholeQuad(g, name, k, d[lane], d[lane + 1], s[lane], s[lane + 1]);
-                g.cb.lastore();
+                Ymm.finish(g, i.reg, lane + k);
             }
         }
         if (zeroUpper) Ymm.zeroUpper(g, i.reg);
@@ -197,7 +197,7 @@ final class SimdIntegerForms {
                         }
                     }
                 }
-                cb.lastore();
+                Ymm.finish(g, dest, lane + k);
             }
         }
         if (zeroUpper) Ymm.zeroUpper(g, dest);
@@ -257,7 +257,7 @@ final class SimdIntegerForms {
             g.cb.lstore(v);
             Ymm.target(g, dest, k);
             shiftLanes(g, v, kind, width, count);
-            g.cb.lastore();
+            Ymm.finish(g, dest, k);
         }
         if (zeroUpper) Ymm.zeroUpper(g, dest);
     }
@@ -289,7 +289,9 @@ final class SimdIntegerForms {
         int a = i.mem ? g.eaTemp(i) : -1;
         int v = g.readE(i, i.opsize, a);
         g.storeXmm(2 * i.reg, v);
-        g.cb.aload(g.xmm).ldc(2 * i.reg + 1).lconst_0().lastore();
+        Ymm.target(g, i.reg, 1);
+        g.cb.lconst_0();
+        Ymm.finish(g, i.reg, 1);
         if (vex) Ymm.zeroUpper(g, i.reg);
     }
 

@@ -123,7 +123,7 @@ final class SseSingleForms {
                     else cb.ldc(LOW).land();
                     if (half == 1) cb.bipush(32).lshl().lor();
                 }
-                cb.lastore();
+                Ymm.finish(g, i.reg, lane + k);
             }
         }
         if (zeroUpper) Ymm.zeroUpper(g, i.reg);

@@ -111,9 +111,21 @@ public final class Translator {
         }
     };
 
+    /**
+     * Which regions keep XMM0-15 (their low 128 bits) in locals of the generated method instead
+     * of CpuState's array: those where it pays (the default: see Gen#xmmLocal and
+     * Gen#xmmLocalsPay), or every region (the differential tests, so that random instructions
+     * run both ways; -Djvisor.jit.xmm=all).
+     */
+    public enum XmmLocals { WHERE_THEY_PAY, EVERY_REGION }
+
+    private static final XmmLocals DEFAULT_XMM_LOCALS = "all".equals(System.getProperty("jvisor.jit.xmm"))
+            ? XmmLocals.EVERY_REGION : XmmLocals.WHERE_THEY_PAY;
+
     private final Cpu cpu;
     private final int threshold;
     private final boolean background;
+    private volatile XmmLocals xmmLocals = DEFAULT_XMM_LOCALS;
 
     /** The fault of the last translated instruction that faulted, for {@link #takeFault()} (set by generated code). */
     RuntimeException fault;
@@ -166,6 +178,11 @@ public final class Translator {
         return threshold;
     }
 
+    /** Where regions translated from now on keep the XMM registers. */
+    public void setXmmLocals(XmmLocals placement) {
+        xmmLocals = placement;
+    }
+
     /**
      * The translation to run for block b (just counted in its executions), asking for one when it
      * has become hot; null to interpret it.
@@ -194,6 +211,7 @@ public final class Translator {
      */
     private Translated request(Block b) {
         Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
+        region.xmmInLocals = xmmLocals == XmmLocals.EVERY_REGION;
         if (!background) return translate(region, cpu);
         // Its blocks wait for this translation rather than asking for more of their own.
         for (Block r : region.blocks) {
@@ -316,13 +334,17 @@ public final class Translator {
         Block b = region.entry;
         byte[] bytes;
         List<Object> constants;
+        int xmmInLocals; // the XMM quadwords the code keeps in locals
         while (true) {
             // Pass one learns which registers the code uses; pass two generates with that knowledge.
-            Gen first = build(region, vcpu, 0xFFFF, 0xFFFF, null);
+            Gen first = build(region, vcpu, Gen.Usage.EVERYTHING, null);
+            // ... and whether XMM registers in locals pay.
+            if (!region.xmmInLocals && first.xmmLocalsPay()) region.xmmInLocals = true;
             Object[] out = new Object[2];
-            Gen second = build(region, vcpu, first.seenUsed, first.seenWritten, out);
+            Gen second = build(region, vcpu, first.seen(), out);
             bytes = (byte[]) out[0];
             constants = second.constants;
+            xmmInLocals = second.usedXmm;
             if ((int) out[1] <= MAX_BYTECODE || region.blocks.size() == 1) break;
             Region smaller = region.prefix(Math.max(1, region.blocks.size() * 2 / 3));
             release(region.blocks.subList(smaller.blocks.size(), region.blocks.size()));
@@ -346,8 +368,9 @@ public final class Translator {
             TRANSLATION.setRelease(r, code);
         }
         if (STATS) {
-            System.err.printf("jit: region at 0x%x: %d blocks, %d instructions, %d bytes of code, %.1f ms%n", b.start,
-                    region.blocks.size(), region.instructions(), codeSize(bytes), (System.nanoTime() - t0) / 1e6);
+            System.err.printf("jit: region at 0x%x: %d blocks, %d instructions, %d bytes of code, %.1f ms%s%n", b.start,
+                    region.blocks.size(), region.instructions(), codeSize(bytes), (System.nanoTime() - t0) / 1e6,
+                    xmmInLocals != 0 ? ", " + Integer.bitCount(xmmInLocals) + " XMM quadwords in locals" : "");
             synchronized (Translator.class) {
                 regions++;
                 instructions += region.instructions();
@@ -362,7 +385,7 @@ public final class Translator {
     }
 
     /** Generates the class for region; out (when given) receives the class bytes and the method's bytecode size. */
-    private static Gen build(Region region, Cpu vcpu, int used, int written, Object[] out) {
+    private static Gen build(Region region, Cpu vcpu, Gen.Usage usage, Object[] out) {
         ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
         Gen[] gen = new Gen[1];
         byte[] bytes = CLASS_FILE.build(name, cls -> {
@@ -372,7 +395,7 @@ public final class Translator {
             cls.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, code -> code
                     .aload(0).invokespecial(Gen.CD_TRANSLATED, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             cls.withMethodBody("run", Gen.RUN_TYPE, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
-                Gen g = new Gen(code, name, region, vcpu, used, written);
+                Gen g = new Gen(code, name, region, vcpu, usage);
                 g.generate();
                 gen[0] = g;
             });

@@ -118,7 +118,7 @@ final class VexForms {
         for (int k = 0; k < quads; k++) {
             Ymm.target(g, i.reg, k);
             w.push(g, k);
-            g.cb.lastore();
+            Ymm.finish(g, i.reg, k);
         }
         if (quads == 2) Ymm.zeroUpper(g, i.reg);
     }
@@ -129,7 +129,7 @@ final class VexForms {
             for (int k = 0; k < quads; k++) {
                 Ymm.target(g, i.rm, k);
                 Ymm.push(g, i.reg, k);
-                g.cb.lastore();
+                Ymm.finish(g, i.rm, k);
             }
             if (quads == 2) Ymm.zeroUpper(g, i.rm);
             return;
@@ -162,7 +162,7 @@ final class VexForms {
         for (int k = 0; k < 4; k++) {
             Ymm.target(g, i.reg, k);
             if (k < 2 || wide) cb.lload(v); else cb.lconst_0();
-            cb.lastore();
+            Ymm.finish(g, i.reg, k);
         }
     }
 

@@ -15,8 +15,8 @@ import jvisor.mmu.HostMemory;
 /**
  * Access to XMM/YMM registers and to vector memory operands for the SIMD emitters
  * ({@link SimdIntegerForms}, {@link VexForms}). Quadword k (0-3) of YMM register n is
- * CpuState.xmm[2n + k] for k below 2 and CpuState.ymmHi[2n + k - 2] above (the handlers keep
- * them there too). A memory operand is read whole into temporaries before the instruction
+ * CpuState.xmm[2n + k] for k below 2, which translated code keeps in a local (see Gen#pushXmm),
+ * and CpuState.ymmHi[2n + k - 2] above (the handlers keep them there too). A memory operand is read whole into temporaries before the instruction
  * writes anything, so a fault leaves the registers as they were; its alignment (#GP) is checked
  * before any page, and an access that crosses a page is checked on both pages first where the
  * interpreter's handler does that (XmmAccess.checkStraddling).
@@ -38,26 +38,38 @@ final class Ymm {
         g.cb.ldc(2 * n + k - 2).laload();
     }
 
-    /** Pushes the array and index of quadword k of YMM register n, for a value and LASTORE to follow. */
+    /**
+     * Starts a write of quadword k of YMM register n: the value follows on the stack, then
+     * {@link #finish}. (An array and index go first where the quadword is in an array, so that
+     * the JVM's interpreter and first compiler see no stack shuffle.)
+     */
     static void target(Gen g, int n, int k) {
-        if (k < 2) g.cb.aload(g.xmm).ldc(2 * n + k);
-        else {
+        if (k < 2) {
+            g.beginXmmWrite(2 * n + k);
+        } else {
             g.pushYmmHi();
             g.cb.ldc(2 * n + k - 2);
         }
     }
 
+    /** Ends the write {@link #target} started: quadword k of YMM register n = the long on the stack. */
+    static void finish(Gen g, int n, int k) {
+        if (k < 2) g.endXmmWrite(2 * n + k);
+        else g.cb.lastore();
+    }
+
     /** Quadword k of YMM register n = the long in slot value. */
     static void store(Gen g, int n, int k, int value) {
         target(g, n, k);
-        g.cb.lload(value).lastore();
+        g.cb.lload(value);
+        finish(g, n, k);
     }
 
     /** Bits 255:128 of YMM register n become zero (a VEX.128 instruction's destination). */
     static void zeroUpper(Gen g, int n) {
         for (int k = 2; k < 4; k++) {
-            target(g, n, k);
-            g.cb.lconst_0().lastore();
+            g.pushYmmHi();
+            g.cb.ldc(2 * n + k - 2).lconst_0().lastore();
         }
     }
 

@@ -85,9 +85,15 @@ class TranslatorTest {
 
     /** Runs code from CODE with the given threshold (0: interpreter) until `exits` VM exits; a snapshot after each. */
     private static List<Snapshot> run(byte[] code, int threshold, int exits) {
+        return run(code, threshold, Translator.XmmLocals.WHERE_THEY_PAY, exits);
+    }
+
+    /** {@link #run(byte[], int, int)} with the XMM registers kept in locals where xmmLocals says. */
+    private static List<Snapshot> run(byte[] code, int threshold, Translator.XmmLocals xmmLocals, int exits) {
         AddressSpace s = space(code);
         Cpu c = new Cpu(s);
         c.setTranslationThreshold(threshold);
+        c.setXmmLocals(xmmLocals);
         CpuState t = c.state;
         t.rip = CODE;
         t.r[Reg.RSP] = STACK - 64;
@@ -111,12 +117,15 @@ class TranslatorTest {
         Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
         byte[] code = intel(asm);
         List<Snapshot> interpreted = run(code, 0, exits);
-        for (int threshold : THRESHOLDS) {
-            List<Snapshot> translated = run(code, threshold, exits);
-            assertEquals(interpreted.size(), translated.size(), name + ": number of exits, threshold " + threshold);
-            for (int k = 0; k < interpreted.size(); k++) {
-                String d = interpreted.get(k).diff(translated.get(k));
-                assertEquals(null, d, name + ", threshold " + threshold + ", exit " + k + ": interpreter vs translator");
+        for (Translator.XmmLocals xmmLocals : Translator.XmmLocals.values()) {
+            for (int threshold : THRESHOLDS) {
+                String how = "threshold " + threshold + ", XMM locals " + xmmLocals;
+                List<Snapshot> translated = run(code, threshold, xmmLocals, exits);
+                assertEquals(interpreted.size(), translated.size(), name + ": number of exits, " + how);
+                for (int k = 0; k < interpreted.size(); k++) {
+                    String d = interpreted.get(k).diff(translated.get(k));
+                    assertEquals(null, d, name + ", " + how + ", exit " + k + ": interpreter vs translator");
+                }
             }
         }
     }
@@ -544,6 +553,66 @@ class TranslatorTest {
             assertEquals(0x0B0B_0B0B_0B0B_0B0BL + 200, s.regs[Reg.R10], "threshold " + threshold);
             // ecx % 3 == 2: 100 times before the rewrite (ecx 599..302), 100 times after it (299..2)
             assertEquals(0x0E0E_0E0E_0E0E_0E0EL + 100 + 100 * 7, s.regs[Reg.R13], "threshold " + threshold);
+        }
+    }
+
+    @Test
+    void xmmRegistersInLocalsOfALoopGoBackAtExitsAndAroundHandlers() {
+        // The loop's head becomes hot first (thresholds 5 and 50): its region keeps XMM1, XMM3,
+        // XMM4 and XMM5 in locals (in every region, or because the loop writes them 20 times an
+        // iteration, more than the 16 loads and stores of an entry and exit). XMM3 is written only every eighth iteration, so an exit must
+        // leave the value of the last write (the one at 152 when the loop leaves at 147).
+        // PCMPISTRI runs its interpreter handler, which reads XMM4 and XMM5 and writes RCX: the
+        // locals go back before it. The guest's own exits (syscall, at 150 and 147) come
+        // mid-loop, and so does a page fault (at 100, through r9): each must find the
+        // iteration's XMM values in CpuState.
+        String asm = """
+                    mov rax, 0x1111222233334444
+                    movq xmm3, rax
+                    movq xmm4, rax
+                    movq xmm5, rax
+                    mov r9, 0x20000000
+                    syscall
+                    mov r8d, 300
+                1:  test r8d, 7
+                    jnz 2f
+                    movq xmm3, r8
+                    paddq xmm1, xmm3
+                2:  movq xmm4, r8
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    paddq xmm5, xmm4
+                    pcmpistri xmm4, xmm5, 0x0c
+                    add r10, rcx
+                    cmp r8d, 100
+                    jne 5f
+                    mov r9, 0x50000000
+                5:  mov r11, [r9]
+                    cmp r8d, 150
+                    je 4f
+                    cmp r8d, 147
+                    jne 3f
+                4:  syscall
+                3:  dec r8d
+                    jnz 1b
+                    syscall
+                """;
+        assertAgree("xmm locals", asm, 4);
+        for (Translator.XmmLocals xmmLocals : Translator.XmmLocals.values()) {
+            for (int threshold : THRESHOLDS) {
+                String how = "threshold " + threshold + ", XMM locals " + xmmLocals;
+                List<Snapshot> s = run(intel(asm), threshold, xmmLocals, 4);
+                assertEquals(152, s.get(2).xmm[6], "xmm3 at the exit at 147, " + how);
+                assertEquals(147, s.get(2).xmm[8], "xmm4 at the exit at 147, " + how);
+                assertEquals(0x1111222233334444L + 7 * (300 + 147) * 154 / 2, s.get(2).xmm[10], "xmm5 at the exit at 147, " + how);
+                assertEquals(Cpu.EXIT_EXCEPTION, s.get(3).exit, "the fault at 100, " + how);
+                assertEquals(104, s.get(3).xmm[6], "xmm3 at the fault, " + how);
+                assertEquals(100, s.get(3).xmm[8], "xmm4 at the fault, " + how);
+            }
         }
     }
 

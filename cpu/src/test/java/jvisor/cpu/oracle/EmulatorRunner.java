@@ -13,6 +13,7 @@ import jvisor.cpu.debug.InsnHook;
 import jvisor.cpu.debug.Probes;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.Extensions;
+import jvisor.cpu.jit.Translator;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
 
@@ -118,7 +119,13 @@ public final class EmulatorRunner {
         return steps;
     }
 
+    /**
+     * Runs case c. The translator keeps XMM registers in locals in every region for the cases of
+     * even index, and only in loops entered at their head (as it does by default) for the others,
+     * so that random cases, which do not loop, run through both ways of reaching XMM registers.
+     */
     public Outcome run(DiffCase c) {
+        cpu.setXmmLocals(c.index % 2 == 0 ? Translator.XmmLocals.EVERY_REGION : Translator.XmmLocals.WHERE_THEY_PAY);
         cpu.state.rip = RESET;
         cpu.run();
         space.pokeBytes(c.codeAddr, c.code, 0, c.code.length);
