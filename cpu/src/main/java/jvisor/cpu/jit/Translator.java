@@ -337,7 +337,7 @@ public final class Translator {
         int xmmInLocals; // the XMM quadwords the code keeps in locals
         while (true) {
             // Pass one learns which registers the code uses; pass two generates with that knowledge.
-            Gen first = build(region, vcpu, Gen.Usage.EVERYTHING, null);
+            Gen first = learn(region, vcpu);
             // ... and whether XMM registers in locals pay.
             if (!region.xmmInLocals && first.xmmLocalsPay()) region.xmmInLocals = true;
             Object[] out = new Object[2];
@@ -384,7 +384,35 @@ public final class Translator {
         return code;
     }
 
-    /** Generates the class for region; out (when given) receives the class bytes and the method's bytecode size. */
+    /**
+     * Thrown out of the class builder once the first pass has generated the code: what it
+     * learned is in its Gen, and the rest of the build (resolving labels, counting the stack,
+     * writing the class file) would be thrown away. Those took a third of the first pass, on the
+     * translator thread, whose JDK code is still cold while a program starts.
+     */
+    private static final class Learned extends RuntimeException {
+        final transient Gen gen;
+
+        Learned(Gen gen) {
+            super(null, null, false, false);
+            this.gen = gen;
+        }
+    }
+
+    /** The first pass: generates the code of region assuming it uses every register, and stops there. */
+    private static Gen learn(Region region, Cpu vcpu) {
+        try {
+            build(region, vcpu, Gen.Usage.EVERYTHING, null);
+        } catch (Learned l) {
+            return l.gen;
+        }
+        throw new IllegalStateException("the first pass did not stop");
+    }
+
+    /**
+     * Generates the class for region: into out (the class bytes and the method's bytecode size)
+     * when out is given, else only as far as {@link Learned}.
+     */
     private static Gen build(Region region, Cpu vcpu, Gen.Usage usage, Object[] out) {
         ClassDesc name = ClassDesc.of("jvisor.cpu.jit.Block_" + Long.toHexString(region.entry.start));
         Gen[] gen = new Gen[1];
@@ -397,13 +425,15 @@ public final class Translator {
             cls.withMethodBody("run", Gen.RUN_TYPE, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, code -> {
                 Gen g = new Gen(code, name, region, vcpu, usage);
                 g.generate();
+                if (out == null) throw new Learned(g);
                 gen[0] = g;
             });
             Gen.emitConstantFields(cls, name, gen[0].constantTypes);
         });
         if (out != null) {
             out[0] = bytes;
-            out[1] = codeSize(bytes);
+            // The run method's code is shorter than the class file: parsed only when it may be too long.
+            out[1] = bytes.length <= MAX_BYTECODE ? bytes.length : codeSize(bytes);
         }
         return gen[0];
     }
