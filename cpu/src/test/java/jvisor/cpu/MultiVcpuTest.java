@@ -96,6 +96,7 @@ class MultiVcpuTest {
                     lock incw 20(%rsi)
                     lock decb 22(%rsi)
                     lock subl $1, 30(%rsi)
+                    lock addl $1, 65(%rsi)
                     lock orq $0x10, 48(%rsi)
                     stc
                     lock adcq $0, 56(%rsi)
@@ -116,6 +117,7 @@ class MultiVcpuTest {
         assertEquals(total & 0xFFFF, s.read16(DATA + 20), "lock inc, the word next to it");
         assertEquals(-total & 0xFF, s.read8(DATA + 22), "lock dec, the byte next to that");
         assertEquals(-total & 0xFFFF_FFFFL, s.read32(DATA + 30) & 0xFFFF_FFFFL, "lock sub across an 8-byte boundary");
+        assertEquals(total, s.read32(DATA + 65) & 0xFFFF_FFFFL, "lock add, a dword inside a quadword but not aligned");
         assertEquals(total, s.read64(DATA + 40), "cmpxchg loop");
         assertEquals(0x10, s.read64(DATA + 48));
         assertEquals(total, s.read64(DATA + 56), "lock adc of the carry");

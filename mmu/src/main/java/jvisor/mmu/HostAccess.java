@@ -5,6 +5,7 @@ import static jvisor.mmu.HostSegment.U16;
 import static jvisor.mmu.HostSegment.U32;
 import static jvisor.mmu.HostSegment.U64;
 import static jvisor.mmu.HostSegment.U8;
+import static jvisor.mmu.HostSegment.DOUBLEWORD;
 import static jvisor.mmu.HostSegment.WORD;
 
 import java.lang.foreign.MemorySegment;
@@ -155,5 +156,17 @@ public final class HostAccess {
     @SuppressWarnings("removal")
     public static boolean compareAndSetLong(long hva, long expect, long update) {
         return UNSAFE ? U.compareAndSwapLong(null, hva, expect, update) : WORD.compareAndSet(HOST, hva, expect, update);
+    }
+
+    /** Atomically adds delta to the 8-byte aligned quadword at hva; returns the value before. */
+    @SuppressWarnings("removal")
+    public static long getAndAddLong(long hva, long delta) {
+        return UNSAFE ? U.getAndAddLong(null, hva, delta) : (long) WORD.getAndAdd(HOST, hva, delta);
+    }
+
+    /** Atomically adds delta to the 4-byte aligned doubleword at hva; returns the value before. */
+    @SuppressWarnings("removal")
+    public static int getAndAddInt(long hva, int delta) {
+        return UNSAFE ? U.getAndAddInt(null, hva, delta) : (int) DOUBLEWORD.getAndAdd(HOST, hva, delta);
     }
 }

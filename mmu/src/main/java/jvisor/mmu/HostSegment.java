@@ -22,4 +22,5 @@ public final class HostSegment {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
     static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle DOUBLEWORD = ValueLayout.JAVA_INT.varHandle();
 }

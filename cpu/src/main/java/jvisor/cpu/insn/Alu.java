@@ -142,9 +142,17 @@ final class Alu {
             long s = src & m;
             long cin = Flags.cf(c.state) ? 1 : 0;
             long d;
-            do {
-                d = Locked.load(h, size);
-            } while (!Locked.compareAndSet(h, size, d, result(op, d, s, cin) & m));
+            switch (op) {
+                case ADD -> d = Locked.getAndAdd(h, size, s);
+                case ADC -> d = Locked.getAndAdd(h, size, s + cin);
+                case SUB -> d = Locked.getAndAdd(h, size, -s);
+                case SBB -> d = Locked.getAndAdd(h, size, -(s + cin));
+                default -> {
+                    do {
+                        d = Locked.load(h, size);
+                    } while (!Locked.compareAndSet(h, size, d, result(op, d, s, cin) & m));
+                }
+            }
             compute(c.state, op, d, src, size);
         } else if (op != CMP && i.hasPrefix(Insn.P_LOCK)) {
             synchronized (Locked.SPLIT) {
@@ -286,14 +294,13 @@ final class Alu {
         long h = Locked.address(c, a);
         long m = Flags.mask(size);
         long v;
-        do {
-            v = Locked.load(h, size);
-        } while (!Locked.compareAndSet(h, size, v, switch (kind) {
-            case NOT -> ~v;
-            case NEG -> -v;
-            case INC -> v + 1;
-            default -> v - 1;
-        } & m));
+        if (kind == INC || kind == DEC) {
+            v = Locked.getAndAdd(h, size, kind == INC ? 1 : -1);
+        } else {
+            do {
+                v = Locked.load(h, size);
+            } while (!Locked.compareAndSet(h, size, v, (kind == NOT ? ~v : -v) & m));
+        }
         switch (kind) {
             case NOT -> { }
             case NEG -> compute(c.state, SUB, 0, v, size);

@@ -160,10 +160,7 @@ final class Atomic {
             long m = Flags.mask(size);
             long d;
             if (i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
-                long h = Locked.address(c, a);
-                do {
-                    d = Locked.load(h, size);
-                } while (!Locked.compareAndSet(h, size, d, (d + src) & m));
+                d = Locked.getAndAdd(Locked.address(c, a), size, src);
             } else if (i.hasPrefix(Insn.P_LOCK)) {
                 synchronized (Locked.SPLIT) {
                     d = c.load(a, size);

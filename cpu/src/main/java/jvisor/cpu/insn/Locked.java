@@ -13,7 +13,9 @@ import jvisor.mmu.HostAccess;
  * <p>An operand of 1, 2, 4 or 8 bytes inside one aligned 8-byte word is updated with a
  * compare-and-set loop on that word: the handler loads the operand, computes the new value and
  * stores it only if the word still holds what it loaded, else starts over. The compare covers the
- * whole word, so a plain store by another vCPU to a neighbouring byte is never undone.
+ * whole word, so a plain store by another vCPU to a neighbouring byte is never undone. Additions
+ * (ADD, ADC, SUB, SBB, INC, DEC, XADD) to a naturally aligned doubleword or quadword are one
+ * atomic add of the host instead ({@link #getAndAdd}).
  *
  * <p>An operand crossing an 8-byte boundary (a split lock, which hardware turns into a bus lock)
  * runs the plain instruction under one global lock instead: atomic with respect to every other
@@ -70,6 +72,23 @@ final class Locked {
             if (HostAccess.compareAndSetLong(word, w, (w & ~m) | ((update << shift) & m))) return true;
             // another byte of the word changed: the operand may still match, look again
         }
+    }
+
+    /**
+     * Adds delta to the operand of size bytes at host address h (inside one aligned word),
+     * atomically; returns its value before, zero-extended. A naturally aligned doubleword or
+     * quadword takes one atomic add of the host (LOCK XADD), which, unlike the compare-and-set
+     * loop the other operands take, never starts over when another vCPU updates the operand at
+     * the same time (the atomic counter of scripts/bench, with two vCPUs incrementing it).
+     */
+    static long getAndAdd(long h, int size, long delta) {
+        if (size == 8 && (h & 7) == 0) return HostAccess.getAndAddLong(h, delta);
+        if (size == 4 && (h & 3) == 0) return HostAccess.getAndAddInt(h, (int) delta) & 0xFFFFFFFFL;
+        long m = Flags.mask(size), v;
+        do {
+            v = load(h, size);
+        } while (!compareAndSet(h, size, v, (v + delta) & m));
+        return v;
     }
 
     /** The lock that makes CMPXCHG16B at host address h atomic. */
