@@ -21,7 +21,9 @@ final class Region {
     final Block entry;
     final List<Block> blocks = new ArrayList<>();
     private final Map<Long, Block> byStart = new HashMap<>();
-    /** Whether the code keeps XMM0-15 in locals (see Gen#xmmLocal); set by the translator when it asks for the region. */
+    /** Whether the translator was told to keep XMM0-15 in locals in every region (Translator.XmmLocals). */
+    boolean xmmEverywhere;
+    /** Whether the code keeps XMM0-15 in locals (see Gen#xmmLocal): decided between the two passes. */
     boolean xmmInLocals;
 
     private Region(Block entry) {
@@ -88,7 +90,7 @@ final class Region {
     Region prefix(int n) {
         Region r = new Region(entry);
         for (int k = 1; k < n; k++) r.add(blocks.get(k));
-        r.xmmInLocals = xmmInLocals;
+        r.xmmEverywhere = xmmEverywhere;
         return r;
     }
 

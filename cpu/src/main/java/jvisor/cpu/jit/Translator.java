@@ -211,7 +211,7 @@ public final class Translator {
      */
     private Translated request(Block b) {
         Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
-        region.xmmInLocals = xmmLocals == XmmLocals.EVERY_REGION;
+        region.xmmEverywhere = xmmLocals == XmmLocals.EVERY_REGION;
         if (!background) return translate(region, cpu);
         // Its blocks wait for this translation rather than asking for more of their own.
         for (Block r : region.blocks) {
@@ -336,10 +336,11 @@ public final class Translator {
         List<Object> constants;
         int xmmInLocals; // the XMM quadwords the code keeps in locals
         while (true) {
-            // Pass one learns which registers the code uses; pass two generates with that knowledge.
+            // Pass one learns which registers the code uses, and whether XMM registers in locals
+            // pay; pass two generates with that knowledge.
+            region.xmmInLocals = false;
             Gen first = learn(region, vcpu);
-            // ... and whether XMM registers in locals pay.
-            if (!region.xmmInLocals && first.xmmLocalsPay()) region.xmmInLocals = true;
+            region.xmmInLocals = region.xmmEverywhere || first.xmmLocalsPay();
             Object[] out = new Object[2];
             Gen second = build(region, vcpu, first.seen(), out);
             bytes = (byte[]) out[0];
