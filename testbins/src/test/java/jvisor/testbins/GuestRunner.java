@@ -134,6 +134,7 @@ public final class GuestRunner {
                 "-XX:Tier4BackEdgeThreshold=400000",
                 "-XX:CompileCommand=quiet",
                 "-XX:CompileCommand=CompileThresholdScaling,jvisor.cpu.jit.Block_*::run,0.3",
+                "-XX:-ClipInlining",
                 // A JVM crash report must not land in the guest's working directory.
                 "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "jvisor-hs_err_pid%p.log")));
         for (String flag : System.getProperty("jvisor.jvm.flags", "").trim().split("\\s+")) {
