@@ -88,4 +88,36 @@ class HostAccessTest {
         b.join();
         assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
     }
+
+    @Test
+    void getAndAddReturnsTheValueBeforeAndTouchesOnlyItsOperand() {
+        HostAccess.putLong(h + 16, -2);
+        assertEquals(-2, HostAccess.getAndAddLong(h + 16, 5));
+        assertEquals(3, HostAccess.getLong(h + 16));
+        HostAccess.putInt(h + 36, 0x7FFF_FFFF);
+        assertEquals(0x7FFF_FFFF, HostAccess.getAndAddInt(h + 36, 1));
+        assertEquals(Integer.MIN_VALUE, HostAccess.getInt(h + 36), "wraps as a doubleword");
+        assertEquals(0, HostAccess.getInt(h + 32), "the doubleword before is untouched");
+        assertEquals(0, HostAccess.getLong(h + 40), "and the quadword after");
+    }
+
+    /** Adds from two threads, to a quadword and to a doubleword next to it: none is lost (LOCK ADD, LOCK XADD). */
+    @Test
+    void concurrentGetAndAddLosesNoUpdate() throws InterruptedException {
+        int perThread = 200_000;
+        Runnable add = () -> {
+            for (int k = 0; k < perThread; k++) {
+                HostAccess.getAndAddLong(h, 1);
+                HostAccess.getAndAddInt(h + 8, -1);
+            }
+        };
+        Thread a = new Thread(add), b = new Thread(add);
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
+        assertEquals(-2 * perThread, HostAccess.getInt(h + 8));
+        assertEquals(0, HostAccess.getInt(h + 12), "the other half of that quadword is untouched");
+    }
 }

@@ -115,28 +115,36 @@ public final class GuestRunner {
         return run(cmd, stdin, env, workDir);
     }
 
+    /**
+     * The JVM flags the ./jvisor launcher starts jvisor with: the words of its _jvisor_jvm="..."
+     * assignment, read from the script, so that the tests run jvisor exactly as a user does and
+     * the flags are written in one place.
+     */
+    static List<String> launcherJvmFlags() {
+        Path launcher = testbinsDir().getParent().resolve("jvisor");
+        String text;
+        try {
+            text = Files.readString(launcher);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the launcher " + launcher, e);
+        }
+        String start = "\n_jvisor_jvm=\"";
+        int from = text.indexOf(start);
+        int to = from < 0 ? -1 : text.indexOf('"', from + start.length());
+        if (to < 0) throw new IllegalStateException("no _jvisor_jvm=\"...\" assignment in " + launcher);
+        return List.of(text.substring(from + start.length(), to).trim().split("\\s+"));
+    }
+
     /** java [flags] -cp CLASSPATH jvisor.kernel.cli.Main, with the test JVM's java and class path. */
     public static List<String> jvisorCommand() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
-        // Same flags as the ./jvisor launcher, plus any in jvisor.jvm.flags (set from the parent pom).
-        List<String> flags = new ArrayList<>(List.of(
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-XX:+UseSerialGC",
-                "-XX:-UsePerfData",
-                "-Xss16m",
-                "-Xlog:disable",
-                "-XX:Tier4InvocationThreshold=50000",
-                "-XX:Tier4CompileThreshold=150000",
-                "-XX:Tier4BackEdgeThreshold=400000",
-                "-XX:CompileCommand=quiet",
-                "-XX:CompileCommand=CompileThresholdScaling,jvisor.cpu.jit.Block_*::run,0.3",
-                "-XX:-ClipInlining",
-                // A JVM crash report must not land in the guest's working directory.
-                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "jvisor-hs_err_pid%p.log")));
+        // The ./jvisor launcher's flags, plus any in jvisor.jvm.flags (set from the parent pom).
+        List<String> flags = new ArrayList<>(launcherJvmFlags());
+        // A JVM crash report must not land in the guest's working directory.
+        flags.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "jvisor-hs_err_pid%p.log"));
         for (String flag : System.getProperty("jvisor.jvm.flags", "").trim().split("\\s+")) {
             if (!flag.isEmpty() && !flags.contains(flag)) {
                 flags.add(flag);

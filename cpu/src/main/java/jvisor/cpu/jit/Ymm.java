@@ -15,8 +15,9 @@ import jvisor.mmu.HostMemory;
 /**
  * Access to XMM/YMM registers and to vector memory operands for the SIMD emitters
  * ({@link SimdIntegerForms}, {@link VexForms}). Quadword k (0-3) of YMM register n is
- * CpuState.xmm[2n + k] for k below 2, which translated code keeps in a local (see Gen#pushXmm),
- * and CpuState.ymmHi[2n + k - 2] above (the handlers keep them there too). A memory operand is read whole into temporaries before the instruction
+ * CpuState.xmm[2n + k] for k below 2, which a region where that pays keeps in a local (see
+ * Gen#xmmLocal), and CpuState.ymmHi[2n + k - 2] above (the handlers keep them there too). A
+ * memory operand is read whole into temporaries before the instruction
  * writes anything, so a fault leaves the registers as they were; its alignment (#GP) is checked
  * before any page, and an access that crosses a page is checked on both pages first where the
  * interpreter's handler does that (XmmAccess.checkStraddling).
@@ -68,8 +69,9 @@ final class Ymm {
     /** Bits 255:128 of YMM register n become zero (a VEX.128 instruction's destination). */
     static void zeroUpper(Gen g, int n) {
         for (int k = 2; k < 4; k++) {
-            g.pushYmmHi();
-            g.cb.ldc(2 * n + k - 2).lconst_0().lastore();
+            target(g, n, k);
+            g.cb.lconst_0();
+            finish(g, n, k);
         }
     }
 
