@@ -81,12 +81,17 @@ class HostAccessTest {
                 } while (!HostAccess.compareAndSetLong(h, v, v + 1));
             }
         };
-        Thread a = new Thread(add), b = new Thread(add);
+        onTwoThreads(add);
+        assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
+    }
+
+    /** Runs work on two threads at once and waits for both. */
+    private static void onTwoThreads(Runnable work) throws InterruptedException {
+        Thread a = new Thread(work), b = new Thread(work);
         a.start();
         b.start();
         a.join();
         b.join();
-        assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
     }
 
     @Test
@@ -111,11 +116,7 @@ class HostAccessTest {
                 HostAccess.getAndAddInt(h + 8, -1);
             }
         };
-        Thread a = new Thread(add), b = new Thread(add);
-        a.start();
-        b.start();
-        a.join();
-        b.join();
+        onTwoThreads(add);
         assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
         assertEquals(-2 * perThread, HostAccess.getInt(h + 8));
         assertEquals(0, HostAccess.getInt(h + 12), "the other half of that quadword is untouched");
