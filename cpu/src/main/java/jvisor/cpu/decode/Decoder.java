@@ -141,7 +141,7 @@ public final class Decoder {
             insn.vvvv = vvvv;
             insn.vexL = lpp >>> 2;
             opcode = next();
-            n = map < 0 ? null : table.vexMaps[map][opcode];
+            n = map < 0 ? null : table.vexRoot(map, opcode);
             if (n != null && n.byPrefix != null) n = n.byPrefix[lpp & 3];
             else if (n != null) n = null; // every VEX form has its implied-prefix slot
             if (n != null && n.byL != null) n = n.byL[lpp >>> 2];
@@ -153,7 +153,7 @@ public final class Decoder {
                 if (opcode == 0x38) { map = OpcodeTable.MAP_0F38; opcode = next(); }
                 else if (opcode == 0x3A) { map = OpcodeTable.MAP_0F3A; opcode = next(); }
             }
-            n = table.maps[map][opcode];
+            n = table.root(map, opcode);
         }
         insn.opcode = opcode;
         insn.cc = opcode & 0xF;

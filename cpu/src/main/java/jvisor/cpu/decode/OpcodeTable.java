@@ -1,12 +1,7 @@
 package jvisor.cpu.decode;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Locale;
-
-import jvisor.mmu.Words;
 
 /**
  * The opcode maps as data: one declarative row per opcode form, in the spirit of Bochs'
@@ -35,159 +30,169 @@ import jvisor.mmu.Words;
  * ({@code W0}, {@code W1}; without one, W is REX.W for the operand size of {@code y} operands,
  * or ignored). {@code NDS}, {@code NDD}, {@code DDS} may appear and mean nothing to the table:
  * the operands (B, H) say which register VEX.vvvv names.
+ *
+ * <p>A row is placed when it is declared (its opcode text read, see {@link Placement}), but its
+ * syntax is parsed and its form made when the decoder first meets one of its opcode bytes: a
+ * program meets a few hundred of the table's opcodes, and the JVM still interprets this code when
+ * a guest starts. Declaring every row in full took about a sixth of hello's run. {@link #forms}
+ * parses all of them, and so checks the whole table.
  */
 public final class OpcodeTable {
     static final int MAP_ONE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
     static final int PFX_NONE = 0, PFX_66 = 1, PFX_F3 = 2, PFX_F2 = 3;
 
-    /** A decision point: a leaf form, refined by mandatory prefix, then ModRM.reg, ModRM.mod, ModRM.rm. */
+    /**
+     * A decision point, as the decoder walks it: a leaf form, refined by mandatory prefix, then
+     * VEX.L, VEX.W, ModRM.reg, ModRM.mod, ModRM.rm. Nodes are immutable, built from a
+     * {@link Builder} when their opcode is first met: another vCPU's decoder may read them without
+     * a lock, and final fields make that safe (JLS 17.5).
+     */
     static final class Node {
-        Form form;
-        Node[] byPrefix;
-        Node[] byReg;
-        Node[] byMod; // [0] memory, [1] register
-        Node[] byRm;
-        Node[] byL; // VEX.L
-        Node[] byW; // VEX.W
+        final Form form;
+        final Node[] byPrefix, byReg;
+        final Node[] byMod; // [0] memory, [1] register
+        final Node[] byRm, byL, byW;
+        private final boolean needsModrm;
+
+        private Node(Builder b) {
+            form = b.form;
+            byPrefix = freeze(b.byPrefix);
+            byReg = freeze(b.byReg);
+            byMod = freeze(b.byMod);
+            byRm = freeze(b.byRm);
+            byL = freeze(b.byL);
+            byW = freeze(b.byW);
+            needsModrm = byReg != null || byMod != null || byRm != null || (form != null && form.modrm);
+        }
+
+        private static Node[] freeze(Builder[] builders) {
+            if (builders == null) return null;
+            Node[] nodes = new Node[builders.length];
+            for (int i = 0; i < nodes.length; i++) {
+                if (builders[i] != null) nodes[i] = new Node(builders[i]);
+            }
+            return nodes;
+        }
 
         /** True if resolving this node needs the ModRM byte. */
         boolean needsModrm() {
-            return byReg != null || byMod != null || byRm != null || (form != null && form.modrm);
+            return needsModrm;
         }
     }
 
-    final Node[][] maps = {new Node[256], new Node[256], new Node[256], new Node[256]};
+    /** A node while its rows are added. */
+    private static final class Builder {
+        Form form;
+        Builder[] byPrefix, byReg, byMod, byRm, byL, byW;
+    }
+
+    /** A declared row, and its form once it is parsed. */
+    private static final class Row {
+        final Placement placement;
+        final String syntax;
+        final Op handler;
+        final String[] attributes;
+        Form form;
+
+        Row(Placement placement, String syntax, Op handler, String[] attributes) {
+            this.placement = placement;
+            this.syntax = syntax;
+            this.handler = handler;
+            this.attributes = attributes;
+        }
+    }
+
+    /** In a slot of the maps below: rows land on this opcode but are not parsed yet. */
+    private static final Node UNPARSED = new Node(new Builder());
+
+    /** The decoder's view, indexed by map and opcode byte: null where no row lands. */
+    private final Node[][] maps = {new Node[256], new Node[256], new Node[256], new Node[256]};
     /** The VEX opcode maps, indexed like {@link #maps} (VEX has no one-byte map). */
-    final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
-    private final List<Form> forms = new ArrayList<>();
-    /** Every declared legacy row by its opcode text (upper case, single spaces), for {@link #op}. */
-    private final Map<String, Form> byOpcode = new HashMap<>();
+    private final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
+    /** The nodes as rows are added, by {@link #slot}; guarded by this. */
+    private final Builder[] building = new Builder[2 * 4 * 256];
+    /** The rows that land on each opcode, by {@link #slot}, in declaration order; guarded by this. */
+    private final List<?>[] rowsAt = new List<?>[2 * 4 * 256];
+    /** Every row in declaration order; guarded by this. */
+    private final List<Row> rows = new ArrayList<>();
+
+    private static int slot(boolean vex, int map, int opcode) {
+        return ((vex ? 4 : 0) + map) << 8 | opcode;
+    }
 
     /** Declares one opcode form. */
-    public void row(String opcode, String syntax, Op handler, String... attributes) {
-        String upper = opcode.toUpperCase(Locale.ROOT);
-        String[] tokens = Words.of(upper);
-        int t = 0;
-        int prefix = -1;
-        int map = MAP_ONE;
-        boolean vex = tokens[0].startsWith("VEX.");
-        int vexL = -1, vexW = -1;
-        if (vex) {
-            prefix = PFX_NONE;
-            map = -1;
-            boolean lengthGiven = false;
-            String fields = tokens[t++];
-            for (int from = 4; from <= fields.length(); ) {
-                int dot = fields.indexOf('.', from);
-                if (dot < 0) dot = fields.length();
-                String part = fields.substring(from, dot);
-                from = dot + 1;
-                switch (part) {
-                    case "128", "L0", "LZ" -> { vexL = 0; lengthGiven = true; }
-                    case "256", "L1" -> { vexL = 1; lengthGiven = true; }
-                    case "LIG" -> lengthGiven = true;
-                    case "NP" -> prefix = PFX_NONE;
-                    case "66" -> prefix = PFX_66;
-                    case "F3" -> prefix = PFX_F3;
-                    case "F2" -> prefix = PFX_F2;
-                    case "0F" -> map = MAP_0F;
-                    case "0F38" -> map = MAP_0F38;
-                    case "0F3A" -> map = MAP_0F3A;
-                    case "W0" -> vexW = 0;
-                    case "W1" -> vexW = 1;
-                    case "WIG", "NDS", "NDD", "DDS" -> { }
-                    default -> throw new IllegalArgumentException("bad VEX field " + part + " in " + opcode);
-                }
-            }
-            if (map < 0 || !lengthGiven) throw new IllegalArgumentException("VEX row without map or length: " + opcode);
-        } else {
-            switch (tokens[0]) {
-                case "NP" -> { prefix = PFX_NONE; t++; }
-                case "66" -> { prefix = PFX_66; t++; }
-                case "F3" -> { prefix = PFX_F3; t++; }
-                case "F2" -> { prefix = PFX_F2; t++; }
-                default -> { }
-            }
-            if (tokens[t].equals("0F")) {
-                map = MAP_0F;
-                t++;
-                if (tokens[t].equals("38") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F38; t++; }
-                else if (tokens[t].equals("3A") && t + 1 < tokens.length && isHexByte(tokens[t + 1])) { map = MAP_0F3A; t++; }
-            }
+    public synchronized void row(String opcode, String syntax, Op handler, String... attributes) {
+        Placement p = Placement.of(opcode);
+        Row row = new Row(p, syntax, handler, attributes);
+        rows.add(row);
+        Node[] root = p.vex ? vexMaps[p.map] : maps[p.map];
+        for (int b = p.opByte; b < p.opByte + p.count; b++) {
+            int slot = slot(p.vex, p.map, b);
+            @SuppressWarnings("unchecked")
+            List<Row> at = (List<Row>) rowsAt[slot];
+            if (at == null) rowsAt[slot] = at = new ArrayList<>(4);
+            at.add(row);
+            root[b] = UNPARSED;
         }
-        String opTok = tokens[t++];
-        boolean plusR = opTok.endsWith("+R");
-        boolean plusCc = opTok.endsWith("+CC");
-        int opByte = Integer.parseInt(opTok, 0, opTok.length() - (plusR ? 2 : plusCc ? 3 : 0), 16);
-        int count = plusR ? 8 : plusCc ? 16 : 1;
-        int regExt = -1, mod = -1, rm = -1;
-        boolean modrm = false;
-        for (; t < tokens.length; t++) {
-            String k = tokens[t];
-            if (k.equals("/R")) modrm = true;
-            else if (k.startsWith("/")) { modrm = true; regExt = Integer.parseInt(k.substring(1)); }
-            else if (k.equals("MEM")) { modrm = true; mod = 0; }
-            else if (k.equals("REG")) { modrm = true; mod = 1; }
-            else if (k.startsWith("RM")) { modrm = true; rm = Integer.parseInt(k.substring(2)); }
-            else throw new IllegalArgumentException("bad opcode token " + k + " in " + opcode);
-        }
-        Form form = parseForm(syntax, handler, modrm, plusR, prefix, vex, attributes);
-        forms.add(form);
-        if (!vex) byOpcode.put(canonical(upper, tokens), form);
+    }
+
+    /** The legacy opcode map's node for the opcode byte, or null for an opcode without rows. */
+    Node root(int map, int opcode) {
+        Node n = maps[map][opcode];
+        return n != UNPARSED ? n : parse(false, map, opcode);
+    }
+
+    /** The VEX map's node for the opcode byte, or null for an opcode without rows. */
+    Node vexRoot(int map, int opcode) {
+        Node n = vexMaps[map][opcode];
+        return n != UNPARSED ? n : parse(true, map, opcode);
+    }
+
+    /** Parses the rows that land on the opcode and publishes its node. */
+    private synchronized Node parse(boolean vex, int map, int opcode) {
         Node[] root = vex ? vexMaps[map] : maps[map];
-        for (int b = opByte; b < opByte + count; b++) {
-            Node n = root[b];
-            if (n == null) n = root[b] = new Node();
-            Node opcodeNode = n;
-            if (prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Node[4]) : n.byPrefix, prefix);
-            if (vexL >= 0) n = child(n.byL == null ? (n.byL = new Node[2]) : n.byL, vexL);
-            if (vexW >= 0) n = child(n.byW == null ? (n.byW = new Node[2]) : n.byW, vexW);
-            if (regExt >= 0) n = child(n.byReg == null ? (n.byReg = new Node[8]) : n.byReg, regExt);
-            if (mod >= 0) n = child(n.byMod == null ? (n.byMod = new Node[2]) : n.byMod, mod);
-            if (rm >= 0) n = child(n.byRm == null ? (n.byRm = new Node[8]) : n.byRm, rm);
-            if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + opcode + " (" + syntax
-                    + " and " + n.form.mnemonic + ")");
+        if (root[opcode] != UNPARSED) return root[opcode]; // another vCPU was first
+        int slot = slot(vex, map, opcode);
+        for (Object o : rowsAt[slot]) {
+            Row r = (Row) o;
+            if (r.form == null) add(r);
+        }
+        Node n = new Node(building[slot]);
+        root[opcode] = n;
+        return n;
+    }
+
+    /** Parses a row's syntax and adds its form to the nodes of every opcode it covers. */
+    private void add(Row r) {
+        Placement p = r.placement;
+        Form form = parseForm(r.syntax, r.handler, p.modrm, p.count == 8, p.prefix, p.vex, r.attributes);
+        for (int b = p.opByte; b < p.opByte + p.count; b++) {
+            int slot = slot(p.vex, p.map, b);
+            Builder n = building[slot];
+            if (n == null) n = building[slot] = new Builder();
+            Builder opcodeNode = n;
+            if (p.prefix >= 0) n = child(n.byPrefix == null ? (n.byPrefix = new Builder[4]) : n.byPrefix, p.prefix);
+            if (p.vexL >= 0) n = child(n.byL == null ? (n.byL = new Builder[2]) : n.byL, p.vexL);
+            if (p.vexW >= 0) n = child(n.byW == null ? (n.byW = new Builder[2]) : n.byW, p.vexW);
+            if (p.regExt >= 0) n = child(n.byReg == null ? (n.byReg = new Builder[8]) : n.byReg, p.regExt);
+            if (p.mod >= 0) n = child(n.byMod == null ? (n.byMod = new Builder[2]) : n.byMod, p.mod);
+            if (p.rm >= 0) n = child(n.byRm == null ? (n.byRm = new Builder[8]) : n.byRm, p.rm);
+            if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + p.text + " ("
+                    + r.syntax + " and " + n.form.mnemonic + ")");
             n.form = form;
             // Without a prefix the decoder takes the NP row where there is one, never the prefix-less rows
             // of the same opcode: the two cannot be mixed.
             if (opcodeNode.byPrefix != null && opcodeNode.byPrefix[PFX_NONE] != null && (opcodeNode.form != null
                     || opcodeNode.byReg != null || opcodeNode.byMod != null || opcodeNode.byRm != null)) {
-                throw new IllegalStateException("opcode " + opcode + ": NP rows and rows without a prefix cannot be mixed");
+                throw new IllegalStateException("opcode " + p.text + ": NP rows and rows without a prefix cannot be mixed");
             }
         }
+        r.form = form;
     }
 
-    /**
-     * The opcode text with its words (tokens, from upper) separated by single spaces: upper itself
-     * when it is written so, as nearly every row is (a join per row was a tenth of the table's
-     * cost while the JVM interprets it).
-     */
-    private static String canonical(String upper, String[] tokens) {
-        int at = 0;
-        for (int k = 0; k < tokens.length; k++) {
-            at += tokens[k].length();
-            if (k + 1 < tokens.length) {
-                if (at >= upper.length() || upper.charAt(at) != ' ') return String.join(" ", tokens);
-                at++;
-            }
-        }
-        return at == upper.length() ? upper : String.join(" ", tokens);
-    }
-
-    private static Node child(Node[] arr, int i) {
-        if (arr[i] == null) arr[i] = new Node();
+    private static Builder child(Builder[] arr, int i) {
+        if (arr[i] == null) arr[i] = new Builder();
         return arr[i];
-    }
-
-    /** Two upper-case hex digits, optionally followed by +R or +CC. */
-    private static boolean isHexByte(String s) {
-        if (s.length() < 2 || hexDigit(s.charAt(0)) < 0 || hexDigit(s.charAt(1)) < 0) return false;
-        String rest = s.substring(2);
-        return rest.isEmpty() || rest.equals("+R") || rest.equals("+CC");
-    }
-
-    private static int hexDigit(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     private static Form parseForm(String syntax, Op handler, boolean modrm, boolean plusR, int prefix, boolean vex,
@@ -271,15 +276,28 @@ public final class OpcodeTable {
      * The handler of a legacy (non-VEX) row declared earlier, by its opcode text as declared (e.g.
      * {@code "NP 0F 58 /r"}): the AVX families run the SSE operations of their legacy forms.
      */
-    public Op op(String opcode) {
-        String upper = opcode.toUpperCase(Locale.ROOT);
-        Form f = byOpcode.get(canonical(upper, Words.of(upper)));
-        if (f == null) throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
-        return f.op;
+    public synchronized Op op(String opcode) {
+        Placement wanted = Placement.of(opcode);
+        List<?> at = wanted.vex ? null : rowsAt[slot(false, wanted.map, wanted.opByte)];
+        if (at != null) {
+            for (Object o : at) {
+                Row r = (Row) o;
+                if (r.placement.sameNode(wanted)) return r.handler;
+            }
+        }
+        throw new IllegalArgumentException("no row " + opcode + " declared (yet)");
     }
 
-    /** Every declared form, for listings and tests. */
-    public List<Form> forms() {
+    /** Every declared form, in declaration order, for listings and tests: parses every row. */
+    public synchronized List<Form> forms() {
+        for (int map = 0; map < 4; map++) {
+            for (int b = 0; b < 256; b++) {
+                if (maps[map][b] == UNPARSED) parse(false, map, b);
+                if (map > 0 && vexMaps[map][b] == UNPARSED) parse(true, map, b);
+            }
+        }
+        List<Form> forms = new ArrayList<>(rows.size());
+        for (Row r : rows) forms.add(r.form);
         return List.copyOf(forms);
     }
 }

@@ -1,12 +1,9 @@
 package jvisor.cpu.jit;
 
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
-import jvisor.cpu.decode.Form;
 import jvisor.cpu.decode.Insn;
-import jvisor.cpu.insn.Instructions;
 import jvisor.cpu.insn.Semantics;
 
 /**
@@ -23,7 +20,6 @@ final class Forms {
     }
 
     private static final Map<String, Emitter> BY_SYNTAX = new HashMap<>();
-    private static final Map<Form, Emitter> BY_FORM = new IdentityHashMap<>();
 
     private Forms() {}
 
@@ -166,11 +162,6 @@ final class Forms {
         add("jmp Ev", ControlForms::jmpIndirect);
         add("ret", ControlForms::ret);
         add("ret Iw", ControlForms::ret);
-
-        for (Form f : Instructions.TABLE.forms()) {
-            Emitter e = BY_SYNTAX.get(f.mnemonic);
-            if (e != null) BY_FORM.put(f, e);
-        }
     }
 
     /** The syntaxes with an emitter (tests check each names a form of the table). */
@@ -188,7 +179,9 @@ final class Forms {
 
     /** The emitter of the instruction, or null to run its interpreter handler. */
     static Emitter emitter(Insn i) {
-        Emitter e = BY_FORM.get(i.form);
+        // By the form's syntax, not the form: listing the table's forms would parse all of its
+        // rows, which the decoder parses only as it meets them.
+        Emitter e = BY_SYNTAX.get(i.form.mnemonic);
         if (e == null || i.hasPrefix(Insn.P_LOCK)) return null;
         if (i.mem && (i.form.mnemonic.startsWith("xchg E"))) return null; // XCHG with memory is atomic: its handler
         return e;

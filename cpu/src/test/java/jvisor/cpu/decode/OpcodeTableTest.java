@@ -1,0 +1,215 @@
+package jvisor.cpu.decode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+
+import jvisor.cpu.insn.Instructions;
+import jvisor.mmu.AddressSpace;
+import jvisor.mmu.Prot;
+
+/**
+ * The opcode table: where rows land (their opcode text), and rows parsed only when the decoder
+ * first meets their opcode, yet checked in full by {@link OpcodeTable#forms}.
+ */
+class OpcodeTableTest {
+    private static final Op NOTHING = (c, i) -> { };
+
+    private static Insn decode(OpcodeTable table, String hex) {
+        AddressSpace as = new AddressSpace();
+        as.mapAnonymous(DecoderTest.CODE, 0x2000, Prot.RX, "code");
+        byte[] b = HexFormat.of().parseHex(hex.replace(" ", ""));
+        as.pokeBytes(DecoderTest.CODE, b, 0, b.length);
+        return new Decoder(table).decode(as, DecoderTest.CODE);
+    }
+
+    @Test
+    void legacyOpcodeTextPlacesTheRow() {
+        Placement p = Placement.of("66 0F 3A 0F /r");
+        assertFalse(p.vex);
+        assertEquals(OpcodeTable.PFX_66, p.prefix);
+        assertEquals(OpcodeTable.MAP_0F3A, p.map);
+        assertEquals(0x0F, p.opByte);
+        assertEquals(1, p.count);
+        assertTrue(p.modrm);
+
+        Placement r = Placement.of("b8+r");
+        assertEquals(OpcodeTable.MAP_ONE, r.map);
+        assertEquals(0xB8, r.opByte);
+        assertEquals(8, r.count);
+        assertEquals(-1, r.prefix);
+        assertFalse(r.modrm);
+
+        Placement cc = Placement.of("0F 40+cc /r");
+        assertEquals(OpcodeTable.MAP_0F, cc.map);
+        assertEquals(0x40, cc.opByte);
+        assertEquals(16, cc.count);
+
+        Placement refined = Placement.of("NP 0F 01 /2 reg rm7");
+        assertEquals(OpcodeTable.PFX_NONE, refined.prefix);
+        assertEquals(2, refined.regExt);
+        assertEquals(1, refined.mod);
+        assertEquals(7, refined.rm);
+
+        // 0F 38 is an opcode of map 0F when no opcode byte follows the 38.
+        Placement escape = Placement.of("0F 38 /r");
+        assertEquals(OpcodeTable.MAP_0F, escape.map);
+        assertEquals(0x38, escape.opByte);
+    }
+
+    @Test
+    void vexOpcodeTextPlacesTheRow() {
+        Placement p = Placement.of("VEX.256.66.0F38.W0 36 /r");
+        assertTrue(p.vex);
+        assertEquals(OpcodeTable.PFX_66, p.prefix);
+        assertEquals(OpcodeTable.MAP_0F38, p.map);
+        assertEquals(1, p.vexL);
+        assertEquals(0, p.vexW);
+        assertEquals(0x36, p.opByte);
+
+        Placement lig = Placement.of("VEX.LIG.F3.0F 10 /r reg");
+        assertEquals(-1, lig.vexL);
+        assertEquals(-1, lig.vexW);
+        assertEquals(OpcodeTable.PFX_F3, lig.prefix);
+        assertEquals(1, lig.mod);
+
+        assertEquals(OpcodeTable.PFX_NONE, Placement.of("VEX.LZ.0F38 F2 /r").prefix);
+    }
+
+    @Test
+    void opcodeTextThatIsNoOpcodeIsRefusedWhenDeclared() {
+        OpcodeTable t = new OpcodeTable();
+        for (String bad : new String[] {"", "0F", "0G /r", "01 /8", "01 rm9", "01 /r sib", "B9+r", "41+cc",
+                "VEX.0F 10 /r", "VEX.128 10 /r", "VEX.128.0F.W2 10 /r", "123"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> t.row(bad, "nop", NOTHING), bad);
+            assertTrue(e.getMessage().contains("\"" + bad + "\""), e.getMessage());
+        }
+        assertTrue(t.forms().isEmpty());
+    }
+
+    @Test
+    void aRowIsParsedWhenItsOpcodeIsFirstDecodedAndFormsChecksTheRest() {
+        OpcodeTable t = new OpcodeTable();
+        t.row("90", "nop", NOTHING);
+        t.row("C3", "ret Iq", NOTHING, "end"); // an immediate size that does not exist
+
+        assertEquals("nop", decode(t, "90").form.mnemonic); // the bad row is not parsed yet
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, t::forms);
+        assertTrue(e.getMessage().contains("ret Iq"), e.getMessage());
+    }
+
+    @Test
+    void rowsOfOneOpcodeRefineByPrefixAndModrm() {
+        OpcodeTable t = new OpcodeTable();
+        t.row("NP 0F 10 /r", "movups Vx,Wx", NOTHING);
+        t.row("66 0F 10 /r", "movupd Vx,Wx", NOTHING);
+        t.row("0F 01 /2 mem", "lgdt Ms", NOTHING);
+        t.row("0F 01 /2 reg rm0", "xgetbv", NOTHING);
+
+        assertEquals("movups Vx,Wx", decode(t, "0F 10 C1").form.mnemonic);
+        assertEquals("movupd Vx,Wx", decode(t, "66 0F 10 C1").form.mnemonic);
+        assertEquals("xgetbv", decode(t, "0F 01 D0").form.mnemonic);
+        assertEquals("lgdt Ms", decode(t, "0F 01 10").form.mnemonic);
+        assertFalse(DecoderTest.valid(decode(t, "0F 01 D1")));
+        assertFalse(DecoderTest.valid(decode(t, "0F 11 C1"))); // no row
+        assertEquals(4, t.forms().size());
+    }
+
+    @Test
+    void aRowOfEightOpcodesIsOneFormWhicheverOpcodeComesFirst() {
+        OpcodeTable t = new OpcodeTable();
+        t.row("B8+r", "mov Zv,Iv", NOTHING);
+        Form fromBd = decode(t, "BD 01 00 00 00").form;
+        assertSame(fromBd, decode(t, "B8 01 00 00 00").form);
+        assertEquals(List.of(fromBd), t.forms());
+    }
+
+    @Test
+    void aRowDeclaredAfterItsOpcodeWasDecodedIsSeen() {
+        OpcodeTable t = new OpcodeTable();
+        t.row("0F 01 /2 mem", "lgdt Ms", NOTHING);
+        assertFalse(DecoderTest.valid(decode(t, "0F 01 D0")));
+        t.row("0F 01 /2 reg rm0", "xgetbv", NOTHING);
+        assertEquals("xgetbv", decode(t, "0F 01 D0").form.mnemonic);
+        assertEquals("lgdt Ms", decode(t, "0F 01 10").form.mnemonic);
+    }
+
+    @Test
+    void conflictingRowsAreReportedWhenTheirOpcodeIsParsed() {
+        OpcodeTable twice = new OpcodeTable();
+        twice.row("01 /r", "add Ev,Gv", NOTHING);
+        twice.row("01 /r", "or Ev,Gv", NOTHING);
+        IllegalStateException e = assertThrows(IllegalStateException.class, twice::forms);
+        assertTrue(e.getMessage().contains("declared twice"), e.getMessage());
+
+        OpcodeTable mixed = new OpcodeTable();
+        mixed.row("NP 0F 10 /r", "movups Vx,Wx", NOTHING);
+        mixed.row("0F 10 /r", "movups Vx,Wx", NOTHING);
+        e = assertThrows(IllegalStateException.class, mixed::forms);
+        assertTrue(e.getMessage().contains("cannot be mixed"), e.getMessage());
+    }
+
+    @Test
+    void opFindsALegacyRowHoweverItsTextIsSpelled() {
+        OpcodeTable t = new OpcodeTable();
+        Op addps = (c, i) -> { };
+        Op addpd = (c, i) -> { };
+        t.row("NP 0F 58 /r", "addps Vx,Wx", addps);
+        t.row("66 0F 58 /r", "addpd Vx,Wx", addpd);
+        assertSame(addps, t.op("np  0f 58 /R"));
+        assertSame(addpd, t.op("66 0F 58 /r"));
+        assertThrows(IllegalArgumentException.class, () -> t.op("F3 0F 58 /r"));
+        assertThrows(IllegalArgumentException.class, () -> t.op("0F 58 /r")); // without a prefix: another row
+    }
+
+    @Test
+    void vcpusThatMeetAnOpcodeTogetherGetTheSameForm() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            OpcodeTable t = new OpcodeTable();
+            t.row("01 /r", "add Ev,Gv", NOTHING, "lock");
+            t.row("50+r", "push Zv", NOTHING, "d64", "stack");
+            int threads = 4;
+            CountDownLatch start = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Form[]>> seen = new java.util.ArrayList<>();
+                for (int k = 0; k < threads; k++) {
+                    seen.add(pool.submit(() -> {
+                        start.await();
+                        return new Form[] {decode(t, "01 C8").form, decode(t, "53").form};
+                    }));
+                }
+                start.countDown();
+                Form[] first = seen.get(0).get();
+                assertEquals("add Ev,Gv", first[0].mnemonic);
+                assertEquals("push Zv", first[1].mnemonic);
+                for (Future<Form[]> f : seen) {
+                    Form[] forms = f.get();
+                    assertSame(first[0], forms[0]);
+                    assertSame(first[1], forms[1]);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void theInstructionSetsTableParsesInFull() {
+        List<Form> forms = Instructions.TABLE.forms();
+        assertTrue(forms.size() > 1000, "rows: " + forms.size());
+        for (Form f : forms) assertTrue(f != null && f.op != null);
+    }
+}
