@@ -63,11 +63,10 @@ public final class Block {
 
     /** Remembers next as the block that followed this one. */
     void chain(Block next) {
-        if (next.start == end) {
-            fallThrough = next;
-            return;
-        }
-        taken = next;
+        if (next.start == end) fallThrough = next;
+        else taken = next;
+        // A computed jump's target may be the next instruction (a switch's first case, placed
+        // right after the jump): a target all the same.
         if (!endsIndirectly) return;
         long[] t = targets;
         if (t == null) t = targets = new long[MAX_TARGETS]; // once per block

@@ -210,7 +210,8 @@ public final class Translator {
      * full queue).
      */
     private Translated request(Block b) {
-        Region region = Region.select(b, cpu::cachedBlock, Math.max(1, threshold / 64), MAX_REGION_INSNS, MAX_REGION_BLOCKS);
+        Region region = Region.select(b, cpu::cachedBlock, Translator::hasTranslation, Math.max(1, threshold / 64),
+                MAX_REGION_INSNS, MAX_REGION_BLOCKS);
         region.xmmEverywhere = xmmLocals == XmmLocals.EVERY_REGION;
         if (!background) return translate(region, cpu);
         // Its blocks wait for this translation rather than asking for more of their own.
@@ -284,6 +285,11 @@ public final class Translator {
     private void runNext(Block b) {
         entry = b.translationEntry;
         next = b.translation;
+    }
+
+    /** Whether block b runs in a translation, waits for one, or failed to get one. */
+    private static boolean hasTranslation(Block b) {
+        return TRANSLATION.getAcquire(b) != null;
     }
 
     /** The valid cached block starting at target if it has a translation, else null. */
