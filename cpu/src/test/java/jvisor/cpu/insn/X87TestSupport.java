@@ -569,7 +569,7 @@ final class X87TestSupport {
 
     /** A snippet's instruction that stores an environment into the buffer. */
     private static final java.util.regex.Pattern STORE =
-            java.util.regex.Pattern.compile("(fnstenv|fnsave|fxsave|fxsave64) (\\d*)\\(%rsi\\)");
+            java.util.regex.Pattern.compile("(data16 )?(fnstenv|fnsave|fxsave|fxsave64) (\\d*)\\(%rsi\\)");
 
     static String difference(Case c, Result h, Result e) {
         if (h.fault != e.fault || h.fault != 0 && h.rip != e.rip) {
@@ -591,8 +591,10 @@ final class X87TestSupport {
             for (String insn : c.asm.split(";")) { // the images the snippet itself stores into the buffer
                 java.util.regex.Matcher m = STORE.matcher(insn.trim());
                 if (!m.matches()) continue;
-                int at = c.memOff + (m.group(2).isEmpty() ? 0 : Integer.parseInt(m.group(2)));
-                Image img = m.group(1).equals("fxsave64") ? Image.FX64 : m.group(1).equals("fxsave") ? Image.FX32 : Image.ENV32;
+                int at = c.memOff + (m.group(3).isEmpty() ? 0 : Integer.parseInt(m.group(3)));
+                String op = m.group(2);
+                Image img = op.equals("fxsave64") ? Image.FX64 : op.equals("fxsave") ? Image.FX32
+                        : m.group(1) != null ? Image.ENV16 : Image.ENV32;
                 if (at + 32 <= MEM_SIZE) img.sameOffIntel(hm, em, at);
             }
         }
@@ -625,10 +627,12 @@ final class X87TestSupport {
 
     /**
      * Where a saved x87 state keeps FSW and the pointer fields (offsets in the image; -1: absent): FXSAVE with and
-     * without REX.W, and the 32-bit FNSTENV/FNSAVE environment.
+     * without REX.W, and the FNSTENV/FNSAVE environment in its 32-bit and 16-bit protected-mode formats (SDM vol. 1
+     * 8.1.10, figures 8-9 and 8-10: the 16-bit one has no FOP).
      */
     enum Image {
-        FX64(2, 6, 8, 8, -1, 16, -1, 28), FX32(2, 6, 8, 4, 12, 16, 20, 28), ENV32(4, 18, 12, 4, 16, 20, 24, -1);
+        FX64(2, 6, 8, 8, -1, 16, -1, 28), FX32(2, 6, 8, 4, 12, 16, 20, 28), ENV32(4, 18, 12, 4, 16, 20, 24, -1),
+        ENV16(2, -1, 6, 2, 8, 10, 12, -1);
 
         final int fsw, fop, fip, width, fcs, fdp, fds, mxcsrMask;
 
@@ -666,7 +670,7 @@ final class X87TestSupport {
             }
             // FOP: Intel records it only for an unmasked exception (SDM vol. 1 8.1.9.1), AMD for every non-control
             // instruction; both agree while ES=1 (every later non-control instruction waits and faults).
-            if (!pending) System.arraycopy(h, at + fop, e, at + fop, 2);
+            if (!pending && fop >= 0) System.arraycopy(h, at + fop, e, at + fop, 2);
             // FDP: Intel records it only for an unmasked exception (FDP_EXCPTN_ONLY, SDM vol. 1 8.1.8), AMD the operand
             // of every non-control instruction that has one: accepted where the host's is in the data buffer and ours not.
             if (inBuffer(h, at + fdp) && !inBuffer(e, at + fdp)) System.arraycopy(h, at + fdp, e, at + fdp, width);
@@ -678,6 +682,7 @@ final class X87TestSupport {
         }
 
         private boolean inBuffer(byte[] b, int off) {
+            if (width == 2) return false; // a 16-bit offset never reaches the buffer, far above 64 KiB
             long p = ByteBuffer.wrap(b, off, width).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
             if (width == 8) p |= (long) ByteBuffer.wrap(b, off + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() << 32;
             return p >= MEM && p < MEM + 0x1000;
