@@ -72,21 +72,23 @@ class HostAccessTest {
     /** Increments by compare-and-set from two threads: none is lost (what LOCK-prefixed instructions rely on). */
     @Test
     void concurrentCompareAndSetLosesNoUpdate() throws InterruptedException {
-        int perThread = 200_000;
-        Runnable add = () -> {
-            for (int k = 0; k < perThread; k++) {
-                long v;
-                do {
-                    v = HostAccess.getLongVolatile(h);
-                } while (!HostAccess.compareAndSetLong(h, v, v + 1));
-            }
-        };
-        onTwoThreads(add);
-        assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
+        onTwoThreads(() -> {
+            long v;
+            do {
+                v = HostAccess.getLongVolatile(h);
+            } while (!HostAccess.compareAndSetLong(h, v, v + 1));
+        });
+        assertEquals(2L * STEPS, HostAccess.getLongVolatile(h));
     }
 
-    /** Runs work on two threads at once and waits for both. */
-    private static void onTwoThreads(Runnable work) throws InterruptedException {
+    /** How many times each of the two threads of a concurrency test updates memory. */
+    private static final int STEPS = 200_000;
+
+    /** Runs step STEPS times on each of two threads at once, and waits for both. */
+    private static void onTwoThreads(Runnable step) throws InterruptedException {
+        Runnable work = () -> {
+            for (int k = 0; k < STEPS; k++) step.run();
+        };
         Thread a = new Thread(work), b = new Thread(work);
         a.start();
         b.start();
@@ -109,16 +111,12 @@ class HostAccessTest {
     /** Adds from two threads, to a quadword and to a doubleword next to it: none is lost (LOCK ADD, LOCK XADD). */
     @Test
     void concurrentGetAndAddLosesNoUpdate() throws InterruptedException {
-        int perThread = 200_000;
-        Runnable add = () -> {
-            for (int k = 0; k < perThread; k++) {
-                HostAccess.getAndAddLong(h, 1);
-                HostAccess.getAndAddInt(h + 8, -1);
-            }
-        };
-        onTwoThreads(add);
-        assertEquals(2L * perThread, HostAccess.getLongVolatile(h));
-        assertEquals(-2 * perThread, HostAccess.getInt(h + 8));
+        onTwoThreads(() -> {
+            HostAccess.getAndAddLong(h, 1);
+            HostAccess.getAndAddInt(h + 8, -1);
+        });
+        assertEquals(2L * STEPS, HostAccess.getLongVolatile(h));
+        assertEquals(-2 * STEPS, HostAccess.getInt(h + 8));
         assertEquals(0, HostAccess.getInt(h + 12), "the other half of that quadword is untouched");
     }
 }

@@ -104,21 +104,21 @@ final class Placement {
 
     private void opcodeByte() {
         if (!isHexByte()) throw bad("bad opcode byte " + new String(chars, start, end - start));
-        opByte = hexDigit(chars[start]) << 4 | hexDigit(chars[start + 1]);
+        opByte = Character.digit(chars[start], 16) << 4 | Character.digit(chars[start + 1], 16);
         if (end - start == 4) count = 8;
         else if (end - start == 5) count = 16;
     }
 
     private void refinement() {
         if (wordIs("/R")) modrm = true;
-        else if (end - start == 2 && chars[start] == '/' && digit(chars[start + 1]) < 8) {
+        else if (end - start == 2 && chars[start] == '/' && isOctal(chars[start + 1])) {
             modrm = true;
-            regExt = digit(chars[start + 1]);
+            regExt = chars[start + 1] - '0';
         } else if (wordIs("MEM")) { modrm = true; mod = 0; }
         else if (wordIs("REG")) { modrm = true; mod = 1; }
-        else if (end - start == 3 && wordStartsWith("RM") && digit(chars[start + 2]) < 8) {
+        else if (end - start == 3 && wordStartsWith("RM") && isOctal(chars[start + 2])) {
             modrm = true;
-            rm = digit(chars[start + 2]);
+            rm = chars[start + 2] - '0';
         } else {
             throw bad("bad opcode token " + new String(chars, start, end - start));
         }
@@ -158,7 +158,7 @@ final class Placement {
     /** Two hex digits, optionally followed by +R or +CC. */
     private boolean isHexByte() {
         int length = end - start;
-        if (length < 2 || hexDigit(chars[start]) < 0 || hexDigit(chars[start + 1]) < 0) return false;
+        if (length < 2 || Character.digit(chars[start], 16) < 0 || Character.digit(chars[start + 1], 16) < 0) return false;
         return length == 2 || length == 4 && matches(start + 2, "+R") || length == 5 && matches(start + 2, "+CC");
     }
 
@@ -166,14 +166,9 @@ final class Placement {
         return c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c;
     }
 
-    private static int hexDigit(char c) {
-        c = upper(c);
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    }
-
-    /** The digit's value, or 10 for a character that is not a decimal digit. */
-    private static int digit(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : 10;
+    /** A register number of ModRM: 0 to 7. */
+    private static boolean isOctal(char c) {
+        return c >= '0' && c <= '7';
     }
 
     private IllegalArgumentException bad(String what) {

@@ -34,57 +34,34 @@ class OpcodeTableTest {
         return new Decoder(table).decode(as, DecoderTest.CODE);
     }
 
+    /**
+     * Every field of the placement of text, in one line: kind, mandatory prefix (-1: none
+     * given), map, opcode byte and count, VEX.L and VEX.W, ModRM.reg, .mod and .rm (-1: any),
+     * and whether a ModRM byte follows.
+     */
+    private static String placed(String text) {
+        Placement p = Placement.of(text);
+        return String.format("%s prefix %d map %d opcode %02X x%d L %d W %d reg %d mod %d rm %d%s", p.vex ? "vex" : "legacy",
+                p.prefix, p.map, p.opByte, p.count, p.vexL, p.vexW, p.regExt, p.mod, p.rm, p.modrm ? " modrm" : "");
+    }
+
     @Test
     void legacyOpcodeTextPlacesTheRow() {
-        Placement p = Placement.of("66 0F 3A 0F /r");
-        assertFalse(p.vex);
-        assertEquals(OpcodeTable.PFX_66, p.prefix);
-        assertEquals(OpcodeTable.MAP_0F3A, p.map);
-        assertEquals(0x0F, p.opByte);
-        assertEquals(1, p.count);
-        assertTrue(p.modrm);
-
-        Placement r = Placement.of("b8+r");
-        assertEquals(OpcodeTable.MAP_ONE, r.map);
-        assertEquals(0xB8, r.opByte);
-        assertEquals(8, r.count);
-        assertEquals(-1, r.prefix);
-        assertFalse(r.modrm);
-
-        Placement cc = Placement.of("0F 40+cc /r");
-        assertEquals(OpcodeTable.MAP_0F, cc.map);
-        assertEquals(0x40, cc.opByte);
-        assertEquals(16, cc.count);
-
-        Placement refined = Placement.of("NP 0F 01 /2 reg rm7");
-        assertEquals(OpcodeTable.PFX_NONE, refined.prefix);
-        assertEquals(2, refined.regExt);
-        assertEquals(1, refined.mod);
-        assertEquals(7, refined.rm);
-
+        // Prefix 66 is slot 1, map 0F3A is 3.
+        assertEquals("legacy prefix 1 map 3 opcode 0F x1 L -1 W -1 reg -1 mod -1 rm -1 modrm", placed("66 0F 3A 0F /r"));
+        assertEquals("legacy prefix -1 map 0 opcode B8 x8 L -1 W -1 reg -1 mod -1 rm -1", placed("b8+r"));
+        assertEquals("legacy prefix -1 map 1 opcode 40 x16 L -1 W -1 reg -1 mod -1 rm -1 modrm", placed("0F 40+cc /r"));
+        assertEquals("legacy prefix 0 map 1 opcode 01 x1 L -1 W -1 reg 2 mod 1 rm 7 modrm", placed("NP 0F 01 /2 reg rm7"));
         // 0F 38 is an opcode of map 0F when no opcode byte follows the 38.
-        Placement escape = Placement.of("0F 38 /r");
-        assertEquals(OpcodeTable.MAP_0F, escape.map);
-        assertEquals(0x38, escape.opByte);
+        assertEquals("legacy prefix -1 map 1 opcode 38 x1 L -1 W -1 reg -1 mod -1 rm -1 modrm", placed("0F 38 /r"));
     }
 
     @Test
     void vexOpcodeTextPlacesTheRow() {
-        Placement p = Placement.of("VEX.256.66.0F38.W0 36 /r");
-        assertTrue(p.vex);
-        assertEquals(OpcodeTable.PFX_66, p.prefix);
-        assertEquals(OpcodeTable.MAP_0F38, p.map);
-        assertEquals(1, p.vexL);
-        assertEquals(0, p.vexW);
-        assertEquals(0x36, p.opByte);
-
-        Placement lig = Placement.of("VEX.LIG.F3.0F 10 /r reg");
-        assertEquals(-1, lig.vexL);
-        assertEquals(-1, lig.vexW);
-        assertEquals(OpcodeTable.PFX_F3, lig.prefix);
-        assertEquals(1, lig.mod);
-
-        assertEquals(OpcodeTable.PFX_NONE, Placement.of("VEX.LZ.0F38 F2 /r").prefix);
+        assertEquals("vex prefix 1 map 2 opcode 36 x1 L 1 W 0 reg -1 mod -1 rm -1 modrm", placed("VEX.256.66.0F38.W0 36 /r"));
+        // F3 is prefix slot 2; LIG and no W: any.
+        assertEquals("vex prefix 2 map 1 opcode 10 x1 L -1 W -1 reg -1 mod 1 rm -1 modrm", placed("VEX.LIG.F3.0F 10 /r reg"));
+        assertEquals("vex prefix 0 map 2 opcode F2 x1 L 0 W -1 reg -1 mod -1 rm -1 modrm", placed("VEX.LZ.0F38 F2 /r"));
     }
 
     @Test
