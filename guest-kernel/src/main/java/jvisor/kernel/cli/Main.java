@@ -98,6 +98,7 @@ public final class Main {
         } catch (Throwable t) {
             status = internalError(t);
         }
+        if (AotTraining.active()) AotTraining.loadAllClasses(); // before the JVM writes the cache at its exit
         System.exit(status);
     }
 

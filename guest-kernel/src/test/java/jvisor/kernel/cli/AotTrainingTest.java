@@ -1,0 +1,72 @@
+package jvisor.kernel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AotTrainingTest {
+    /** A loader that reads the jar itself (its parent is the platform loader) and says what it has loaded. */
+    private static final class JarLoader extends URLClassLoader {
+        JarLoader(Path jar) throws IOException {
+            super(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        }
+
+        Class<?> loaded(String name) {
+            return findLoadedClass(name);
+        }
+    }
+
+    private static byte[] classBytes(Class<?> c) throws IOException {
+        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void put(JarOutputStream jar, String name, byte[] bytes) throws IOException {
+        jar.putNextEntry(new JarEntry(name));
+        jar.write(bytes);
+        jar.closeEntry();
+    }
+
+    @Test
+    void loadsTheJvisorClassesOfTheJarsAndSkipsWhatCannotLoad(@TempDir Path dir) throws IOException {
+        Path jarFile = dir.resolve("classes.jar");
+        byte[] numbers = classBytes(Numbers.class);
+        try (OutputStream out = Files.newOutputStream(jarFile); JarOutputStream jar = new JarOutputStream(out)) {
+            put(jar, "jvisor/kernel/cli/Numbers.class", numbers);
+            put(jar, "jvisor/Broken.class", new byte[] {1, 2, 3}); // not a class file: skipped, not fatal
+            put(jar, "jvisor/notes.txt", new byte[] {'x'});
+            // A loadable class outside jvisor/ (an annotation of JUnit's, which needs nothing else): left alone.
+            put(jar, "org/junit/jupiter/api/io/TempDir.class", classBytes(TempDir.class));
+        }
+        String classPath = String.join(File.pathSeparator, dir.toString(), dir.resolve("missing.jar").toString(),
+                jarFile.toString());
+        try (JarLoader loader = new JarLoader(jarFile)) {
+            assertEquals(1, AotTraining.loadAll(classPath, loader));
+            Class<?> c = loader.loaded("jvisor.kernel.cli.Numbers");
+            assertNotNull(c);
+            assertSame(loader, c.getClassLoader());
+            assertNull(loader.loaded("org.junit.jupiter.api.io.TempDir"));
+        }
+    }
+
+    @Test
+    void anEmptyClassPathLoadsNothing() {
+        assertEquals(0, AotTraining.loadAll("", AotTrainingTest.class.getClassLoader()));
+    }
+}
