@@ -38,7 +38,7 @@ public final class HostSyscall {
             RT_SIGPROCMASK = 14, IOCTL = 16, PREAD64 = 17, PWRITE64 = 18, MADVISE = 28, GETPID = 39, KILL = 62,
             UNAME = 63, FCNTL = 72, READLINK = 89, SYSINFO = 99, GETUID = 102, GETGID = 104, GETEUID = 107,
             GETEGID = 108, GETPPID = 110, GETGROUPS = 115, GETPGID = 121, GETSID = 124, GETTID = 186,
-            SCHED_GETAFFINITY = 204, GETDENTS64 = 217, CLOCK_GETTIME = 228, TGKILL = 234, OPENAT = 257,
+            SCHED_GETAFFINITY = 204, GETDENTS64 = 217, CLOCK_GETTIME = 228, EXIT_GROUP = 231, TGKILL = 234, OPENAT = 257,
             NEWFSTATAT = 262, FACCESSAT = 269, PRLIMIT64 = 302, GETRANDOM = 318, STATX = 332, FACCESSAT2 = 439;
 
     /** The errno capture of the typed downcalls; made on first use, a JNI-only start never needs it. */

@@ -95,6 +95,11 @@ public final class Translator {
         if (STATS) Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println(statistics())));
     }
 
+    /** Whether the translator prints its statistics when the JVM shuts down (-Djvisor.jit.stats=true). */
+    public static boolean reportsAtExit() {
+        return STATS;
+    }
+
     /** Marks the blocks of a region that the background thread is translating. */
     private static final Translated PENDING = new Translated() {
         @Override

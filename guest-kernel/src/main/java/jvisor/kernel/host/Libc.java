@@ -308,6 +308,16 @@ public final class Libc {
         long unused = HostSyscall.call(HostSyscall.KILL, -pgrp, sig, 0);
     }
 
+    // ---------------------------------------------------------------- ending
+
+    /**
+     * Ends the process at once with the given status (exit_group(2)), without the JVM's shutdown:
+     * no shutdown hook runs and nothing of the JVM's is written. Returns only if the call failed.
+     */
+    public static void exitGroup(int status) {
+        long unused = HostSyscall.call(HostSyscall.EXIT_GROUP, status, 0, 0);
+    }
+
     // ---------------------------------------------------------------- dying by a signal
 
     /**
