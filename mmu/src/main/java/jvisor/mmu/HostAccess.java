@@ -128,6 +128,13 @@ public final class HostAccess {
         else MemorySegment.copy(HOST, U8, hva, dst, off, len);
     }
 
+    /** A new array holding the len bytes of host memory at hva (see {@link #copyIn}). */
+    public static byte[] bytes(long hva, int len) {
+        byte[] out = new byte[len];
+        copyOut(hva, out, 0, len);
+        return out;
+    }
+
     /**
      * Copies len bytes of host memory from src to dst; overlapping ranges are copied as if through
      * a temporary buffer (memmove). Through Unsafe where allowed, like the loads and stores: the

@@ -34,7 +34,7 @@ public final class HostSyscall {
     private HostSyscall() {}
 
     // x86-64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl).
-    public static final long READ = 0, WRITE = 1, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, RT_SIGACTION = 13,
+    public static final long READ = 0, WRITE = 1, CLOSE = 3, FSTAT = 5, LSEEK = 8, MMAP = 9, MUNMAP = 11, RT_SIGACTION = 13,
             RT_SIGPROCMASK = 14, IOCTL = 16, PREAD64 = 17, PWRITE64 = 18, MADVISE = 28, GETPID = 39, KILL = 62,
             UNAME = 63, FCNTL = 72, READLINK = 89, SYSINFO = 99, GETUID = 102, GETGID = 104, GETEUID = 107,
             GETEGID = 108, GETPPID = 110, GETGROUPS = 115, GETPGID = 121, GETSID = 124, GETTID = 186,

@@ -2,6 +2,8 @@ package jvisor.kernel.fs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
@@ -100,17 +102,25 @@ public final class HostFile extends FileDescription {
         return new HostFile(fd, true, of.guestPath, flags, of.directory);
     }
 
+    /**
+     * The file type (st_mode &amp; S_IFMT) of a host fd, or -errno. Through a direct buffer read by
+     * its own getInt, not an Arena and a segment's get: the first Arena.allocate and ValueLayout of
+     * a JVM cost 6-7 ms (the JVM makes method handle classes then), and a guest's first write or
+     * isatty asks this on the way to a hello's only line.
+     */
+    static int fileType(int fd) {
+        ByteBuffer st = ByteBuffer.allocateDirect(StatBuf.SIZE).order(ByteOrder.nativeOrder());
+        int r = Libc.fstat(fd, MemorySegment.ofBuffer(st));
+        return r < 0 ? r : st.getInt(StatBuf.ST_MODE) & Fs.S_IFMT;
+    }
+
     /** True for a host fd that is not a regular file or directory (a pipe, terminal, socket). */
     private int kind = -1;
 
     private int hostKind() {
         if (kind == -1) {
-            // HostAccess rather than the segment's get (see HostSelf.limits): every guest's first write asks.
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment st = arena.allocate(StatBuf.SIZE);
-                kind = Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) == 0
-                        ? HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT : 0;
-            }
+            int type = fileType(fd); // every guest's first write asks
+            kind = type < 0 ? 0 : type;
         }
         return kind;
     }
@@ -172,12 +182,10 @@ public final class HostFile extends FileDescription {
 
     @Override
     public int stat(MemorySegment statBuf) {
-        try (Arena arena = Arena.ofConfined()) {
-            int r = Libc.fstatat(fd, arena.allocate(1), statBuf, Fs.AT_EMPTY_PATH);
-            if (r == 0 && vnode instanceof HostNode h) h.applyOwner(statBuf);
-            if (r == 0 && vnode instanceof TmpFs.Device d) d.stat(statBuf);
-            return r;
-        }
+        int r = Libc.fstat(fd, statBuf); // no Arena for an empty path: see fileType
+        if (r == 0 && vnode instanceof HostNode h) h.applyOwner(statBuf);
+        if (r == 0 && vnode instanceof TmpFs.Device d) d.stat(statBuf);
+        return r;
     }
 
     @Override

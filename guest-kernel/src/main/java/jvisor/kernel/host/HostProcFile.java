@@ -1,9 +1,9 @@
 package jvisor.kernel.host;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
+import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
 
 /**
@@ -43,7 +43,10 @@ public final class HostProcFile {
                 HostSyscall.call(HostSyscall.CLOSE, fd, 0, 0);
             }
             if (n < room) {
-                byte[] text = buf.asSlice(TEXT, n).toArray(ValueLayout.JAVA_BYTE);
+                // A plain host copy, not the segment's toArray: that needs ValueLayout, whose
+                // initialization makes the JVM generate method handle classes (milliseconds of
+                // every start, which reads /proc/self/status on its way to the guest).
+                byte[] text = HostAccess.bytes(buf.address() + TEXT, (int) n);
                 return new String(text, StandardCharsets.ISO_8859_1);
             }
         }

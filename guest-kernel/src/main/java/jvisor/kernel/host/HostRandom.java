@@ -1,7 +1,8 @@
 package jvisor.kernel.host;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
 
 import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
@@ -16,19 +17,24 @@ public final class HostRandom {
 
     private static final long EINTR = 4;
 
+    /** The most bytes asked of the host at once (and the size of the native buffer for them). */
+    private static final int CHUNK = 64 * 1024;
+
     /** Fills b[off, off+len) with random bytes; never blocks once the host booted. */
     public static void fill(byte[] b, int off, int len) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.max(1, len));
-            long done = 0;
-            while (done < len) {
-                long n = HostSyscall.call(HostSyscall.GETRANDOM, buf.address() + done, len - done, 0);
-                if (n == -EINTR) continue; // a signal came before any byte: ask again
-                if (n <= 0) throw new IllegalStateException("host getrandom failed: errno " + -n);
-                done += n;
-            }
-            HostAccess.copyOut(buf.address(), b, off, len);
+        // A direct buffer, not an Arena: the first Arena.allocate of a JVM makes it generate method
+        // handle classes (milliseconds), and every start asks for AT_RANDOM's bytes here.
+        ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(1, Math.min(len, CHUNK)));
+        long buf = MemorySegment.ofBuffer(direct).address();
+        int done = 0;
+        while (done < len) {
+            long n = HostSyscall.call(HostSyscall.GETRANDOM, buf, Math.min(len - done, CHUNK), 0);
+            if (n == -EINTR) continue; // a signal came before any byte: ask again
+            if (n <= 0) throw new IllegalStateException("host getrandom failed: errno " + -n);
+            HostAccess.copyOut(buf, b, off + done, (int) n);
+            done += (int) n;
         }
+        Reference.reachabilityFence(direct); // the buffer's memory is in use until here
     }
 
     public static void fill(byte[] b) {

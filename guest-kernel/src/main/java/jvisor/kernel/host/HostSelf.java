@@ -1,7 +1,6 @@
 package jvisor.kernel.host;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
@@ -126,7 +125,7 @@ public final class HostSelf {
         byte[] path = ("/proc/self/fd/" + fd).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         MemorySegment buf = Scratch.withCString(path, 2L * PATH_MAX);
         long n = HostSyscall.call(HostSyscall.READLINK, buf.address(), buf.address() + PATH_MAX, PATH_MAX);
-        return n < 0 ? null : buf.asSlice(PATH_MAX, n).toArray(ValueLayout.JAVA_BYTE);
+        return n < 0 ? null : HostAccess.bytes(buf.address() + PATH_MAX, (int) n); // see HostProcFile.read
     }
 
     private static int[] numbers(String s) {

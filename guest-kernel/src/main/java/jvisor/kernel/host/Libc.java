@@ -160,6 +160,11 @@ public final class Libc {
         return (int) HostSyscall.call(HostSyscall.NEWFSTATAT, dirfd, path.address(), statBuf.address(), flags, 0, 0);
     }
 
+    /** fstat(2) into a 144-byte struct stat: what fstatat(fd, "", buf, AT_EMPTY_PATH) answers, without a path. */
+    public static int fstat(int fd, MemorySegment statBuf) {
+        return (int) HostSyscall.call(HostSyscall.FSTAT, fd, statBuf.address(), 0);
+    }
+
     /** statx(2) into a 256-byte struct statx. */
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
         return (int) HostSyscall.call(HostSyscall.STATX, dirfd, path.address(), flags, mask, buf.address(), 0);

@@ -2,6 +2,7 @@ package jvisor.kernel.host;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -15,16 +16,30 @@ public final class Scratch {
     private static final long INITIAL = 64 * 1024;
     private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
 
-    private MemorySegment buffer = Arena.ofAuto().allocate(INITIAL, 4096);
+    private static final int PAGE = 4096;
+
+    private MemorySegment buffer = initialBuffer();
 
     private Scratch() {}
+
+    /**
+     * The first buffer of a thread comes from a direct ByteBuffer, not an Arena: the first
+     * Arena.allocate of a JVM initializes the FFM implementation's utilities, whose method handles
+     * make the JVM generate three LambdaForm classes (about 5 ms of every start, on the way to the
+     * guest's first instruction: /proc/self/status is read through this buffer). A larger buffer,
+     * rarely needed, comes from an Arena, which is not limited by -XX:MaxDirectMemorySize.
+     */
+    private static MemorySegment initialBuffer() {
+        ByteBuffer b = ByteBuffer.allocateDirect((int) INITIAL + PAGE - 1).alignedSlice(PAGE);
+        return MemorySegment.ofBuffer(b).asSlice(0, INITIAL);
+    }
 
     /** A native buffer of at least size bytes, valid until the next call on this thread. */
     public static MemorySegment get(long size) {
         Scratch s = PER_THREAD.get();
         if (s.buffer.byteSize() < size) {
             long n = Math.max(size, s.buffer.byteSize() * 2);
-            s.buffer = Arena.ofAuto().allocate(n, 4096);
+            s.buffer = Arena.ofAuto().allocate(n, PAGE);
         }
         return s.buffer;
     }
