@@ -36,7 +36,9 @@ import java.util.List;
  * syntax is parsed and its form made when the decoder first meets one of its opcode bytes: hello
  * world parses 171 of the 1,228 rows, and the JVM still interprets this code when
  * a guest starts. Building the table took 26-32 ms of a start with every row parsed, 16-24 ms
- * now. {@link #forms} parses all of them, and so checks the whole table.
+ * with rows parsed when met, and 9-10 ms (medians of 15, first thing in a JVM with the AOT cache)
+ * since the AVX forms are placed from their legacy rows ({@link #vexRow}) and words are compared
+ * by key. {@link #forms} parses all of them, and so checks the whole table.
  */
 public final class OpcodeTable {
     static final int MAP_ONE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
@@ -124,9 +126,44 @@ public final class OpcodeTable {
         return ((vex ? 4 : 0) + map) << 8 | opcode;
     }
 
+    /** VEX.L of a VEX form declared from a legacy row (see {@link #vexRow}): ignored (LIG), 128 or 256 bits. */
+    public static final int VEX_LIG = -1, VEX_128 = 0, VEX_256 = 1;
+
+    /** A declared legacy row, found once to declare its VEX forms ({@link #vexRow}). */
+    public static final class LegacyRow {
+        private final Placement placement;
+        /** The legacy form's handler, which the VEX forms run on their lanes. */
+        public final Op handler;
+
+        private LegacyRow(Placement placement, Op handler) {
+            this.placement = placement;
+            this.handler = handler;
+        }
+    }
+
+    /** The declared legacy row of an opcode text, however it is spelled (as {@link #op}). */
+    public synchronized LegacyRow legacyRow(String opcode) {
+        Row r = declaredLegacy(opcode);
+        return new LegacyRow(r.placement, r.handler);
+    }
+
+    /**
+     * Declares the VEX form of a legacy SSE row: the same map, opcode byte and ModRM refinements,
+     * the legacy mandatory prefix as VEX.pp, and the given VEX.L ({@link #VEX_128},
+     * {@link #VEX_256}, {@link #VEX_LIG}). The same row as declaring its opcode text, e.g.
+     * {@code "VEX.128.66.0F38 00 /r"} for {@code "66 0F 38 00 /r"}, without writing and reading
+     * that text (see {@link Placement#vexFormOf}).
+     */
+    public synchronized void vexRow(LegacyRow legacy, int vexL, String syntax, Op handler, String... attributes) {
+        place(Placement.vexFormOf(legacy.placement, vexL), syntax, handler, attributes);
+    }
+
     /** Declares one opcode form. */
     public synchronized void row(String opcode, String syntax, Op handler, String... attributes) {
-        Placement p = Placement.of(opcode);
+        place(Placement.of(opcode), syntax, handler, attributes);
+    }
+
+    private void place(Placement p, String syntax, Op handler, String... attributes) {
         Row row = new Row(p, syntax, handler, attributes);
         rows.add(row);
         Node[] root = p.vex ? vexMaps[p.map] : maps[p.map];
@@ -179,14 +216,14 @@ public final class OpcodeTable {
             if (p.regExt >= 0) n = child(n.byReg == null ? (n.byReg = new Builder[8]) : n.byReg, p.regExt);
             if (p.mod >= 0) n = child(n.byMod == null ? (n.byMod = new Builder[2]) : n.byMod, p.mod);
             if (p.rm >= 0) n = child(n.byRm == null ? (n.byRm = new Builder[8]) : n.byRm, p.rm);
-            if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + p.text + " ("
+            if (n.form != null) throw new IllegalStateException("opcode row declared twice: " + p.text() + " ("
                     + r.syntax + " and " + n.form.mnemonic + ")");
             n.form = form;
             // Without a prefix the decoder takes the NP row where there is one, never the prefix-less rows
             // of the same opcode: the two cannot be mixed.
             if (opcodeNode.byPrefix != null && opcodeNode.byPrefix[PFX_NONE] != null && (opcodeNode.form != null
                     || opcodeNode.byReg != null || opcodeNode.byMod != null || opcodeNode.byRm != null)) {
-                throw new IllegalStateException("opcode " + p.text + ": NP rows and rows without a prefix cannot be mixed");
+                throw new IllegalStateException("opcode " + p.text() + ": NP rows and rows without a prefix cannot be mixed");
             }
         }
         r.form = form;
@@ -279,11 +316,15 @@ public final class OpcodeTable {
      * {@code "NP 0F 58 /r"}): the AVX families run the SSE operations of their legacy forms.
      */
     public synchronized Op op(String opcode) {
+        return declaredLegacy(opcode).handler;
+    }
+
+    private Row declaredLegacy(String opcode) {
         Placement wanted = Placement.of(opcode);
         List<Row> at = wanted.vex ? null : rowsAt.get(slot(false, wanted.map, wanted.opByte));
         if (at != null) {
             for (Row r : at) {
-                if (r.placement.sameNode(wanted)) return r.handler;
+                if (r.placement.sameNode(wanted)) return r;
             }
         }
         throw new IllegalArgumentException("no row " + opcode + " declared (yet)");

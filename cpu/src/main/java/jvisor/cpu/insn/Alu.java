@@ -23,10 +23,10 @@ final class Alu {
             final int op = k;
             String n = NAMES[k];
             String[] rmw = k == CMP ? new String[0] : new String[] {"lock"};
-            String base = String.format("%02X", k * 8);
-            String b1 = String.format("%02X", k * 8 + 1), b2 = String.format("%02X", k * 8 + 2);
-            String b3 = String.format("%02X", k * 8 + 3), b4 = String.format("%02X", k * 8 + 4);
-            String b5 = String.format("%02X", k * 8 + 5);
+            String base = hexByte(k * 8);
+            String b1 = hexByte(k * 8 + 1), b2 = hexByte(k * 8 + 2);
+            String b3 = hexByte(k * 8 + 3), b4 = hexByte(k * 8 + 4);
+            String b5 = hexByte(k * 8 + 5);
             Op[] h = HANDLERS[op];
             t.row(base + " /r", n + " Eb,Gb", h[0], rmw);
             t.row(b1 + " /r", n + " Ev,Gv", h[0], rmw);
@@ -55,6 +55,15 @@ final class Alu {
         t.row("FF /0", "inc Ev", Alu::inc, "lock");
         t.row("FE /1", "dec Eb", Alu::dec, "lock");
         t.row("FF /1", "dec Ev", Alu::dec, "lock");
+    }
+
+    /**
+     * Two upper-case hex digits. Not String.format: its first use parses the format with regular
+     * expressions, in the bytecode interpreter, the table's first family paying for it at every start.
+     */
+    private static String hexByte(int b) {
+        String digits = "0123456789ABCDEF";
+        return new String(new char[] {digits.charAt(b >> 4 & 15), digits.charAt(b & 15)});
     }
 
     /**

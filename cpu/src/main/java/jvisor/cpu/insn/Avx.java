@@ -2,6 +2,7 @@ package jvisor.cpu.insn;
 
 import jvisor.cpu.decode.Op;
 import jvisor.cpu.decode.OpcodeTable;
+import jvisor.cpu.decode.OpcodeTable.LegacyRow;
 import jvisor.cpu.insn.VexLanes.Lanes;
 import jvisor.cpu.insn.VexLanes.Shape;
 
@@ -205,8 +206,8 @@ final class Avx {
         v128(t, "66 0F 16 /r mem", "vmovhpd Vx,Hx,Mq", Shape.NDS);
         v128(t, "NP 0F 12 /r reg", "vmovhlps Vx,Hx,Ux", Shape.NDS);
         v128(t, "NP 0F 16 /r reg", "vmovlhps Vx,Hx,Ux", Shape.NDS);
-        VexLanes.row128(t, "VEX.LIG.F3.0F 10 /r reg", "vmovss Vx,Hx,Ux", t.op("F3 0F 10 /r"), Shape.NDS, AVX);
-        VexLanes.row128(t, "VEX.LIG.F2.0F 10 /r reg", "vmovsd Vx,Hx,Ux", t.op("F2 0F 10 /r"), Shape.NDS, AVX);
+        t.row("VEX.LIG.F3.0F 10 /r reg", "vmovss Vx,Hx,Ux", VexLanes.on128(t.op("F3 0F 10 /r"), Shape.NDS), AVX);
+        t.row("VEX.LIG.F2.0F 10 /r reg", "vmovsd Vx,Hx,Ux", VexLanes.on128(t.op("F2 0F 10 /r"), Shape.NDS), AVX);
         direct(t, "NP 0F 13 /r mem", "VEX.128.0F 13 /r mem", "vmovlps Mq,Vx");
         direct(t, "66 0F 13 /r mem", "VEX.128.66.0F 13 /r mem", "vmovlpd Mq,Vx");
         direct(t, "NP 0F 17 /r mem", "VEX.128.0F 17 /r mem", "vmovhps Mq,Vx");
@@ -222,53 +223,41 @@ final class Avx {
 
     // ------------------------------------------------------------------ row helpers
 
-    /** "NP 0F 58 /r" -> "VEX.<length>.0F 58 /r"; "66 0F 3A 0F /r" -> "VEX.<length>.66.0F3A 0F /r". */
-    static String vexOpcode(String legacy, String length) {
-        // Cut with indexOf, not split into words: every VEX row comes through here while the JVM
-        // still interprets the table's construction. The rows are written with single spaces.
-        int afterPrefix = legacy.indexOf(' ') + 1; // past "NP", "66", "F3" or "F2"
-        String pp = legacy.startsWith("NP ") ? "" : "." + legacy.substring(0, afterPrefix - 1);
-        int afterMap = afterPrefix + 3; // past "0F "
-        String map = "0F";
-        if (legacy.startsWith("38 ", afterMap) || legacy.startsWith("3A ", afterMap)) {
-            map = legacy.substring(afterPrefix, afterMap + 2).replace(" ", "");
-            afterMap += 3;
-        }
-        if (!legacy.startsWith("0F ", afterPrefix) || legacy.indexOf("  ") >= 0) {
-            throw new IllegalArgumentException("not a legacy SSE opcode: " + legacy);
-        }
-        return "VEX." + length + pp + "." + map + " " + legacy.substring(afterMap);
-    }
-
     /** The operands of a packed form: NDS (V,H,W) or unary (V,W), of the lanes' size. */
     private static final String NDS_X = " Vx,Hx,Wx", UNARY_X = " Vx,Wx", NDS_QQ = " Vqq,Hqq,Wqq", UNARY_QQ = " Vqq,Wqq";
 
     /** A packed operation: VEX.128 (AVX) and VEX.256 (the given extension). */
     private static void packed(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
-        Op sse = t.op(legacy);
+        LegacyRow sse = t.legacyRow(legacy);
         boolean nds = shape == Shape.NDS;
-        VexLanes.row128(t, vexOpcode(legacy, "128"), name + (nds ? NDS_X : UNARY_X), sse, shape, AVX);
-        VexLanes.row256(t, vexOpcode(legacy, "256"), name + (nds ? NDS_QQ : UNARY_QQ), sse, shape, lanes, ext256);
+        t.vexRow(sse, OpcodeTable.VEX_128, name + (nds ? NDS_X : UNARY_X), VexLanes.on128(sse.handler, shape), AVX);
+        t.vexRow(sse, OpcodeTable.VEX_256, name + (nds ? NDS_QQ : UNARY_QQ), VexLanes.on256(sse.handler, shape, lanes),
+                ext256);
     }
 
     private static void packedImm(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
-        Op sse = t.op(legacy);
+        LegacyRow sse = t.legacyRow(legacy);
         boolean nds = shape == Shape.NDS;
-        VexLanes.row128(t, vexOpcode(legacy, "128"), name + (nds ? NDS_X : UNARY_X) + ",Ib", sse, shape, AVX);
-        VexLanes.row256(t, vexOpcode(legacy, "256"), name + (nds ? NDS_QQ : UNARY_QQ) + ",Ib", sse, shape, lanes, ext256);
+        t.vexRow(sse, OpcodeTable.VEX_128, name + (nds ? NDS_X : UNARY_X) + ",Ib", VexLanes.on128(sse.handler, shape),
+                AVX);
+        t.vexRow(sse, OpcodeTable.VEX_256, name + (nds ? NDS_QQ : UNARY_QQ) + ",Ib",
+                VexLanes.on256(sse.handler, shape, lanes), ext256);
     }
 
     /** A scalar operation: VEX.LIG (VEX.L ignored; bits 255:128 zeroed), three operands. */
     private static void scalar(OpcodeTable t, String legacy, String syntax) {
-        VexLanes.row128(t, vexOpcode(legacy, "LIG"), syntax, t.op(legacy), Shape.NDS, AVX);
+        LegacyRow sse = t.legacyRow(legacy);
+        t.vexRow(sse, OpcodeTable.VEX_LIG, syntax, VexLanes.on128(sse.handler, Shape.NDS), AVX);
     }
 
     private static void v128(OpcodeTable t, String legacy, String syntax, Shape shape) {
-        VexLanes.row128(t, vexOpcode(legacy, "128"), syntax, t.op(legacy), shape, AVX);
+        LegacyRow sse = t.legacyRow(legacy);
+        t.vexRow(sse, OpcodeTable.VEX_128, syntax, VexLanes.on128(sse.handler, shape), AVX);
     }
 
     private static void v256(OpcodeTable t, String legacy, String syntax, Shape shape, Lanes lanes, String ext) {
-        VexLanes.row256(t, vexOpcode(legacy, "256"), syntax, t.op(legacy), shape, lanes, ext);
+        LegacyRow sse = t.legacyRow(legacy);
+        t.vexRow(sse, OpcodeTable.VEX_256, syntax, VexLanes.on256(sse.handler, shape, lanes), ext);
     }
 
     /** A VEX form whose legacy operation writes no XMM register (or only what the VEX form writes too): the same handler. */

@@ -4,7 +4,6 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.decode.Insn;
 import jvisor.cpu.decode.Op;
-import jvisor.cpu.decode.OpcodeTable;
 import jvisor.mmu.Access;
 
 /**
@@ -75,14 +74,14 @@ final class VexLanes {
     /** Scratch registers: the destinations of the two lanes and the high lane's register source. */
     private static final int A0 = 16, A1 = 18, B1 = 19;
 
-    /** Declares the VEX.128 form (row) of an SSE operation. */
-    static void row128(OpcodeTable t, String vexOpcode, String syntax, Op sse, Shape shape, String extension) {
-        t.row(vexOpcode, syntax, (c, i) -> exec(c, i, sse, shape, null), extension);
+    /** The handler of the VEX.128 form of an SSE operation. */
+    static Op on128(Op sse, Shape shape) {
+        return (c, i) -> exec(c, i, sse, shape, null);
     }
 
-    /** Declares the VEX.256 form (row) of an SSE operation. */
-    static void row256(OpcodeTable t, String vexOpcode, String syntax, Op sse, Shape shape, Lanes lanes, String extension) {
-        t.row(vexOpcode, syntax, (c, i) -> exec(c, i, sse, shape, lanes), extension);
+    /** The handler of the VEX.256 form of an SSE operation. */
+    static Op on256(Op sse, Shape shape, Lanes lanes) {
+        return (c, i) -> exec(c, i, sse, shape, lanes);
     }
 
     /** Runs an SSE operation for a VEX form; lanes is null for VEX.128. */

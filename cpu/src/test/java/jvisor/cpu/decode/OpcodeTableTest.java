@@ -40,7 +40,10 @@ class OpcodeTableTest {
      * and whether a ModRM byte follows.
      */
     private static String placed(String text) {
-        Placement p = Placement.of(text);
+        return describe(Placement.of(text));
+    }
+
+    private static String describe(Placement p) {
         return String.format("%s prefix %d map %d opcode %02X x%d L %d W %d reg %d mod %d rm %d%s", p.vex ? "vex" : "legacy",
                 p.prefix, p.map, p.opByte, p.count, p.vexL, p.vexW, p.regExt, p.mod, p.rm, p.modrm ? " modrm" : "");
     }
@@ -62,6 +65,31 @@ class OpcodeTableTest {
         // F3 is prefix slot 2; LIG and no W: any.
         assertEquals("vex prefix 2 map 1 opcode 10 x1 L -1 W -1 reg -1 mod 1 rm -1 modrm", placed("VEX.LIG.F3.0F 10 /r reg"));
         assertEquals("vex prefix 0 map 2 opcode F2 x1 L 0 W -1 reg -1 mod -1 rm -1 modrm", placed("VEX.LZ.0F38 F2 /r"));
+    }
+
+    @Test
+    void aVexFormDerivedFromItsLegacyRowLandsWhereItsTextWould() {
+        String[][] cases = {
+            {"66 0F FC /r", "VEX.128.66.0F FC /r", "0"}, {"NP 0F 58 /r", "VEX.256.0F 58 /r", "1"},
+            {"F3 0F 51 /r", "VEX.LIG.F3.0F 51 /r", "-1"}, {"66 0F 38 1C /r", "VEX.256.66.0F38 1C /r", "1"},
+            {"66 0F 3A 0F /r", "VEX.128.66.0F3A 0F /r", "0"}, {"66 0F 71 /2 reg", "VEX.256.66.0F 71 /2 reg", "1"},
+            {"NP 0F 12 /r mem", "VEX.128.0F 12 /r mem", "0"}, {"F2 0F 12 /r", "VEX.128.F2.0F 12 /r", "0"},
+        };
+        for (String[] c : cases) {
+            Placement derived = Placement.vexFormOf(Placement.of(c[0]), Integer.parseInt(c[2]));
+            assertTrue(derived.sameNode(Placement.of(c[1])), c[0] + " -> " + c[1]);
+            assertEquals(placed(c[1]), describe(derived), c[1]);
+        }
+        // Decoded through the table: the VEX form of PADDB (VEX.128.66.0F FC /r, C5 F9 FC C1).
+        OpcodeTable t = new OpcodeTable();
+        t.row("66 0F FC /r", "paddb Vx,Wx", NOTHING);
+        t.vexRow(t.legacyRow("66 0F FC /r"), OpcodeTable.VEX_128, "vpaddb Vx,Hx,Wx", NOTHING, "avx");
+        assertEquals("vpaddb Vx,Hx,Wx", decode(t, "C5F9FCC1").form.mnemonic);
+        // Only a legacy row of the two- and three-byte maps has one; the message names the row.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Placement.vexFormOf(Placement.of("01 /r"), 0));
+        assertTrue(e.getMessage().contains("\"01 /r\""), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Placement.vexFormOf(Placement.of("VEX.128.0F 58 /r"), 0));
     }
 
     @Test
