@@ -62,6 +62,25 @@ final class ProgramFiles {
 
     private ProgramFiles() {}
 
+    /**
+     * The file's bytes: one read(2) into the array where it can, not Files.readAllBytes (a channel,
+     * its stream and a temporary direct buffer, set up in interpreted code at every start). A file
+     * that changed size since it was checked is read as it is now.
+     */
+    private static byte[] readFully(Path binary, long size) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(binary.toFile(), "r")) {
+            long length = f.length();
+            if (length != size || length > Integer.MAX_VALUE - 8) return Files.readAllBytes(binary);
+            byte[] data = new byte[(int) length];
+            try {
+                f.readFully(data);
+            } catch (java.io.EOFException shrunk) {
+                return Files.readAllBytes(binary);
+            }
+            return data;
+        }
+    }
+
     /** The whole file at binary (a regular file no larger than max, which the caller checked). */
     static byte[] read(Path binary, BasicFileAttributes a) throws IOException {
         Path key = binary.toAbsolutePath();
@@ -70,7 +89,7 @@ final class ProgramFiles {
             byte[] data = e != null && e.describes(a) ? e.data.get() : null;
             if (data != null) return data;
         }
-        byte[] data = Files.readAllBytes(binary);
+        byte[] data = readFully(binary, a.size());
         if (data.length == a.size()) {
             synchronized (CACHE) {
                 Cached e = CACHE.get(key);
