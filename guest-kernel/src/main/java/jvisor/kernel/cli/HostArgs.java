@@ -1,9 +1,6 @@
 package jvisor.kernel.cli;
 
-import java.io.IOException;
 import java.nio.charset.Charset;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -70,11 +67,7 @@ final class HostArgs {
     }
 
     private static byte[] read(String path) {
-        try {
-            return Files.readAllBytes(Path.of(path));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        return jvisor.kernel.host.HostProcFile.bytes(path);
     }
 
     /** NUL-terminated strings. */

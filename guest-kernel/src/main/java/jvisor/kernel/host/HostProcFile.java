@@ -24,6 +24,16 @@ public final class HostProcFile {
 
     /** The whole file as text, or null if it cannot be opened or read. */
     public static String read(String path) {
+        byte[] b = bytes(path);
+        return b == null ? null : new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The whole file's bytes, or null if it cannot be opened or read: for /proc files, which have
+     * no size, read until end of file. Not Files.readAllBytes, whose channel and stream a starting
+     * JVM sets up in interpreted code (every start reads /proc/self/cmdline and environ).
+     */
+    public static byte[] bytes(String path) {
         byte[] name = path.getBytes(StandardCharsets.UTF_8);
         if (name.length >= TEXT) return null;
         for (long room = FIRST_SIZE; room <= 1 << 24; room *= 4) {
@@ -46,8 +56,7 @@ public final class HostProcFile {
                 // A plain host copy, not the segment's toArray: that needs ValueLayout, whose
                 // initialization makes the JVM generate method handle classes (milliseconds of
                 // every start, which reads /proc/self/status on its way to the guest).
-                byte[] text = HostAccess.bytes(buf.address() + TEXT, (int) n);
-                return new String(text, StandardCharsets.ISO_8859_1);
+                return HostAccess.bytes(buf.address() + TEXT, (int) n);
             }
         }
         return null;
