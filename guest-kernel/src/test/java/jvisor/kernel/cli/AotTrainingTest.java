@@ -51,6 +51,8 @@ class AotTrainingTest {
             put(jar, "jvisor/kernel/cli/Numbers.class", numbers);
             put(jar, "jvisor/Broken.class", new byte[] {1, 2, 3}); // not a class file: skipped, not fatal
             put(jar, "jvisor/notes.txt", new byte[] {'x'});
+            // A loadable class of a package left out (the debugger's): left alone.
+            put(jar, "jvisor/kernel/debug/ProgramSymbols.class", classBytes(jvisor.kernel.debug.ProgramSymbols.class));
             // A loadable class outside jvisor/ (an annotation of JUnit's, which needs nothing else): left alone.
             put(jar, "org/junit/jupiter/api/io/TempDir.class", classBytes(TempDir.class));
         }
@@ -62,6 +64,7 @@ class AotTrainingTest {
             assertNotNull(c);
             assertSame(loader, c.getClassLoader());
             assertNull(loader.loaded("org.junit.jupiter.api.io.TempDir"));
+            assertNull(loader.loaded("jvisor.kernel.debug.ProgramSymbols"));
         }
     }
 
