@@ -717,14 +717,18 @@ public final class AddressSpace implements CodeSource, GuestMemory {
 
     /** Marks the page holding gva as holding decoded code (see {@link Tlb#markCode}); for the debugger too. */
     public boolean markCode(long gva) {
-        return markCode(gva, null);
+        return markCode(gva, null) == CODE_MARKED_NOW;
     }
 
-    boolean markCode(long gva, Tlb self) {
+    /** What {@link #markCode(long, Tlb)} found: the page newly marked, marked before, or not mapped. */
+    static final int CODE_MARKED_NOW = 1, CODE_MARKED_BEFORE = 0, CODE_NOT_MAPPED = -1;
+
+    int markCode(long gva, Tlb self) {
         long page = gva & ~PAGE_MASK;
         long stamp = lock.readLock();
         try {
-            if (codePages.contains(page) || findVma(page) == null) return false;
+            if (findVma(page) == null) return CODE_NOT_MAPPED;
+            if (codePages.contains(page)) return CODE_MARKED_BEFORE;
         } finally {
             lock.unlockRead(stamp);
         }
@@ -732,14 +736,15 @@ public final class AddressSpace implements CodeSource, GuestMemory {
         long target = 0;
         stamp = lock.writeLock(); // also waits for kernel copies into the page that are under way
         try {
-            if (findVma(page) == null || !codePages.add(page)) return false;
+            if (findVma(page) == null) return CODE_NOT_MAPPED;
+            if (!codePages.add(page)) return CODE_MARKED_BEFORE;
             if (others) target = bump(true, false);
         } finally {
             lock.unlockWrite(stamp);
         }
         if (self != null) self.dropWrite(page);
         if (others) awaitVcpus(target, self);
-        return true;
+        return CODE_MARKED_NOW;
     }
 
     // ---------------------------------------------------------------- the kernel's accesses (copy_from_user / copy_to_user)

@@ -151,6 +151,27 @@ class AddressSpaceTest {
     }
 
     @Test
+    void aTlbRemembersMarkedCodePagesUntilOneIsUnmarked() {
+        AddressSpace as = new AddressSpace();
+        as.mapAnonymous(BASE, 2 * PAGE, Prot.RWX, "code");
+        Tlb tlb = new Tlb(as);
+        assertTrue(tlb.markCode(BASE));
+        assertFalse(tlb.markCode(BASE + 8), "remembered");
+        assertTrue(tlb.markCode(BASE + PAGE));
+        as.write8(BASE + 16, 1); // the kernel's write unmarks the page (and moves the code epoch)
+        assertTrue(tlb.markCode(BASE), "unmarked by the write: marked again");
+        assertFalse(tlb.markCode(BASE + PAGE), "the other page is still marked");
+        as.unmap(BASE + PAGE, PAGE);
+        assertFalse(tlb.markCode(BASE + PAGE), "not mapped: nothing to mark");
+        as.mapAnonymous(BASE + PAGE, PAGE, Prot.RWX, "code");
+        assertTrue(tlb.markCode(BASE + PAGE), "mapped again: marked anew, not remembered from before");
+        List<Long> changed = new ArrayList<>();
+        tlb.setCodeListener(changed::add);
+        tlb.write8(BASE + PAGE + 1, 2);
+        assertEquals(List.of(BASE + PAGE), changed);
+    }
+
+    @Test
     void bulkCopiesAndCStrings() {
         AddressSpace as = new AddressSpace();
         as.mapAnonymous(BASE, 2 * PAGE, Prot.RW, "x");
