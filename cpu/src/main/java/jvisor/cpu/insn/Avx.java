@@ -228,19 +228,20 @@ final class Avx {
 
     /** A packed operation: VEX.128 (AVX) and VEX.256 (the given extension). */
     private static void packed(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
-        LegacyRow sse = t.legacyRow(legacy);
-        boolean nds = shape == Shape.NDS;
-        t.vexRow(sse, OpcodeTable.VEX_128, name + (nds ? NDS_X : UNARY_X), VexLanes.on128(sse.handler, shape), AVX);
-        t.vexRow(sse, OpcodeTable.VEX_256, name + (nds ? NDS_QQ : UNARY_QQ), VexLanes.on256(sse.handler, shape, lanes),
-                ext256);
+        packedForms(t, legacy, name, "", shape, lanes, ext256);
     }
 
+    /** A packed operation with an imm8 operand. */
     private static void packedImm(OpcodeTable t, String legacy, String name, Shape shape, Lanes lanes, String ext256) {
+        packedForms(t, legacy, name, ",Ib", shape, lanes, ext256);
+    }
+
+    private static void packedForms(OpcodeTable t, String legacy, String name, String imm, Shape shape, Lanes lanes,
+            String ext256) {
         LegacyRow sse = t.legacyRow(legacy);
         boolean nds = shape == Shape.NDS;
-        t.vexRow(sse, OpcodeTable.VEX_128, name + (nds ? NDS_X : UNARY_X) + ",Ib", VexLanes.on128(sse.handler, shape),
-                AVX);
-        t.vexRow(sse, OpcodeTable.VEX_256, name + (nds ? NDS_QQ : UNARY_QQ) + ",Ib",
+        t.vexRow(sse, OpcodeTable.VEX_128, name + (nds ? NDS_X : UNARY_X) + imm, VexLanes.on128(sse.handler, shape), AVX);
+        t.vexRow(sse, OpcodeTable.VEX_256, name + (nds ? NDS_QQ : UNARY_QQ) + imm,
                 VexLanes.on256(sse.handler, shape, lanes), ext256);
     }
 

@@ -2,8 +2,6 @@ package jvisor.kernel.fs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
@@ -103,15 +101,17 @@ public final class HostFile extends FileDescription {
     }
 
     /**
-     * The file type (st_mode &amp; S_IFMT) of a host fd, or -errno. Through a direct buffer read by
-     * its own getInt, not an Arena and a segment's get: the first Arena.allocate and ValueLayout of
-     * a JVM cost 6-7 ms (the JVM makes method handle classes then), and a guest's first write or
-     * isatty asks this on the way to a hello's only line.
+     * The file type (st_mode &amp; S_IFMT) of a host fd, or -errno. Through {@link Scratch#direct}
+     * memory and HostAccess, not an Arena and a segment's get: the first Arena.allocate and
+     * ValueLayout of a JVM cost 6-7 ms (the JVM makes method handle classes then), and a guest's
+     * first write asks this on the way to a hello's only line.
      */
-    static int fileType(int fd) {
-        ByteBuffer st = ByteBuffer.allocateDirect(StatBuf.SIZE).order(ByteOrder.nativeOrder());
-        int r = Libc.fstat(fd, MemorySegment.ofBuffer(st));
-        return r < 0 ? r : st.getInt(StatBuf.ST_MODE) & Fs.S_IFMT;
+    private static int fileType(int fd) {
+        MemorySegment st = Scratch.direct(StatBuf.SIZE, 8);
+        int r = Libc.fstat(fd, st);
+        int type = r < 0 ? r : HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT;
+        java.lang.ref.Reference.reachabilityFence(st);
+        return type;
     }
 
     /** True for a host fd that is not a regular file or directory (a pipe, terminal, socket). */

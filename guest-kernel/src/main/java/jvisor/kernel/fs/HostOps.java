@@ -1,5 +1,9 @@
 package jvisor.kernel.fs;
 
+import static jvisor.kernel.host.NativeLayouts.I;
+import static jvisor.kernel.host.NativeLayouts.J;
+import static jvisor.kernel.host.NativeLayouts.P;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -22,89 +26,71 @@ public final class HostOps {
         static final SymbolLookup LIBC = LINKER.defaultLookup();
     }
 
-    // In a holder of their own, used by the stubs' holders only: ValueLayout's initialization makes
-    // the JVM generate method handle classes (milliseconds), and every start reads the umask here.
-    private static final class Layouts {
-        static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
-        static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
-        static final ValueLayout P = ValueLayout.ADDRESS;
-    }
-
     // One holder class per function: its downcall stub (a handful of generated classes, several
     // milliseconds each at start-up) is made when the function is first called, not when the class
     // is loaded; after that the handle is a constant the JIT inlines, as a static final field is.
     private static final class Openat {
-        static final MethodHandle H = call("openat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I, Layouts.I), 3);
+        static final MethodHandle H = call("openat", FunctionDescriptor.of(I, I, P, I, I), 3);
     }
 
     private static final class Mkdirat {
-        static final MethodHandle H = call("mkdirat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("mkdirat", FunctionDescriptor.of(I, I, P, I), -1);
     }
 
     private static final class Mknodat {
-        static final MethodHandle H = call("mknodat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I, Layouts.J), -1);
+        static final MethodHandle H = call("mknodat", FunctionDescriptor.of(I, I, P, I, J), -1);
     }
 
     private static final class Unlinkat {
-        static final MethodHandle H = call("unlinkat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("unlinkat", FunctionDescriptor.of(I, I, P, I), -1);
     }
 
     private static final class Renameat2 {
-        static final MethodHandle H = call("renameat2",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("renameat2", FunctionDescriptor.of(I, I, P, I, P, I), -1);
     }
 
     private static final class Linkat {
-        static final MethodHandle H = call("linkat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.I, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("linkat", FunctionDescriptor.of(I, I, P, I, P, I), -1);
     }
 
     private static final class Symlinkat {
-        static final MethodHandle H = call("symlinkat",
-                FunctionDescriptor.of(Layouts.I, Layouts.P, Layouts.I, Layouts.P), -1);
+        static final MethodHandle H = call("symlinkat", FunctionDescriptor.of(I, P, I, P), -1);
     }
 
     private static final class Chmod {
-        static final MethodHandle H = call("chmod", FunctionDescriptor.of(Layouts.I, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("chmod", FunctionDescriptor.of(I, P, I), -1);
     }
 
     private static final class Truncate {
-        static final MethodHandle H = call("truncate64", FunctionDescriptor.of(Layouts.I, Layouts.P, Layouts.J), -1);
+        static final MethodHandle H = call("truncate64", FunctionDescriptor.of(I, P, J), -1);
     }
 
     private static final class Ftruncate {
-        static final MethodHandle H = call("ftruncate64", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.J), -1);
+        static final MethodHandle H = call("ftruncate64", FunctionDescriptor.of(I, I, J), -1);
     }
 
     private static final class Utimensat {
-        static final MethodHandle H = call("utimensat",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P, Layouts.P, Layouts.I), -1);
+        static final MethodHandle H = call("utimensat", FunctionDescriptor.of(I, I, P, P, I), -1);
     }
 
     private static final class Fsync {
-        static final MethodHandle H = call("fsync", FunctionDescriptor.of(Layouts.I, Layouts.I), -1);
+        static final MethodHandle H = call("fsync", FunctionDescriptor.of(I, I), -1);
     }
 
     private static final class Fdatasync {
-        static final MethodHandle H = call("fdatasync", FunctionDescriptor.of(Layouts.I, Layouts.I), -1);
+        static final MethodHandle H = call("fdatasync", FunctionDescriptor.of(I, I), -1);
     }
 
     private static final class Poll {
-        static final MethodHandle H = call("poll",
-                FunctionDescriptor.of(Layouts.I, Layouts.P, Layouts.J, Layouts.I), -1);
+        static final MethodHandle H = call("poll", FunctionDescriptor.of(I, P, J, I), -1);
     }
 
     private static final class Umask {
-        static final MethodHandle H = plain("umask", FunctionDescriptor.of(Layouts.I, Layouts.I));
+        static final MethodHandle H = plain("umask", FunctionDescriptor.of(I, I));
     }
 
     private static final class Fallocate {
-        static final MethodHandle H = call("fallocate64",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.I, Layouts.J, Layouts.J), -1);
+        static final MethodHandle H = call("fallocate64", FunctionDescriptor.of(I, I, I, J, J), -1);
     }
 
     private HostOps() {}
@@ -239,7 +225,7 @@ public final class HostOps {
     public static int utimens(byte[] path, long[] times) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ts = a.allocate(32);
-            for (int i = 0; i < 4; i++) ts.set(Layouts.J, 8L * i, times[i]);
+            for (int i = 0; i < 4; i++) ts.set(J, 8L * i, times[i]);
             MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             return res((int) Utimensat.H.invokeExact(c, -100, Scratch.cString(a, path), ts, 0x100), c);
         } catch (Throwable t) {
@@ -260,7 +246,7 @@ public final class HostOps {
     public static int poll(int fd, int events, int timeoutMs) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(8);
-            p.set(Layouts.I, 0, fd);
+            p.set(I, 0, fd);
             p.set(ValueLayout.JAVA_SHORT, 4, (short) events);
             MemorySegment c = jvisor.mmu.HostSyscall.errnoCapture();
             int r = res((int) Poll.H.invokeExact(c, p, 1L, timeoutMs), c);

@@ -2,7 +2,6 @@ package jvisor.kernel.host;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
 
 import jvisor.mmu.HostAccess;
 import jvisor.mmu.HostSyscall;
@@ -22,10 +21,10 @@ public final class HostRandom {
 
     /** Fills b[off, off+len) with random bytes; never blocks once the host booted. */
     public static void fill(byte[] b, int off, int len) {
-        // A direct buffer, not an Arena: the first Arena.allocate of a JVM makes it generate method
-        // handle classes (milliseconds), and every start asks for AT_RANDOM's bytes here.
-        ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(1, Math.min(len, CHUNK)));
-        long buf = MemorySegment.ofBuffer(direct).address();
+        // Memory of its own, not the scratch buffer: a read of /dev/urandom may fill that buffer
+        // with what this returns. Direct, not an Arena: every start asks for AT_RANDOM's bytes here.
+        MemorySegment segment = Scratch.direct(Math.max(1, Math.min(len, CHUNK)), 1);
+        long buf = segment.address();
         int done = 0;
         while (done < len) {
             long n = HostSyscall.call(HostSyscall.GETRANDOM, buf, Math.min(len - done, CHUNK), 0);
@@ -34,7 +33,7 @@ public final class HostRandom {
             HostAccess.copyOut(buf, b, off + done, (int) n);
             done += (int) n;
         }
-        Reference.reachabilityFence(direct); // the buffer's memory is in use until here
+        Reference.reachabilityFence(segment); // its memory is in use until here
     }
 
     public static void fill(byte[] b) {

@@ -1,5 +1,9 @@
 package jvisor.kernel.host;
 
+import static jvisor.kernel.host.NativeLayouts.I;
+import static jvisor.kernel.host.NativeLayouts.J;
+import static jvisor.kernel.host.NativeLayouts.P;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -30,14 +34,6 @@ public final class Libc {
         static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
     }
 
-    // Used by the holders only (ValueLayout's own initialization makes method handle classes, a
-    // few milliseconds that the calls by number below, which every start makes, do not need).
-    private static final class Layouts {
-        static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
-        static final ValueLayout.OfLong J = ValueLayout.JAVA_LONG;
-        static final ValueLayout P = ValueLayout.ADDRESS;
-    }
-
     // One holder class per function: its downcall stub (a handful of generated classes, tens of
     // milliseconds at its first use in a JVM that just started) is made when the function is first
     // called, not when the class is loaded; after that the handle is a constant the JIT inlines, as
@@ -45,26 +41,26 @@ public final class Libc {
     // HostSyscall instead (the JNI library), which costs no stub; what remains here is rare.
     private static final class Mmap {
         static final MethodHandle H = errnoCall("mmap",
-                FunctionDescriptor.of(Layouts.P, Layouts.P, Layouts.J, Layouts.I, Layouts.I, Layouts.I, Layouts.J));
+                FunctionDescriptor.of(P, P, J, I, I, I, J));
     }
 
     private static final class Fcntl {
-        static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.I, Layouts.J),
+        static final MethodHandle H = errnoCall("fcntl", FunctionDescriptor.of(I, I, I, J),
                 Linker.Option.firstVariadicArg(2));
     }
 
     private static final class Getrlimit {
-        static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P));
+        static final MethodHandle H = errnoCall("getrlimit", FunctionDescriptor.of(I, I, P));
     }
 
     private static final class ClockGetres {
-        static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.P));
+        static final MethodHandle H = errnoCall("clock_getres", FunctionDescriptor.of(I, I, P));
     }
 
     // clock_nanosleep returns the error number itself instead of setting errno.
     private static final class ClockNanosleep {
         static final MethodHandle H = plainCall("clock_nanosleep",
-                FunctionDescriptor.of(Layouts.I, Layouts.I, Layouts.I, Layouts.P, Layouts.P));
+                FunctionDescriptor.of(I, I, I, P, P));
     }
 
     // Arguments of the calls made by number (their numbers are HostSyscall's).

@@ -23,15 +23,25 @@ public final class Scratch {
     private Scratch() {}
 
     /**
-     * The first buffer of a thread comes from a direct ByteBuffer, not an Arena: the first
-     * Arena.allocate of a JVM initializes the FFM implementation's utilities, whose method handles
-     * make the JVM generate three LambdaForm classes (about 5 ms of every start, on the way to the
-     * guest's first instruction: /proc/self/status is read through this buffer). A larger buffer,
-     * rarely needed, comes from an Arena, which is not limited by -XX:MaxDirectMemorySize.
+     * The first buffer of a thread is a {@link #direct} one (a start reads /proc/self/status
+     * through it on the way to the guest's first instruction). A larger buffer, rarely needed,
+     * comes from an Arena, which is not limited by -XX:MaxDirectMemorySize.
      */
     private static MemorySegment initialBuffer() {
-        ByteBuffer b = ByteBuffer.allocateDirect((int) INITIAL + PAGE - 1).alignedSlice(PAGE);
-        return MemorySegment.ofBuffer(b).asSlice(0, INITIAL);
+        return direct((int) INITIAL, PAGE);
+    }
+
+    /**
+     * Native memory of its own (not the thread's buffer): size bytes on an alignment boundary (a
+     * power of two), freed by the garbage collector once the segment is unreachable, so a caller
+     * that passes on its address keeps the segment reachable until the memory is done with. Made
+     * from a direct ByteBuffer, not an Arena: the first Arena.allocate of a JVM initializes the FFM
+     * implementation's utilities, whose method handles make the JVM generate three LambdaForm
+     * classes (about 5 ms), and every start needs a little native memory before its guest runs.
+     */
+    public static MemorySegment direct(int size, int alignment) {
+        ByteBuffer b = ByteBuffer.allocateDirect(size + alignment - 1).alignedSlice(alignment);
+        return MemorySegment.ofBuffer(b).asSlice(0, size);
     }
 
     /** A native buffer of at least size bytes, valid until the next call on this thread. */

@@ -63,21 +63,20 @@ final class ProgramFiles {
     private ProgramFiles() {}
 
     /**
-     * The file's bytes: one read(2) into the array where it can, not Files.readAllBytes (a channel,
-     * its stream and a temporary direct buffer, set up in interpreted code at every start). A file
-     * that changed size since it was checked is read as it is now.
+     * The file's bytes as they are now: one read(2) into the array, not Files.readAllBytes (a
+     * channel, its stream and a temporary direct buffer, set up in interpreted code at every start).
+     * A file that cannot be opened, or shrank meanwhile, is left to Files.readAllBytes: its
+     * exceptions name the reason (NoSuchFileException, AccessDeniedException) as the caller reports it.
      */
-    private static byte[] readFully(Path binary, long size) throws IOException {
+    private static byte[] readFully(Path binary) throws IOException {
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(binary.toFile(), "r")) {
             long length = f.length();
-            if (length != size || length > Integer.MAX_VALUE - 8) return Files.readAllBytes(binary);
+            if (length > Integer.MAX_VALUE - 8) return Files.readAllBytes(binary);
             byte[] data = new byte[(int) length];
-            try {
-                f.readFully(data);
-            } catch (java.io.EOFException shrunk) {
-                return Files.readAllBytes(binary);
-            }
+            f.readFully(data);
             return data;
+        } catch (java.io.FileNotFoundException | java.io.EOFException e) {
+            return Files.readAllBytes(binary);
         }
     }
 
@@ -89,7 +88,7 @@ final class ProgramFiles {
             byte[] data = e != null && e.describes(a) ? e.data.get() : null;
             if (data != null) return data;
         }
-        byte[] data = readFully(binary, a.size());
+        byte[] data = readFully(binary);
         if (data.length == a.size()) {
             synchronized (CACHE) {
                 Cached e = CACHE.get(key);
