@@ -148,12 +148,13 @@ public final class Kernel {
             for (Process q : t.process.table.processes()) q.kill(new FatalSignal(9, 0, 0, 0, 0, null));
         } finally {
             try {
-                boolean processEnded = TaskExit.exit(t, strace, interceptor);
+                // The monitor lets go of the task before its vCPU (and the vCPU's debug probe) is
+                // given back: a debugger resuming or stopping every task it tracks at that moment
+                // met a task without a probe (an internal error, seen at a traced child's exit).
                 TaskMonitor m = monitor;
-                if (m != null) {
-                    if (processEnded && t.process == first) m.exited(t.process);
-                    else m.taskExited(t);
-                }
+                if (m != null) m.taskExited(t);
+                boolean processEnded = TaskExit.exit(t, strace, interceptor);
+                if (m != null && processEnded && t.process == first) m.exited(t.process);
             } finally {
                 Task.unbindCurrentThread();
                 hv.leaveThread(); // the host thread goes back to the pool

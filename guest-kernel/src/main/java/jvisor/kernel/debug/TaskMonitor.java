@@ -37,7 +37,11 @@ public interface TaskMonitor {
     /** The process ended (exit status or fatal signal in p); called once, on its last task's thread. */
     void exited(Process p);
 
-    /** One task of a process that goes on has ended (exit(2) of a thread), on that task's thread. */
+    /**
+     * A task is ending (exit(2) of a thread, or a process's last task), on that task's thread: it
+     * runs no more guest code, and its vCPU is given back right after. A process's end follows
+     * with {@link #exited} when it is the monitored one.
+     */
     default void taskExited(Task t) {
     }
 }
