@@ -1,11 +1,9 @@
 package jvisor.cpu.jit;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
@@ -104,13 +102,12 @@ final class Region {
         return r;
     }
 
-    /** The blocks a region may take next, hottest first, then in the order found. */
+    /**
+     * The blocks a region may take next, in the order found. A region has a few dozen at most,
+     * so the hottest is found by looking at each.
+     */
     private static final class Frontier {
-        private record Candidate(Block block, long executions, int order) {}
-
-        private final PriorityQueue<Candidate> queue = new PriorityQueue<>(
-                Comparator.comparingLong(Candidate::executions).reversed().thenComparingInt(Candidate::order));
-        private int found;
+        private final List<Block> found = new ArrayList<>();
 
         /** Adds the blocks b goes on to that the region may take. */
         void addSuccessors(Region r, Block b, LongFunction<Block> cached, Predicate<Block> translated,
@@ -119,14 +116,18 @@ final class Region {
                 if (r.byStart.containsKey(target)) continue;
                 Block s = cached.apply(target);
                 if (s == null || !s.valid || s.executions < minExecutions || translated.test(s)) continue;
-                queue.add(new Candidate(s, s.executions, found++));
+                found.add(s);
             }
         }
 
-        /** The hottest candidate, taken out; null when there is none. */
+        /** The block that ran most often (the first found among equals), taken out; null when there is none. */
         Block hottest() {
-            Candidate c = queue.poll();
-            return c == null ? null : c.block();
+            if (found.isEmpty()) return null;
+            int best = 0;
+            for (int k = 1; k < found.size(); k++) {
+                if (found.get(k).executions > found.get(best).executions) best = k;
+            }
+            return found.remove(best);
         }
     }
 
