@@ -3,6 +3,7 @@ package jvisor.kernel.fs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 
 import jvisor.kernel.abi.Fs;
@@ -12,6 +13,7 @@ import jvisor.kernel.host.Libc;
 import jvisor.kernel.host.Scratch;
 import jvisor.kernel.tty.Terminal;
 import jvisor.kernel.tty.Terminals;
+import jvisor.mmu.HostAccess;
 
 /**
  * What a host file descriptor that is a terminal needs beyond plain I/O (termios(3), pty(7)):
@@ -35,30 +37,45 @@ final class HostTerminal {
     record Found(Terminal terminal, boolean master) {
     }
 
-    /** A character device the host answers TCGETS for is a terminal. */
+    /** Where lookUp keeps its answers in one native buffer: termios, struct stat, an empty path. */
+    private static final int TERMIOS_AT = 0, STAT_AT = 64, EMPTY_PATH_AT = STAT_AT + StatBuf.SIZE,
+            LOOKUP_SIZE = EMPTY_PATH_AT + 8;
+
+    /**
+     * A character device the host answers TCGETS for is a terminal. Every guest's first write to
+     * a character device (a terminal, /dev/null) asks, so the native memory comes from
+     * {@link Scratch#direct} and is read with plain host loads, not from an Arena and through a
+     * layout: the JVM's first Arena and first layout access generate method handle classes, which
+     * cost hello's ioctl(TCGETS) on stdout 5.4-5.8 ms.
+     */
     static Found lookUp(int fd, Terminals terminals) {
-        try (Arena arena = Arena.ofConfined()) {
-            if (Libc.ioctl(fd, Ioctls.TCGETS, arena.allocate(64)) != 0) return null;
-            MemorySegment st = arena.allocate(StatBuf.SIZE);
-            if (Libc.fstatat(fd, arena.allocate(1), st, Fs.AT_EMPTY_PATH) != 0) return null;
-            if ((st.get(ValueLayout.JAVA_INT, StatBuf.ST_MODE) & Fs.S_IFMT) != Fs.S_IFCHR) return null;
-            long rdev = st.get(ValueLayout.JAVA_LONG, StatBuf.ST_RDEV);
+        MemorySegment buf = Scratch.direct(LOOKUP_SIZE, 8); // zeroed: the empty path is there
+        try {
+            if (Libc.ioctl(fd, Ioctls.TCGETS, buf.asSlice(TERMIOS_AT, 64)) != 0) return null;
+            MemorySegment st = buf.asSlice(STAT_AT, StatBuf.SIZE);
+            if (Libc.fstatat(fd, buf.asSlice(EMPTY_PATH_AT, 1), st, Fs.AT_EMPTY_PATH) != 0) return null;
+            if ((HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT) != Fs.S_IFCHR) return null;
+            long rdev = HostAccess.getLong(st.address() + StatBuf.ST_RDEV);
             if (rdev != PTMX_RDEV) {
                 int major = (int) (rdev >>> 8 & 0xfff);
                 boolean pty = major >= PTY_SLAVE_MAJOR_FIRST && major <= PTY_SLAVE_MAJOR_LAST;
-                return new Found(terminals.forDevice(rdev, linkName(arena, fd), pty), false);
+                return new Found(terminals.forDevice(rdev, linkName(fd), pty), false);
             }
             int index = ptyIndex(fd);
             long slave = index < 0 ? -1 : slaveRdev(index);
             return slave < 0 ? null : new Found(terminals.ptySlave(slave, index), true);
+        } finally {
+            Reference.reachabilityFence(buf); // the host wrote through its bare address
         }
     }
 
     /** TIOCGPTN: the number of a pty master's slave, or -1. */
     static int ptyIndex(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment n = arena.allocate(4);
-            return Libc.ioctl(fd, Ioctls.TIOCGPTN & 0xFFFFFFFFL, n) == 0 ? n.get(ValueLayout.JAVA_INT, 0) : -1;
+        MemorySegment n = Scratch.direct(4, 4);
+        try {
+            return Libc.ioctl(fd, Ioctls.TIOCGPTN & 0xFFFFFFFFL, n) == 0 ? HostAccess.getInt(n.address()) : -1;
+        } finally {
+            Reference.reachabilityFence(n);
         }
     }
 
@@ -76,20 +93,28 @@ final class HostTerminal {
         }
     }
 
-    private static byte[] linkName(Arena arena, int fd) {
-        MemorySegment path = Scratch.cString(arena, "/proc/self/fd/" + fd);
-        MemorySegment buf = arena.allocate(Fs.PATH_MAX);
-        long n = Libc.readlink(path, buf, Fs.PATH_MAX);
-        return n <= 0 ? new byte[0] : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    private static byte[] linkName(int fd) {
+        MemorySegment path = Scratch.direct(32, 8);
+        MemorySegment buf = Scratch.direct(Fs.PATH_MAX, 8);
+        try {
+            byte[] name = ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII); // 24 bytes at most
+            HostAccess.copyIn(name, 0, path.address(), name.length); // the segment is zeroed: NUL-terminated
+            long n = Libc.readlink(path, buf, Fs.PATH_MAX);
+            return n <= 0 ? new byte[0] : HostAccess.bytes(buf.address(), (int) n);
+        } finally {
+            Reference.reachabilityFence(path);
+            Reference.reachabilityFence(buf);
+        }
     }
 
-    /** The terminal's c_lflag and VMIN, or null if TCGETS fails. */
+    /**
+     * The terminal's c_lflag and VMIN, or null if TCGETS fails. Asked on every read and write of a
+     * terminal: the thread's {@link Scratch#answer} buffer holds the termios.
+     */
     private static int[] modes(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment t = arena.allocate(64);
-            if (Libc.ioctl(fd, Ioctls.TCGETS, t) != 0) return null;
-            return new int[] {t.get(ValueLayout.JAVA_INT, C_LFLAG), t.get(ValueLayout.JAVA_BYTE, C_CC + VMIN) & 0xff};
-        }
+        MemorySegment t = Scratch.answer(64);
+        if (Libc.ioctl(fd, Ioctls.TCGETS, t) != 0) return null;
+        return new int[] {HostAccess.getInt(t.address() + C_LFLAG), HostAccess.getByte(t.address() + C_CC + VMIN) & 0xff};
     }
 
     /** c_iflag ISTRIP; c_lflag ISIG, IEXTEN; c_cc VINTR, VQUIT, VSUSP, VLNEXT; _POSIX_VDISABLE. */

@@ -178,13 +178,15 @@ public final class Libc {
         return (int) HostSyscall.call(HostSyscall.IOCTL, fd, request, arg.address());
     }
 
-    /** tcgetpgrp(3) of a host terminal: TIOCGPGRP; the group, or -errno. */
+    /**
+     * tcgetpgrp(3) of a host terminal: TIOCGPGRP; the group, or -errno. Asked on every write to a
+     * terminal: the answer goes to the thread's {@link Scratch#answer} buffer, not to an Arena's
+     * memory (the JVM's first Arena costs milliseconds of generated method handles).
+     */
     public static int tcgetpgrp(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pgrp = arena.allocate(4);
-            int r = ioctl(fd, 0x540F /* TIOCGPGRP */, pgrp);
-            return r < 0 ? r : pgrp.get(ValueLayout.JAVA_INT, 0);
-        }
+        MemorySegment pgrp = Scratch.answer(4);
+        int r = ioctl(fd, 0x540F /* TIOCGPGRP */, pgrp);
+        return r < 0 ? r : HostAccess.getInt(pgrp.address());
     }
 
     public static int fcntl(int fd, int cmd, long arg) {

@@ -19,6 +19,11 @@ public final class Scratch {
     private static final int PAGE = 4096;
 
     private MemorySegment buffer = initialBuffer();
+    /** See {@link #answer}; made on first use. */
+    private MemorySegment answer;
+
+    /** The size of {@link #answer}'s buffer: room for a termios (60 bytes), a struct stat (144). */
+    private static final int ANSWER_SIZE = 256;
 
     private Scratch() {}
 
@@ -52,6 +57,19 @@ public final class Scratch {
             s.buffer = Arena.ofAuto().allocate(n, PAGE);
         }
         return s.buffer;
+    }
+
+    /**
+     * The thread's small buffer (at most 256 bytes) for what a host call answers: an int, a
+     * termios. It is not {@link #get}'s buffer: calls made while a guest's data waits there to be
+     * written (a terminal's foreground group and TOSTOP flag, asked on every write) must not
+     * overwrite it. Valid until the next call on this thread; made with {@link #direct}.
+     */
+    public static MemorySegment answer(int size) {
+        if (size > ANSWER_SIZE) throw new IllegalArgumentException("answer buffer of " + size + " bytes");
+        Scratch s = PER_THREAD.get();
+        if (s.answer == null) s.answer = direct(ANSWER_SIZE, 8);
+        return s.answer;
     }
 
     /**

@@ -15,7 +15,12 @@ public final class Terminals {
 
     /** The terminal with host device number rdev, created (controlling no session) on first use. */
     public synchronized Terminal forDevice(long rdev, byte[] hostPath, boolean pty) {
-        return byDevice.computeIfAbsent(rdev, d -> new Terminal(d, hostPath, pty));
+        // No computeIfAbsent with a lambda: a start on a terminal comes here before the guest's
+        // first instruction, and a lambda the AOT cache's training run did not meet is generated
+        // then (3.6-5 ms of a hello).
+        Terminal t = byDevice.get(rdev);
+        if (t == null) byDevice.put(rdev, t = new Terminal(rdev, hostPath, pty));
+        return t;
     }
 
     /** The pty slave with host device number rdev, reached on the host as /dev/pts/index. */
@@ -41,12 +46,12 @@ public final class Terminals {
         // In the guest the first process's group is in front; the host says whether jvisor is.
         t.pgrp = self.pgrp();
         t.hostGroup = self.pgrp();
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            int fd = jvisor.kernel.host.Libc.open(jvisor.kernel.host.Scratch.cString(arena, path),
-                    jvisor.kernel.abi.Fs.O_RDONLY | jvisor.kernel.abi.Fs.O_NOCTTY | jvisor.kernel.abi.Fs.O_CLOEXEC
-                            | jvisor.kernel.abi.Fs.O_NONBLOCK, 0);
-            t.hostFd = Math.max(fd, -1);
-        }
+        // The path in the thread's scratch buffer, not an Arena's memory: this runs in every start
+        // on a terminal, and the JVM's first Arena costs milliseconds of generated method handles.
+        int fd = jvisor.kernel.host.Libc.open(jvisor.kernel.host.Scratch.withCString(path, path.length + 1),
+                jvisor.kernel.abi.Fs.O_RDONLY | jvisor.kernel.abi.Fs.O_NOCTTY | jvisor.kernel.abi.Fs.O_CLOEXEC
+                        | jvisor.kernel.abi.Fs.O_NONBLOCK, 0);
+        t.hostFd = Math.max(fd, -1);
         return t;
     }
 }
