@@ -104,7 +104,11 @@ public final class Hypervisor {
      */
     public Vcpu createVcpu(AddressSpace space) {
         Vcpu v = new Vcpu(space);
-        if (interpretOnly) v.cpu.setTranslationThreshold(0);
+        if (interpretOnly) {
+            v.cpu.setTranslationThreshold(0);
+        } else if (translationThreshold > 0) {
+            v.cpu.setTranslationThreshold(translationThreshold);
+        }
         synchronized (vcpus) {
             vcpus.add(v);
             if (probes != null) probes.attach(v.cpu);
@@ -113,6 +117,19 @@ public final class Hypervisor {
     }
 
     private volatile boolean interpretOnly;
+    /** See {@link #setTranslationThreshold}; 0: each vCPU's default. */
+    private volatile int translationThreshold;
+
+    /**
+     * Sets after how many executions the vCPUs created from now on translate a block (see
+     * Cpu.setTranslationThreshold), instead of their default. The launcher's training run for the
+     * AOT cache translates its first program's blocks on the spot and runs the others as any run
+     * would. {@link #setInterpretOnly} comes first.
+     */
+    public void setTranslationThreshold(int threshold) {
+        if (threshold < 1) throw new IllegalArgumentException("translation threshold " + threshold);
+        translationThreshold = threshold;
+    }
 
     /**
      * Makes the vCPUs interpret every instruction instead of translating hot code to JVM bytecode

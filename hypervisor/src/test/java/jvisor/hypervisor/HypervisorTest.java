@@ -1,6 +1,7 @@
 package jvisor.hypervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
@@ -62,6 +63,23 @@ class HypervisorTest {
         assertTrue(interpreted.cpu().cachedBlock(CODE + 5).translation == null, "--interp: nothing translated");
         assertEquals(translated.state().r[Reg.RAX], interpreted.state().r[Reg.RAX]);
         assertEquals(translated.state().instructionsRetired, interpreted.state().instructionsRetired);
+    }
+
+    @Test
+    void aTranslationThresholdAppliesToTheVcpusCreatedAfterIt() {
+        // mov ecx, 3; 1: dec ecx; jnz 1b; syscall: the first block runs once.
+        String code = "b9 03 00 00 00  ff c9  75 fc  0f 05";
+        Vcpu before = load(code);
+        hv.setTranslationThreshold(1);
+        Vcpu after = load(code);
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(before).kind);
+        assertEquals(ExitKind.SYSCALL, hv.switchTo(after).kind);
+        // Threshold 1 translates a block on the spot, before its first run; the default waits for
+        // thousands of runs.
+        assertTrue(before.cpu().cachedBlock(CODE).translation == null, "made before: the default threshold");
+        Object t = after.cpu().cachedBlock(CODE).translation;
+        assertTrue(t != null && t.getClass().isHidden(), "made after: translated before its first run");
+        assertThrows(IllegalArgumentException.class, () -> hv.setTranslationThreshold(0));
     }
 
     /** Whether the loop's block runs in a translation (a hidden class the translator generated). */

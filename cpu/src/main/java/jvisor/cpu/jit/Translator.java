@@ -38,8 +38,10 @@ import jvisor.cpu.decode.Insn;
  * is the interpreter's (the differential tests run in both modes).
  */
 public final class Translator {
+    /** Executions of a block before it is translated, without -Djvisor.jit.threshold. */
+    public static final int STANDARD_THRESHOLD = 2000;
     /** Executions of a block before it is translated, unless set otherwise. */
-    public static final int DEFAULT_THRESHOLD = Integer.getInteger("jvisor.jit.threshold", 2000);
+    public static final int DEFAULT_THRESHOLD = Integer.getInteger("jvisor.jit.threshold", STANDARD_THRESHOLD);
     /** Largest region, in guest instructions. */
     private static final int MAX_REGION_INSNS = Integer.getInteger("jvisor.jit.region", 400);
     /**

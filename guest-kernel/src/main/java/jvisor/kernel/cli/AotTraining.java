@@ -2,9 +2,17 @@ package jvisor.kernel.cli;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+
+import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.proc.Exec;
+import jvisor.kernel.proc.Process;
 
 /**
  * The end of the launcher's training run for JDK 25's ahead-of-time cache (JEP 483): loads every
@@ -33,6 +41,49 @@ final class AotTraining {
     private static final String[] LEFT_OUT = {"jvisor/kernel/check/", "jvisor/kernel/conformance/", "jvisor/kernel/debug/"};
 
     private AotTraining() {
+    }
+
+    /**
+     * The test programs (testbins/out, beside the training run's hello) the training run runs after
+     * hello, in the same JVM, so that the cache also holds what their paths through jvisor link:
+     * the lambdas the kernel's code makes on them, the JDK's classes they reach (FFM memory, the
+     * sockets' and the clocks' code), the method handles generated for them. Hello alone leaves
+     * most of the kernel's paths out: a program that reached one generated its lambdas and method
+     * handles, and loaded the JDK's classes from the runtime image, while the JVM still interpreted
+     * the code that does it (time-clocks-glibc: 304 classes outside the cache). They were chosen to
+     * cover what programs commonly do (stdio, malloc, files, pipes, poll, fork, threads, clocks,
+     * signals, sockets, a pseudoterminal's job control); each cleans up after itself (its files
+     * are in a directory of its own under /tmp) and needs no arguments or input.
+     */
+    static final List<String> MORE_PROGRAMS = List.of("hello-musl", "printf-glibc", "malloc-glibc", "fs-basic-glibc",
+            "pipe-basic-glibc", "poll-basic-glibc", "fork-wait-glibc", "threads-glibc", "time-clocks-glibc",
+            "signals-handler-glibc", "sockets-glibc", "job-control-tty-glibc", "memory-glibc", "identity-glibc",
+            "file-locks-glibc");
+
+    /**
+     * Runs {@link #MORE_PROGRAMS} that exist beside trainingBinary, one after the other, with the
+     * environment envp and this JVM's standard files (the launcher's /dev/null). Their outcome does
+     * not matter, only the code they reach: a program that cannot start or fails is passed over.
+     * Returns how many ran.
+     */
+    static int runMorePrograms(Path trainingBinary, List<byte[]> envp) {
+        Path dir = trainingBinary.toAbsolutePath().getParent();
+        int ran = 0;
+        for (String name : MORE_PROGRAMS) {
+            Path binary = dir.resolve(name);
+            if (!Files.isRegularFile(binary)) continue;
+            try {
+                Hypervisor hv = new Hypervisor();
+                hv.setTranslationThreshold(jvisor.cpu.jit.Translator.STANDARD_THRESHOLD);
+                byte[] path = binary.toString().getBytes(StandardCharsets.UTF_8);
+                Process p = Exec.start(hv, new Exec.Request(binary, path, List.of(path), envp, Path.of("/")));
+                Main.runToEnd(hv, p, null);
+                ran++;
+            } catch (Exception | LinkageError e) {
+                // a program that cannot run trains nothing; the cache is made from the others
+            }
+        }
+        return ran;
     }
 
     /** Whether this JVM is the launcher's training run. */

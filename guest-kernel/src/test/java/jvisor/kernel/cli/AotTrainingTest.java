@@ -13,11 +13,14 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import jvisor.kernel.debug.TinyProgram;
 
 class AotTrainingTest {
     /** A loader that reads the jar itself (its parent is the platform loader) and says what it has loaded. */
@@ -66,6 +69,16 @@ class AotTrainingTest {
             assertNull(loader.loaded("org.junit.jupiter.api.io.TempDir"));
             assertNull(loader.loaded("jvisor.kernel.debug.ProgramSymbols"));
         }
+    }
+
+    @Test
+    void theTrainingRunGoesOnPastProgramsThatCrashOrCannotStart(@TempDir Path dir) throws Exception {
+        // Under the first training name, a program killed by SIGSEGV: it ran (a run of jvisor
+        // would die by the signal with it; the training run must not).
+        Files.move(TinyProgram.write(dir), dir.resolve(AotTraining.MORE_PROGRAMS.get(0)));
+        // Under the second, a file that is no ELF executable: passed over. The others are missing.
+        Files.write(dir.resolve(AotTraining.MORE_PROGRAMS.get(1)), new byte[] {1, 2, 3});
+        assertEquals(1, AotTraining.runMorePrograms(dir.resolve("hello-glibc"), List.of()));
     }
 
     @Test
