@@ -53,6 +53,8 @@ public final class Cpu {
     private final BlockCache blocks = new BlockCache();
     private final ArrayList<Insn> scratch = new ArrayList<>();
     private static final Insn[] NOTHING_LEFT = {};
+    /** The instruction {@link #interpret} is running, for the fault that may end it; null between blocks. */
+    private Insn interpreting;
     /** Translates hot blocks to JVM bytecode; null: interpret everything. */
     private Translator jit = Translator.DEFAULT_THRESHOLD > 0 ? new Translator(this, Translator.DEFAULT_THRESHOLD) : null;
 
@@ -156,6 +158,7 @@ public final class Cpu {
                 }
                 if (m.stale()) m.sync();
                 cur = null;
+                interpreting = null;
                 // Follow the chain from the previous block when it is still valid (no code changed
                 // since): it skips the cache lookup.
                 Block b = prev != null && prev.valid ? prev.successor(s.rip) : null;
@@ -182,11 +185,7 @@ public final class Cpu {
                     }
                     insns = NOTHING_LEFT;
                 }
-                for (Insn i : insns) {
-                    cur = i;
-                    s.rip = i.next;
-                    i.op.exec(this, i);
-                }
+                interpret(insns);
                 s.instructionsRetired += insns.length;
                 if (pendingExit != EXIT_NONE) {
                     int e = pendingExit;
@@ -195,9 +194,25 @@ public final class Cpu {
                 }
             }
         } catch (PageFault | CpuFault f) {
-            return exceptionExit(f, cur);
+            return exceptionExit(f, cur != null ? cur : interpreting);
         } finally {
             m.leave();
+        }
+    }
+
+    /**
+     * Runs a decoded block's instructions one by one. A method of its own rather than a loop in
+     * {@link #run}: run is entered once per VM exit, so the JVM compiles it only on its stack,
+     * after tens of thousands of passes of its loop (never during a hello, whose 33,000
+     * instructions all ran in the JVM's bytecode interpreter), while a method called once per
+     * block is compiled after a few hundred blocks.
+     */
+    private void interpret(Insn[] insns) {
+        final CpuState s = state;
+        for (Insn i : insns) {
+            interpreting = i;
+            s.rip = i.next;
+            i.op.exec(this, i);
         }
     }
 
