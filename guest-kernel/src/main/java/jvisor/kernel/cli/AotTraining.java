@@ -11,8 +11,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.abi.Signals;
 import jvisor.kernel.proc.Exec;
 import jvisor.kernel.proc.Process;
+import jvisor.kernel.signal.FatalSignal;
 
 /**
  * The end of the launcher's training run for JDK 25's ahead-of-time cache (JEP 483): loads every
@@ -61,12 +63,19 @@ final class AotTraining {
             "file-locks-glibc");
 
     /**
-     * Runs {@link #MORE_PROGRAMS} that exist beside trainingBinary, one after the other, with the
-     * environment envp and this JVM's standard files (the launcher's /dev/null). Their outcome does
-     * not matter, only the code they reach: a program that cannot start or fails is passed over.
-     * Returns how many ran.
+     * How long one of {@link #MORE_PROGRAMS} may run (each takes well under a second): one that
+     * hangs where the host differs (no pseudoterminals in a container, say) is killed, and the
+     * training goes on without it, rather than leave a new user's first ./jvisor waiting.
      */
-    static int runMorePrograms(Path trainingBinary, List<byte[]> envp) {
+    static final long PROGRAM_TIME_LIMIT_MS = 20_000;
+
+    /**
+     * Runs {@link #MORE_PROGRAMS} that exist beside trainingBinary, one after the other, with the
+     * environment envp and this JVM's standard files (the launcher's /dev/null), each for at most
+     * limitMillis. Their outcome does not matter, only the code they reach: a program that cannot
+     * start, fails or is killed is passed over. Returns how many ran to their end.
+     */
+    static int runMorePrograms(Path trainingBinary, List<byte[]> envp, long limitMillis) {
         Path dir = trainingBinary.toAbsolutePath().getParent();
         int ran = 0;
         for (String name : MORE_PROGRAMS) {
@@ -77,7 +86,23 @@ final class AotTraining {
                 hv.setTranslationThreshold(jvisor.cpu.jit.Translator.STANDARD_THRESHOLD);
                 byte[] path = binary.toString().getBytes(StandardCharsets.UTF_8);
                 Process p = Exec.start(hv, new Exec.Request(binary, path, List.of(path), envp, Path.of("/")));
-                Main.runToEnd(hv, p, null);
+                Thread run = new Thread(() -> {
+                    try {
+                        Main.runToEnd(hv, p, null);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "jvisor-aot-training");
+                run.setDaemon(true);
+                run.start();
+                run.join(limitMillis);
+                if (run.isAlive()) {
+                    // Every process it started: a hung child would keep its thread busy too.
+                    FatalSignal kill = new FatalSignal(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0, 0, null);
+                    for (Process q : p.table.processes()) q.kill(kill);
+                    run.join(limitMillis);
+                    continue;
+                }
                 ran++;
             } catch (Exception | LinkageError e) {
                 // a program that cannot run trains nothing; the cache is made from the others

@@ -156,7 +156,7 @@ public final class Main {
         quiet = o.quiet();
         List<byte[]> envp = HostArgs.environment();
         int status = execute(o, HostArgs.arguments(args, o.binaryIndex()), envp);
-        if (AotTraining.active()) AotTraining.runMorePrograms(Path.of(o.binary()), envp);
+        if (AotTraining.active()) AotTraining.runMorePrograms(Path.of(o.binary()), envp, AotTraining.PROGRAM_TIME_LIMIT_MS);
         return status;
     }
 

@@ -1,9 +1,11 @@
 package jvisor.kernel.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -78,7 +80,20 @@ class AotTrainingTest {
         Files.move(TinyProgram.write(dir), dir.resolve(AotTraining.MORE_PROGRAMS.get(0)));
         // Under the second, a file that is no ELF executable: passed over. The others are missing.
         Files.write(dir.resolve(AotTraining.MORE_PROGRAMS.get(1)), new byte[] {1, 2, 3});
-        assertEquals(1, AotTraining.runMorePrograms(dir.resolve("hello-glibc"), List.of()));
+        assertEquals(1, AotTraining.runMorePrograms(dir.resolve("hello-glibc"), List.of(), 60_000));
+    }
+
+    @Test
+    void aProgramThatDoesNotEndIsKilledAndTheTrainingGoesOn(@TempDir Path dir) throws Exception {
+        Files.move(TinyProgram.writeSpinner(dir), dir.resolve(AotTraining.MORE_PROGRAMS.get(0)));
+        Files.move(TinyProgram.write(dir), dir.resolve(AotTraining.MORE_PROGRAMS.get(1)));
+        long start = System.nanoTime();
+        // The spinner is killed after 300 ms; the next program (killed by its SIGSEGV) runs.
+        assertEquals(1, AotTraining.runMorePrograms(dir.resolve("hello-glibc"), List.of(), 300));
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "it did not wait for the spinner");
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            assertFalse(t.getName().equals("jvisor-aot-training") && t.isAlive(), "the spinner's thread ended");
+        }
     }
 
     @Test

@@ -43,6 +43,12 @@ public final class TinyProgram {
                 new long[][] {{START, 0x2a, 1}, {TWICE, 4, 1}, {COUNTER, 8, 0}, {PID, 8, 0}});
     }
 
+    /** A program that spins at its first instruction for ever ({@code jmp $}): for time limits. */
+    public static Path writeSpinner(Path dir) throws IOException {
+        return write(dir.resolve("spinner"), START, HexFormat.of().parseHex("ebfe"), COUNTER, new byte[0],
+                new String[] {"_start"}, new long[][] {{START, 2, 1}});
+    }
+
     /** Where {@link #writeExecer} puts its code and the path it execs. */
     public static final long LAUNCHER = 0x500000, LAUNCHER_PATH = 0x501000;
 
