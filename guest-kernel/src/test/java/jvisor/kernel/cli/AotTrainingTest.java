@@ -97,6 +97,18 @@ class AotTrainingTest {
     }
 
     @Test
+    void everyTrainingProgramIsOneThatTestbinsBuilds() throws IOException {
+        // A misspelt name would be passed over without a word, its paths left out of the cache.
+        Path makefile = null;
+        for (Path d = Path.of("").toAbsolutePath(); d != null && makefile == null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("testbins/Makefile"))) makefile = d.resolve("testbins/Makefile");
+        }
+        assertNotNull(makefile, "testbins/Makefile above " + Path.of("").toAbsolutePath());
+        List<String> words = List.of(Files.readString(makefile).split("[\\s\\\\]+"));
+        for (String name : AotTraining.MORE_PROGRAMS) assertTrue(words.contains(name), name + " is not in " + makefile);
+    }
+
+    @Test
     void anEmptyClassPathLoadsNothing() {
         assertEquals(0, AotTraining.loadAll("", AotTrainingTest.class.getClassLoader()));
     }
