@@ -104,11 +104,7 @@ public final class Hypervisor {
      */
     public Vcpu createVcpu(AddressSpace space) {
         Vcpu v = new Vcpu(space);
-        if (interpretOnly) {
-            v.cpu.setTranslationThreshold(0);
-        } else if (translationThreshold > 0) {
-            v.cpu.setTranslationThreshold(translationThreshold);
-        }
+        if (translationThreshold >= 0) v.cpu.setTranslationThreshold(translationThreshold);
         synchronized (vcpus) {
             vcpus.add(v);
             if (probes != null) probes.attach(v.cpu);
@@ -116,15 +112,17 @@ public final class Hypervisor {
         return v;
     }
 
-    private volatile boolean interpretOnly;
-    /** See {@link #setTranslationThreshold}; 0: each vCPU's default. */
-    private volatile int translationThreshold;
+    /**
+     * After how many executions the vCPUs created from now on translate a block (see
+     * Cpu.setTranslationThreshold; 0: never, {@link #setInterpretOnly}), or -1 for each vCPU's
+     * default.
+     */
+    private volatile int translationThreshold = -1;
 
     /**
-     * Sets after how many executions the vCPUs created from now on translate a block (see
-     * Cpu.setTranslationThreshold), instead of their default. The launcher's training run for the
-     * AOT cache translates its first program's blocks on the spot and runs the others as any run
-     * would. {@link #setInterpretOnly} comes first.
+     * Sets after how many executions (at least 1) the vCPUs created from now on translate a
+     * block, instead of their default. The launcher's training run for the AOT cache translates
+     * its first program's blocks on the spot and runs the others as any run would.
      */
     public void setTranslationThreshold(int threshold) {
         if (threshold < 1) throw new IllegalArgumentException("translation threshold " + threshold);
@@ -135,11 +133,15 @@ public final class Hypervisor {
      * Makes the vCPUs interpret every instruction instead of translating hot code to JVM bytecode
      * (jvisor.cpu.jit): for comparing the two and for ruling the translator out when something
      * goes wrong. It applies to the vCPUs created from now on and to those that exist, which must
-     * not be running (a vCPU's block cache belongs to its thread).
+     * not be running (a vCPU's block cache belongs to its thread). False gives the vCPUs created
+     * from now on their default again.
      */
     public void setInterpretOnly(boolean interpretOnly) {
-        this.interpretOnly = interpretOnly;
-        if (!interpretOnly) return;
+        if (!interpretOnly) {
+            if (translationThreshold == 0) translationThreshold = -1;
+            return;
+        }
+        translationThreshold = 0;
         synchronized (vcpus) {
             for (Vcpu v : vcpus) v.cpu.setTranslationThreshold(0);
         }

@@ -11,10 +11,13 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 import jvisor.hypervisor.Hypervisor;
+import jvisor.kernel.GuestThread;
+import jvisor.kernel.Kernel;
 import jvisor.kernel.abi.Signals;
 import jvisor.kernel.proc.Exec;
 import jvisor.kernel.proc.Process;
 import jvisor.kernel.signal.FatalSignal;
+import jvisor.kernel.syscall.SyscallTable;
 
 /**
  * The end of the launcher's training run for JDK 25's ahead-of-time cache (JEP 483): loads every
@@ -69,6 +72,9 @@ final class AotTraining {
      */
     static final long PROGRAM_TIME_LIMIT_MS = 20_000;
 
+    /** What a training program's first thread is called while it runs. */
+    static final String TRAINING_THREAD = "jvisor-aot-training";
+
     /**
      * Runs {@link #MORE_PROGRAMS} that exist beside trainingBinary, one after the other, with the
      * environment envp and this JVM's standard files (the launcher's /dev/null), each for at most
@@ -86,17 +92,15 @@ final class AotTraining {
                 hv.setTranslationThreshold(jvisor.cpu.jit.Translator.STANDARD_THRESHOLD);
                 byte[] path = binary.toString().getBytes(StandardCharsets.UTF_8);
                 Process p = Exec.start(hv, new Exec.Request(binary, path, List.of(path), envp, Path.of("/")));
-                Thread run = new Thread(() -> {
+                Kernel kernel = new Kernel(hv, SyscallTable.linux(), null);
+                GuestThread.Running run = GuestThread.start(TRAINING_THREAD, () -> {
                     try {
-                        Main.runToEnd(hv, p, null);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                        kernel.run(p);
+                    } catch (RuntimeException | Error e) {
+                        // jvisor's own failure: the training keeps what the program reached
                     }
-                }, "jvisor-aot-training");
-                run.setDaemon(true);
-                run.start();
-                run.join(limitMillis);
-                if (run.isAlive()) {
+                });
+                if (!run.join(limitMillis)) {
                     // Every process it started: a hung child would keep its thread busy too.
                     FatalSignal kill = new FatalSignal(Signals.SIGKILL, Signals.SI_KERNEL, 0, 0, 0, null);
                     for (Process q : p.table.processes()) q.kill(kill);

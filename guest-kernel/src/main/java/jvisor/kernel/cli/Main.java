@@ -239,16 +239,13 @@ public final class Main {
         // jvisor exits with this process: handing its memory back to the host first would only
         // cost time (the JVM makes a munmap stub for it, tens of milliseconds at start-up).
         p.keepMemoryAfterExit = true;
-        Throwable failure = runToEnd(hv, p, o.strace() ? new Strace(HostConsole::errLine) : null);
+        Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
+        Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
+
+        Throwable failure = jvisor.kernel.GuestThread.run(kernel, p, "vcpu0");
         if (failure != null) return internalError(failure);
 
         return outcome(o, p.killedBy(), p.exitStatus());
-    }
-
-    /** Runs a started process to its end (all its threads and children); jvisor's own failure, or null. */
-    static Throwable runToEnd(Hypervisor hv, Process p, Strace strace) throws InterruptedException {
-        Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
-        return jvisor.kernel.GuestThread.run(kernel, p, "vcpu0");
     }
 
     /** The exit status for the guest's end; a guest killed by a signal kills jvisor with it (no return). */

@@ -37,46 +37,41 @@ final class HostTerminal {
     record Found(Terminal terminal, boolean master) {
     }
 
-    /** Where lookUp keeps its answers in one native buffer: termios, struct stat, an empty path. */
+    /** Where lookUp keeps the host's answers in the thread's answer buffer: termios, struct stat, an empty path. */
     private static final int TERMIOS_AT = 0, STAT_AT = 64, EMPTY_PATH_AT = STAT_AT + StatBuf.SIZE,
-            LOOKUP_SIZE = EMPTY_PATH_AT + 8;
+            LOOKUP_SIZE = EMPTY_PATH_AT + 1;
 
     /**
      * A character device the host answers TCGETS for is a terminal. Every guest's first write to
-     * a character device (a terminal, /dev/null) asks, so the native memory comes from
-     * {@link Scratch#direct} and is read with plain host loads, not from an Arena and through a
-     * layout: the JVM's first Arena and first layout access generate method handle classes, which
-     * cost hello's ioctl(TCGETS) on stdout 5.4-5.8 ms.
+     * a character device (a terminal, /dev/null) asks, so the host answers in the thread's
+     * {@link Scratch#answer} buffer, read with plain host loads, not in an Arena's memory through
+     * a layout: the JVM's first Arena and first layout access generate method handle classes,
+     * which cost hello's ioctl(TCGETS) on stdout 5.4-5.8 ms.
      */
     static Found lookUp(int fd, Terminals terminals) {
-        MemorySegment buf = Scratch.direct(LOOKUP_SIZE, 8); // zeroed: the empty path is there
-        try {
-            if (Libc.ioctl(fd, Ioctls.TCGETS, buf.asSlice(TERMIOS_AT, 64)) != 0) return null;
-            MemorySegment st = buf.asSlice(STAT_AT, StatBuf.SIZE);
-            if (Libc.fstatat(fd, buf.asSlice(EMPTY_PATH_AT, 1), st, Fs.AT_EMPTY_PATH) != 0) return null;
-            if ((HostAccess.getInt(st.address() + StatBuf.ST_MODE) & Fs.S_IFMT) != Fs.S_IFCHR) return null;
-            long rdev = HostAccess.getLong(st.address() + StatBuf.ST_RDEV);
-            if (rdev != PTMX_RDEV) {
-                int major = (int) (rdev >>> 8 & 0xfff);
-                boolean pty = major >= PTY_SLAVE_MAJOR_FIRST && major <= PTY_SLAVE_MAJOR_LAST;
-                return new Found(terminals.forDevice(rdev, linkName(fd), pty), false);
-            }
-            int index = ptyIndex(fd);
-            long slave = index < 0 ? -1 : slaveRdev(index);
-            return slave < 0 ? null : new Found(terminals.ptySlave(slave, index), true);
-        } finally {
-            Reference.reachabilityFence(buf); // the host wrote through its bare address
+        MemorySegment buf = Scratch.answer(LOOKUP_SIZE);
+        long at = buf.address();
+        if (Libc.ioctl(fd, Ioctls.TCGETS, buf.asSlice(TERMIOS_AT, 64)) != 0) return null;
+        HostAccess.putByte(at + EMPTY_PATH_AT, (byte) 0);
+        MemorySegment st = buf.asSlice(STAT_AT, StatBuf.SIZE);
+        if (Libc.fstatat(fd, buf.asSlice(EMPTY_PATH_AT, 1), st, Fs.AT_EMPTY_PATH) != 0) return null;
+        if ((HostAccess.getInt(at + STAT_AT + StatBuf.ST_MODE) & Fs.S_IFMT) != Fs.S_IFCHR) return null;
+        long rdev = HostAccess.getLong(at + STAT_AT + StatBuf.ST_RDEV);
+        // The answer buffer is free again from here: ptyIndex uses it.
+        if (rdev != PTMX_RDEV) {
+            int major = (int) (rdev >>> 8 & 0xfff);
+            boolean pty = major >= PTY_SLAVE_MAJOR_FIRST && major <= PTY_SLAVE_MAJOR_LAST;
+            return new Found(terminals.forDevice(rdev, linkName(fd), pty), false);
         }
+        int index = ptyIndex(fd);
+        long slave = index < 0 ? -1 : slaveRdev(index);
+        return slave < 0 ? null : new Found(terminals.ptySlave(slave, index), true);
     }
 
     /** TIOCGPTN: the number of a pty master's slave, or -1. */
     static int ptyIndex(int fd) {
-        MemorySegment n = Scratch.direct(4, 4);
-        try {
-            return Libc.ioctl(fd, Ioctls.TIOCGPTN & 0xFFFFFFFFL, n) == 0 ? HostAccess.getInt(n.address()) : -1;
-        } finally {
-            Reference.reachabilityFence(n);
-        }
+        MemorySegment n = Scratch.answer(4);
+        return Libc.ioctl(fd, Ioctls.TIOCGPTN & 0xFFFFFFFFL, n) == 0 ? HostAccess.getInt(n.address()) : -1;
     }
 
     /** The host's stat of /dev/pts/index (its device number, mode and owner), or null. */

@@ -92,7 +92,7 @@ class AotTrainingTest {
         assertEquals(1, AotTraining.runMorePrograms(dir.resolve("hello-glibc"), List.of(), 300));
         assertTrue(System.nanoTime() - start < 30_000_000_000L, "it did not wait for the spinner");
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            assertFalse(t.getName().equals("jvisor-aot-training") && t.isAlive(), "the spinner's thread ended");
+            assertFalse(t.getName().equals(AotTraining.TRAINING_THREAD) && t.isAlive(), "the spinner's thread ended");
         }
     }
 
