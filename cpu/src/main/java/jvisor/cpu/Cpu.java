@@ -99,11 +99,6 @@ public final class Cpu {
         if (jit != null) jit.setXmmLocals(placement);
     }
 
-    /** Whether {@link #kick()} was called and the run loop has not returned for it yet (translated code polls it). */
-    public boolean kickPending() {
-        return kicked;
-    }
-
     /** The decoded block starting at pc if the block cache holds one (the translator's region builder). */
     public Block cachedBlock(long pc) {
         return blocks.get(pc);

@@ -97,6 +97,7 @@ final class Fallback {
     }
 
     private static void call(Gen g, Insn i) {
+        g.mayWrite(); // a handler may write memory
         g.constant(i.op, Gen.CD_OP);
         g.cb.aload(Gen.CPU);
         g.constant(i, Gen.CD_INSN);

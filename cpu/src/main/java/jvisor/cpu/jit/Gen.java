@@ -88,8 +88,11 @@ final class Gen {
     /** The quadwords of XMM0-15 that translated code keeps in locals (CpuState.xmm has VexLanes' scratch registers above). */
     static final int XMM_QUADS = 32;
 
-    /** Block boundaries between two polls for a kick or mapping changes. */
-    static final int POLL_INTERVAL = 32;
+    /**
+     * Jumps back to an earlier block of the region (loop iterations) after which the region
+     * leaves for the run loop, which looks for a kick and mapping changes (see {@link #edge}).
+     */
+    static final int LOOP_BUDGET = 1024;
     /**
      * Temporaries an instruction may use (each emitter takes what it needs; they are free again
      * after it). A VEX.256 packed double operation with a memory operand takes 13: four quadwords
@@ -113,11 +116,13 @@ final class Gen {
     /**
      * What a region's code reads or writes of the guest state it keeps in locals: general
      * registers (a bit per register) and the quadwords of XMM registers 0-15 (bit 2n + k for
-     * quadword k of XMMn), each as read or written, and as written. The first of the two
-     * generations assumes everything ({@link #EVERYTHING}) and learns what the second needs.
+     * quadword k of XMMn), each as read or written, and as written; and the blocks (a bit per
+     * block, in the region's order; all from the 64th on) whose boundary checks some edge goes
+     * through (see {@link #boundaryChecks}). The first of the two generations assumes everything
+     * ({@link #EVERYTHING}) and learns what the second needs.
      */
-    record Usage(int usedRegs, int writtenRegs, int usedXmm, int writtenXmm) {
-        static final Usage EVERYTHING = new Usage(0xFFFF, 0xFFFF, -1, -1);
+    record Usage(int usedRegs, int writtenRegs, int usedXmm, int writtenXmm, long checkedBlocks) {
+        static final Usage EVERYTHING = new Usage(0xFFFF, 0xFFFF, -1, -1, -1L);
     }
 
     /** Registers the region's translated instructions read or write, and those they write. */
@@ -142,7 +147,7 @@ final class Gen {
     /** The generated class. */
     private final ClassDesc self;
 
-    final int state, regs, xmm, tlb, retired, ripTmp, exitSlot, exception, faultAt, pollBudget;
+    final int state, regs, xmm, tlb, retired, ripTmp, exitSlot, exception, faultAt, loopBudget;
     final int[] reg = new int[16];
     /**
      * The low 128 bits of XMM0-15 in locals, quadword q (CpuState.xmm[q]) in xmmLocal[q], in a
@@ -170,8 +175,21 @@ final class Gen {
     private int knownOp = -1, knownSize = -1;
 
     private final Label commonExit, faultHandler;
-    /** Per block: its code, and the block boundary checks that lead to it (where other blocks jump). */
-    private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>();
+    /**
+     * Per block: its code; the check for changed code before it; the exit to the run loop at its
+     * start (see {@link #boundaryChecks}).
+     */
+    private final Map<Block, Label> blockLabels = new IdentityHashMap<>(), checkedLabels = new IdentityHashMap<>(),
+            leaveLabels = new IdentityHashMap<>();
+    /** Per block: its place in the method (the order of region.blocks). */
+    private final Map<Block, Integer> blockOrder = new IdentityHashMap<>();
+    /** The blocks whose boundary checks the code uses (see {@link Usage}), and those it was seen to use. */
+    private final long checkedBlocks;
+    private long seenChecked;
+    /** The place of the block being generated. */
+    private int blockIndex;
+    /** Whether the block being generated may write guest memory (a store, an interpreter handler). */
+    private boolean blockWrites;
     /** The instructions that may fault, indexed by the number the fault handler gets in {@link #faultAt}. */
     private final List<Insn> faulting = new ArrayList<>();
     /**
@@ -197,6 +215,7 @@ final class Gen {
         this.memory = vcpu.mem();
         this.usedRegs = usage.usedRegs();
         this.writtenRegs = usage.writtenRegs();
+        this.checkedBlocks = usage.checkedBlocks();
         this.xmmInLocals = region.xmmInLocals;
         this.usedXmm = xmmInLocals ? usage.usedXmm() : 0;
         this.writtenXmm = xmmInLocals ? usage.writtenXmm() : 0;
@@ -211,7 +230,7 @@ final class Gen {
         exitSlot = cb.allocateLocal(TypeKind.INT);
         exception = cb.allocateLocal(TypeKind.REFERENCE);
         faultAt = cb.allocateLocal(TypeKind.INT);
-        pollBudget = cb.allocateLocal(TypeKind.INT);
+        loopBudget = cb.allocateLocal(TypeKind.INT);
         for (int k = 0; k < TEMPS; k++) longTemps[k] = cb.allocateLocal(TypeKind.LONG);
         for (int k = 0; k < intTemps.length; k++) intTemps[k] = cb.allocateLocal(TypeKind.INT);
         commonExit = cb.newLabel();
@@ -223,8 +242,10 @@ final class Gen {
     /** Generates the whole method body. */
     void generate() {
         for (Block b : region.blocks) {
+            blockOrder.put(b, blockOrder.size());
             blockLabels.put(b, cb.newLabel());
             checkedLabels.put(b, cb.newLabel());
+            leaveLabels.put(b, cb.newLabel());
         }
         emitPrologue();
         // Enter at the block the run loop is at (it has just done the checks of a block boundary).
@@ -244,6 +265,8 @@ final class Gen {
         cb.labelBinding(blockLabels.get(b));
         knownOp = knownSize = -1;
         blockXmmWrites = 0;
+        blockIndex = blockOrder.get(b);
+        blockWrites = false;
         Insn[] insns = b.insns;
         boolean[] dead = FlagLiveness.deadFlags(insns);
         for (int k = 0; k < insns.length; k++) {
@@ -325,8 +348,19 @@ final class Gen {
      */
     private void switchToBlock() {
         long base = region.base();
-        Label none = cb.newLabel();
+        Label none = cb.newLabel(), leave = cb.newLabel(), stay = cb.newLabel();
         int offset = longTemps[0];
+        // The checks of a jump back (see edge): the target may be an earlier block.
+        cb.iinc(loopBudget, -1).iload(loopBudget).ifle(leave);
+        if (blockWrites) {
+            constant(region.entry, CD_BLOCK);
+            cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
+        }
+        cb.goto_(stay);
+        cb.labelBinding(leave);
+        cb.ldc(Translator.NO_CHAIN).istore(exitSlot); // RIP is in ripTmp already
+        cb.goto_(commonExit);
+        cb.labelBinding(stay);
         cb.lload(ripTmp).ldc(base).lsub().lstore(offset);
         cb.lload(offset).ldc((long) Integer.MAX_VALUE)
                 .invokestatic(CD_LONG, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_long, CD_long)).ifgt(none);
@@ -335,7 +369,7 @@ final class Gen {
         for (Block b : region.blocks) {
             Label viaGoto = cb.newLabel();
             cases.add(SwitchCase.of((int) (b.start - base), viaGoto));
-            targets.add(checkedLabels.get(b));
+            targets.add(blockLabels.get(b)); // checked above
         }
         List<SwitchCase> sorted = new ArrayList<>(cases);
         sorted.sort(Comparator.comparingInt(SwitchCase::caseValue));
@@ -347,11 +381,45 @@ final class Gen {
         cb.labelBinding(none);
     }
 
-    /** Control goes to target: inside the region if it is there (through its block boundary checks), else out of it. */
+    /**
+     * Control goes to target: inside the region if it is there, else out of it. Inside, a jump
+     * back to an earlier block (a loop's) counts down the region's budget of {@link
+     * #LOOP_BUDGET} and leaves for the run loop when it runs out; after a block that may have
+     * written memory, the edge goes through the target's check for changed code. See {@link
+     * #boundaryChecks}.
+     */
     private void edge(long target) {
         Block b = region.block(target);
-        if (b == null) chainTo(target);
-        else cb.goto_(checkedLabels.get(b));
+        if (b == null) {
+            chainTo(target);
+            return;
+        }
+        int k = blockOrder.get(b);
+        if (k <= blockIndex) {
+            useChecks(k);
+            cb.iinc(loopBudget, -1).iload(loopBudget).ifle(leaveLabels.get(b));
+        }
+        if (blockWrites) {
+            useChecks(k);
+            cb.goto_(checkedLabels.get(b));
+        } else {
+            cb.goto_(blockLabels.get(b));
+        }
+    }
+
+    /** An edge goes through the boundary checks of the block at place k. */
+    private void useChecks(int k) {
+        seenChecked |= k < 64 ? 1L << k : 0;
+    }
+
+    /** Whether some edge goes through the boundary checks of the block at place k. */
+    private boolean checksUsed(int k) {
+        return k >= 64 || (checkedBlocks & (1L << k)) != 0;
+    }
+
+    /** The instruction being generated may write guest memory: the next block boundary checks for changed code. */
+    void mayWrite() {
+        blockWrites = true;
     }
 
     /** Leaves the region for a known address outside it, through an exit slot of its own. */
@@ -367,26 +435,34 @@ final class Gen {
     }
 
     /**
-     * The block boundary before block b when another block of the region jumps to it, as in the
-     * interpreter's loop. Changed code (which invalidated the blocks, this region's included) is a
-     * plain field this thread writes, checked at every boundary, so a store into code is seen at
-     * the next one as in the interpreter. A kick and mapping changes made by other threads are
-     * volatile reads, which also keep the JVM's compiler from keeping anything in registers across
-     * them: they are polled every {@link #POLL_INTERVAL} boundaries, which delays them by a few
-     * hundred instructions at most, as if they had come that much later. The retired count, which
-     * the region keeps in a local, goes to CpuState there too: other threads read it (guest CPU
-     * time, ITIMER_VIRTUAL) and kick the vCPU when it has run long enough.
+     * The block boundary before block b when another block of the region jumps to it, with what
+     * the interpreter's loop checks there, where it matters:
+     * <ul>
+     * <li>Changed code (which invalidated the blocks, this region's included) is a plain field
+     * this thread writes: checked after a block that may have written memory, so that a store into
+     * code is seen at the next boundary as in the interpreter. Other threads change code through
+     * mappings, which the run loop sees.
+     * <li>A kick and mapping changes made by other threads: the run loop looks for them between
+     * two regions, and a region leaves for it after {@link #LOOP_BUDGET} jumps back to an
+     * earlier block, the only way it can run for long: after some hundred thousand instructions
+     * at most (a region holds at most 400), a tenth of a millisecond, as if the kick had come
+     * that much later. The retired count, which the region keeps in a local, goes to CpuState
+     * when it leaves: other threads read it (guest CPU time, ITIMER_VIRTUAL).
+     * </ul>
+     * Both checks used to be at every boundary, with the kick and the mappings polled as volatile
+     * reads every 32 inside the region, which also kept the JVM's compiler from keeping values in
+     * registers across them. Without that, the eight CPU-bound benchmarks take 0.94 of their time
+     * (geometric mean; the lexer 0.89, the sorts 0.92, the bytecode VM 0.91). A budget of 256
+     * instead of 1,024 cost matmul's timed loop 1-10% (the region's registers go back to CpuState
+     * and come again at each exit); 65,536 gained it 2% more, but would delay a kick by up to 26
+     * million instructions.
      */
     private void boundaryChecks(Block b) {
-        Label out = cb.newLabel(), body = blockLabels.get(b);
+        if (!checksUsed(blockOrder.get(b))) return;
+        Label out = leaveLabels.get(b);
         cb.labelBinding(checkedLabels.get(b));
         constant(region.entry, CD_BLOCK);
-        cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(out);
-        cb.iinc(pollBudget, -1).iload(pollBudget).ifge(body);
-        cb.ldc(POLL_INTERVAL).istore(pollBudget);
-        flushRetired(); // other threads read the count (guest CPU time, ITIMER_VIRTUAL) and kick for it
-        cb.aload(CPU).invokevirtual(CD_CPU, "kickPending", MethodTypeDesc.of(CD_boolean)).ifne(out);
-        cb.aload(tlb).invokevirtual(CD_TLB, "stale", MethodTypeDesc.of(CD_boolean)).ifeq(body);
+        cb.getfield(CD_BLOCK, "valid", CD_boolean).ifne(blockLabels.get(b));
         cb.labelBinding(out);
         cb.ldc(Translator.NO_CHAIN).istore(exitSlot); // the run loop handles these
         cb.ldc(b.start).lstore(ripTmp);
@@ -468,7 +544,7 @@ final class Gen {
         cb.lconst_0().lstore(retired);
         cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
         cb.iconst_0().istore(faultAt);
-        cb.ldc(POLL_INTERVAL).istore(pollBudget);
+        cb.ldc(LOOP_BUDGET).istore(loopBudget);
     }
 
     // ------------------------------------------------------------------ state transfer
@@ -494,7 +570,7 @@ final class Gen {
 
     /** What this generation saw the code use: the next generation's {@link Usage}. */
     Usage seen() {
-        return new Usage(seenUsed, seenWritten, seenXmmUsed, seenXmmWritten);
+        return new Usage(seenUsed, seenWritten, seenXmmUsed, seenXmmWritten, seenChecked);
     }
 
     void storeRegisters(int mask) {
@@ -768,6 +844,7 @@ final class Gen {
     /** Stores the low size bytes of the long in slot value at the address in slot addr (may fault; see {@link #load}). */
     void store(int addr, int size, int value) {
         mayFault();
+        mayWrite();
         pushTlbArrays(memory.writeTags());
         cb.lload(addr).lload(value);
         switch (size) {
@@ -802,6 +879,7 @@ final class Gen {
      * them all be read (write false) or written in place, else -1 (see Tlb.inPlace).
      */
     void pushInPlace(int addr, int bytes, boolean write) {
+        if (write) mayWrite();
         constant(write ? memory.writeTags() : memory.readTags(), CD_LONG_ARRAY);
         constant(memory.addends(), CD_LONG_ARRAY);
         cb.lload(addr).ldc(bytes).invokestatic(CD_TLB, "inPlace",
