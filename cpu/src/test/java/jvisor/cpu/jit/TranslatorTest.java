@@ -448,6 +448,19 @@ class TranslatorTest {
         assertAgree("divisions and multiplications", loop, 1);
     }
 
+    /**
+     * The end of the loops that rewrite their own code: the immediate of the MOV at label 2 (its
+     * address plus 1) goes from 1 to 2, which each later pass adds to RBX.
+     */
+    private static final String REWRITTEN_LOOP_END = """
+                jmp 2f
+            2:  mov eax, 1
+                add rbx, rax
+                dec ecx
+                jnz 1b
+                syscall
+            """;
+
     @Test
     void selfModifyingCodeInATranslatedRegion() {
         // Halfway, the loop rewrites the immediate of an instruction in another block of its own region
@@ -458,13 +471,7 @@ class TranslatorTest {
                 1:  cmp ecx, 500
                     jne 2f
                     mov byte ptr [rdi], 2
-                    jmp 2f
-                2:  mov eax, 1
-                    add rbx, rax
-                    dec ecx
-                    jnz 1b
-                    syscall
-                """;
+                """ + REWRITTEN_LOOP_END;
         assertAgree("self-modifying", asm, 1);
         for (int threshold : THRESHOLDS) {
             Snapshot s = run(intel(asm), threshold, 1).get(0);
@@ -506,14 +513,7 @@ class TranslatorTest {
                     cmp ecx, r9d
                     cmove rsi, rdi
                     STORE
-                    jmp 2f
-                2:  mov eax, 1
-                    add rbx, rax
-                    dec ecx
-                    jnz 1b
-                    syscall
-                    jmp 0b
-                """.replace("STORE", store);
+                """.replace("STORE", store) + REWRITTEN_LOOP_END + "jmp 0b\n";
         for (int threshold : new int[] {5, 50}) {
             Cpu c = new Cpu(space(intel(asm)));
             c.setTranslationThreshold(threshold);
