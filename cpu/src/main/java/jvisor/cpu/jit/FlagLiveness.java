@@ -63,6 +63,25 @@ final class FlagLiveness {
         return dead;
     }
 
+    /**
+     * Whether a block replaces all six status flags before anything can see them (it reads them,
+     * may fault, calls a handler, or ends first): then the flags it starts with are never seen.
+     */
+    static boolean deadAtEntry(Insn[] insns) {
+        for (Insn i : insns) {
+            switch (effect(i)) {
+                case KILL -> {
+                    return true;
+                }
+                case NONE -> { }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
     private static Effect effect(Insn i) {
         if (Forms.emitter(i) == null) return Effect.SEEN; // an interpreter handler sees everything
         String syntax = i.form.mnemonic.trim();

@@ -536,6 +536,57 @@ class TranslatorTest {
     }
 
     /**
+     * A comparison right before a conditional jump keeps its flags in locals of the region (see
+     * Gen#setFlags); on the way to a block that reads them before anything else (SETcc, both
+     * ways here) they must go to CpuState. Run until the blocks are in one translation, so that
+     * the edges are the region's own: the loop's end gets hot first and leads the region, the
+     * test's block comes next, so both its edges go forward (checked: with the flags left in
+     * locals on every forward edge, SETZ reads an old ZF and this fails).
+     */
+    @Test
+    void flagsOfATestReachTheBlocksOfItsRegionThatReadThem() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        String asm = """
+                    lea r10, [rip + 1f]
+                    lea r12, [rip + 2f]
+                    lea r13, [rip + 4f]
+                0:  mov ecx, 100
+                1:  test ecx, 1
+                    jz 2f
+                4:  setnz al
+                    movzx eax, al
+                    add rbx, rax
+                    jmp 3f
+                2:  setz al
+                    movzx eax, al
+                    add rbx, rax
+                    add rbx, 1000
+                3:  dec ecx
+                    jnz 1b
+                    syscall
+                    jmp 0b
+                """;
+        for (int threshold : new int[] {5, 50}) {
+            Cpu c = new Cpu(space(intel(asm)));
+            c.setTranslationThreshold(threshold);
+            c.state.rip = CODE;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            boolean oneRegion;
+            do {
+                assertEquals(Cpu.EXIT_SYSCALL, c.run());
+                Translated t = c.cachedBlock(c.state.r[Reg.R10]).translation; // read once: the translator thread sets it
+                oneRegion = t != null && t.getClass().isHidden() && t == c.cachedBlock(c.state.r[Reg.R12]).translation
+                        && t == c.cachedBlock(c.state.r[Reg.R13]).translation;
+            } while (!oneRegion && System.nanoTime() < deadline);
+            assertTrue(oneRegion, "the blocks never ran in one translation");
+            long before = c.state.r[Reg.RBX];
+            assertEquals(Cpu.EXIT_SYSCALL, c.run());
+            // ECX 100..1: 50 odd values add 1 each, 50 even ones 1001.
+            assertEquals(50 * 1 + 50 * 1001, c.state.r[Reg.RBX] - before, "threshold " + threshold);
+        }
+    }
+
+    /**
      * A loop of more blocks than a region holds, translated block by block as the loop first
      * reaches them: it runs as translations that leave for each other, chained without the run
      * loop (Translator.chain). Halfway, one block rewrites the immediate of the next one, which
