@@ -19,6 +19,7 @@ import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuFault;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.CpuTestSupport;
+import jvisor.cpu.Flags;
 import jvisor.cpu.Reg;
 import jvisor.mmu.AddressSpace;
 import jvisor.mmu.Prot;
@@ -783,6 +784,32 @@ class TranslatorTest {
         long n = c.state.r[Reg.RAX];
         assertEquals(2 * n, c.state.instructionsRetired, "two instructions per iteration, counted at block ends");
         assertTrue(c.state.rip == CODE, "at the loop's block boundary: " + Long.toHexString(c.state.rip));
+    }
+
+    /**
+     * A kick leaves a translated loop whose comparison keeps its flags in locals (Gen#setFlags):
+     * the budget of jumps back runs out at the loop's head, and RFLAGS there must be the
+     * comparison's, not the XOR's from before the loop (checked: without the store on the way
+     * out, it fails).
+     */
+    @Test
+    void kickLeavesALoopWithTheFlagsOfItsComparison() throws Exception {
+        Assumptions.assumeTrue(CpuTestSupport.hostAvailable(), "needs the host's assembler");
+        Cpu c = spinThenKick(intel("""
+                    mov rcx, 0x4000000000000000
+                    xor edx, edx
+                    jmp 1f
+                1:  add rax, 1
+                    cmp rax, rcx
+                    jb 1b
+                    syscall
+                """));
+        long rax = c.state.r[Reg.RAX], flags = c.state.rflags();
+        assertTrue(c.state.rip == CODE + 14, "at the loop's head: " + Long.toHexString(c.state.rip));
+        // RAX - 2^62 < 0: CF and SF set, ZF and OF clear; no borrow from bit 4 (AF); PF from the low byte.
+        long parity = Long.bitCount(rax & 0xFF) % 2 == 0 ? Flags.PF : 0;
+        assertEquals(Flags.CF | Flags.SF | parity, flags & Flags.STATUS,
+                "RFLAGS " + Long.toHexString(flags) + " after RAX " + rax);
     }
 
     /**
