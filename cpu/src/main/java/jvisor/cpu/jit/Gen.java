@@ -345,7 +345,7 @@ final class Gen {
     }
 
     /**
-     * Jumps to the region's block starting at ripTmp (through its boundary checks), or falls
+     * Jumps to the region's block starting at ripTmp (after the checks of a jump back), or falls
      * through when there is none: a lookupswitch on the offset from the region's lowest block.
      *
      * <p>Each case goes through a GOTO of its own rather than straight to the block: the JVM's
@@ -608,10 +608,10 @@ final class Gen {
 
     /** Pushes lazy-flag field f of CpuState (or where the block keeps it: see {@link #setFlags}). */
     private void loadFlag(int f) {
-        if (flagsDeferred && (f == OP || f == SIZE || (deferredFields & (1 << f)) != 0)) {
+        if (flagsDeferred && (f == OP || f == SIZE || kept(f) >= 0)) {
             if (f == OP) cb.ldc(deferredOp);
             else if (f == SIZE) cb.ldc(deferredSize);
-            else cb.lload(deferredSlot[f]);
+            else cb.lload(kept(f));
             return;
         }
         cb.aload(state).getfield(CD_STATE, FLAG_FIELDS[f], f <= SIZE ? CD_int : CD_long);
@@ -952,17 +952,20 @@ final class Gen {
             deferredOp = op;
             deferredSize = size;
             deferredFields = 0;
-            int[] given = {-1, -1, dst, src, res, aux};
-            for (int f = DST; f <= AUX; f++) {
-                if (given[f] < 0) continue;
-                cb.lload(given[f]).lstore(deferredSlot[f]);
-                deferredFields |= 1 << f;
-            }
+            keep(DST, dst);
+            keep(SRC, src);
+            keep(RES, res);
+            keep(AUX, aux);
             flagsDeferred = true;
-            knownOp = op;
-            knownSize = size;
-            return;
+        } else {
+            storeRecord(op, size, dst, src, res, aux);
         }
+        knownOp = op;
+        knownSize = size;
+    }
+
+    /** Stores a lazy-flag record to CpuState: op, size and the fields in long slots (-1: left as it was). */
+    private void storeRecord(int op, int size, int dst, int src, int res, int aux) {
         cb.ldc(op);
         storeFlag(OP);
         cb.ldc(size);
@@ -971,8 +974,18 @@ final class Gen {
         if (src >= 0) { cb.lload(src); storeFlag(SRC); }
         if (res >= 0) { cb.lload(res); storeFlag(RES); }
         if (aux >= 0) { cb.lload(aux); storeFlag(AUX); }
-        knownOp = op;
-        knownSize = size;
+    }
+
+    /** Copies field f of a record kept in locals from slot (-1: the record leaves f as it was). */
+    private void keep(int f, int slot) {
+        if (slot < 0) return;
+        cb.lload(slot).lstore(deferredSlot[f]);
+        deferredFields |= 1 << f;
+    }
+
+    /** The local holding field f of the record kept in locals, or -1 (CpuState's field holds it). */
+    private int kept(int f) {
+        return (deferredFields & (1 << f)) != 0 ? deferredSlot[f] : -1;
     }
 
     /**
@@ -980,16 +993,7 @@ final class Gen {
      * block where the next code may see it.
      */
     private void storeDeferredFlags() {
-        if (!flagsDeferred) return;
-        cb.ldc(deferredOp);
-        storeFlag(OP);
-        cb.ldc(deferredSize);
-        storeFlag(SIZE);
-        for (int f = DST; f <= AUX; f++) {
-            if ((deferredFields & (1 << f)) == 0) continue;
-            cb.lload(deferredSlot[f]);
-            storeFlag(f);
-        }
+        if (flagsDeferred) storeRecord(deferredOp, deferredSize, kept(DST), kept(SRC), kept(RES), kept(AUX));
     }
 
     /**
