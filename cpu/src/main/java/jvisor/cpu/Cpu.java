@@ -58,6 +58,14 @@ public final class Cpu {
     /** Translates hot blocks to JVM bytecode; null: interpret everything. */
     private Translator jit = Translator.DEFAULT_THRESHOLD > 0 ? new Translator(this, Translator.DEFAULT_THRESHOLD) : null;
 
+    /**
+     * Builds the instruction table every vCPU decodes with (a class initialization, once per JVM),
+     * so that a start-up can have it built on another thread before the first vCPU needs it.
+     */
+    public static void buildInstructionTable() {
+        java.util.Objects.requireNonNull(Instructions.TABLE);
+    }
+
     /** A vCPU with the instruction set CPUID advertises. */
     public Cpu(AddressSpace space) {
         this(space, Cpuid.EXTENSIONS);

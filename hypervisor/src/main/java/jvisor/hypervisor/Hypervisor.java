@@ -98,6 +98,11 @@ public final class Hypervisor {
         return space.protect(gva, length, prot);
     }
 
+    /** Builds what the first vCPU needs once per JVM (its instruction table): see {@link Cpu#buildInstructionTable}. */
+    public static void prepareVcpus() {
+        Cpu.buildInstructionTable();
+    }
+
     /**
      * A new vCPU on space. Several vCPUs may share one address space, each switched to from its
      * own thread; give each back with {@link #releaseVcpu} when its thread is done.
