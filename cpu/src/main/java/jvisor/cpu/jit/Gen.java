@@ -89,10 +89,19 @@ final class Gen {
     static final int XMM_QUADS = 32;
 
     /**
-     * Jumps back to an earlier block of the region (loop iterations) after which the region
-     * leaves for the run loop, which looks for a kick and mapping changes (see {@link #edge}).
+     * Instructions after which a jump back to an earlier block of the region (a loop iteration)
+     * leaves for the run loop instead, which looks for a kick and mapping changes (see {@link
+     * #boundaryChecks}). The region's retired count is the budget: the loop's code already adds
+     * to it, and a separate count of jumps back was one more value the JVM's compiler had to
+     * keep live, in a register or on the stack, and write back at every iteration. Against a
+     * budget of 1,024 jumps back, the eight CPU-bound benchmarks took 0.977 and 0.981 of their
+     * time over whole runs (two A/Bs of 5 alternating runs; 1.001 in one of 3), and the timed
+     * loops of the lexer, the sorts and the bytecode VM at four times their count 0.955 (the
+     * lexer 0.960, the merge sort 0.934, the VM 0.927, qsort 1.001). 4,096 and 16,384
+     * instructions did about as well; 131,072 and 1,048,576 less (the merge sort's timed loop
+     * 0.955 and 1.108).
      */
-    static final int LOOP_BUDGET = 1024;
+    static final long INSTRUCTION_BUDGET = 1 << 15;
     /**
      * Temporaries an instruction may use (each emitter takes what it needs; they are free again
      * after it). A VEX.256 packed double operation with a memory operand takes 13: four quadwords
@@ -147,7 +156,7 @@ final class Gen {
     /** The generated class. */
     private final ClassDesc self;
 
-    final int state, regs, xmm, tlb, retired, ripTmp, exitSlot, exception, faultAt, loopBudget;
+    final int state, regs, xmm, tlb, retired, flushed, ripTmp, exitSlot, exception, faultAt;
     final int[] reg = new int[16];
     /**
      * The low 128 bits of XMM0-15 in locals, quadword q (CpuState.xmm[q]) in xmmLocal[q], in a
@@ -232,11 +241,11 @@ final class Gen {
         for (int k = 0; k < 16; k++) reg[k] = cb.allocateLocal(TypeKind.LONG);
         for (int q = 0; q < XMM_QUADS; q++) xmmLocal[q] = (usedXmm & (1 << q)) != 0 ? cb.allocateLocal(TypeKind.LONG) : -1;
         retired = cb.allocateLocal(TypeKind.LONG);
+        flushed = cb.allocateLocal(TypeKind.LONG);
         ripTmp = cb.allocateLocal(TypeKind.LONG);
         exitSlot = cb.allocateLocal(TypeKind.INT);
         exception = cb.allocateLocal(TypeKind.REFERENCE);
         faultAt = cb.allocateLocal(TypeKind.INT);
-        loopBudget = cb.allocateLocal(TypeKind.INT);
         for (int k = 0; k < TEMPS; k++) longTemps[k] = cb.allocateLocal(TypeKind.LONG);
         for (int k = 0; k < intTemps.length; k++) intTemps[k] = cb.allocateLocal(TypeKind.INT);
         for (int f = DST; f <= AUX; f++) deferredSlot[f] = cb.allocateLocal(TypeKind.LONG);
@@ -359,7 +368,7 @@ final class Gen {
         Label none = cb.newLabel(), leave = cb.newLabel(), stay = cb.newLabel();
         int offset = longTemps[0];
         // The checks of a jump back (see edge): the target may be an earlier block.
-        cb.iinc(loopBudget, -1).iload(loopBudget).ifle(leave);
+        overBudget(leave);
         if (blockWrites) {
             constant(region.entry, CD_BLOCK);
             cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
@@ -391,8 +400,8 @@ final class Gen {
 
     /**
      * Control goes to target: inside the region if it is there, else out of it. Inside, a jump
-     * back to an earlier block (a loop's) counts down the region's budget of {@link
-     * #LOOP_BUDGET} and leaves for the run loop when it runs out; after a block that may have
+     * back to an earlier block (a loop's) leaves for the run loop once the region has run {@link
+     * #INSTRUCTION_BUDGET} instructions; after a block that may have
      * written memory, the edge checks for changed code and leaves if there is. See {@link
      * #boundaryChecks}. The checks are on the edge rather than before the target, so that a
      * comparison's flags kept in locals (see {@link #setFlags}) go to CpuState only on the way
@@ -418,7 +427,7 @@ final class Gen {
         }
         useLeave(k);
         Label leave = flagsDeferred ? cb.newLabel() : leaveLabels.get(b);
-        if (backward) cb.iinc(loopBudget, -1).iload(loopBudget).ifle(leave);
+        if (backward) overBudget(leave);
         if (blockWrites) {
             constant(region.entry, CD_BLOCK);
             cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
@@ -467,19 +476,18 @@ final class Gen {
      * code is seen at the next boundary as in the interpreter. Other threads change code through
      * mappings, which the run loop sees.
      * <li>A kick and mapping changes made by other threads: the run loop looks for them between
-     * two regions, and a region leaves for it after {@link #LOOP_BUDGET} jumps back to an
-     * earlier block, the only way it can run for long: after some hundred thousand instructions
-     * at most (a region holds at most 400), a tenth of a millisecond, as if the kick had come
-     * that much later. The retired count, which the region keeps in a local, goes to CpuState
+     * two regions, and a jump back to an earlier block, the only way a region can run for long,
+     * leaves for it once the region has run {@link #INSTRUCTION_BUDGET} instructions: after some
+     * 33,000 instructions at most (a region's block holds few), tens of microseconds, as if the
+     * kick had come that much later. The retired count, which the region keeps in a local, goes to CpuState
      * when it leaves: other threads read it (guest CPU time, ITIMER_VIRTUAL).
      * </ul>
      * Both checks used to be at every boundary, with the kick and the mappings polled as volatile
      * reads every 32 inside the region, which also kept the JVM's compiler from keeping values in
      * registers across them. Without that, the eight CPU-bound benchmarks take 0.94 of their time
-     * (geometric mean; the lexer 0.89, the sorts 0.92, the bytecode VM 0.91). A budget of 256
-     * instead of 1,024 cost matmul's timed loop 1-10% (the region's registers go back to CpuState
-     * and come again at each exit); 65,536 gained it 2% more, but would delay a kick by up to 26
-     * million instructions.
+     * (geometric mean; the lexer 0.89, the sorts 0.92, the bytecode VM 0.91). With the budget
+     * counted in jumps back then, 256 instead of 1,024 cost matmul's timed loop 1-10% (the
+     * region's registers go back to CpuState and come again at each exit).
      */
     private void boundaryChecks(Block b) {
         if (!leaveUsed(blockOrder.get(b))) return;
@@ -562,9 +570,9 @@ final class Gen {
         }
         reloadXmm();
         cb.lconst_0().lstore(retired);
+        cb.lconst_0().lstore(flushed);
         cb.ldc(Translator.NO_CHAIN).istore(exitSlot);
         cb.iconst_0().istore(faultAt);
-        cb.ldc(LOOP_BUDGET).istore(loopBudget);
     }
 
     // ------------------------------------------------------------------ state transfer
@@ -623,10 +631,19 @@ final class Gen {
         else cb.aload(state).dup_x2().pop().putfield(CD_STATE, FLAG_FIELDS[f], CD_long);
     }
 
+    /**
+     * Adds the instructions retired since the last flush to CpuState. The local counts from the
+     * region's entry and never goes back: it is also the budget of {@link #overBudget}.
+     */
     void flushRetired() {
-        cb.aload(state).dup().getfield(CD_STATE, "instructionsRetired", CD_long).lload(retired).ladd()
-                .putfield(CD_STATE, "instructionsRetired", CD_long);
-        cb.lconst_0().lstore(retired);
+        cb.aload(state).dup().getfield(CD_STATE, "instructionsRetired", CD_long).lload(retired).lload(flushed).lsub()
+                .ladd().putfield(CD_STATE, "instructionsRetired", CD_long);
+        cb.lload(retired).lstore(flushed);
+    }
+
+    /** Jumps to leave once the region has run {@link #INSTRUCTION_BUDGET} instructions since its entry. */
+    private void overBudget(Label leave) {
+        cb.lload(retired).ldc(INSTRUCTION_BUDGET).lcmp().ifgt(leave);
     }
 
     // ------------------------------------------------------------------ faults

@@ -787,6 +787,24 @@ class TranslatorTest {
     }
 
     /**
+     * A loop that calls an interpreter handler (BSWAP's) at every iteration, which adds the
+     * retired count to CpuState there, still leaves for a kick: the region's budget counts from
+     * its entry, not from the last handler call (checked: with the count started again at each
+     * handler call, the loop never leaves and this fails).
+     */
+    @Test
+    void kickLeavesALoopThatCallsAHandler() throws Exception {
+        Cpu c = spinThenKick(intel("""
+                1:  add rax, 1
+                    bswap rdx
+                    jmp 1b
+                """));
+        long n = c.state.r[Reg.RAX];
+        assertTrue(c.state.instructionsRetired >= 3 * (n - 1) && c.state.instructionsRetired <= 3 * n,
+                "retired " + c.state.instructionsRetired + " for " + n + " iterations");
+    }
+
+    /**
      * A kick leaves a translated loop whose comparison keeps its flags in locals (Gen#setFlags):
      * the budget of jumps back runs out at the loop's head, and RFLAGS there must be the
      * comparison's, not the XOR's from before the loop (checked: without the store on the way
