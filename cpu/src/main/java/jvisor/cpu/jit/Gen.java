@@ -401,8 +401,8 @@ final class Gen {
     /**
      * Control goes to target: inside the region if it is there, else out of it. Inside, a jump
      * back to an earlier block (a loop's) leaves for the run loop once the region has run {@link
-     * #INSTRUCTION_BUDGET} instructions; after a block that may have
-     * written memory, the edge checks for changed code and leaves if there is. See {@link
+     * #INSTRUCTION_BUDGET} instructions; after a block that may have written memory, the edge
+     * checks for changed code and leaves if there is. See {@link
      * #boundaryChecks}. The checks are on the edge rather than before the target, so that a
      * comparison's flags kept in locals (see {@link #setFlags}) go to CpuState only on the way
      * out, also after a block that stores (the merge sort's loop stores an element and compares
@@ -477,10 +477,11 @@ final class Gen {
      * mappings, which the run loop sees.
      * <li>A kick and mapping changes made by other threads: the run loop looks for them between
      * two regions, and a jump back to an earlier block, the only way a region can run for long,
-     * leaves for it once the region has run {@link #INSTRUCTION_BUDGET} instructions: after some
-     * 33,000 instructions at most (a region's block holds few), tens of microseconds, as if the
-     * kick had come that much later. The retired count, which the region keeps in a local, goes to CpuState
-     * when it leaves: other threads read it (guest CPU time, ITIMER_VIRTUAL).
+     * leaves for it once the region has run {@link #INSTRUCTION_BUDGET} instructions: after that
+     * and one more pass through the region at most (it holds at most 400), tens of microseconds,
+     * as if the kick had come that much later. The retired count, which the region keeps in a
+     * local, goes to CpuState when it leaves: other threads read it (guest CPU time,
+     * ITIMER_VIRTUAL).
      * </ul>
      * Both checks used to be at every boundary, with the kick and the mappings polled as volatile
      * reads every 32 inside the region, which also kept the JVM's compiler from keeping values in

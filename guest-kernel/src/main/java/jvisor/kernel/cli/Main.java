@@ -167,8 +167,8 @@ public final class Main {
      * system call would otherwise wait for them (9-10 and 2 ms of code the JVM still interprets at
      * that point). Both are class initializations: a thread that needs one before it is done
      * waits for it, as the JVM has it wait, and a failure surfaces there as well, with this one's
-     * exception as the cause. Hello took 0.960 and 0.966 of its time (30 alternating runs each);
-     * with the instruction table alone, an earlier measurement gave 0.981-0.986.
+     * exception as the cause. Hello took 0.960, 0.966 and 0.968 of its time (three A/Bs of 30
+     * alternating runs); with the instruction table alone, an earlier measurement gave 0.981-0.986.
      */
     private static void buildTablesAhead() {
         Thread.ofPlatform().daemon().name("jvisor-tables").start(() -> {
