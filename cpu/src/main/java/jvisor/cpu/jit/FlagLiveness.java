@@ -51,15 +51,7 @@ final class FlagLiveness {
     /** For each instruction of a block, true if the flags it writes are never seen. */
     static boolean[] deadFlags(Insn[] insns) {
         boolean[] dead = new boolean[insns.length];
-        boolean seen = true; // after the block: its successors and the run loop
-        for (int k = insns.length - 1; k >= 0; k--) {
-            dead[k] = !seen;
-            switch (effect(insns[k])) {
-                case KILL -> seen = false;
-                case SEEN -> seen = true;
-                default -> { } // NONE and PARTIAL pass the question on to the instruction before
-            }
-        }
+        seenBefore(insns, dead);
         return dead;
     }
 
@@ -68,18 +60,24 @@ final class FlagLiveness {
      * may fault, calls a handler, or ends first): then the flags it starts with are never seen.
      */
     static boolean deadAtEntry(Insn[] insns) {
-        for (Insn i : insns) {
-            switch (effect(i)) {
-                case KILL -> {
-                    return true;
-                }
-                case NONE -> { }
-                default -> {
-                    return false;
-                }
+        return !seenBefore(insns, null);
+    }
+
+    /**
+     * The backward scan of both: whether the flags before the block's first instruction are
+     * seen, and, if dead is not null, for each instruction whether its own are not.
+     */
+    private static boolean seenBefore(Insn[] insns, boolean[] dead) {
+        boolean seen = true; // after the block: its successors and the run loop
+        for (int k = insns.length - 1; k >= 0; k--) {
+            if (dead != null) dead[k] = !seen;
+            switch (effect(insns[k])) {
+                case KILL -> seen = false;
+                case SEEN -> seen = true;
+                default -> { } // NONE and PARTIAL pass the question on to the instruction before
             }
         }
-        return false;
+        return seen;
     }
 
     private static Effect effect(Insn i) {

@@ -367,12 +367,7 @@ final class Gen {
         long base = region.base();
         Label none = cb.newLabel(), leave = cb.newLabel(), stay = cb.newLabel();
         int offset = longTemps[0];
-        // The checks of a jump back (see edge): the target may be an earlier block.
-        overBudget(leave);
-        if (blockWrites) {
-            constant(region.entry, CD_BLOCK);
-            cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
-        }
+        edgeChecks(true, leave); // the target may be an earlier block
         cb.goto_(stay);
         cb.labelBinding(leave);
         cb.ldc(Translator.NO_CHAIN).istore(exitSlot); // RIP is in ripTmp already
@@ -427,16 +422,24 @@ final class Gen {
         }
         useLeave(k);
         Label leave = flagsDeferred ? cb.newLabel() : leaveLabels.get(b);
-        if (backward) overBudget(leave);
-        if (blockWrites) {
-            constant(region.entry, CD_BLOCK);
-            cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
-        }
+        edgeChecks(backward, leave);
         cb.goto_(blockLabels.get(b));
         if (flagsDeferred) {
             cb.labelBinding(leave);
             storeDeferredFlags();
             cb.goto_(leaveLabels.get(b));
+        }
+    }
+
+    /**
+     * The checks of an edge inside the region (see {@link #boundaryChecks}): a jump back has
+     * used up the budget, or the block just run may have changed code; either way to leave.
+     */
+    private void edgeChecks(boolean backward, Label leave) {
+        if (backward) overBudget(leave);
+        if (blockWrites) {
+            constant(region.entry, CD_BLOCK);
+            cb.getfield(CD_BLOCK, "valid", CD_boolean).ifeq(leave);
         }
     }
 
