@@ -27,7 +27,8 @@ public final class GuestThread {
     /** How long an idle thread waits for another task before it ends. */
     static final long IDLE_SECONDS = 30;
 
-    private static final String IDLE_NAME = "jvisor-idle-guest-thread";
+    /** The name of a pooled thread between guest tasks (CpuReport counts its time as the guest's). */
+    public static final String IDLE_NAME = "jvisor-idle-guest-thread";
 
     // No core threads and a direct hand-off: a task takes an idle thread if there is one, else a
     // new thread is made for it; a guest never waits in a queue for a thread.

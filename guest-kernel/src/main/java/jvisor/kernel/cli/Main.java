@@ -57,6 +57,8 @@ public final class Main {
               --root DIR           the directory the guest sees as / (default /); read-only
               --rw                 let the guest write to the root directory (/tmp is always a private tmpfs)
               --interp             interpret every instruction (no translation of hot code to JVM bytecode)
+              --cpu-report         when the guest ends, one line on stderr (even with --quiet): the CPU time
+                                   of the guest's threads, the JVM's compilers and jvisor's translator
 
             Debugging:
               --trace[=FILE]       one line per executed instruction (to FILE, else stderr): address,
@@ -75,9 +77,9 @@ public final class Main {
 
     /** Parsed command line. */
     record Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex, DebugOptions debug,
-            boolean interp) {
+            boolean interp, boolean cpuReport) {
         Options(boolean quiet, boolean strace, Path root, String binary, int binaryIndex) {
-            this(quiet, strace, root, binary, binaryIndex, DebugOptions.NONE, false);
+            this(quiet, strace, root, binary, binaryIndex, DebugOptions.NONE, false, false);
         }
     }
 
@@ -203,7 +205,7 @@ public final class Main {
     }
 
     static Options parse(String[] args) throws UsageException {
-        boolean quiet = false, strace = false, interp = false;
+        boolean quiet = false, strace = false, interp = false, cpuReport = false;
         Path root = Path.of("/");
         DebugOptions.Builder debug = new DebugOptions.Builder();
         debug.debugger = args.length > 0 && args[0].equals("debug");
@@ -224,6 +226,7 @@ public final class Main {
                 case "-q", "--quiet" -> quiet = true;
                 case "--strace" -> strace = true;
                 case "--interp" -> interp = true;
+                case "--cpu-report" -> cpuReport = true;
                 case "--rw" -> jvisor.kernel.fs.PathResolver.rootWritableDefault = true;
                 case "--root" -> {
                     if (++i >= args.length) throw new UsageException("option '--root' needs a directory");
@@ -239,7 +242,7 @@ public final class Main {
             }
         }
         if (i >= args.length) throw new UsageException("missing BINARY");
-        return new Options(quiet, strace, root, args[i], i, debug.build(), interp);
+        return new Options(quiet, strace, root, args[i], i, debug.build(), interp, cpuReport);
     }
 
     /** Loads and runs the program; returns the exit status (or does not return: death by signal). */
@@ -271,6 +274,8 @@ public final class Main {
 
     /** The exit status for the guest's end; a guest killed by a signal kills jvisor with it (no return). */
     static int outcome(Options o, FatalSignal s, int exitStatus) throws InterruptedException {
+        // First: a guest killed by a signal takes jvisor with it.
+        if (o.cpuReport()) HostConsole.errLine(CpuReport.now());
         if (s == null) return exitStatus;
         if (s.report() != null && !o.quiet()) HostConsole.errLine("jvisor: " + s.report().text());
         Libc.dieBySignal(s.signo());

@@ -29,6 +29,8 @@ class MainTest {
         assertFalse(p.quiet());
         assertFalse(p.interp());
         assertTrue(Main.parse(new String[] {"run", "--interp", "./prog"}).interp());
+        assertFalse(p.cpuReport());
+        assertTrue(Main.parse(new String[] {"run", "--cpu-report", "./prog"}).cpuReport());
     }
 
     @Test
