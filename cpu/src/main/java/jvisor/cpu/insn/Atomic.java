@@ -159,13 +159,8 @@ final class Atomic {
             long a = c.ea(i);
             long m = Flags.mask(size);
             long d;
-            if (i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
-                d = Locked.getAndAdd(Locked.address(c, a), size, src);
-            } else if (i.hasPrefix(Insn.P_LOCK)) {
-                synchronized (Locked.SPLIT) {
-                    d = c.load(a, size);
-                    c.store(a, size, (d + src) & m);
-                }
+            if (i.hasPrefix(Insn.P_LOCK)) {
+                d = Locked.getAndAddAt(c, a, size, src);
             } else {
                 d = c.load(a, size);
                 c.store(a, size, (d + src) & m);

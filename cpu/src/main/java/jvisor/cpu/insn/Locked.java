@@ -91,6 +91,21 @@ final class Locked {
         return v;
     }
 
+    /**
+     * LOCK ADD, SUB, INC, DEC or XADD of delta to the operand of size bytes at guest address a:
+     * one atomic update ({@link #getAndAdd}), or for a split operand a load and a store under
+     * {@link #SPLIT}; returns the operand's value before, zero-extended. It faults as the plain
+     * instruction does (read permission, then write) and before it changes anything.
+     */
+    static long getAndAddAt(Cpu c, long a, int size, long delta) {
+        if (!splits(a, size)) return getAndAdd(address(c, a), size, delta);
+        synchronized (SPLIT) {
+            long d = c.load(a, size);
+            c.store(a, size, (d + delta) & Flags.mask(size));
+            return d;
+        }
+    }
+
     /** The lock that makes CMPXCHG16B at host address h atomic. */
     static Object stripe(long h) {
         return STRIPES[(int) (h >>> 4) & (STRIPES.length - 1)];

@@ -1,5 +1,6 @@
 package jvisor.cpu.insn;
 
+import jvisor.cpu.Cpu;
 import jvisor.cpu.CpuState;
 import jvisor.cpu.Flags;
 
@@ -23,6 +24,15 @@ public final class Semantics {
     /** The status flags after that shift or rotate gave r, old being the flags before it. */
     public static long shiftStatus(int op, long v, long r, int count, int bits, boolean regImmediate, long old) {
         return Shift.status(op, v, r, count, bits, bits / 8, regImmediate, old);
+    }
+
+    /**
+     * LOCK ADD, SUB, INC, DEC or XADD on memory: adds delta to the operand of size bytes at guest
+     * address a in one atomic update of the host (see Locked) and returns the operand's value
+     * before it, zero-extended; faults as the plain instruction does, before any change.
+     */
+    public static long lockedAdd(Cpu c, long a, int size, long delta) {
+        return Locked.getAndAddAt(c, a, size, delta);
     }
 
     /** RCL/RCR's effective count: 0 means a whole turn that changes nothing, not even a flag. */

@@ -9,7 +9,8 @@ import jvisor.cpu.insn.Semantics;
 /**
  * Which opcode forms the translator emits bytecode for, by their syntax in the opcode table
  * (jvisor.cpu.insn): the common integer subset and the SSE2 double-precision moves and
- * arithmetic. Every other form, and a covered form with a LOCK prefix, runs its interpreter
+ * arithmetic. Every other form, and a covered form with a LOCK prefix other than the atomic
+ * additions (ADD, SUB, INC, DEC, XADD: {@link IntegerForms#lockedAdd}), runs its interpreter
  * handler from the translated code ({@link Fallback}).
  */
 final class Forms {
@@ -20,11 +21,19 @@ final class Forms {
     }
 
     private static final Map<String, Emitter> BY_SYNTAX = new HashMap<>();
+    /** The forms whose LOCK-prefixed instructions have an emitter (an atomic update): the others run their handler. */
+    private static final Map<String, Emitter> LOCKED = new HashMap<>();
 
     private Forms() {}
 
     private static void add(String syntax, Emitter e) {
         if (BY_SYNTAX.put(syntax, e) != null) throw new IllegalStateException("form listed twice: " + syntax);
+    }
+
+    private static void addLocked(String syntax, IntegerForms.LockedAdd kind) {
+        if (LOCKED.put(syntax, (g, i) -> IntegerForms.lockedAdd(g, i, kind)) != null) {
+            throw new IllegalStateException("form listed twice: " + syntax);
+        }
     }
 
     static {
@@ -54,6 +63,18 @@ final class Forms {
             add("inc E" + s, (g, i) -> IntegerForms.incDec(g, i, true));
             add("dec E" + s, (g, i) -> IntegerForms.incDec(g, i, false));
         }
+
+        for (String s : new String[] {"b", "v"}) {
+            addLocked("add E" + s + ",G" + s, IntegerForms.LockedAdd.ADD_REGISTER);
+            addLocked("sub E" + s + ",G" + s, IntegerForms.LockedAdd.SUB_REGISTER);
+            addLocked("add E" + s + ",Ib", IntegerForms.LockedAdd.ADD_IMMEDIATE);
+            addLocked("sub E" + s + ",Ib", IntegerForms.LockedAdd.SUB_IMMEDIATE);
+            addLocked("inc E" + s, IntegerForms.LockedAdd.INC);
+            addLocked("dec E" + s, IntegerForms.LockedAdd.DEC);
+            addLocked("xadd E" + s + ",G" + s, IntegerForms.LockedAdd.XADD);
+        }
+        addLocked("add Ev,Iz", IntegerForms.LockedAdd.ADD_IMMEDIATE);
+        addLocked("sub Ev,Iz", IntegerForms.LockedAdd.SUB_IMMEDIATE);
 
         add("mov Eb,Gb", IntegerForms::movEG);
         add("mov Ev,Gv", IntegerForms::movEG);
@@ -166,7 +187,9 @@ final class Forms {
 
     /** The syntaxes with an emitter (tests check each names a form of the table). */
     static Iterable<String> syntaxes() {
-        return BY_SYNTAX.keySet();
+        java.util.Set<String> all = new java.util.HashSet<>(BY_SYNTAX.keySet());
+        all.addAll(LOCKED.keySet());
+        return all;
     }
 
     /** Whether the instruction is a return or an indirect jump or call that the translator emits (its target is only known when it runs). */
@@ -181,8 +204,9 @@ final class Forms {
     static Emitter emitter(Insn i) {
         // By the form's syntax, not the form: listing the table's forms would parse all of its
         // rows, which the decoder parses only as it meets them.
+        if (i.hasPrefix(Insn.P_LOCK)) return i.mem ? LOCKED.get(i.form.mnemonic) : null;
         Emitter e = BY_SYNTAX.get(i.form.mnemonic);
-        if (e == null || i.hasPrefix(Insn.P_LOCK)) return null;
+        if (e == null) return null;
         if (i.mem && (i.form.mnemonic.startsWith("xchg E"))) return null; // XCHG with memory is atomic: its handler
         return e;
     }

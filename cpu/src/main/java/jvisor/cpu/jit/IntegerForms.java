@@ -154,6 +154,54 @@ final class IntegerForms {
         g.setFlags(inc ? Flags.OP_INC : Flags.OP_DEC, size, v, one, r, carry);
     }
 
+    /** The LOCK-prefixed additions {@link #lockedAdd} emits. */
+    enum LockedAdd { ADD_REGISTER, ADD_IMMEDIATE, SUB_REGISTER, SUB_IMMEDIATE, INC, DEC, XADD }
+
+    private static final MethodTypeDesc LOCKED_ADD = MethodTypeDesc.of(CD_long, Gen.CD_CPU, CD_long, CD_int, CD_long);
+
+    /**
+     * LOCK ADD and SUB (of a register or an immediate), LOCK INC and DEC, and LOCK XADD, on their
+     * memory operand: one atomic add on the host through Semantics.lockedAdd (which may fault,
+     * before any change), then the plain instruction's flags from the operand's value before it,
+     * and for XADD that value in the register. Left to their handler they wrote back every
+     * register the region holds and read them all again: the loop of scripts/bench's two-thread
+     * counter (LOCK ADD, a counting ADD, CMP and JG) was 5 KB of bytecode in two regions.
+     */
+    static void lockedAdd(Gen g, Insn i, LockedAdd kind) {
+        int size = i.opsize;
+        int addr = g.eaTemp(i);
+        switch (kind) {
+            case INC, DEC -> g.cb.lconst_1();
+            case ADD_IMMEDIATE, SUB_IMMEDIATE -> pushImm(g, i.imm, size);
+            default -> g.pushReg(i.reg, size);
+        }
+        int s = g.toTemp();
+        boolean subtract = kind == LockedAdd.SUB_REGISTER || kind == LockedAdd.SUB_IMMEDIATE || kind == LockedAdd.DEC;
+        boolean incDec = kind == LockedAdd.INC || kind == LockedAdd.DEC;
+        int carry = -1;
+        if (incDec && !g.flagsDead()) { // INC and DEC keep CF: read before this instruction's flags
+            g.pushCarry();
+            carry = g.toTemp();
+        }
+        g.mayFault();
+        g.mayWrite();
+        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(s);
+        if (subtract) g.cb.lneg();
+        g.cb.invokestatic(Gen.CD_SEMANTICS, "lockedAdd", LOCKED_ADD);
+        int d = g.toTemp();
+        g.cb.lload(d).lload(s);
+        if (subtract) g.cb.lsub(); else g.cb.ladd();
+        g.mask(size);
+        int r = g.toTemp();
+        if (kind == LockedAdd.XADD) {
+            g.cb.lload(d);
+            g.popToReg(i.reg, size);
+        }
+        if (incDec && g.flagsDead()) g.forgetFlags();
+        else if (incDec) g.setFlags(kind == LockedAdd.INC ? Flags.OP_INC : Flags.OP_DEC, size, d, s, r, carry);
+        else g.setFlags(subtract ? Flags.OP_SUB : Flags.OP_ADD, size, d, s, r, -1);
+    }
+
     static void movEG(Gen g, Insn i) {
         int addr = i.mem ? g.eaTemp(i) : -1;
         g.pushReg(i.reg, i.opsize);
