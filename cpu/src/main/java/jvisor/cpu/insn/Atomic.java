@@ -38,18 +38,10 @@ final class Atomic {
         long src = c.getReg(i.reg, size);
         if (i.mem) {
             long a = c.ea(i);
-            if (i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
-                long h = Locked.address(c, a);
-                long d;
-                do {
-                    d = Locked.load(h, size);
-                } while (d == acc && !Locked.compareAndSet(h, size, d, src));
+            if (i.hasPrefix(Insn.P_LOCK)) {
+                long d = Locked.compareExchangeAt(c, a, size, acc, src);
                 Flags.setSub(c.state, acc, d, acc - d, size);
                 if (d != acc) c.setReg(Reg.RAX, size, d); // the failed compare writes back what it read: no change
-            } else if (i.hasPrefix(Insn.P_LOCK)) {
-                synchronized (Locked.SPLIT) {
-                    cmpxchgMem(c, a, size, acc, src);
-                }
             } else {
                 cmpxchgMem(c, a, size, acc, src);
             }

@@ -100,20 +100,7 @@ final class DataMove {
         int size = i.opsize;
         long g = c.getReg(i.reg, size);
         if (i.mem) {
-            long a = c.ea(i);
-            long m;
-            if (Locked.splits(a, size)) {
-                synchronized (Locked.SPLIT) {
-                    m = c.load(a, size);
-                    c.store(a, size, g);
-                }
-            } else {
-                long h = Locked.address(c, a);
-                do {
-                    m = Locked.load(h, size);
-                } while (!Locked.compareAndSet(h, size, m, g));
-            }
-            c.setReg(i.reg, size, m);
+            c.setReg(i.reg, size, Locked.exchangeAt(c, c.ea(i), size, g));
         } else {
             long e = c.getReg(i.rm, size);
             c.setReg(i.rm, size, g);

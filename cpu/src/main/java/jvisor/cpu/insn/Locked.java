@@ -106,6 +106,49 @@ final class Locked {
         }
     }
 
+    /**
+     * LOCK CMPXCHG on the operand of size bytes at guest address a: stores update if the operand
+     * holds expected, atomically, and returns the operand's value before (zero-extended); a split
+     * operand is compared and written back (as the SDM specifies for a failed compare) under
+     * {@link #SPLIT}. It faults as the plain instruction does, before any change.
+     */
+    static long compareExchangeAt(Cpu c, long a, int size, long expected, long update) {
+        if (!splits(a, size)) {
+            long h = address(c, a);
+            long d;
+            do {
+                d = load(h, size);
+            } while (d == expected && !compareAndSet(h, size, d, update));
+            return d;
+        }
+        synchronized (SPLIT) {
+            long d = c.load(a, size);
+            c.store(a, size, d == expected ? update : d);
+            return d;
+        }
+    }
+
+    /**
+     * XCHG with memory (atomic with or without LOCK): stores v into the operand of size bytes at
+     * guest address a and returns the operand's value before, zero-extended; a split operand
+     * under {@link #SPLIT}. It faults as the plain instruction does, before any change.
+     */
+    static long exchangeAt(Cpu c, long a, int size, long v) {
+        if (!splits(a, size)) {
+            long h = address(c, a);
+            long m;
+            do {
+                m = load(h, size);
+            } while (!compareAndSet(h, size, m, v));
+            return m;
+        }
+        synchronized (SPLIT) {
+            long m = c.load(a, size);
+            c.store(a, size, v);
+            return m;
+        }
+    }
+
     /** The lock that makes CMPXCHG16B at host address h atomic. */
     static Object stripe(long h) {
         return STRIPES[(int) (h >>> 4) & (STRIPES.length - 1)];

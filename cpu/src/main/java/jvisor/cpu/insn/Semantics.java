@@ -35,6 +35,19 @@ public final class Semantics {
         return Locked.getAndAddAt(c, a, size, delta);
     }
 
+    /**
+     * LOCK CMPXCHG on memory: stores update into the operand of size bytes at guest address a if
+     * it holds expected, atomically, and returns the operand's value before it (see Locked).
+     */
+    public static long lockedCompareExchange(Cpu c, long a, int size, long expected, long update) {
+        return Locked.compareExchangeAt(c, a, size, expected, update);
+    }
+
+    /** XCHG with memory: stores v into the operand of size bytes at guest address a, atomically; returns its value before. */
+    public static long lockedExchange(Cpu c, long a, int size, long v) {
+        return Locked.exchangeAt(c, a, size, v);
+    }
+
     /** RCL/RCR's effective count: 0 means a whole turn that changes nothing, not even a flag. */
     public static int carryRotateCount(int count, int bits) {
         return Shift.carryRotateCount(count, bits);

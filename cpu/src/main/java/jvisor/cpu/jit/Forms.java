@@ -10,8 +10,8 @@ import jvisor.cpu.insn.Semantics;
  * Which opcode forms the translator emits bytecode for, by their syntax in the opcode table
  * (jvisor.cpu.insn): the common integer subset and the SSE2 double-precision moves and
  * arithmetic. Every other form, and a covered form with a LOCK prefix other than the atomic
- * additions (ADD, SUB, INC, DEC, XADD: {@link IntegerForms#lockedAdd}), runs its interpreter
- * handler from the translated code ({@link Fallback}).
+ * additions (ADD, SUB, INC, DEC, XADD: {@link IntegerForms#lockedAdd}), CMPXCHG and XCHG, runs
+ * its interpreter handler from the translated code ({@link Fallback}).
  */
 final class Forms {
     /** Emits the bytecode of one instruction. */
@@ -72,6 +72,8 @@ final class Forms {
             addLocked("inc E" + s, IntegerForms.LockedAdd.INC);
             addLocked("dec E" + s, IntegerForms.LockedAdd.DEC);
             addLocked("xadd E" + s + ",G" + s, IntegerForms.LockedAdd.XADD);
+            LOCKED.put("cmpxchg E" + s + ",G" + s, IntegerForms::lockedCompareExchange);
+            LOCKED.put("xchg E" + s + ",G" + s, IntegerForms::xchg);
         }
         addLocked("add Ev,Iz", IntegerForms.LockedAdd.ADD_IMMEDIATE);
         addLocked("sub Ev,Iz", IntegerForms.LockedAdd.SUB_IMMEDIATE);
@@ -207,7 +209,6 @@ final class Forms {
         if (i.hasPrefix(Insn.P_LOCK)) return i.mem ? LOCKED.get(i.form.mnemonic) : null;
         Emitter e = BY_SYNTAX.get(i.form.mnemonic);
         if (e == null) return null;
-        if (i.mem && (i.form.mnemonic.startsWith("xchg E"))) return null; // XCHG with memory is atomic: its handler
         return e;
     }
 }

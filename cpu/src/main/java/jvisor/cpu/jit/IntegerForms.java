@@ -202,6 +202,51 @@ final class IntegerForms {
         else g.setFlags(subtract ? Flags.OP_SUB : Flags.OP_ADD, size, d, s, r, -1);
     }
 
+    private static final MethodTypeDesc LOCKED_COMPARE_EXCHANGE =
+            MethodTypeDesc.of(CD_long, Gen.CD_CPU, CD_long, CD_int, CD_long, CD_long);
+    private static final MethodTypeDesc LOCKED_EXCHANGE = MethodTypeDesc.of(CD_long, Gen.CD_CPU, CD_long, CD_int, CD_long);
+
+    /**
+     * LOCK CMPXCHG on memory (a mutex's lock, a compare-and-set loop): one call of the atomic
+     * compare-and-exchange (Semantics.lockedCompareExchange), then the flags of CMP accumulator,
+     * old value and, when they differ, the old value in the accumulator (a 32-bit one zero-extends
+     * RAX; an equal compare leaves RAX alone).
+     */
+    static void lockedCompareExchange(Gen g, Insn i) {
+        int size = i.opsize;
+        int addr = g.eaTemp(i);
+        g.pushReg(Reg.RAX, size);
+        int acc = g.toTemp();
+        g.pushReg(i.reg, size);
+        int src = g.toTemp();
+        g.mayFault();
+        g.mayWrite();
+        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(acc).lload(src)
+                .invokestatic(Gen.CD_SEMANTICS, "lockedCompareExchange", LOCKED_COMPARE_EXCHANGE);
+        int d = g.toTemp();
+        Label equal = g.cb.newLabel();
+        g.cb.lload(d).lload(acc).lcmp().ifeq(equal);
+        g.cb.lload(d);
+        g.popToReg(Reg.RAX, size);
+        g.cb.labelBinding(equal);
+        g.cb.lload(acc).lload(d).lsub();
+        g.mask(size);
+        int r = g.toTemp();
+        g.setFlags(Flags.OP_SUB, size, acc, d, r, -1);
+    }
+
+    /** XCHG with memory, atomic with or without LOCK: one call of Semantics.lockedExchange, the old value to the register. */
+    static void exchangeMemory(Gen g, Insn i) {
+        int size = i.opsize;
+        int addr = g.eaTemp(i);
+        g.pushReg(i.reg, size);
+        int v = g.toTemp();
+        g.mayFault();
+        g.mayWrite();
+        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(v).invokestatic(Gen.CD_SEMANTICS, "lockedExchange", LOCKED_EXCHANGE);
+        g.popToReg(i.reg, size);
+    }
+
     static void movEG(Gen g, Insn i) {
         int addr = i.mem ? g.eaTemp(i) : -1;
         g.pushReg(i.reg, i.opsize);
@@ -241,9 +286,10 @@ final class IntegerForms {
         g.popToReg(i.reg, i.opsize);
     }
 
-    /** XCHG of two registers (with memory it is atomic and left to its handler). */
+    /** XCHG of two registers, or of a register and memory ({@link #exchangeMemory}). */
     static void xchg(Gen g, Insn i) {
-        swap(g, i.rm, i.reg, i.opsize);
+        if (i.mem) exchangeMemory(g, i);
+        else swap(g, i.rm, i.reg, i.opsize);
     }
 
     /** 90+r: XCHG with rAX; plain 0x90 is NOP and leaves RAX alone. */
