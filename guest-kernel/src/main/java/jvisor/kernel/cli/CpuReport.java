@@ -112,11 +112,15 @@ final class CpuReport {
     /** The report of this process now, or a line saying why there is none. */
     static String now() {
         try {
+            long entered = System.nanoTime();
             List<ThreadTime> threads = threads();
             long process = cpuNanos(CLOCK_PROCESS_CPUTIME_ID);
-            // Since the JVM started: the launcher's own work before it (the same process, which it
-            // replaced by exec) is not the JVM's.
-            long wall = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+            // The JVM's age when the report began: the launcher's own work before the JVM (the
+            // same process, which it replaced by exec) is not the JVM's, and loading the
+            // management classes that tell the age (some 30 ms in a JVM that never used them)
+            // is the report's.
+            long age = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+            long wall = age - (System.nanoTime() - entered);
             return format(withEndedThreads(byGroup(threads), process), wall);
         } catch (IOException | RuntimeException e) {
             return "jvisor: no CPU report: " + e.getMessage();
