@@ -30,10 +30,12 @@ final class Forms {
         if (BY_SYNTAX.put(syntax, e) != null) throw new IllegalStateException("form listed twice: " + syntax);
     }
 
+    private static void addLocked(String syntax, Emitter e) {
+        if (LOCKED.put(syntax, e) != null) throw new IllegalStateException("locked form listed twice: " + syntax);
+    }
+
     private static void addLocked(String syntax, IntegerForms.LockedAdd kind) {
-        if (LOCKED.put(syntax, (g, i) -> IntegerForms.lockedAdd(g, i, kind)) != null) {
-            throw new IllegalStateException("form listed twice: " + syntax);
-        }
+        addLocked(syntax, (g, i) -> IntegerForms.lockedAdd(g, i, kind));
     }
 
     static {
@@ -72,8 +74,8 @@ final class Forms {
             addLocked("inc E" + s, IntegerForms.LockedAdd.INC);
             addLocked("dec E" + s, IntegerForms.LockedAdd.DEC);
             addLocked("xadd E" + s + ",G" + s, IntegerForms.LockedAdd.XADD);
-            LOCKED.put("cmpxchg E" + s + ",G" + s, IntegerForms::lockedCompareExchange);
-            LOCKED.put("xchg E" + s + ",G" + s, IntegerForms::xchg);
+            addLocked("cmpxchg E" + s + ",G" + s, IntegerForms::lockedCompareExchange);
+            addLocked("xchg E" + s + ",G" + s, IntegerForms::xchg);
         }
         addLocked("add Ev,Iz", IntegerForms.LockedAdd.ADD_IMMEDIATE);
         addLocked("sub Ev,Iz", IntegerForms.LockedAdd.SUB_IMMEDIATE);
@@ -207,8 +209,6 @@ final class Forms {
         // By the form's syntax, not the form: listing the table's forms would parse all of its
         // rows, which the decoder parses only as it meets them.
         if (i.hasPrefix(Insn.P_LOCK)) return i.mem ? LOCKED.get(i.form.mnemonic) : null;
-        Emitter e = BY_SYNTAX.get(i.form.mnemonic);
-        if (e == null) return null;
-        return e;
+        return BY_SYNTAX.get(i.form.mnemonic);
     }
 }
