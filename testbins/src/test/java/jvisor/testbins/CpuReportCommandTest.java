@@ -54,29 +54,30 @@ class CpuReportCommandTest {
         return v;
     }
 
-    @Test
-    void oneLineAfterTheGuestAndTheGuestUnchanged() {
-        Path hello = built("hello-glibc");
-        GuestRunner.Result nat = GuestRunner.runNative(hello, List.of(), null, null, work);
-        GuestRunner.Result r = jvisor(hello, "--quiet", "--cpu-report");
+    /** jvisor run --quiet --cpu-report BINARY, checked against the native run: same exit status and stdout. */
+    private GuestRunner.Result reportedRun(String name) {
+        Path binary = built(name);
+        GuestRunner.Result nat = GuestRunner.runNative(binary, List.of(), null, null, work);
+        GuestRunner.Result r = jvisor(binary, "--quiet", "--cpu-report");
         assertEquals(nat.exitCode(), r.exitCode(), r::toString);
         assertArrayEquals(nat.stdout(), r.stdout(), r::toString);
+        return r;
+    }
+
+    @Test
+    void oneLineAfterTheGuestAndTheGuestUnchanged() {
+        GuestRunner.Result r = reportedRun("hello-glibc");
         assertEquals(1, r.stderrText().lines().count(), () -> "only the report on stderr:\n" + r);
         List<Double> v = report(r);
         assertTrue(v.get(0) > 0, () -> "the guest's thread ran: " + v);
         assertTrue(v.get(4) > 0, () -> "the JVM's main thread started it: " + v);
         assertTrue(v.get(7) > 0, () -> "the JVM ran for some time: " + v);
-        GuestRunner.Result plain = jvisor(hello, "--quiet");
+        GuestRunner.Result plain = jvisor(built("hello-glibc"), "--quiet");
         assertEquals("", plain.stderrText(), "no report unless asked for");
     }
 
     @Test
     void aGuestKilledByASignalStillGetsItsReport() {
-        Path crash = built("crash-glibc");
-        GuestRunner.Result nat = GuestRunner.runNative(crash, List.of(), null, null, work);
-        GuestRunner.Result r = jvisor(crash, "--quiet", "--cpu-report");
-        assertEquals(nat.exitCode(), r.exitCode(), r::toString);
-        assertArrayEquals(nat.stdout(), r.stdout(), r::toString);
-        report(r);
+        report(reportedRun("crash-glibc"));
     }
 }

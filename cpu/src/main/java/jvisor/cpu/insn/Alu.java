@@ -145,31 +145,34 @@ final class Alu {
     /** OP on the memory operand at a: load, compute, store (or LOCK: one atomic update). */
     private static void opMem(Cpu c, Insn i, long a, int op, long src) {
         int size = i.opsize;
-        if (op != CMP && i.hasPrefix(Insn.P_LOCK) && !Locked.splits(a, size)) {
-            long h = Locked.address(c, a);
-            long m = Flags.mask(size);
-            long s = src & m;
-            long cin = Flags.cf(c.state) ? 1 : 0;
-            long d;
-            switch (op) {
-                case ADD -> d = Locked.getAndAdd(h, size, s);
-                case ADC -> d = Locked.getAndAdd(h, size, s + cin);
-                case SUB -> d = Locked.getAndAdd(h, size, -s);
-                case SBB -> d = Locked.getAndAdd(h, size, -(s + cin));
-                default -> {
-                    do {
-                        d = Locked.load(h, size);
-                    } while (!Locked.compareAndSet(h, size, d, result(op, d, s, cin) & m));
-                }
-            }
-            compute(c.state, op, d, src, size);
-        } else if (op != CMP && i.hasPrefix(Insn.P_LOCK)) {
-            synchronized (Locked.SPLIT) {
-                opMemPlain(c, a, op, src, size);
-            }
-        } else {
+        if (op == CMP || !i.hasPrefix(Insn.P_LOCK)) {
             opMemPlain(c, a, op, src, size);
+            return;
         }
+        long m = Flags.mask(size);
+        long s = src & m;
+        long cin = Flags.cf(c.state) ? 1 : 0;
+        long d;
+        switch (op) {
+            // The additions: one atomic add (split operands included), as translated code does it.
+            case ADD -> d = Locked.getAndAddAt(c, a, size, s);
+            case ADC -> d = Locked.getAndAddAt(c, a, size, s + cin);
+            case SUB -> d = Locked.getAndAddAt(c, a, size, -s);
+            case SBB -> d = Locked.getAndAddAt(c, a, size, -(s + cin));
+            default -> {
+                if (Locked.splits(a, size)) {
+                    synchronized (Locked.SPLIT) {
+                        opMemPlain(c, a, op, src, size);
+                    }
+                    return;
+                }
+                long h = Locked.address(c, a);
+                do {
+                    d = Locked.load(h, size);
+                } while (!Locked.compareAndSet(h, size, d, result(op, d, s, cin) & m));
+            }
+        }
+        compute(c.state, op, d, src, size);
     }
 
     private static void opMemPlain(Cpu c, long a, int op, long src, int size) {
@@ -290,30 +293,24 @@ final class Alu {
     private static void lockedUnary(Cpu c, Insn i, int kind) {
         int size = i.opsize;
         long a = c.ea(i);
+        if (kind == INC || kind == DEC) { // one atomic add, as translated code does it
+            long delta = kind == INC ? 1 : -1;
+            recordIncDec(c.state, Locked.getAndAddAt(c, a, size, delta), delta, size);
+            return;
+        }
         if (Locked.splits(a, size)) {
             synchronized (Locked.SPLIT) {
-                switch (kind) {
-                    case NOT -> notPlain(c, i);
-                    case NEG -> negPlain(c, i);
-                    default -> incDec(c, i, kind == INC ? 1 : -1);
-                }
+                if (kind == NOT) notPlain(c, i);
+                else negPlain(c, i);
             }
             return;
         }
         long h = Locked.address(c, a);
         long m = Flags.mask(size);
         long v;
-        if (kind == INC || kind == DEC) {
-            v = Locked.getAndAdd(h, size, kind == INC ? 1 : -1);
-        } else {
-            do {
-                v = Locked.load(h, size);
-            } while (!Locked.compareAndSet(h, size, v, (kind == NOT ? ~v : -v) & m));
-        }
-        switch (kind) {
-            case NOT -> { }
-            case NEG -> compute(c.state, SUB, 0, v, size);
-            default -> recordIncDec(c.state, v, kind == INC ? 1 : -1, size);
-        }
+        do {
+            v = Locked.load(h, size);
+        } while (!Locked.compareAndSet(h, size, v, (kind == NOT ? ~v : -v) & m));
+        if (kind == NEG) compute(c.state, SUB, 0, v, size);
     }
 }

@@ -157,6 +157,16 @@ final class IntegerForms {
     /** The LOCK-prefixed additions {@link #lockedAdd} emits. */
     enum LockedAdd { ADD_REGISTER, ADD_IMMEDIATE, SUB_REGISTER, SUB_IMMEDIATE, INC, DEC, XADD }
 
+    /**
+     * Pushes the vCPU, the address in slot addr and the operand size: the first arguments of the
+     * Semantics.locked* calls, which may fault (before any change) and write memory.
+     */
+    private static void lockedCallArguments(Gen g, int addr, int size) {
+        g.mayFault();
+        g.mayWrite();
+        g.cb.aload(Gen.CPU).lload(addr).ldc(size);
+    }
+
     private static final MethodTypeDesc LOCKED_ADD = MethodTypeDesc.of(CD_long, Gen.CD_CPU, CD_long, CD_int, CD_long);
 
     /**
@@ -183,9 +193,8 @@ final class IntegerForms {
             g.pushCarry();
             carry = g.toTemp();
         }
-        g.mayFault();
-        g.mayWrite();
-        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(s);
+        lockedCallArguments(g, addr, size);
+        g.cb.lload(s);
         if (subtract) g.cb.lneg();
         g.cb.invokestatic(Gen.CD_SEMANTICS, "lockedAdd", LOCKED_ADD);
         int d = g.toTemp();
@@ -219,10 +228,8 @@ final class IntegerForms {
         int acc = g.toTemp();
         g.pushReg(i.reg, size);
         int src = g.toTemp();
-        g.mayFault();
-        g.mayWrite();
-        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(acc).lload(src)
-                .invokestatic(Gen.CD_SEMANTICS, "lockedCompareExchange", LOCKED_COMPARE_EXCHANGE);
+        lockedCallArguments(g, addr, size);
+        g.cb.lload(acc).lload(src).invokestatic(Gen.CD_SEMANTICS, "lockedCompareExchange", LOCKED_COMPARE_EXCHANGE);
         int d = g.toTemp();
         Label equal = g.cb.newLabel();
         g.cb.lload(d).lload(acc).lcmp().ifeq(equal);
@@ -241,9 +248,8 @@ final class IntegerForms {
         int addr = g.eaTemp(i);
         g.pushReg(i.reg, size);
         int v = g.toTemp();
-        g.mayFault();
-        g.mayWrite();
-        g.cb.aload(Gen.CPU).lload(addr).ldc(size).lload(v).invokestatic(Gen.CD_SEMANTICS, "lockedExchange", LOCKED_EXCHANGE);
+        lockedCallArguments(g, addr, size);
+        g.cb.lload(v).invokestatic(Gen.CD_SEMANTICS, "lockedExchange", LOCKED_EXCHANGE);
         g.popToReg(i.reg, size);
     }
 
