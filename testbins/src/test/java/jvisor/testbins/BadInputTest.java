@@ -5,6 +5,8 @@
  * must exit non-zero, print nothing on stdout, and print exactly one line on
  * stderr that starts with "jvisor: " and shows no Java exception or stack
  * trace.  The inputs are made by testbins/Makefile in testbins/out/bad/.
+ * A guest that executes a dynamically linked program gets an error and jvisor
+ * says why on its stderr.
  */
 package jvisor.testbins;
 
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -66,5 +69,34 @@ class BadInputTest {
         assertTrue(line.startsWith("jvisor: "), () -> "stderr must start with \"jvisor: \" for " + what);
         assertFalse(line.contains("Exception"), () -> "stderr must not show an exception for " + what);
         assertFalse(line.contains("at jvisor."), () -> "stderr must not show a stack trace for " + what);
+    }
+
+    /**
+     * A guest's execve of a dynamically linked program fails with ENOENT, so that a shell says
+     * "not found" instead of running the binary as a script, and jvisor prints one notice naming the
+     * file and the reason; --quiet leaves the notice out.
+     */
+    @Test
+    void aGuestExecutingADynamicProgramGetsNotFoundAndANotice(@TempDir Path temp) {
+        Path dynamic = GuestRunner.testbinsDir().resolve("out/bad/dynamic");
+        Path busybox = Path.of("/bin/busybox");
+        assumeTrue(Files.exists(dynamic), () -> dynamic + " was not built (run make -C testbins)");
+        assumeTrue(Files.isExecutable(busybox), "needs the static busybox (scripts/install-deps)");
+        // Run twice: the second attempt gets the same error, but the notice only once.
+        List<String> script = List.of("sh", "-c", "\"$0\"; \"$0\"; echo status $?", dynamic.toString());
+
+        GuestRunner.Result r = GuestRunner.runJvisor(busybox, script, null, null, temp, false);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("status 127\n", r.stdoutText(), r::toString);
+        List<String> lines = r.stderrText().lines().toList();
+        assertEquals(3, lines.size(), r::toString);
+        assertEquals("jvisor: " + dynamic + ": dynamically linked executables are not supported (PT_INTERP "
+                + "/lib64/ld-linux-x86-64.so.2); link it with -static", lines.get(0));
+        assertTrue(lines.get(1).endsWith(dynamic + ": not found"), r::toString);
+        assertEquals(lines.get(1), lines.get(2), r::toString);
+
+        GuestRunner.Result quiet = GuestRunner.runJvisor(busybox, script, null, null, temp, true);
+        assertEquals("status 127\n", quiet.stdoutText(), quiet::toString);
+        assertEquals(2, quiet.stderrText().lines().count(), quiet::toString);
     }
 }

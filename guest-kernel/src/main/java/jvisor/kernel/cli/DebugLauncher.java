@@ -40,6 +40,7 @@ final class DebugLauncher {
         } catch (ElfException e) {
             return Main.say(o, o.binary() + ": " + e.getMessage(), Main.EXIT_BAD_BINARY);
         }
+        if (!o.quiet()) m.process().table.setNotices(Main::notice);
         Stop end;
         try (m; TraceSink sink = d.trace() ? TraceSink.open(d.traceFile()) : null) {
             if (o.interp()) m.hypervisor().setInterpretOnly(true);

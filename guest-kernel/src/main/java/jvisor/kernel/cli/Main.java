@@ -263,6 +263,7 @@ public final class Main {
         // jvisor exits with this process: handing its memory back to the host first would only
         // cost time (the JVM makes a munmap stub for it, tens of milliseconds at start-up).
         p.keepMemoryAfterExit = true;
+        if (!o.quiet()) p.table.setNotices(Main::notice);
         Strace strace = o.strace() ? new Strace(HostConsole::errLine) : null;
         Kernel kernel = new Kernel(hv, SyscallTable.linux(), strace);
 
@@ -281,6 +282,11 @@ public final class Main {
         Libc.dieBySignal(s.signo());
         Thread.sleep(100); // the signal is on its way
         return 128 + s.signo();
+    }
+
+    /** A notice of the guest kernel's about a program (see ProcessTable.notice), on jvisor's stderr. */
+    static void notice(String line) {
+        HostConsole.errLine("jvisor: " + line);
     }
 
     static int say(Options o, String message, int status) {

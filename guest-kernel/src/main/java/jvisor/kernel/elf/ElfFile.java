@@ -85,9 +85,7 @@ public final class ElfFile {
         // PT_INTERP first: a dynamically linked program gets that message even if it is otherwise fine.
         for (ProgramHeader ph : phdrs) {
             if (ph.type() == ProgramHeader.PT_INTERP) {
-                String interp = interpreter(data, ph);
-                throw new ElfException("dynamically linked executables are not supported (PT_INTERP " + interp
-                        + "); link it with -static");
+                throw ElfException.dynamicallyLinked(interpreter(data, ph));
             }
         }
 

@@ -29,6 +29,12 @@ public final class ProcessTable {
     private Process init;
     /** Starts a new task's run loop on its own host thread (the kernel's). */
     private volatile java.util.function.Consumer<Task> starter;
+    /** Where jvisor's notices about the sandbox's programs go: nowhere until {@link #setNotices}. */
+    private volatile java.util.function.Consumer<String> notices = line -> {};
+    /** The notices given so far, each said once (a shell tries every directory of its PATH). */
+    private final java.util.Set<String> noticesGiven = new java.util.HashSet<>();
+    /** Past this many different notices, the next ones are no longer remembered (nor held back). */
+    private static final int NOTICES_REMEMBERED = 1000;
 
     ProcessTable(int firstPid) {
         this.nextId = firstPid + 1;
@@ -46,6 +52,23 @@ public final class ProcessTable {
 
     public void setStarter(java.util.function.Consumer<Task> starter) {
         this.starter = starter;
+    }
+
+    /** Sends jvisor's notices (one line each, without "jvisor: ") to the user, e.g. to jvisor's stderr. */
+    public void setNotices(java.util.function.Consumer<String> notices) {
+        this.notices = notices;
+    }
+
+    /**
+     * Tells the user, once, something a program of the sandbox does not see, from jvisor rather
+     * than from Linux: why an execve failed where Linux might have run the file.
+     */
+    public void notice(String line) {
+        synchronized (noticesGiven) {
+            if (noticesGiven.contains(line)) return;
+            if (noticesGiven.size() < NOTICES_REMEMBERED) noticesGiven.add(line);
+        }
+        notices.accept(line);
     }
 
     /** Runs a new task (after clone) on a host thread of its own. */

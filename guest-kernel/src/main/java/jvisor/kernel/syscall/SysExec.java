@@ -82,17 +82,33 @@ final class SysExec {
             try {
                 elf = ElfFile.parse(data);
             } catch (ElfException e) {
-                return -Errno.ENOEXEC;
+                return refused(t, file, e);
             }
             if (argv.isEmpty()) argv = List.of(new byte[0]); // Linux 5.18+: an empty argv gets "" as argv[0]
             try {
                 Exec.replaceImage(t, elf, file.guestPath, List.copyOf(argv), List.copyOf(envp), execfn,
                         commSource != null ? commSource : file.guestPath);
             } catch (ElfException e) {
-                return -Errno.ENOEXEC;
+                return refused(t, file, e);
             }
             return 0;
         }
+    }
+
+    /**
+     * The error for a file that jvisor does not run. Anything but an ELF file gets ENOEXEC without a
+     * word, as from Linux (a shell then runs it as a script). An ELF file gets a notice too, since
+     * Linux may well have run it. A dynamically linked one fails with ENOENT, what Linux returns
+     * when the interpreter its PT_INTERP names is missing (a shell says "not found"), rather than
+     * ENOEXEC, after which a shell would run the binary as a script of garbage lines, each an
+     * error, some of them a file created under a name made of the binary's bytes.
+     */
+    private static long refused(Task t, Loaded file, ElfException e) {
+        byte[] d = file.data;
+        if (d.length < 4 || d[0] != 0x7f || d[1] != 'E' || d[2] != 'L' || d[3] != 'F') return -Errno.ENOEXEC;
+        t.process.table.notice(new String(file.guestPath, java.nio.charset.StandardCharsets.UTF_8) + ": "
+                + e.getMessage());
+        return -(e.needsInterpreter() ? Errno.ENOENT : Errno.ENOEXEC);
     }
 
     /**
