@@ -34,6 +34,8 @@ public final class Pipe {
     private int len;
     private int readers;
     private int writers;
+    /** How many times a read end, and a write end, was opened (fs/pipe.c's r_counter, w_counter). */
+    private int readerOpens, writerOpens;
     public final long ino = nextIno++;
     private final long created = System.currentTimeMillis();
 
@@ -51,18 +53,37 @@ public final class Pipe {
 
     public synchronized End readEnd(int flags, byte[] guestPath) {
         readers++;
+        readerOpens++;
+        notifyAll();
         return new End(this, guestPath != null ? guestPath : name(), (flags & ~Fs.O_ACCMODE) | Fs.O_RDONLY, true, false);
     }
 
     public synchronized End writeEnd(int flags, byte[] guestPath) {
         writers++;
+        writerOpens++;
+        notifyAll();
         return new End(this, guestPath != null ? guestPath : name(), (flags & ~Fs.O_ACCMODE) | Fs.O_WRONLY, false, true);
     }
 
     public synchronized End bothEnds(int flags, byte[] guestPath) {
         readers++;
         writers++;
+        readerOpens++;
+        writerOpens++;
+        notifyAll();
         return new End(this, guestPath != null ? guestPath : name(), (flags & ~Fs.O_ACCMODE) | Fs.O_RDWR, true, true);
+    }
+
+    /**
+     * fifo(7): opening a FIFO for reading or for writing only, without O_NONBLOCK, waits for the
+     * other end. A reader that finds no writer waits until a writer opens the FIFO, a writer that
+     * finds no reader until a reader does: an opening since the wait began is enough, even if that
+     * end is closed again already (fs/pipe.c fifo_open, wait_for_partner). 0, or -ERESTARTSYS.
+     */
+    synchronized int awaitPartner(boolean reader) {
+        if (reader ? writers > 0 : readers > 0) return 0;
+        int seen = reader ? writerOpens : readerOpens;
+        return Blocking.await(this, () -> (reader ? writerOpens : readerOpens) != seen);
     }
 
     public synchronized int capacity() {

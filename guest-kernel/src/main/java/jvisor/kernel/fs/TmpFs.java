@@ -461,7 +461,11 @@ public final class TmpFs {
         }
     }
 
-    /** A named pipe: every opening shares one pipe. */
+    /**
+     * A named pipe: the openings while any is open share one pipe. Opening one end only waits for
+     * the other end without O_NONBLOCK (see {@link Pipe#awaitPartner}); with it, a reader gets
+     * its end at once and a writer ENXIO while no reader has one; O_RDWR never waits (fifo(7)).
+     */
     public static final class Fifo extends Node {
         private Pipe pipe;
 
@@ -471,13 +475,26 @@ public final class TmpFs {
 
         @Override
         public FileDescription open(byte[] guestPath, int flags) {
-            if (pipe == null || (pipe.readers() == 0 && pipe.writers() == 0)) pipe = new Pipe();
-            int acc = flags & Fs.O_ACCMODE;
             if ((flags & Fs.O_PATH) != 0) return new ListedDir.PathOnly(guestPath, flags, this);
-            if (acc == Fs.O_WRONLY && (flags & Fs.O_NONBLOCK) != 0 && pipe.readers() == 0) throw fail(Errno.ENXIO);
-            FileDescription f = acc == Fs.O_RDONLY ? pipe.readEnd(flags, guestPath)
-                    : acc == Fs.O_WRONLY ? pipe.writeEnd(flags, guestPath) : pipe.bothEnds(flags, guestPath);
-            f.vnode = this;
+            int acc = flags & Fs.O_ACCMODE;
+            boolean nonblock = (flags & Fs.O_NONBLOCK) != 0;
+            Pipe p;
+            FileDescription f;
+            synchronized (this) {
+                if (pipe == null || (pipe.readers() == 0 && pipe.writers() == 0)) pipe = new Pipe();
+                p = pipe;
+                if (acc == Fs.O_WRONLY && nonblock && p.readers() == 0) throw fail(Errno.ENXIO);
+                f = acc == Fs.O_RDONLY ? p.readEnd(flags, guestPath)
+                        : acc == Fs.O_WRONLY ? p.writeEnd(flags, guestPath) : p.bothEnds(flags, guestPath);
+                f.vnode = this;
+            }
+            if (!nonblock && acc != Fs.O_RDWR) {
+                int r = p.awaitPartner(acc == Fs.O_RDONLY);
+                if (r < 0) {
+                    f.decRef(); // interrupted by a signal: the end was never handed out
+                    throw fail(-r);
+                }
+            }
             return f;
         }
     }
