@@ -1,5 +1,6 @@
 package jvisor.kernel.syscall;
 
+import static jvisor.kernel.strace.ArgFormat.HEX;
 import static jvisor.kernel.strace.ArgFormat.INT;
 
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import jvisor.kernel.signal.Delivery;
 import jvisor.kernel.signal.ProcessSignals;
 import jvisor.kernel.signal.SigAction;
 import jvisor.kernel.signal.SigInfo;
+import jvisor.kernel.signal.SignalFd;
 import jvisor.kernel.signal.SignalFrame;
 import jvisor.kernel.time.GuestTime;
 import jvisor.mmu.AddressSpace;
@@ -66,6 +68,9 @@ final class SysSignal {
         t.define("rt_sigtimedwait", (k, a, b, c, d, e, f) -> rtSigtimedwait(k, a, b, c, d), RET_DEC,
                 SIGSET_IN, SIGINFO_OUT, TIMESPEC_IN, ULONG);
         t.define("pause", (k, a, b, c, d, e, f) -> pause(k), RET_DEC);
+        t.define("signalfd", (k, a, b, c, d, e, f) -> signalfd(k, (int) a, b, c, 0), RET_DEC, INT, SIGSET_IN, ULONG);
+        t.define("signalfd4", (k, a, b, c, d, e, f) -> signalfd(k, (int) a, b, c, (int) d), RET_DEC,
+                INT, SIGSET_IN, ULONG, HEX);
         t.define("rt_sigreturn", (k, a, b, c, d, e, f) -> rtSigreturn(k), RET_DEC, SIGRETURN_FRAME);
         t.define("restart_syscall", (k, a, b, c, d, e, f) -> restartSyscall(k), RET_DEC);
     }
@@ -286,6 +291,24 @@ final class SysSignal {
         ps.markRecheck(t);
         if (uinfo != 0) info.write(t.memory(), uinfo);
         return info.signo;
+    }
+
+    /**
+     * signalfd(2) and signalfd4(2) (fs/signalfd.c do_signalfd4): a new descriptor for fd -1, else
+     * a new mask for the signalfd fd is (EINVAL if it is another kind of file).
+     */
+    static long signalfd(Task t, int fd, long umask, long sizemask, int flags) {
+        if (sizemask != Signals.SIGSET_SIZE) return -Errno.EINVAL;
+        long mask = t.memory().read64(umask);
+        if ((flags & ~(SignalFd.SFD_CLOEXEC | SignalFd.SFD_NONBLOCK)) != 0) return -Errno.EINVAL;
+        if (fd == -1) {
+            return t.process.fds.install(new SignalFd(mask, flags), (flags & SignalFd.SFD_CLOEXEC) != 0, 0,
+                    SysSupport.fdLimit(t));
+        }
+        if (!(SysSupport.file(t, fd) instanceof SignalFd sfd)) return -Errno.EINVAL;
+        sfd.setMask(mask);
+        t.process.signals.wakeAll(); // a read waiting for the old mask looks again
+        return fd;
     }
 
     /** rt_sigreturn(2): back from a handler; returns the restored rax. A bad frame is a SIGSEGV. */
