@@ -51,13 +51,10 @@ class CheckTestbinsTest {
      * does not advertise and catches the SIGILL each one raises: which ones fault depends on the
      * CPU (the host's and jvisor's), not on the kernel, so its record differs by design and a rule
      * allowing it would compare nothing; DifferentialTest compares its output, which says what the
-     * CPUID bits promise. signalfd's records carry pids in binary (see its reason).
+     * CPUID bits promise.
      */
     private static final Map<String, String> NOT_CHECKED = Map.of(
             "cpu-features-glibc", "probes instructions and catches SIGILL: the faults depend on the CPU, not the kernel",
-            "signalfd-glibc", "its reads return signalfd_siginfo records holding the sender's pid in binary, which the "
-                    + "check compares byte for byte (its pids rule knows ids in results, arguments, siginfo and "
-                    + "decimal text); DifferentialTest compares the records' fields, pids named by role",
             "job-control-threads-glibc", "which thread of the stopped child takes a process-directed stop signal, and how "
                     + "many sched_yield calls the parent makes while it waits for a thread to run again, change from run "
                     + "to run");

@@ -24,12 +24,13 @@ public enum Rule {
             + "the vDSO's link map on the heap and jvisor has no vDSO (a deliberate difference); compared is "
             + "that the kernel grants, refuses or reports the break alike"),
     PIDS("pids", "process and thread ids differ consistently: each native id always stands for the same jvisor id "
-            + "(in results, arguments, siginfo and the decimal ids in data)"),
+            + "(in results, arguments, siginfo, signalfd's records and the decimal ids in data)"),
     PORTS("ports", "port numbers the host chose (bind to port 0, connect's automatic bind) differ consistently: "
             + "each native port always stands for the same jvisor port, learned from the addresses the kernel "
             + "returns (getsockname, accept, ...), in socket addresses and in data that is exactly a port"),
     TIMES("times", "clock readings, timestamps and remaining times differ (the runs happen at different moments), "
-            + "and so do times of day shown in text (ls -l), by at most ten minutes"),
+            + "and so do times of day shown in text (ls -l), by at most ten minutes, and a child's CPU times in "
+            + "the SIGCHLD a signalfd reads"),
     INODE_NUMBERS("inode-numbers", "inode numbers differ (jvisor's /tmp, /dev and /proc are its own file systems), "
             + "also in the names of pipes and sockets (pipe:[4711]) and the length of a link that names one"),
     DEVICE_NUMBERS("device-numbers", "device numbers of file systems differ (st_dev, stx_dev_*, stx_mnt_id)"),

@@ -23,7 +23,8 @@ import java.util.Set;
  * <p>Which descriptors are streams is followed through each run's record: pipe, pipe2,
  * socketpair and socket of type SOCK_STREAM make them, accept on a stream socket, dup, dup2,
  * dup3 and fcntl(F_DUPFD) copy them, close and every call that returns another kind of
- * descriptor end them, and a child starts with its parent's.
+ * descriptor end them, and a child starts with its parent's. The same walk finds the reads of
+ * signalfd descriptors, whose records the comparison reads field by field.
  */
 final class StreamData {
     private StreamData() {}
@@ -42,24 +43,59 @@ final class StreamData {
      * number for each pipe, socket pair or socket of the run, the same for both ends.
      */
     static Map<Event, Integer> streamCalls(Trace t) {
+        return follow(t, StreamData::createsStreams, true);
+    }
+
+    /** The reads of a record from a signalfd descriptor (by identity), each with its descriptor's number. */
+    static Map<Event, Integer> signalfdReads(Trace t) {
+        return follow(t, StreamData::createsSignalfd, false);
+    }
+
+    /** Which calls make the descriptors a walk follows: sets them in fds (with new numbers from ids) and says so. */
+    private interface Creations {
+        boolean create(Event.Call c, Map<Integer, Integer> fds, int[] ids);
+    }
+
+    private static boolean createsStreams(Event.Call c, Map<Integer, Integer> streams, int[] ids) {
+        switch (c.name()) {
+            case "pipe", "pipe2" -> pair(c, 0, ++ids[0], streams);
+            case "socketpair" -> pair(c, 3, (fd(c, 1) & SOCK_TYPE_MASK) == SOCK_STREAM ? ++ids[0] : null, streams);
+            case "socket" -> set(streams, (int) c.result(), (fd(c, 1) & SOCK_TYPE_MASK) == SOCK_STREAM ? ++ids[0] : null);
+            case "accept", "accept4" -> set(streams, (int) c.result(), streams.containsKey(fd(c, 0)) ? ++ids[0] : null);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** signalfd and signalfd4 make a descriptor for fd -1; for another fd they change its mask only. */
+    private static boolean createsSignalfd(Event.Call c, Map<Integer, Integer> fds, int[] ids) {
+        if (!c.name().equals("signalfd") && !c.name().equals("signalfd4")) return false;
+        if (fd(c, 0) == -1) set(fds, (int) c.result(), ++ids[0]);
+        return true;
+    }
+
+    /** Walks every task of the record with the descriptors creations makes, copied and inherited. */
+    private static Map<Event, Integer> follow(Trace t, Creations creations, boolean writesToo) {
         Map<Event, Integer> out = new IdentityHashMap<>();
         Trace.Task root = t.root();
-        if (root != null) follow(t, root, new HashMap<>(), out, new int[] {0});
+        if (root != null) follow(t, root, creations, writesToo, new HashMap<>(), out, new int[] {0});
         return out;
     }
 
-    private static void follow(Trace t, Trace.Task task, Map<Integer, Integer> streams, Map<Event, Integer> out, int[] ids) {
+    private static void follow(Trace t, Trace.Task task, Creations creations, boolean writesToo,
+            Map<Integer, Integer> streams, Map<Event, Integer> out, int[] ids) {
         Map<Integer, Map<Integer, Integer>> childStreams = new HashMap<>();
         for (Event e : task.events) {
             if (!(e instanceof Event.Call c) || c.failed() || c.noReturn()) continue;
             String name = c.name();
             int fd0 = fd(c, 0);
-            if ((READS.contains(name) || WRITES.contains(name)) && streams.containsKey(fd0)) out.put(c, streams.get(fd0));
+            if ((READS.contains(name) || writesToo && WRITES.contains(name)) && streams.containsKey(fd0)) {
+                out.put(c, streams.get(fd0));
+            }
+            if (creations.create(c, streams, ids)) continue;
             switch (name) {
-                case "pipe", "pipe2" -> pair(c, 0, ++ids[0], streams);
-                case "socketpair" -> pair(c, 3, (fd(c, 1) & SOCK_TYPE_MASK) == SOCK_STREAM ? ++ids[0] : null, streams);
-                case "socket" -> set(streams, (int) c.result(), (fd(c, 1) & SOCK_TYPE_MASK) == SOCK_STREAM ? ++ids[0] : null);
-                case "accept", "accept4" -> set(streams, (int) c.result(), streams.containsKey(fd0) ? ++ids[0] : null);
                 case "dup" -> set(streams, (int) c.result(), streams.get(fd0));
                 case "dup2", "dup3" -> set(streams, fd(c, 1), streams.get(fd0));
                 case "fcntl" -> {
@@ -75,7 +111,7 @@ final class StreamData {
         }
         for (int child : task.children) {
             Trace.Task ct = t.get(child);
-            if (ct != null) follow(t, ct, childStreams.getOrDefault(child, new HashMap<>()), out, ids);
+            if (ct != null) follow(t, ct, creations, writesToo, childStreams.getOrDefault(child, new HashMap<>()), out, ids);
         }
     }
 

@@ -50,6 +50,37 @@ class ComparisonTest {
         assertTrue(strict.ruleUses.isEmpty());
     }
 
+    /** A signalfd_siginfo record of SIGUSR1 (10) sent by pid, in strace's escapes, cut to its first 16 bytes. */
+    private static String signalfdRecord(int pid) {
+        StringBuilder sb = new StringBuilder("\\x0a\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00");
+        for (int k = 0; k < 4; k++) sb.append(String.format("\\x%02x", (pid >>> (8 * k)) & 0xff));
+        return sb.toString();
+    }
+
+    @Test
+    void theSenderInASignalfdRecordIsComparedThroughThePidPairing() {
+        String[] common = {"signalfd4(-1, [USR1], 8, 0) = 3"};
+        Trace nat = trace(500, common[0], "getpid() = 500", "kill(500, 10) = 0",
+                "read(3, \"" + signalfdRecord(500) + "\"..., 128) = 128", "+++ exited with 0 +++");
+        Trace jv = trace(42, common[0], "getpid() = 42", "kill(42, 10) = 0",
+                "read(3, \"" + signalfdRecord(42) + "\"..., 128) = 128", "+++ exited with 0 +++");
+        Comparison c = compare(nat, jv, false);
+        assertEquals(List.of(), c.divergences);
+        assertEquals(3, c.ruleUses.get(Rule.PIDS));
+
+        // The same bytes from a pipe are data like any other: compared as they are.
+        Trace natPipe = trace(500, "pipe2([3, 4], 0) = 0", "getpid() = 500",
+                "read(3, \"" + signalfdRecord(500) + "\"..., 128) = 128", "+++ exited with 0 +++");
+        Trace jvPipe = trace(42, "pipe2([3, 4], 0) = 0", "getpid() = 42",
+                "read(3, \"" + signalfdRecord(42) + "\"..., 128) = 128", "+++ exited with 0 +++");
+        assertEquals(1, compare(natPipe, jvPipe, false).divergences.size());
+
+        // A sender that is another task than the pairing says diverges.
+        Trace other = trace(42, common[0], "getpid() = 42", "kill(42, 10) = 0",
+                "read(3, \"" + signalfdRecord(43) + "\"..., 128) = 128", "+++ exited with 0 +++");
+        assertEquals(1, compare(nat, other, false).divergences.size());
+    }
+
     @Test
     void aPidThatDoesNotStandForTheSameTaskDiverges() {
         Trace nat = trace(500, "getpid() = 500", "kill(500, 0) = 0");
