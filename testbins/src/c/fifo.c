@@ -36,6 +36,17 @@ static int reported(int status_fd) {
 
 static void on_alarm(int sig) { (void) sig; }
 
+/* Reads n bytes (or up to end of file) into buf and terminates it. */
+static void read_all(int fd, char *buf, int n) {
+    int got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, buf + got, (size_t) (n - got));
+        if (k <= 0) break;
+        got += (int) k;
+    }
+    buf[got] = 0;
+}
+
 int main(void) {
     snprintf(path, sizeof path, "/tmp/jvisor-fifo-%d", (int) getpid());
     r("mkfifo", mkfifo(path, 0600));
@@ -81,13 +92,7 @@ int main(void) {
     printf("writer's open returned before a reader came: %d\n", reported(status[0]));
     rd = open(path, O_RDONLY);
     r("open O_RDONLY, a writer waiting", rd < 0 ? -1 : 0);
-    memset(buf, 0, sizeof buf);
-    int n = 0;
-    while (n < 11) {
-        ssize_t k = read(rd, buf + n, sizeof buf - 1 - n);
-        if (k <= 0) break;
-        n += (int) k;
-    }
+    read_all(rd, buf, 11);
     printf("got [%s]\n", buf);
     waitpid(pid, NULL, 0);
     printf("writer's open returned once the reader came: %d\n", reported(status[0]));
@@ -104,13 +109,7 @@ int main(void) {
     }
     rd = open(path, O_RDONLY);
     printf("reader's open returned after the writer began: %d\n", reported(status[0]));
-    memset(buf, 0, sizeof buf);
-    n = 0;
-    while (n < 4) {
-        ssize_t k = read(rd, buf + n, sizeof buf - 1 - n);
-        if (k <= 0) break;
-        n += (int) k;
-    }
+    read_all(rd, buf, 4);
     printf("got [%s]\n", buf);
     waitpid(pid, NULL, 0);
     close(rd);

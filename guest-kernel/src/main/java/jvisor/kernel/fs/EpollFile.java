@@ -1,7 +1,5 @@
 package jvisor.kernel.fs;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,7 @@ import jvisor.kernel.abi.Fs;
  * of each file when waiting (level-triggered); EPOLLET reports a file again only after its
  * readiness changed; EPOLLONESHOT disables an item once reported.
  */
-public final class EpollFile extends FileDescription {
+public final class EpollFile extends AnonInodeFile {
     public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     public static final int EPOLLET = 1 << 31, EPOLLONESHOT = 1 << 30, EPOLLEXCLUSIVE = 1 << 28,
             EPOLLWAKEUP = 1 << 29;
@@ -40,7 +38,7 @@ public final class EpollFile extends FileDescription {
     private final Map<List<Object>, Item> items = new LinkedHashMap<>();
 
     public EpollFile(int flags) {
-        super("anon_inode:[eventpoll]".getBytes(StandardCharsets.US_ASCII), Fs.O_RDWR);
+        super("eventpoll", Fs.O_RDWR);
     }
 
     /** epoll_ctl(2) once fds are checked: 0 or -errno. */
@@ -118,15 +116,5 @@ public final class EpollFile extends FileDescription {
         return 0;
     }
 
-    @Override
-    public boolean pollable() {
-        return true;
-    }
 
-    @Override
-    public int stat(MemorySegment st) {
-        StatBuf.synthetic(st, 0600, 0);
-        st.set(java.lang.foreign.ValueLayout.JAVA_LONG, StatBuf.ST_DEV, Mount.anonDev(14));
-        return 0;
-    }
 }

@@ -1,22 +1,18 @@
 package jvisor.kernel.fs;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.mmu.HostAccess;
 
 /** eventfd(2): a 64-bit counter; EFD_SEMAPHORE reads one at a time. */
-public final class EventFd extends FileDescription {
+public final class EventFd extends AnonInodeFile {
     public static final int EFD_SEMAPHORE = 1;
     private static final long MAX = 0xfffffffffffffffeL;
     private long counter;
     private final boolean semaphore;
 
     public EventFd(long initial, int flags) {
-        super("anon_inode:[eventfd]".getBytes(StandardCharsets.US_ASCII),
+        super("eventfd",
                 Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
         this.counter = initial;
         this.semaphore = (flags & EFD_SEMAPHORE) != 0;
@@ -64,17 +60,7 @@ public final class EventFd extends FileDescription {
         return ev & events;
     }
 
-    @Override
-    public boolean pollable() {
-        return true;
-    }
 
-    @Override
-    public int stat(MemorySegment st) {
-        StatBuf.synthetic(st, 0600, 0);
-        st.set(ValueLayout.JAVA_LONG, StatBuf.ST_DEV, Mount.anonDev(14));
-        return 0;
-    }
 
     public synchronized long count() {
         return counter;

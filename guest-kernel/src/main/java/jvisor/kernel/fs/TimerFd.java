@@ -1,9 +1,5 @@
 package jvisor.kernel.fs;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.mmu.HostAccess;
@@ -12,7 +8,7 @@ import jvisor.mmu.HostAccess;
  * timerfd_create(2): a timer on CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME, counted in
  * host time; reading gives the expirations since the last read, blocking until the first.
  */
-public final class TimerFd extends FileDescription {
+public final class TimerFd extends AnonInodeFile {
     private final int clock;
     /** Next expiry in this timer's clock (ns), 0 = disarmed. */
     private long next;
@@ -20,7 +16,7 @@ public final class TimerFd extends FileDescription {
     private long expirations;
 
     public TimerFd(int clock, int flags) {
-        super("anon_inode:[timerfd]".getBytes(StandardCharsets.US_ASCII), Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
+        super("timerfd", Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
         this.clock = clock;
     }
 
@@ -105,15 +101,5 @@ public final class TimerFd extends FileDescription {
         return next == 0 ? -1 : Math.max(0, next - now());
     }
 
-    @Override
-    public boolean pollable() {
-        return true;
-    }
 
-    @Override
-    public int stat(MemorySegment st) {
-        StatBuf.synthetic(st, 0600, 0);
-        st.set(ValueLayout.JAVA_LONG, StatBuf.ST_DEV, Mount.anonDev(14));
-        return 0;
-    }
 }

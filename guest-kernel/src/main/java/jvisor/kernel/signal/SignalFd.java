@@ -1,15 +1,9 @@
 package jvisor.kernel.signal;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-
 import jvisor.kernel.abi.Errno;
 import jvisor.kernel.abi.Fs;
 import jvisor.kernel.abi.Signals;
-import jvisor.kernel.fs.FileDescription;
-import jvisor.kernel.fs.Mount;
-import jvisor.kernel.fs.StatBuf;
+import jvisor.kernel.fs.AnonInodeFile;
 import jvisor.kernel.proc.Task;
 import jvisor.mmu.HostAccess;
 
@@ -20,7 +14,7 @@ import jvisor.mmu.HostAccess;
  * fork, the child reads its own (fs/signalfd.c works on current). Ready for poll while one of
  * the mask is pending for the polling task.
  */
-public final class SignalFd extends FileDescription {
+public final class SignalFd extends AnonInodeFile {
     /** sizeof(struct signalfd_siginfo). */
     public static final int RECORD = 128;
     public static final int SFD_CLOEXEC = Fs.O_CLOEXEC, SFD_NONBLOCK = Fs.O_NONBLOCK;
@@ -28,7 +22,7 @@ public final class SignalFd extends FileDescription {
     private volatile long mask;
 
     public SignalFd(long mask, int flags) {
-        super("anon_inode:[signalfd]".getBytes(StandardCharsets.US_ASCII), Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
+        super("signalfd", Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
         setMask(mask);
     }
 
@@ -141,15 +135,5 @@ public final class SignalFd extends FileDescription {
         return ready ? events & (POLLIN | POLLRDNORM) : 0;
     }
 
-    @Override
-    public boolean pollable() {
-        return true;
-    }
 
-    @Override
-    public int stat(MemorySegment st) {
-        StatBuf.synthetic(st, 0600, 0);
-        st.set(ValueLayout.JAVA_LONG, StatBuf.ST_DEV, Mount.anonDev(14));
-        return 0;
-    }
 }
