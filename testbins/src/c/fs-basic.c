@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,31 @@ int main(void) {
             snprintf(what, sizeof what, "%s writev past the top", devs[i]); r(what, syscall(SYS_writev, d, over, 1));
             close(d);
         }
+    }
+
+    /* fallocate(FALLOC_FL_PUNCH_HOLE): written pages become holes again, partial ones zeros. */
+    {
+        int h = open("holes", O_CREAT | O_RDWR | O_TRUNC, 0644);
+        char page[4096];
+        memset(page, 'a', sizeof page);
+        for (int i = 0; i < 4; i++) write(h, page, sizeof page);
+        r("punch hole without KEEP_SIZE", fallocate(h, FALLOC_FL_PUNCH_HOLE, 4096, 8192));
+        r("punch hole", fallocate(h, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 8192));
+        r("punch inside a page", fallocate(h, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 50));
+        struct stat hs;
+        fstat(h, &hs);
+        printf("size after punching %ld\n", (long) hs.st_size);
+        r("SEEK_HOLE from 0", lseek(h, 0, SEEK_HOLE));
+        r("SEEK_DATA from 4096", lseek(h, 4096, SEEK_DATA));
+        char got[256];
+        pread(h, got, sizeof got, 0);
+        printf("bytes 98..102: %d %d %d %d, 149..151: %d %d\n", got[98], got[99], got[100], got[101], got[149], got[150]);
+        pread(h, got, 8, 4092);
+        printf("bytes 4092..4099: %.4s then %d %d %d %d\n", got, got[4], got[5], got[6], got[7]);
+        pread(h, got, 4, 12288);
+        printf("bytes 12288..12291: %.4s\n", got);
+        close(h);
+        unlink("holes");
     }
 
     /* cleanup */

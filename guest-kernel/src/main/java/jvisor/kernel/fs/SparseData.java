@@ -82,6 +82,22 @@ public final class SparseData {
         if (!keepSize && off + len > size) size = off + len;
     }
 
+    /**
+     * FALLOC_FL_PUNCH_HOLE: the pages wholly inside [off, off + len) go (holes again), the bytes of
+     * the others in the range become zeros; the size stays.
+     */
+    public void punchHole(long off, long len) {
+        long end = off + len;
+        long firstWhole = (off + PAGE - 1) / PAGE, pastWhole = end / PAGE;
+        if (firstWhole < pastWhole) pages.subMap(firstWhole, true, pastWhole, false).clear();
+        for (long p : new long[] {off / PAGE, (end - 1) / PAGE}) {
+            byte[] page = pages.get(p);
+            if (page == null) continue;
+            long from = Math.max(off, p * PAGE), to = Math.min(end, (p + 1) * PAGE);
+            if (from < to) java.util.Arrays.fill(page, (int) (from - p * PAGE), (int) (to - p * PAGE), (byte) 0);
+        }
+    }
+
     /** SEEK_DATA: the first data offset at or after off, or -1 (ENXIO). */
     public long seekData(long off) {
         if (off >= size) return -1;

@@ -7,6 +7,8 @@ import jvisor.kernel.abi.Fs;
 
 /** An open tmpfs regular file (also memfd_create's and O_TMPFILE's files). */
 public final class TmpFile extends FileDescription {
+    /** fallocate(2) modes. */
+    private static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     private final TmpFs.File file;
     private long position;
     /** Max file size (MAX_LFS_FILESIZE). */
@@ -120,8 +122,16 @@ public final class TmpFile extends FileDescription {
     public int fallocate(int mode, long offset, long length) {
         if (!writable()) return -Errno.EBADF;
         if (offset < 0 || length <= 0) return -Errno.EINVAL;
-        if ((mode & ~1) != 0) return -Errno.EOPNOTSUPP;
-        file.data.allocate(offset, length, (mode & 1) != 0);
+        // shmem_fallocate: allocation (mode 0, or KEEP_SIZE) and PUNCH_HOLE, which vfs_fallocate
+        // accepts only with KEEP_SIZE; a write seal forbids the punch.
+        if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+            if ((file.seals & 0x8) != 0) return -Errno.EPERM; // F_SEAL_WRITE
+            file.data.punchHole(offset, length);
+            file.modified();
+            return 0;
+        }
+        if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+        file.data.allocate(offset, length, (mode & FALLOC_FL_KEEP_SIZE) != 0);
         file.modified();
         return 0;
     }
