@@ -55,6 +55,9 @@ class CheckTestbinsTest {
      */
     private static final Map<String, String> NOT_CHECKED = Map.of(
             "cpu-features-glibc", "probes instructions and catches SIGILL: the faults depend on the CPU, not the kernel",
+            "timer-thread-glibc", "glibc's timer threads: how often the main thread sleeps before the function has run, "
+                    + "where a new thread's malloc arena lands (the sizes it trims) and whether the helper thread is "
+                    + "still waiting when the process exits depend on the scheduler",
             "job-control-threads-glibc", "which thread of the stopped child takes a process-directed stop signal, and how "
                     + "many sched_yield calls the parent makes while it waits for a thread to run again, change from run "
                     + "to run");

@@ -102,6 +102,7 @@ class DifferentialTest {
                 simple("pipe-basic-glibc", 0),
                 simple("fifo-glibc", 0),
                 simple("signalfd-glibc", 0),
+                simple("timer-thread-glibc", 0),
                 simple("poll-basic-glibc", 0),
                 simple("ud2-glibc", 128 + 4),     // SIGILL
                 simple("crash-glibc", 128 + 11),  // SIGSEGV: the debugging tools' planted NULL write

@@ -43,6 +43,12 @@ public final class Task {
 
     /** Blocked signals (rt_sigprocmask(2)): per thread. */
     public long sigmask;
+    /**
+     * The mask rt_sigtimedwait unblocked its set from while it waits (Linux's real_blocked): a
+     * signal blocked there is not ignored, so an ignored signal the wait is for is still queued
+     * and taken (glibc's SIGEV_THREAD timers wait so for a signal a parent may have ignored).
+     */
+    public long realBlocked;
     /** Signals sent to this thread (tgkill, faults); the process-wide set is in Process.signals. */
     public final jvisor.kernel.signal.SigQueue pending = new jvisor.kernel.signal.SigQueue();
     /** The mask to restore after rt_sigsuspend (Linux's saved_sigmask with TIF_RESTORE_SIGMASK). */

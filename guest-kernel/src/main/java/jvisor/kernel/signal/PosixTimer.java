@@ -24,7 +24,10 @@ public final class PosixTimer {
     final int signo;
     final int notify;
     final long value;
+    /** The task the signal goes to (SIGEV_THREAD_ID's thread, else the creator, for the process). */
     final Task target;
+    /** The task whose CPU time a CPU-clock timer follows: its creator. */
+    final Task clockTask;
 
     /** Reload interval in ns (0: one shot). */
     long interval;
@@ -38,6 +41,10 @@ public final class PosixTimer {
     boolean deleted;
 
     PosixTimer(int id, int clock, boolean cpuClock, int signo, int notify, long value, Task target) {
+        this(id, clock, cpuClock, signo, notify, value, target, target);
+    }
+
+    PosixTimer(int id, int clock, boolean cpuClock, int signo, int notify, long value, Task target, Task clockTask) {
         this.id = id;
         this.clock = clock;
         this.cpuClock = cpuClock;
@@ -45,6 +52,7 @@ public final class PosixTimer {
         this.notify = notify;
         this.value = value;
         this.target = target;
+        this.clockTask = clockTask;
     }
 
     public int id() {

@@ -57,7 +57,11 @@ public final class ProcessSignals {
         long bit = Signals.bit(sig);
         if ((STOP_SIGNALS & bit) != 0) discardEverywhere(Signals.bit(Signals.SIGCONT));
         else if (sig == Signals.SIGCONT) continueProcess();
-        if ((target.sigmask & bit) == 0 && process.sigactions.ignored(sig) && sig != Signals.SIGKILL) return true;
+        // sig_ignored: a signal blocked, or blocked before a sigtimedwait unblocked it, is queued.
+        if (((target.sigmask | target.realBlocked) & bit) == 0 && process.sigactions.ignored(sig)
+                && sig != Signals.SIGKILL) {
+            return true;
+        }
         boolean queued = (toThread ? target.pending : shared).add(info);
         if (!queued) return info.signo < Signals.SIGRTMIN;
         if (toThread) {
@@ -370,14 +374,23 @@ public final class ProcessSignals {
 
     /** timer_create: a new timer with the lowest free id; -1 if there are too many. */
     public synchronized PosixTimer createTimer(int clock, boolean cpuClock, int signo, int notify, long value,
-            Task target, boolean valueIsId) {
+            Task creator, Task target, boolean valueIsId) {
         if (timers.size() >= 32768) return null;
+        int id = takeTimerId();
+        PosixTimer t = new PosixTimer(id, clock, cpuClock, signo, notify, valueIsId ? id : value, target, creator);
+        timers.put(id, t);
+        return t;
+    }
+
+    /**
+     * Takes the id the next timer gets (posix_timer_add: the next free one after the last taken);
+     * a timer_create that fails after this has used it up.
+     */
+    public synchronized int takeTimerId() {
         int id = nextTimerId;
         while (timers.containsKey(id)) id = (id + 1) & Integer.MAX_VALUE;
         nextTimerId = (id + 1) & Integer.MAX_VALUE;
-        PosixTimer t = new PosixTimer(id, clock, cpuClock, signo, notify, valueIsId ? id : value, target);
-        timers.put(id, t);
-        return t;
+        return id;
     }
 
     public synchronized PosixTimer timer(int id) {
@@ -407,7 +420,7 @@ public final class ProcessSignals {
     }
 
     private long now(PosixTimer t) {
-        return t.cpuClock ? GuestTime.cpuNanos(t.target) : System.nanoTime();
+        return t.cpuClock ? GuestTime.cpuNanos(t.clockTask) : System.nanoTime();
     }
 
     /** Time left until the next expiry in ns (0 if disarmed), and the interval. */

@@ -276,12 +276,14 @@ final class SysSignal {
         if (info == null && timeout != 0) {
             long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
             long blocked = t.sigmask;
+            t.realBlocked = blocked;
             t.sigmask &= ~these;
             boolean woken;
             try {
                 woken = waitForSignal(t, deadline);
             } finally {
                 t.sigmask = blocked;
+                t.realBlocked = 0;
             }
             info = ps.dequeue(t, these);
             if (info == null) return woken ? -Errno.EINTR : -Errno.EAGAIN;

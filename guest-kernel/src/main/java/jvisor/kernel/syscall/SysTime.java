@@ -296,6 +296,7 @@ final class SysTime {
         int signo = Signals.SIGALRM, notify = PosixTimer.SIGEV_SIGNAL;
         long value = 0;
         boolean valueIsId = true;
+        Task target = t;
         if (sevp != 0) {
             AddressSpace m = t.memory();
             value = m.read64(sevp);
@@ -304,20 +305,24 @@ final class SysTime {
             int tid = m.read32(sevp + 16);
             valueIsId = false;
             switch (notify) {
-                case PosixTimer.SIGEV_NONE -> { }
-                case PosixTimer.SIGEV_SIGNAL -> { }
+                case PosixTimer.SIGEV_NONE, PosixTimer.SIGEV_SIGNAL -> { }
                 case PosixTimer.SIGEV_THREAD_ID -> {
-                    if (tid != t.tid) return -Errno.EINVAL;
-                    notify = PosixTimer.SIGEV_THREAD_ID;
+                    // good_sigevent: any thread of the caller's thread group (glibc's SIGEV_THREAD
+                    // names its helper thread), none of another process.
+                    target = t.process.table.task(tid);
+                    if (target != null && target.process != t.process) target = null;
                 }
-                default -> {
-                    return -Errno.EINVAL;
-                }
+                default -> target = null;
             }
-            if (notify != PosixTimer.SIGEV_NONE && (signo <= 0 || signo > Signals.NSIG)) return -Errno.EINVAL;
+            if (notify != PosixTimer.SIGEV_NONE && (signo <= 0 || signo > Signals.NSIG)) target = null;
+            if (target == null) {
+                // do_timer_create checks the sigevent after it took the timer's id: the id is used up.
+                t.process.signals.takeTimerId();
+                return -Errno.EINVAL;
+            }
         }
         ProcessSignals ps = t.process.signals;
-        PosixTimer timer = ps.createTimer(clock, cpu, signo, notify, value, t, valueIsId);
+        PosixTimer timer = ps.createTimer(clock, cpu, signo, notify, value, t, target, valueIsId);
         if (timer == null) return -Errno.EAGAIN;
         try {
             t.memory().write32(timerid, timer.id());
