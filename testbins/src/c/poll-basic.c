@@ -74,12 +74,20 @@ int main(void) {
     r("ctl mod ET", epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev));
     r("wait ET", epoll_wait(ep, out, 4, 0));
     r("wait ET again", epoll_wait(ep, out, 4, 0));
+    /* Still readable: more data arriving is a new edge; reading some is not. */
+    write(p[1], "m", 1);
+    r("wait ET, more data", epoll_wait(ep, out, 4, 0));
+    char two[2];
+    read(p[0], two, 1);
+    r("wait ET, after reading some", epoll_wait(ep, out, 4, 0));
+    write(p[1], "n", 1);
+    r("wait ET, more data again", epoll_wait(ep, out, 4, 0));
     ev.events = EPOLLIN | EPOLLONESHOT;
     r("ctl mod ONESHOT", epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev));
     r("wait oneshot", epoll_wait(ep, out, 4, 0));
     r("wait oneshot again", epoll_wait(ep, out, 4, 0));
-    char c;
-    read(p[0], &c, 1);
+    char c[4];
+    read(p[0], c, sizeof c);
     r("ctl del", epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL));
     r("wait timeout", epoll_wait(ep, out, 4, 10));
 

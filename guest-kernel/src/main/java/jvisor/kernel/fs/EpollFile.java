@@ -12,7 +12,10 @@ import jvisor.kernel.abi.Fs;
  * An epoll instance (epoll(7)): the interest list, keyed like Linux's by (fd, description), so
  * an item lives until its description is released, not merely its fd closed. Readiness is asked
  * of each file when waiting (level-triggered); EPOLLET reports a file again only after its
- * readiness changed; EPOLLONESHOT disables an item once reported.
+ * readiness changed or, for a readable file, after more bytes became readable than it had when
+ * last asked (Linux reports every arrival of data as an edge, from the file's wakeup; asked
+ * rather than told, jvisor misses an arrival only when a read took as much in between);
+ * EPOLLONESHOT disables an item once reported.
  */
 public final class EpollFile extends AnonInodeFile {
     public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
@@ -26,6 +29,8 @@ public final class EpollFile extends AnonInodeFile {
         int events;
         long data;
         int lastReady;
+        /** For EPOLLET: the bytes the file had to read when last asked (FIONREAD; negative if it has no count). */
+        long lastAvailable;
 
         Item(int fd, FileDescription file, int events, long data) {
             this.fd = fd;
@@ -61,6 +66,7 @@ public final class EpollFile extends AnonInodeFile {
                 it.events = events;
                 it.data = data;
                 it.lastReady = 0;
+                it.lastAvailable = 0;
                 return 0;
             }
             case EPOLL_CTL_DEL -> {
@@ -94,8 +100,11 @@ public final class EpollFile extends AnonInodeFile {
             int ready = it.file.poll(mask | POLLERR | POLLHUP) & (mask | POLLERR | POLLHUP);
             if ((it.events & EPOLLET) != 0) {
                 int prev = it.lastReady;
+                long before = it.lastAvailable;
                 it.lastReady = ready;
-                if (ready == 0 || ready == prev) continue;
+                it.lastAvailable = (ready & POLLIN) != 0 ? it.file.available() : 0;
+                boolean arrived = (ready & POLLIN) != 0 && it.lastAvailable > before && before >= 0;
+                if (ready == 0 || (ready == prev && !arrived)) continue;
             }
             if (ready == 0) continue;
             out.add(new long[] {ready, it.data});
@@ -115,6 +124,4 @@ public final class EpollFile extends AnonInodeFile {
         }
         return 0;
     }
-
-
 }
