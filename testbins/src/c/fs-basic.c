@@ -87,6 +87,15 @@ int main(void) {
     r("pwritev", pwritev(fd, iov, 2, 2));
     r("pread after pwritev", pread(fd, buf, 6, 0));
     printf("data: %.6s\n", buf);
+    /* pwritev2's RWF_APPEND: to the end whatever the offset; only offset -1 moves the position. */
+    r("position before RWF_APPEND", lseek(fd, 1, SEEK_SET));
+    r("pwritev2 RWF_APPEND at 0", pwritev2(fd, iov, 1, 0, RWF_APPEND));
+    r("position after", lseek(fd, 0, SEEK_CUR));
+    r("pwritev2 RWF_APPEND at -1", pwritev2(fd, iov + 1, 1, -1, RWF_APPEND));
+    r("position after", lseek(fd, 0, SEEK_CUR));
+    r("pread the end", pread(fd, buf, 6, 15));
+    printf("end: %.6s\n", buf);
+    r("pwritev2 unknown flag", pwritev2(fd, iov, 1, 0, 0x40000000));
 
     /* truncate and sparse files */
     r("ftruncate 100000", ftruncate(fd, 100000));

@@ -612,9 +612,13 @@ final class Comparison {
         ArgFormat[] formats = entry != null ? entry.args() : new ArgFormat[0];
         List<String> argDiffs = new ArrayList<>(), dataDiffs = new ArrayList<>();
         int nargs = Math.min(n.args().size(), j.args().size());
-        // strace leaves out trailing arguments only (open's mode, fcntl's argument): positions are registers.
+        // strace leaves out trailing arguments (open's mode, fcntl's argument) and, in the middle,
+        // only the high half of a split offset: the registers of the shown arguments, in order.
+        int[] shown = new int[formats.length];
+        int count = 0;
+        for (int r = 0; r < formats.length; r++) if (formats[r] != ArgFormat.OFFSET_HIGH) shown[count++] = r;
         for (int i = 0; i < nargs; i++) {
-            int reg = i;
+            int reg = i < count ? shown[i] : i;
             ArgFormat f = reg < formats.length ? formats[reg] : ArgFormat.HEX;
             boolean output = GuestValues.isOutput(f);
             Where w = new Where(n.name(), "arg" + reg, output, f, List.of(), false, absoluteTime(n), Rule.pidIoctl(n));

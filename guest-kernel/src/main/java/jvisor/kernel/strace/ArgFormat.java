@@ -20,6 +20,11 @@ public enum ArgFormat {
     CREATE_MODE,
     /** A dirfd of *at(2): AT_FDCWD or the number. */
     DIRFD,
+    /**
+     * The high half of an offset split across two registers (preadv2's and pwritev2's pos_h),
+     * which strace folds into the offset before it: never printed, though arguments follow it.
+     */
+    OFFSET_HIGH,
 
     // Strings and buffers.
     /** A NUL-terminated path, quoted in full. */

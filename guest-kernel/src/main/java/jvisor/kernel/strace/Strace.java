@@ -220,9 +220,13 @@ public final class Strace {
         if ((op & jvisor.kernel.abi.Clone.FUTEX_CLOCK_REALTIME) != 0) sb.append("|FUTEX_CLOCK_REALTIME");
     }
 
-    /** True if strace leaves argument i out (open's mode without O_CREAT, fcntl's unused third argument). */
+    /**
+     * True if strace leaves argument i out (open's mode without O_CREAT, fcntl's unused third
+     * argument, the high half of a split offset).
+     */
     public static boolean omitted(ArgFormat f, int i, long[] args) {
         return switch (f) {
+            case OFFSET_HIGH -> true;
             case CREATE_MODE -> i == 0 || (args[i - 1] & (Fs.O_CREAT | Fs.O_TMPFILE_BIT)) == 0;
             case MREMAP_NEWADDR -> i == 0 || (args[i - 1] & Mman.MREMAP_FIXED) == 0;
             case FCNTL_ARG -> switch ((int) args[1]) {

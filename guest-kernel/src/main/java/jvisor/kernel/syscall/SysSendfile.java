@@ -5,6 +5,7 @@ import static jvisor.kernel.strace.ArgFormat.INT;
 import static jvisor.kernel.strace.ArgFormat.IOVEC_IN;
 import static jvisor.kernel.strace.ArgFormat.IOVEC_OUT;
 import static jvisor.kernel.strace.ArgFormat.LONG;
+import static jvisor.kernel.strace.ArgFormat.OFFSET_HIGH;
 import static jvisor.kernel.strace.ArgFormat.PTR;
 import static jvisor.kernel.strace.ArgFormat.RET_DEC;
 import static jvisor.kernel.strace.ArgFormat.ULONG;
@@ -32,15 +33,19 @@ import jvisor.mmu.AddressSpace;
 final class SysSendfile {
     private SysSendfile() {}
 
-    static final int RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20;
+    static final int RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20,
+            RWF_NOSIGNAL = 0x100;
+    /** The flags preadv2 and pwritev2 take (kiocb_set_rw_flags); RWF_ATOMIC and RWF_DONTCACHE are refused. */
+    private static final int RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND
+            | RWF_NOSIGNAL;
 
     static void register(SyscallTable t) {
         t.define("preadv", (k, a, b, c, d, e, f) -> preadv(k, a, b, c, d, 0), RET_DEC, INT, IOVEC_OUT, INT, LONG);
         t.define("preadv2", (k, a, b, c, d, e, f) -> preadv(k, a, b, c, d, (int) f), RET_DEC, INT, IOVEC_OUT, INT,
-                LONG, LONG, HEX);
+                LONG, OFFSET_HIGH, HEX);
         t.define("pwritev", (k, a, b, c, d, e, f) -> pwritev(k, a, b, c, d, 0), RET_DEC, INT, IOVEC_IN, INT, LONG);
         t.define("pwritev2", (k, a, b, c, d, e, f) -> pwritev(k, a, b, c, d, (int) f), RET_DEC, INT, IOVEC_IN, INT,
-                LONG, LONG, HEX);
+                LONG, OFFSET_HIGH, HEX);
         t.define("sendfile", (k, a, b, c, d, e, f) -> sendfile(k, a, b, c, d), RET_DEC, INT, INT, PTR, ULONG);
         t.define("copy_file_range", (k, a, b, c, d, e, f) -> copyFileRange(k, a, b, c, d, e, (int) f), RET_DEC,
                 INT, PTR, INT, PTR, ULONG, HEX);
@@ -67,9 +72,7 @@ final class SysSendfile {
 
     static long preadv(Task t, long fd, long iov, long iovcnt, long offset, int flags) {
         FileDescription f = SysSupport.file(t, fd);
-        if ((flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND)) != 0) {
-            return -Errno.EOPNOTSUPP;
-        }
+        if ((flags & ~RWF_SUPPORTED) != 0) return -Errno.EOPNOTSUPP;
         if (!f.readable()) return -Errno.EBADF;
         if (f.isDirectory()) return -Errno.EISDIR;
         long[][] v = iovecs(t, iov, iovcnt);
@@ -89,9 +92,7 @@ final class SysSendfile {
 
     static long pwritev(Task t, long fd, long iov, long iovcnt, long offset, int flags) {
         FileDescription f = SysSupport.file(t, fd);
-        if ((flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND)) != 0) {
-            return -Errno.EOPNOTSUPP;
-        }
+        if ((flags & ~RWF_SUPPORTED) != 0) return -Errno.EOPNOTSUPP;
         if (!f.writable()) return -Errno.EBADF;
         long[][] v = iovecs(t, iov, iovcnt);
         if (offset < -1) return -Errno.EINVAL;
@@ -103,11 +104,24 @@ final class SysSendfile {
             GuestMemory.copyIn(t.memory(), v[0][i], scratch, done, n);
             done += n;
         }
-        long r;
-        if (offset == -1 || (flags & RWF_APPEND) != 0) r = f.write(scratch.address(), total);
-        else r = f.pwrite(scratch.address(), total, offset);
-        if (r == -Errno.EPIPE) SysSignal.raise(t, Signals.SIGPIPE, Signals.SI_USER);
+        long r = (flags & RWF_APPEND) != 0 ? append(f, scratch.address(), total, offset)
+                : offset == -1 ? f.write(scratch.address(), total) : f.pwrite(scratch.address(), total, offset);
+        if (r == -Errno.EPIPE && (flags & RWF_NOSIGNAL) == 0) SysSignal.raise(t, Signals.SIGPIPE, Signals.SI_USER);
         return r;
+    }
+
+    /**
+     * RWF_APPEND (readv(2)): this write goes to the end of the file whatever the offset, as with
+     * O_APPEND; only with offset -1 does the file position move (to the end of what it wrote). A
+     * file without positions (a pipe, a socket) just writes.
+     */
+    private static long append(FileDescription f, long buf, long count, long offset) {
+        long position = f.seek(0, Fs.SEEK_CUR);
+        if (position < 0) return f.write(buf, count);
+        long end = f.seek(0, Fs.SEEK_END);
+        if (offset == -1 || end < 0) return f.write(buf, count);
+        f.seek(position, Fs.SEEK_SET);
+        return f.pwrite(buf, count, end);
     }
 
     private static final long CHUNK = 1 << 16;
