@@ -5,7 +5,6 @@
  * wait for it must still take. */
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 static volatile int fired, runs;
@@ -16,11 +15,8 @@ static void on_timer(union sigval v) {
 }
 
 int main(void) {
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_THREAD;
-    ev.sigev_notify_function = on_timer;
-    ev.sigev_value.sival_int = 77;
+    struct sigevent ev = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_timer,
+                           .sigev_value.sival_int = 77 };
     timer_t t;
     printf("timer_create SIGEV_THREAD = %d\n", timer_create(CLOCK_MONOTONIC, &ev, &t));
     struct itimerspec its = { {0, 0}, {0, 20000000} };
