@@ -59,11 +59,18 @@ final class StraceOutput {
         Matcher r = RESUMED.matcher(text);
         if (r.find()) {
             String head = unfinished.remove(pid);
+            boolean lost = r.group(1).equals("???");
             if (head == null) {
-                if (!r.group(1).equals("???")) problems.add(raw); // else strace knows neither the call nor its end
+                if (!lost) problems.add(raw); // else strace knows neither the call nor its end
                 return;
             }
             text = head + text.substring(r.end());
+            if (lost && event(text) == null) {
+                // The task died inside a call whose arguments strace had begun to print ("wait4(-1, "):
+                // the call as far as it was printed, without a result; nothing if even that is cut.
+                text = head.replaceFirst(",\\s*$", "") + ") = ?";
+                if (event(text) == null) return;
+            }
         }
         Event e = event(text);
         if (e == null) {

@@ -123,6 +123,20 @@ class StraceOutputTest {
         assertEquals("pause", pause.name());
         assertTrue(pause.noReturn());
         assertEquals(List.of(new Event.Killed(9)), o.trace().get(103).events);
+
+        // The name lost after strace printed some arguments: the call as far as printed.
+        o = StraceOutput.parse(List.of("104 wait4(-1,  <unfinished ...>", "104   <... ??? resumed>)                = ?",
+                "104 +++ killed by SIGKILL +++"));
+        assertEquals(List.of(), o.problems());
+        Event.Call wait = (Event.Call) o.trace().get(104).events.get(0);
+        assertEquals("wait4", wait.name());
+        assertTrue(wait.noReturn());
+
+        // What strace had printed of the call does not read as one: strace knows too little of it.
+        o = StraceOutput.parse(List.of("105 write(1, \"cut  <unfinished ...>", "105 <... ??? resumed>) = ?",
+                "105 +++ killed by SIGKILL +++"));
+        assertEquals(List.of(), o.problems());
+        assertEquals(List.of(new Event.Killed(9)), o.trace().get(105).events);
     }
 
     @Test
