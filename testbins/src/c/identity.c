@@ -260,5 +260,16 @@ int main(void) {
     r("sched_setscheduler(NULL param)", sys(SYS_sched_setscheduler, 0, SCHED_OTHER, 0));
     r("sched_setparam(0, {0})", sched_setparam(0, &sp));
     r("sched_setscheduler(0, SCHED_OTHER, {0})", sched_setscheduler(0, SCHED_OTHER, &sp));
+
+    /* lseek(SEEK_END) in /proc: a seq_file refuses it; cmdline seeks as a file of size 0. */
+    int pf = open("/proc/self/status", O_RDONLY);
+    r("lseek(/proc/self/status, 0, SEEK_END)", lseek(pf, 0, SEEK_END));
+    r("lseek(/proc/self/status, 0, SEEK_CUR)", lseek(pf, 0, SEEK_CUR));
+    close(pf);
+    pf = open("/proc/self/cmdline", O_RDONLY);
+    r("lseek(/proc/self/cmdline, 0, SEEK_END)", lseek(pf, 0, SEEK_END));
+    char first;
+    r("read(/proc/self/cmdline) after it", read(pf, &first, 1));
+    close(pf);
     return 0;
 }

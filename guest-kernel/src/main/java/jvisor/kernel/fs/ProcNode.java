@@ -32,6 +32,18 @@ public final class ProcNode extends Vnode {
         return node;
     }
 
+    /**
+     * Where lseek's SEEK_END counts from, or -1 where it is EINVAL (fs/proc): a process's cmdline,
+     * environ and auxv and the files of /proc/sys seek as files of size 0 (generic_file_llseek,
+     * default_llseek); the others are seq_files, whose seq_lseek refuses SEEK_END.
+     */
+    public long seekEndBase() {
+        if (!below.isEmpty() && below.get(0).equals("sys")) return 0;
+        String last = below.isEmpty() ? "" : below.get(below.size() - 1);
+        boolean ofProcess = !below.isEmpty() && below.get(0).chars().allMatch(Character::isDigit);
+        return ofProcess && (last.equals("cmdline") || last.equals("environ") || last.equals("auxv")) ? 0 : -1;
+    }
+
     public SyntheticTree tree() {
         return tree;
     }

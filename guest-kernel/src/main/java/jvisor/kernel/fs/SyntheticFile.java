@@ -67,7 +67,7 @@ public final class SyntheticFile extends FileDescription {
         long base = switch (whence) {
             case Fs.SEEK_SET -> 0;
             case Fs.SEEK_CUR -> position;
-            case Fs.SEEK_END -> content.length;
+            case Fs.SEEK_END -> vnode instanceof ProcNode p ? p.seekEndBase() : content.length;
             default -> -1;
         };
         if (base < 0) return -Errno.EINVAL;
