@@ -38,10 +38,13 @@ public final class ElfFile {
         this.programHeaders = phdrs;
     }
 
+    /** Whether data starts with the ELF magic (0x7f 'E' 'L' 'F'), whatever follows. */
+    public static boolean hasMagic(byte[] data) {
+        return data.length >= 4 && data[0] == 0x7f && data[1] == 'E' && data[2] == 'L' && data[3] == 'F';
+    }
+
     public static ElfFile parse(byte[] data) throws ElfException {
-        if (data.length < 4 || data[0] != 0x7f || data[1] != 'E' || data[2] != 'L' || data[3] != 'F') {
-            throw new ElfException("not an ELF file");
-        }
+        if (!hasMagic(data)) throw new ElfException("not an ELF file");
         if (data.length < 5) throw new ElfException("truncated ELF file");
         int elfClass = data[4];
         if (elfClass == 1) throw new ElfException("32-bit ELF is not supported (x86-64 only)");

@@ -12,8 +12,7 @@ public final class EventFd extends AnonInodeFile {
     private final boolean semaphore;
 
     public EventFd(long initial, int flags) {
-        super("eventfd",
-                Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
+        super("eventfd", Fs.O_RDWR | (flags & Fs.O_NONBLOCK));
         this.counter = initial;
         this.semaphore = (flags & EFD_SEMAPHORE) != 0;
     }
@@ -59,8 +58,6 @@ public final class EventFd extends AnonInodeFile {
         if (Long.compareUnsigned(counter, MAX) < 0) ev |= POLLOUT | POLLWRNORM;
         return ev & events;
     }
-
-
 
     public synchronized long count() {
         return counter;

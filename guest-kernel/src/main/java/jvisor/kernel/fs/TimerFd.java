@@ -100,6 +100,4 @@ public final class TimerFd extends AnonInodeFile {
     public synchronized long untilReady() {
         return next == 0 ? -1 : Math.max(0, next - now());
     }
-
-
 }

@@ -104,8 +104,7 @@ final class SysExec {
      * error, some of them a file created under a name made of the binary's bytes.
      */
     private static long refused(Task t, Loaded file, ElfException e) {
-        byte[] d = file.data;
-        if (d.length < 4 || d[0] != 0x7f || d[1] != 'E' || d[2] != 'L' || d[3] != 'F') return -Errno.ENOEXEC;
+        if (!ElfFile.hasMagic(file.data)) return -Errno.ENOEXEC;
         t.process.table.notice(new String(file.guestPath, java.nio.charset.StandardCharsets.UTF_8) + ": "
                 + e.getMessage());
         return -(e.needsInterpreter() ? Errno.ENOENT : Errno.ENOEXEC);

@@ -304,18 +304,18 @@ final class SysTime {
             notify = m.read32(sevp + 12);
             int tid = m.read32(sevp + 16);
             valueIsId = false;
-            switch (notify) {
-                case PosixTimer.SIGEV_NONE, PosixTimer.SIGEV_SIGNAL -> { }
-                case PosixTimer.SIGEV_THREAD_ID -> {
-                    // good_sigevent: any thread of the caller's thread group (glibc's SIGEV_THREAD
-                    // names its helper thread), none of another process.
-                    target = t.process.table.task(tid);
-                    if (target != null && target.process != t.process) target = null;
-                }
-                default -> target = null;
+            if (notify == PosixTimer.SIGEV_THREAD_ID) {
+                // good_sigevent: any thread of the caller's thread group (glibc's SIGEV_THREAD
+                // names its helper thread), none of another process.
+                target = t.process.table.task(tid);
             }
-            if (notify != PosixTimer.SIGEV_NONE && (signo <= 0 || signo > Signals.NSIG)) target = null;
-            if (target == null) {
+            boolean valid = switch (notify) {
+                case PosixTimer.SIGEV_NONE -> true;
+                case PosixTimer.SIGEV_SIGNAL, PosixTimer.SIGEV_THREAD_ID ->
+                        target != null && target.process == t.process && signo > 0 && signo <= Signals.NSIG;
+                default -> false;
+            };
+            if (!valid) {
                 // do_timer_create checks the sigevent after it took the timer's id: the id is used up.
                 t.process.signals.takeTimerId();
                 return -Errno.EINVAL;
